@@ -1,0 +1,10 @@
+"""Latent Lab core: data, models, latent-space maths, training and evaluation.
+
+Public API (importing `core` does not import TensorFlow):
+    core.list_models()        -> model cards of the shipped generative models
+    core.load_model(model_id) -> LatentModel with encode / decode / sample / card
+    core.load_judge()         -> the MNIST judge classifier
+"""
+from .registry import PretrainedError, list_models, load_judge, load_model
+
+__all__ = ["list_models", "load_model", "load_judge", "PretrainedError"]

@@ -1,0 +1,43 @@
+"""Convert between what users hold (uint8 or float arrays, with or without a channel axis) and model tensors."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_model_input(images) -> np.ndarray:
+    """(N, H, W) or (N, H, W, C), uint8 0-255 or float 0-1 -> float32 (N, H, W, C) in [0, 1]."""
+    x = np.asarray(images)
+    if x.dtype == np.uint8:
+        x = x.astype(np.float32) / 255.0
+    else:
+        x = x.astype(np.float32)
+        if x.size and (x.min() < 0.0 or x.max() > 1.0):
+            raise ValueError("float images must lie in [0, 1]; pass uint8 for 0-255 data")
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, C), got {x.shape}")
+    return x
+
+
+def to_uint8(images) -> np.ndarray:
+    """Float images in [0, 1] -> uint8, channel axis dropped for grayscale."""
+    x = np.asarray(images)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def tile(images, rows: int, cols: int, pad: int = 0, fill: float = 0.0) -> np.ndarray:
+    """Lay N = rows*cols images (N, H, W[, C]) out as one (rows*H, cols*W[, C]) mosaic, row-major."""
+    x = np.asarray(images)
+    if len(x) != rows * cols:
+        raise ValueError(f"{len(x)} images do not fill a {rows}x{cols} grid")
+    n, h, w = x.shape[:3]
+    rest = x.shape[3:]
+    canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, *rest), fill, dtype=x.dtype)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        canvas[top:top + h, left:left + w] = x[i]
+    return canvas

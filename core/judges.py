@@ -1,0 +1,72 @@
+"""Judge classifiers that score generated images, and the Frechet distance on their features.
+
+The judge is trained on real training digits only; its penultimate layer
+("features", 128-D) plays the role Inception plays in FID.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+FEATURES_LAYER = "features"
+
+
+def build_judge(image_shape=(28, 28, 1), classes=10):
+    import keras
+    from keras import layers
+    images = keras.Input(shape=image_shape, name="images")
+    x = images
+    for filters in (32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Dropout(0.25)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu", name=FEATURES_LAYER)(x)
+    x = layers.Dropout(0.5)(x)
+    logits = layers.Dense(classes, name="logits")(x)
+    return keras.Model(images, logits, name="judge")
+
+
+def augmenter():
+    """Small shifts, rotations and zooms: what lets 11,700 digits reach 99% held-out accuracy."""
+    import keras
+    from keras import layers
+    return keras.Sequential([layers.RandomRotation(0.04), layers.RandomZoom(0.08),
+                             layers.RandomTranslation(0.08, 0.08)], name="augment")
+
+
+class Judge:
+    """A trained classifier with compiled, batched `predict_labels` and `features`."""
+
+    def __init__(self, classifier, card):
+        import keras
+        import tensorflow as tf
+        self.card = card
+        both = keras.Model(classifier.input, [classifier.output, classifier.get_layer(FEATURES_LAYER).output])
+        self._run = tf.function(lambda x: both(x, training=False), reduce_retracing=True)
+
+    def _outputs(self, images, batch=1000):
+        from .images import as_model_input
+        x = as_model_input(images)
+        logits, feats = zip(*(self._run(x[i:i + batch]) for i in range(0, len(x), batch)))
+        return np.concatenate([l.numpy() for l in logits]), np.concatenate([f.numpy() for f in feats])
+
+    def predict_labels(self, images) -> np.ndarray:
+        return self._outputs(images)[0].argmax(axis=1)
+
+    def features(self, images) -> np.ndarray:
+        return self._outputs(images)[1]
+
+
+def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2), as in FID (Heusel et al., 2017)."""
+    mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
+    s_a, s_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
+    # Tr (S_a S_b)^1/2 = Tr (A S_b A)^1/2 with A = S_a^1/2: symmetric, so eigh is exact and stable
+    # even when dead ReLU units make the covariances singular.
+    w, v = linalg.eigh(s_a)
+    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    middle = linalg.eigvalsh(root_a @ s_b @ root_a)
+    trace_covmean = np.sqrt(np.clip(middle, 0, None)).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * trace_covmean)

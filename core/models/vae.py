@@ -1,0 +1,69 @@
+"""Variational autoencoder (Kingma & Welling, 2014), in the shape of keras.io's VAE example.
+
+The encoder outputs the mean and log-variance of q(z|x); the decoder outputs
+Bernoulli (or fixed-variance Gaussian) means. Loss = reconstruction NLL + beta * KL.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+from .losses import kl_divergence, reconstruction_nll, reparameterize
+from .networks import conv_features, mlp_decoder
+
+
+def build_encoder(latent_dim, image_shape):
+    images, h = conv_features(image_shape)
+    z_mean = layers.Dense(latent_dim, name="z_mean")(h)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
+    return keras.Model(images, [z_mean, z_log_var], name="encoder")
+
+
+class VAE(keras.Model):
+    def __init__(self, latent_dim, image_shape=(28, 28, 1), beta=1.0, likelihood="bernoulli",
+                 binarize=True, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = build_encoder(latent_dim, image_shape)
+        self.decoder = mlp_decoder(latent_dim, image_shape)
+        self.beta, self.likelihood, self.binarize = beta, likelihood, binarize
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("loss", "reconstruction", "kl")}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, images, training=False):
+        z_mean, _ = self.encoder(images, training=training)
+        return self.decoder(z_mean, training=training)
+
+    def _terms(self, images, training):
+        targets = images
+        if self.binarize and self.likelihood == "bernoulli":
+            # Dynamic binarisation: each epoch sees a fresh binary sample of every digit.
+            u = keras.random.uniform(ops.shape(images), seed=self.seed_generator)
+            targets = ops.cast(u < images, images.dtype)
+        # q(z|x) sees the grey-level digit; the likelihood scores its binary sample.
+        # Any q gives a valid lower bound, and uploads encode the way training did.
+        z_mean, z_log_var = self.encoder(images, training=training)
+        z = reparameterize(z_mean, z_log_var, self.seed_generator)
+        recon = ops.mean(reconstruction_nll(targets, self.decoder(z, training=training), self.likelihood))
+        kl = ops.mean(kl_divergence(z_mean, z_log_var))
+        return recon + self.beta * kl, recon, kl
+
+    def _track(self, loss, recon, kl):
+        for name, value in zip(("loss", "reconstruction", "kl"), (loss, recon, kl)):
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, images):
+        with tf.GradientTape() as tape:
+            loss, recon, kl = self._terms(images, training=True)
+            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+        grads = tape.gradient(scaled, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        return self._track(loss, recon, kl)
+
+    def test_step(self, images):
+        return self._track(*self._terms(images, training=False))

@@ -1,0 +1,43 @@
+"""How each shipped model is trained: one entry a model, read by `core.train` and `core.evaluate`."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Recipe:
+    model_id: str
+    title: str
+    family: str               # "ae", "vae" or "judge"
+    dataset: str              # a key of core.data.LOADERS
+    latent_dim: int | None = None
+    epochs: int = 60
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    beta: float = 1.0         # KL weight (VAE only)
+    likelihood: str = "bernoulli"
+    patience: int = 8         # early stopping on validation loss
+    val_fraction: float = 0.1  # of the training split, for early stopping; the test split stays held out
+    seed: int = 0
+    summary: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+RECIPES = {r.model_id: r for r in [
+    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=60,
+           summary="A plain autoencoder squeezed to two numbers: classes form islands with empty gaps between them."),
+    Recipe("mnist-vae-2d", "MNIST VAE, 2-D", "vae", "mnist", latent_dim=2, epochs=100, patience=12,
+           summary="A VAE with a 2-D latent: the KL term packs the classes into one dense, decodable disc."),
+    Recipe("mnist-vae-16d", "MNIST VAE, 16-D", "vae", "mnist", latent_dim=16, epochs=100, patience=12,
+           summary="A VAE with 16 latent dimensions: sharper reconstructions; view it through PCA or t-SNE."),
+    Recipe("mnist-judge", "MNIST judge classifier", "judge", "mnist", epochs=40, patience=6,
+           summary="A CNN that scores generated digits: label accuracy and Frechet distance on its 128-D features."),
+]}
+
+
+def get_recipe(model_id: str) -> Recipe:
+    if model_id not in RECIPES:
+        raise KeyError(f"no recipe named {model_id!r}; known: {', '.join(RECIPES)}")
+    return RECIPES[model_id]
