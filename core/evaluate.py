@@ -38,18 +38,20 @@ def bernoulli_loglik(x_bin: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return (x * np.log(p) + (1 - x) * np.log1p(-p)).sum(1)
 
 
-def likelihood_bounds(model, x_grey: np.ndarray, seed: int = 0) -> dict:
-    """-ELBO and the IWAE bound on -log p(x) (nats, mean over digits) for a VAE's LatentModel."""
+def likelihood_bounds(model, x_grey: np.ndarray, labels=None, seed: int = 0) -> dict:
+    """-ELBO and the IWAE bound on -log p(x) (nats, mean over digits) for a VAE's LatentModel.
+
+    For a conditional VAE, pass the true labels: the bounds are then on -log p(x | label).
+    """
     from scipy.special import logsumexp
     x_bin = binarise(x_grey, seed)
-    mean, log_var = (o for o in model.encoder.predict(as_model_input(x_grey), batch_size=1000, verbose=0))
-    mean, log_var = mean.astype(np.float64), log_var.astype(np.float64)
+    mean, log_var = (a.astype(np.float64) for a in model.encode_distribution(x_grey, labels))
     std = np.exp(0.5 * log_var)
     kl = -0.5 * (1 + log_var - mean ** 2 - np.exp(log_var)).sum(1)
     rng = np.random.default_rng(seed + 1)
 
     def loglik(z):
-        return bernoulli_loglik(x_bin, model.decode(z.astype(np.float32)))
+        return bernoulli_loglik(x_bin, model.decode(z.astype(np.float32), labels))
 
     rec = np.mean([loglik(mean + std * rng.standard_normal(mean.shape)) for _ in range(ELBO_SAMPLES)], axis=0)
     log_w = []
@@ -62,6 +64,25 @@ def likelihood_bounds(model, x_grey: np.ndarray, seed: int = 0) -> dict:
     iwae = logsumexp(np.stack(log_w), axis=0) - np.log(IWAE_SAMPLES)
     return {"neg_elbo_nats": float(-(rec - kl).mean()), "neg_log_likelihood_iwae_nats": float(-iwae.mean()),
             "kl_nats": float(kl.mean()), "reconstruction_nats": float(-rec.mean())}
+
+
+def label_fidelity(model, judge, x_test, y_test, per_class: int = 1000) -> dict:
+    """How well a conditional model obeys its label, as the judge sees it.
+
+    Prior samples: `per_class` draws a class from N(0, I), decoded with that label.
+    Style transfer: every held-out digit encoded with its own label, then decoded as each of the ten.
+    """
+    classes = np.arange(model.num_classes)
+    wanted = np.repeat(classes, per_class)
+    got = judge.predict_labels(model.sample(len(wanted), seed=0, labels=wanted))
+    per_class_acc = {str(c): float((got[wanted == c] == c).mean()) for c in classes}
+    style = model.encode(x_test, y_test)
+    transfer_ok = [judge.predict_labels(model.decode(style, np.full(len(style), c))) == c for c in classes]
+    return {"label_accuracy_prior_samples": float((got == wanted).mean()),
+            "label_accuracy_prior_samples_per_class": per_class_acc,
+            "label_accuracy_prior_samples_n": int(len(wanted)),
+            "style_transfer_label_accuracy": float(np.mean(transfer_ok)),
+            "style_transfer_n": int(len(style) * len(classes))}
 
 
 def projections(means: np.ndarray, seed: int = 0) -> dict:
@@ -78,21 +99,27 @@ def evaluate_generative(model_id: str, data=None, judge=None) -> dict:
     card = registry.read_card(model_id)
     (_, _), (x_test, y_test) = load_dataset(card["dataset"]["name"], data)
     model = registry.load_model(model_id, heldout=False)
+    labels = y_test.astype(np.int64) if model.conditional else None
     x_grey = as_model_input(x_test)[..., 0]
-    means = model.encode(x_test)
-    recon = model.decode(means)
+    means = model.encode(x_test, labels)
+    recon = model.decode(means, labels)
     metrics = {
         "heldout_digits": int(len(x_test)),
         "reconstruction_mse": float(((recon - x_grey) ** 2).mean()),
         "reconstruction_nll_binarised_nats": float(-bernoulli_loglik(binarise(x_grey), recon).mean()),
     }
-    if card["family"] == "vae":
-        metrics.update(likelihood_bounds(model, x_grey))
+    if card["family"] in ("vae", "cvae"):
+        metrics.update(likelihood_bounds(model, x_grey, labels))
+    if model.conditional:
+        metrics["likelihood_conditioned_on_label"] = True
     if judge is not None:
-        metrics["judge_accuracy_on_reconstructions"] = float((judge.predict_labels(recon) == y_test).mean())
         from .judges import frechet_distance
-        samples = model.sample(FID_SAMPLES, seed=0)
+        metrics["judge_accuracy_on_reconstructions"] = float((judge.predict_labels(recon) == y_test).mean())
+        sample_labels = np.arange(FID_SAMPLES) % model.num_classes if model.conditional else None
+        samples = model.sample(FID_SAMPLES, seed=0, labels=sample_labels)
         metrics["frechet_distance_samples"] = frechet_distance(judge.features(samples), judge.features(x_test))
+        if model.conditional:
+            metrics.update(label_fidelity(model, judge, x_test, labels))
     folder = registry.pretrained_root() / model_id
     np.savez_compressed(folder / card["files"]["latents"], means=means.astype(np.float32),
                         labels=y_test.astype(np.uint8), **projections(means))
@@ -106,7 +133,9 @@ def evaluate_judge(model_id: str, data=None) -> dict:
     judge = registry.load_judge(model_id)
     pred = judge.predict_labels(x_test)
     per_class = {str(c): float((pred[y_test == c] == c).mean()) for c in np.unique(y_test)}
-    real = judge.features(x_train[:FID_SAMPLES])
+    # A seeded random draw: the training split is sorted by class.
+    pick = np.random.default_rng(0).choice(len(x_train), size=min(FID_SAMPLES, len(x_train)), replace=False)
+    real = judge.features(x_train[pick])
     return {"heldout_digits": int(len(x_test)), "heldout_accuracy": float((pred == y_test).mean()),
             "per_class_accuracy": per_class,
             "frechet_distance_real_train_vs_heldout": frechet_distance(real, judge.features(x_test)),

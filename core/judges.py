@@ -62,7 +62,8 @@ class Judge:
 def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2), as in FID (Heusel et al., 2017)."""
     mu_a, mu_b = feats_a.mean(0), feats_b.mean(0)
-    s_a, s_b = np.cov(feats_a, rowvar=False), np.cov(feats_b, rowvar=False)
+    # atleast_2d: for 1-D features np.cov returns a 0-d array, which eigh rejects.
+    s_a, s_b = (np.atleast_2d(np.cov(f, rowvar=False)) for f in (feats_a, feats_b))
     # Tr (S_a S_b)^1/2 = Tr (A S_b A)^1/2 with A = S_a^1/2: symmetric, so eigh is exact and stable
     # even when dead ReLU units make the covariances singular.
     w, v = linalg.eigh(s_a)

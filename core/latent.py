@@ -79,3 +79,19 @@ def interpolate(a, b, steps: int, method: str = "linear") -> np.ndarray:
             return ((1 - t) * a + t * b).astype(np.float32)
         return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
     raise ValueError(f"unknown interpolation {method!r}; use 'linear' or 'slerp'")
+
+
+def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
+    """n indices (sorted) drawn so every class is as evenly represented as its size allows; seeded.
+
+    Picks which held-out points to draw as thumbnails, so a small class is not crowded
+    out by a large one and the same slider value always shows the same digits.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    rank = np.empty(len(labels))  # each point's position in its class's shuffled order
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        rank[rng.permutation(members)] = np.arange(len(members))
+    order = np.lexsort((rng.random(len(labels)), rank))  # by rank; ties (one per class) in random order
+    return np.sort(order[:max(0, min(n, len(labels)))])

@@ -26,56 +26,75 @@ class LatentModel:
         self.heldout = heldout  # latent means, labels and 2-D projections of the held-out split
         self.encoder, self.decoder = encoder, decoder
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32)
-        if self.conditional:
-            c_spec = tf.TensorSpec([None, self.num_classes], tf.float32)
-            self._decode = tf.function(lambda z, c: decoder([z, c], training=False), input_signature=[z_spec, c_spec])
-        else:
-            self._decode = tf.function(lambda z: decoder(z, training=False), input_signature=[z_spec])
+        c_specs = [tf.TensorSpec([None, self.num_classes], tf.float32)] if self.conditional else []
+        # Keras models take a single tensor, or a list when conditioned on labels.
+        self._decode = tf.function(lambda *a: decoder(list(a) if len(a) > 1 else a[0], training=False),
+                                   input_signature=[z_spec, *c_specs])
         if encoder is not None:
             x_spec = tf.TensorSpec([None, *self.image_shape], tf.float32)
-            self._encode = tf.function(lambda x: encoder(x, training=False), input_signature=[x_spec])
+            self._encode = tf.function(lambda *a: encoder(list(a) if len(a) > 1 else a[0], training=False),
+                                       input_signature=[x_spec, *c_specs])
 
     @property
     def has_encoder(self) -> bool:
         return self.encoder is not None
 
-    def encode(self, images) -> np.ndarray:
-        """Latent means (N, latent_dim) of images (uint8 0-255 or float 0-1)."""
+    def _conditioning(self, labels, n: int) -> list[np.ndarray]:
+        if self.conditional:
+            if labels is None:
+                raise ValueError(f"{self.id} is conditional: pass labels")
+            return [self.label_weights(labels, n)]
+        if labels is not None:
+            raise ValueError(f"{self.id} is not conditional; it takes no labels")
+        return []
+
+    def encode_distribution(self, images, labels=None) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and log-variance of q(z|x) (N, latent_dim) each; an autoencoder's log-variance is None."""
         if not self.has_encoder:
             raise ValueError(f"{self.id} is a generator with no encoder")
         x = as_model_input(images)
         if x.shape[1:] != self.image_shape:
             raise ValueError(f"{self.id} encodes images of shape {self.image_shape}, got {x.shape[1:]}")
-        outs = []
+        args = [x, *self._conditioning(labels, len(x))]
+        means, log_vars = [], []
         for i in range(0, len(x), BATCH):
-            out = self._encode(x[i:i + BATCH])
-            outs.append((out[0] if isinstance(out, (list, tuple)) else out).numpy())
-        return np.concatenate(outs) if outs else np.zeros((0, self.latent_dim), np.float32)
+            out = self._encode(*(a[i:i + BATCH] for a in args))
+            mean, log_var = out if isinstance(out, (list, tuple)) else (out, None)
+            means.append(mean.numpy())
+            log_vars.append(None if log_var is None else log_var.numpy())
+        if not means:
+            return np.zeros((0, self.latent_dim), np.float32), None
+        return np.concatenate(means), (None if log_vars[0] is None else np.concatenate(log_vars))
+
+    def encode(self, images, labels=None) -> np.ndarray:
+        """Latent means (N, latent_dim) of images (uint8 0-255 or float 0-1); labels for conditional models."""
+        return self.encode_distribution(images, labels)[0]
 
     def decode(self, z, labels=None) -> np.ndarray:
         """Images for latent points z (N, latent_dim); `labels` (class indices or weight vectors) for conditional models."""
         z = np.asarray(z, dtype=np.float32).reshape(-1, self.latent_dim)
-        args = [z]
-        if self.conditional:
-            if labels is None:
-                raise ValueError(f"{self.id} is conditional: pass labels")
-            args.append(self.label_weights(labels, len(z)))
-        elif labels is not None:
-            raise ValueError(f"{self.id} is not conditional; it takes no labels")
+        args = [z, *self._conditioning(labels, len(z))]
         outs = [self._decode(*(a[i:i + BATCH] for a in args)).numpy() for i in range(0, len(z), BATCH)]
         x = np.concatenate(outs) if outs else np.zeros((0, *self.image_shape), np.float32)
         return x[..., 0] if x.shape[-1] == 1 else x
 
     def label_weights(self, labels, n: int) -> np.ndarray:
-        """Class indices (N,) or weight vectors (N, classes) -> (n, classes) float weights."""
+        """Integer class indices (scalar or (n,)) or float weight vectors ((classes,) or (n, classes)) -> (n, classes).
+
+        Weight vectors mix labels (0.5 on 3 and 0.5 on 8 blends the two digits); they are used as given.
+        """
         c = np.asarray(labels)
         if c.ndim <= 1 and np.issubdtype(c.dtype, np.integer):
+            if c.size and (c.min() < 0 or c.max() >= self.num_classes):
+                raise ValueError(f"class indices must lie in 0..{self.num_classes - 1}")
             c = np.eye(self.num_classes, dtype=np.float32)[np.broadcast_to(c, (n,))]
-        c = np.broadcast_to(np.asarray(c, np.float32), (n, self.num_classes))
-        return np.ascontiguousarray(c)
+        c = np.asarray(c, np.float32)
+        if c.shape[-1] != self.num_classes or c.ndim > 2:
+            raise ValueError(f"label weights must have {self.num_classes} entries per item, got shape {c.shape}")
+        return np.ascontiguousarray(np.broadcast_to(c, (n, self.num_classes)))
 
-    def reconstruct(self, images) -> np.ndarray:
-        return self.decode(self.encode(images))
+    def reconstruct(self, images, labels=None) -> np.ndarray:
+        return self.decode(self.encode(images, labels), labels)
 
     def prior(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and covariance to sample from: N(0, I) for a VAE; for an autoencoder, a Gaussian fitted to its training codes."""

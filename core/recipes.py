@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 class Recipe:
     model_id: str
     title: str
-    family: str               # "ae", "vae" or "judge"
+    family: str               # "ae", "vae", "cvae" or "judge"
     dataset: str              # a key of core.data.LOADERS
     latent_dim: int | None = None
     epochs: int = 60
@@ -17,6 +17,7 @@ class Recipe:
     beta: float = 1.0         # KL weight (VAE only)
     likelihood: str = "bernoulli"
     patience: int = 8         # early stopping on validation loss
+    reduce_lr_patience: int | None = None  # halve the learning rate after this many flat epochs
     val_fraction: float = 0.1  # of the training split, for early stopping; the test split stays held out
     seed: int = 0
     summary: str = ""
@@ -32,7 +33,9 @@ RECIPES = {r.model_id: r for r in [
            summary="A VAE with a 2-D latent: the KL term packs the classes into one dense, decodable disc."),
     Recipe("mnist-vae-16d", "MNIST VAE, 16-D", "vae", "mnist", latent_dim=16, epochs=100, patience=12,
            summary="A VAE with 16 latent dimensions: sharper reconstructions; view it through PCA or t-SNE."),
-    Recipe("mnist-judge", "MNIST judge classifier", "judge", "mnist", epochs=40, patience=6,
+    Recipe("mnist-cvae", "MNIST conditional VAE, 8-D", "cvae", "mnist", latent_dim=8, epochs=100, patience=12,
+           summary="A VAE told the label: its 8-D latent holds style (slant, width, stroke), the label holds identity."),
+    Recipe("mnist-judge", "MNIST judge classifier", "judge", "mnist", epochs=60, patience=10, reduce_lr_patience=3,
            summary="A CNN that scores generated digits: label accuracy and Frechet distance on its 128-D features."),
 ]}
 

@@ -39,7 +39,8 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_manifest(root: Path | None = None) -> dict:
+def read_manifest(root: Path | None = None, model_id: str | None = None) -> dict:
+    """The manifest's contents; `model_id` (when known) makes a damaged manifest's message name its rebuild."""
     path = (root or pretrained_root()) / MANIFEST
     if not path.is_file():
         return {"models": {}}
@@ -49,14 +50,15 @@ def read_manifest(root: Path | None = None) -> dict:
             raise ValueError("no 'models' table")
         return manifest
     except (ValueError, AttributeError) as e:
-        raise PretrainedError(f"{path} is damaged ({e}); restore it with `git checkout -- {path.name}` "
-                              f"or rebuild the models with `python -m core.train <model_id>`") from e
+        # Training updates the manifest, so it cannot rebuild over a damaged one: delete it first.
+        raise PretrainedError(f"{path} is damaged ({e}); restore it with `git checkout -- {path}`, "
+                              f"or delete it and rebuild with `{rebuild_command(model_id or '<model_id>')}`") from e
 
 
 def write_manifest_entry(model_id: str, root: Path | None = None) -> None:
     """Hash every file of one model folder into the manifest (called by training and evaluation)."""
     root = root or pretrained_root()
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, model_id)
     folder = root / model_id
     files = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
     manifest["models"][model_id] = {"files": files, "rebuild": rebuild_command(model_id)}
@@ -95,10 +97,12 @@ def list_models(kind: str | None = "generative") -> list[dict]:
 def verified_path(model_id: str, filename: str, root: Path | None = None) -> Path:
     """Path of one model file after checking it exists and matches its manifest hash."""
     root = root or pretrained_root()
-    entry = read_manifest(root)["models"].get(model_id)
+    models = read_manifest(root, model_id)["models"]
+    entry = models.get(model_id)
     if entry is None:
-        known = ", ".join(read_manifest(root)["models"]) or "none"
-        raise PretrainedError(f"no pretrained model named {model_id!r} (shipped: {known})")
+        known = ", ".join(models) or "none"
+        raise PretrainedError(f"no pretrained model named {model_id!r} in {MANIFEST} (shipped: {known}); "
+                              f"build it with `{rebuild_command(model_id)}`")
     path = root / model_id / filename
     expected = entry["files"].get(filename)
     if not path.is_file():

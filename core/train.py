@@ -46,6 +46,10 @@ def build(recipe: Recipe, image_shape):
     if recipe.family == "vae":
         from .models.vae import VAE
         return VAE(recipe.latent_dim, image_shape, beta=recipe.beta, likelihood=recipe.likelihood, seed=recipe.seed)
+    if recipe.family == "cvae":
+        from .models.cvae import CVAE
+        return CVAE(recipe.latent_dim, num_classes=10, image_shape=image_shape, beta=recipe.beta,
+                    likelihood=recipe.likelihood, seed=recipe.seed)
     if recipe.family == "judge":
         from .judges import build_judge
         return build_judge(image_shape)
@@ -64,6 +68,11 @@ def datasets(recipe: Recipe, fit, val, batch_size):
                  .shuffle(len(x_fit), seed=recipe.seed).batch(batch_size)
                  .map(lambda x, y: (aug(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE))
         valid = tf.data.Dataset.from_tensor_slices((x_val, y_val.astype("int32"))).batch(1000)
+    elif recipe.family == "cvae":  # (images, one-hot labels): the label conditions both networks
+        onehot = np.eye(10, dtype=np.float32)
+        train = (tf.data.Dataset.from_tensor_slices((x_fit, onehot[y_fit])).shuffle(len(x_fit), seed=recipe.seed)
+                 .batch(batch_size))
+        valid = tf.data.Dataset.from_tensor_slices((x_val, onehot[y_val])).batch(1000)
     else:
         train = tf.data.Dataset.from_tensor_slices(x_fit).shuffle(len(x_fit), seed=recipe.seed).batch(batch_size)
         valid = tf.data.Dataset.from_tensor_slices(x_val).batch(1000)
@@ -94,12 +103,17 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
         else:
             model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate))
-            model(np.zeros((1, *image_shape), np.float32))  # build, so checkpoints can restore into it
+            # Build, so checkpoints can restore into it.
+            dummy = np.zeros((1, *image_shape), np.float32)
+            model((dummy, np.zeros((1, 10), np.float32)) if recipe.family == "cvae" else dummy)
     train_ds, val_ds = datasets(recipe, fit, val, recipe.batch_size)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience, restore_best_weights=True),
         keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
     ]
+    if recipe.reduce_lr_patience:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                           patience=recipe.reduce_lr_patience, min_lr=1e-5))
     start = time.time()
     history = model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose)
     wall = time.time() - start
@@ -107,7 +121,7 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     out = out or registry.pretrained_root()
     folder = out / model_id
     folder.mkdir(parents=True, exist_ok=True)
-    card = _card(recipe, image_shape, fit, val, x_test, history.history, wall)
+    card = _card(recipe, image_shape, fit, val, x_test, history.history, wall, history.epoch)
     if recipe.family == "judge":
         # A fresh functional view shares the weights but not the optimizer, which users do not need.
         keras.Model(model.input, model.output, name="judge").save(folder / "classifier.keras")
@@ -134,10 +148,12 @@ def _fitted_prior(encoder, images) -> dict:
             "note": "Gaussian fitted to the training codes (an autoencoder has no prior of its own)"}
 
 
-def _card(recipe: Recipe, image_shape, fit, val, x_test, history: dict, wall: float) -> dict:
+def _card(recipe: Recipe, image_shape, fit, val, x_test, history: dict, wall: float, epochs=None) -> dict:
     from .data import mnist
     n_train = len(fit[0]) + len(val[0])
     best = int(np.argmin(history["val_loss"]))
+    # Absolute epoch numbers: a run resumed from runs/<id>/backup only holds history for the epochs it ran.
+    epochs = list(epochs) if epochs else list(range(len(history["loss"])))
     return {
         "id": recipe.model_id,
         "title": recipe.title,
@@ -146,7 +162,7 @@ def _card(recipe: Recipe, image_shape, fit, val, x_test, history: dict, wall: fl
         "summary": recipe.summary,
         "latent_dim": recipe.latent_dim,
         "image_shape": list(image_shape),
-        "conditional": False,
+        "conditional": recipe.family == "cvae",
         "num_classes": 10,
         "class_names": mnist.CLASS_NAMES if recipe.dataset == "mnist" else None,
         "dataset": {
@@ -157,8 +173,8 @@ def _card(recipe: Recipe, image_shape, fit, val, x_test, history: dict, wall: fl
         "training": {
             "command": registry.rebuild_command(recipe.model_id),
             "recipe": recipe.as_dict(),
-            "epochs_run": len(history["loss"]),
-            "best_epoch": best + 1,
+            "epochs_run": epochs[-1] + 1,
+            "best_epoch": epochs[best] + 1,
             "wall_time_s": round(wall, 1),
             "final": {k: round(float(v[best]), 4) for k, v in history.items()},
         },

@@ -6,6 +6,7 @@ IDX files (`train-images-idx3-ubyte[.gz]` ...). Returns Keras' tuple shape.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -26,7 +27,7 @@ def read_npz(path: Path) -> Arrays:
             if missing:
                 raise CorruptDataFile(f"{path} lacks the arrays {missing}; expected keys {list(_KEYS)}")
             arrays = [d[k] for k in _KEYS]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as e:  # zlib: damaged compressed member
         if isinstance(e, CorruptDataFile):
             raise
         raise CorruptDataFile(f"{path} is not a readable .npz file: {e}") from e

@@ -1,0 +1,109 @@
+"""Latent Lab home: what the app is, the shipped models with their measured figures, and the way in.
+
+Reads model cards only (JSON), never TensorFlow, so it appears at once;
+`streamlit run dashboard/Home.py` from the repository root.
+"""
+import streamlit as st
+
+import ui
+
+# (card key, short label, format, what it means): the measured figures a card may hold, in reading order.
+METRICS = [
+    ("neg_log_likelihood_iwae_nats", "−log p(x), IWAE", "{:.1f} nats",
+     "Importance-weighted bound (128 samples) on the negative log-likelihood of the binarised held-out digits. "
+     "Lower is better."),
+    ("neg_elbo_nats", "−ELBO", "{:.1f} nats",
+     "Negative evidence lower bound on the binarised held-out digits (16 posterior samples). Lower is better."),
+    ("kl_nats", "KL to the prior", "{:.1f} nats",
+     "How far, on average, the encoder's posterior for a digit lies from the prior."),
+    ("reconstruction_nll_binarised_nats", "Reconstruction NLL", "{:.1f} nats",
+     "Bernoulli negative log-likelihood of the binarised held-out digits under their reconstructions. "
+     "Lower is better."),
+    ("reconstruction_mse", "Reconstruction MSE", "{:.4f}",
+     "Mean squared error per pixel (intensities 0–1) between held-out digits and their reconstructions. "
+     "Lower is better."),
+    ("judge_accuracy_on_reconstructions", "Judge accuracy", "{:.1%}",
+     "How often the judge classifier names the right digit when shown the reconstruction. Higher is better."),
+    ("frechet_distance_samples", "Fréchet distance", "{:,.0f}",
+     "Fréchet distance between 2,000 samples from the model and the held-out digits, on the judge's 128-D "
+     "features. Lower is better."),
+]
+METRICS_PER_ROW = 3
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def model_card(card: dict) -> None:
+    """One model: what it is, its data and training effort, its measured figures, and links into the pages."""
+    with st.container(border=True):
+        if "error" in card:
+            st.subheader(card["id"], anchor=False)
+            st.error(card["error"])
+            return
+        about, figures = st.columns([2, 3], gap="large")
+        data, training = card["dataset"], card["training"]
+        with about:
+            st.subheader(card.get("title", card["id"]), anchor=False)
+            st.write(card.get("summary", ""))
+            st.markdown(
+                f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
+                f"**Data** {data['name'].upper()}: {data['fit']:,} digits to fit, {data['validation']:,} to "
+                f"validate, {data['heldout']:,} held out for the figures  \n"
+                f"**Training** {training['epochs_run']} epochs (best {training['best_epoch']}) in "
+                f"{duration(training['wall_time_s'])} on CPU",
+                help=data.get("description"))
+            links = st.columns(2)
+            for column, page in zip(links, ui.PAGES):
+                with column:
+                    ui.page_link(page, card["id"])
+        with figures:
+            measured = [m for m in METRICS if m[0] in card.get("metrics", {})]
+            for start in range(0, len(measured), METRICS_PER_ROW):
+                row = measured[start:start + METRICS_PER_ROW]
+                for column, (key, label, fmt, meaning) in zip(st.columns(METRICS_PER_ROW), row):
+                    column.metric(label, fmt.format(card["metrics"][key]), help=meaning)
+            if not measured:
+                st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
+            st.caption(f"Measured on the {data['heldout']:,} held-out digits. Rebuild: `{training['command']}`")
+
+
+def judge_note() -> None:
+    """The judge behind two of the figures, with the floor its Fréchet distance has on real digits."""
+    for judge in ui.shipped_cards("judge"):
+        metrics = judge.get("metrics", {})
+        if "heldout_accuracy" in metrics:
+            floor = metrics.get("frechet_distance_real_train_vs_heldout")
+            st.caption(
+                f"Judge figures use **{judge['title']}** ({metrics['heldout_accuracy']:.1%} accurate on held-out "
+                "digits)." + (f" Real digits against real digits score a Fréchet distance of {floor:,.0f}: "
+                              "the floor for 2,000 samples." if floor else ""))
+
+
+ui.setup_page("Home", ":material/science:")
+st.title("Latent Lab")
+st.markdown(
+    "Generative models squeeze each image into a few numbers, its **latent code**, and can turn codes back "
+    "into images. Latent Lab lets you look inside that space: see where every digit lands, then decode "
+    "any point of it and watch the digits morph as you move.")
+
+explore, sweep = st.columns(2)
+with explore:
+    ui.page_link("scatter")
+    st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
+               "or draw the digits themselves as markers.")
+with sweep:
+    ui.page_link("grid")
+    st.caption("Decode an evenly spaced grid across a plane of latent space and watch one digit "
+               "turn into another.")
+
+st.header("Models", anchor=False)
+cards = ui.shipped_cards()
+if not cards:
+    st.info(ui.no_models_message())
+for card in cards:
+    model_card(card)
+judge_note()

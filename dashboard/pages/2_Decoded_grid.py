@@ -1,0 +1,136 @@
+"""Decoded grid: decode evenly spaced points on a plane through latent space and watch the digits morph.
+
+A 2-D latent is its own plane. For more dimensions pick two latent dimensions
+or two principal components; the other dimensions stay at the mean of the
+held-out codes. The grid lives in a fragment, so moving its controls reruns
+only the grid, not the page.
+"""
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from core.images import tile, to_uint8
+from core.latent import coordinate_axes, plane_points, principal_axes, sweep_values, stratified_indices
+
+PLANES = ("Two latent dimensions", "Two principal components")
+SWEEPS = ("Linear steps", "Gaussian quantiles")
+MAX_TICKS = 7
+
+
+class Plane(NamedTuple):
+    """The plane centre + x·axes[0] + y·axes[1], with x and y counted in standard deviations of the codes."""
+    center: np.ndarray
+    axes: np.ndarray            # (2, latent_dim), each one standard deviation of the codes long
+    titles: tuple[str, str]
+    origins: np.ndarray         # coordinate the axis labels show at the centre
+
+
+def latent_name(k: int) -> str:
+    return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def principal_plane(_means: np.ndarray, model_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PCA of a model's held-out codes, fitted once per model rather than on every grid change."""
+    return principal_axes(_means, k=2)
+
+
+def choose_plane(model, means: np.ndarray) -> Plane | None:
+    """Widgets that pick the plane to sweep (none for a 2-D latent); None when the choice is not a plane."""
+    if model.latent_dim == 2:
+        center, axis_x, axis_y = coordinate_axes(means, 0, 1)
+        return Plane(center, np.stack([axis_x, axis_y]), (latent_name(0), latent_name(1)), center)
+    if st.radio("Plane", PLANES, key="plane") == PLANES[1]:
+        center, axes, explained = principal_plane(means, model.id)
+        titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
+        return Plane(center, axes, titles, np.zeros(2))
+    spread = means.std(0)
+    widest = [int(k) for k in np.argsort(-spread)[:2]]  # dimensions the encoder ignores have a tiny spread
+    dims = list(range(model.latent_dim))
+    spec = {"format_func": lambda k: f"{latent_name(k)}  (spread {spread[k]:.2f})",
+            "help": "Spread is the standard deviation of the held-out codes; a dimension near 0 is unused."}
+    i = st.selectbox("Horizontal axis", dims, index=widest[0], key="dim_x", **spec)
+    j = st.selectbox("Vertical axis", dims, index=widest[1], key="dim_y", **spec)
+    if i == j:
+        st.warning("Pick two different dimensions.")
+        return None
+    center, axis_x, axis_y = coordinate_axes(means, i, j)
+    return Plane(center, np.stack([axis_x, axis_y]), (latent_name(i), latent_name(j)), center[[i, j]])
+
+
+def sweep_controls() -> dict:
+    """Keyword arguments of core.latent.sweep_values: linear steps over a range, or Gaussian quantiles."""
+    mode = st.radio("Steps", SWEEPS, key="sweep",
+                    help="Gaussian quantiles give each cell equal probability under a Gaussian fitted to the codes, "
+                         "so steps are dense near the centre and wide in the tails (as in Kingma & Welling's figures).")
+    if mode == SWEEPS[0]:
+        extent = st.slider("Range (± standard deviations)", 0.5, 5.0, 3.0, 0.25, key="extent")
+        return {"mode": "linear", "extent": extent}
+    mass = st.slider("Probability covered (%)", 50, 99, 90, key="mass",
+                     help="The central share of the Gaussian that the grid spans along each axis.")
+    return {"mode": "quantile", "tail": (1 - mass / 100) / 2}
+
+
+def grid_figure(mosaic: np.ndarray, steps: np.ndarray, plane: Plane, cell: int) -> go.Figure:
+    """The mosaic as one image, its axes labelled with the latent coordinates each row and column decodes."""
+    n = len(steps)
+    shown = np.unique(np.linspace(0, n - 1, min(n, MAX_TICKS)).round().astype(int))
+    centres = shown * cell + (cell - 1) / 2
+    scale = np.linalg.norm(plane.axes, axis=1)
+    x_labels = plane.origins[0] + steps[shown] * scale[0]
+    y_labels = plane.origins[1] + steps[::-1][shown] * scale[1]  # row 0 is the top: largest y
+    fig = go.Figure(go.Image(source=ui.png_data_uri(mosaic), hoverinfo="skip"))
+    fig.update_xaxes(title=plane.titles[0], tickvals=centres, ticktext=[f"{v:.2f}" for v in x_labels])
+    fig.update_yaxes(title=plane.titles[1], tickvals=centres, ticktext=[f"{v:.2f}" for v in y_labels])
+    fig.update_layout(height=720, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font_size=13)
+    return fig
+
+
+@st.fragment
+def decoded_grid(model, means: np.ndarray) -> None:
+    """Controls and the grid they drive; a control change reruns only this function."""
+    controls, picture = st.columns([1, 3], gap="large")
+    with controls:
+        plane = choose_plane(model, means)
+        sweep = sweep_controls()
+        n = st.slider("Grid size (n × n)", 2, 30, 15, key="grid_size")
+    if plane is None:
+        return
+    steps = sweep_values(n, **sweep)
+    digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps))
+    mosaic = to_uint8(tile(digits, n, n))
+    with picture:
+        st.plotly_chart(grid_figure(mosaic, steps, plane, cell=digits.shape[1]), key="decoded_grid",
+                        config={"displayModeBar": False})
+
+
+def heldout_strip(model, codes: dict) -> None:
+    """One held-out digit of each class above its reconstruction, to judge how much the latent keeps."""
+    st.subheader("Held-out digits and their reconstructions", anchor=False)
+    labels = codes["labels"]
+    picked = stratified_indices(labels, model.num_classes)
+    picked = picked[np.argsort(labels[picked], kind="stable")]
+    captions = [ui.class_name(model, int(c)) for c in labels[picked]]
+    reconstructions = model.decode(codes["means"][picked])
+    originals, missing_originals = ui.heldout_originals(model)
+    if originals is None:
+        st.info(missing_originals)
+        st.caption("Reconstructions decoded from the shipped latent means:")
+    else:
+        st.caption("Originals:")
+        ui.show_digits(originals[picked], captions)
+        st.caption("Reconstructions, decoded from their latent means:")
+    ui.show_digits(reconstructions, captions)
+
+
+ui.setup_page("Decoded grid", ui.PAGES["grid"][2])
+model = ui.pick_model()
+codes = ui.heldout_codes(model)
+st.title("Decoded grid", anchor=False)
+st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Axes show the "
+           "latent coordinates decoded; steps are measured in standard deviations of the held-out codes.")
+decoded_grid(model, codes["means"])
+heldout_strip(model, codes)

@@ -1,0 +1,208 @@
+"""What every Latent Lab page shares: page set-up, the model picker, cached loaders and digit rendering.
+
+Importing this module imports neither TensorFlow nor Plotly, so the Home page
+appears at once. The first page that needs a model pays for TensorFlow, once per
+server process: `st.cache_resource` keeps each loaded model and shares it with
+every session.
+"""
+from __future__ import annotations
+
+import base64
+import gc
+import io
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up notes out of the server log
+
+# `streamlit run dashboard/Home.py` puts dashboard/ on sys.path, not the repo root that holds `core`.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import core  # noqa: E402  (needs the path fix above)
+from core import registry  # noqa: E402
+from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound, load_dataset  # noqa: E402
+from core.images import to_uint8  # noqa: E402
+
+APP_NAME = "Latent Lab"
+MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens with
+PICKER_KEY = "model_picker"
+PAGES = {
+    "scatter": ("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:"),
+    "grid": ("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:"),
+}
+# The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
+CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
+                "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
+
+
+def setup_page(title: str, icon: str) -> None:
+    """Wide layout (figures need the room) and a browser tab that names the page."""
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+
+
+def page_link(page: str, model_id: str | None = None) -> None:
+    """Link to one of PAGES; with a model id the target page opens on that model."""
+    path, label, icon = PAGES[page]
+    st.page_link(path, label=label, icon=icon, query_params={MODEL_PARAM: model_id} if model_id else None)
+
+
+# ---------------------------------------------------------------- models
+
+def shipped_cards(kind: str = "generative") -> list[dict]:
+    """Cards of the models of one kind in pretrained/ (JSON only, so cheap enough to read on every run).
+
+    A damaged manifest becomes an error message rather than a traceback; an empty list means none are built.
+    """
+    try:
+        return core.list_models(kind)
+    except registry.PretrainedError as e:
+        st.error(f"The list of pretrained models cannot be read: {e}")
+        st.stop()
+
+
+def no_models_message() -> str:
+    return (f"No pretrained models were found in `{registry.pretrained_root()}`. "
+            f"Build one with `{registry.rebuild_command('mnist-vae-2d')}` (see the README).")
+
+
+@st.cache_resource(show_spinner="Loading the model's weights (once per server)…", max_entries=8)
+def _load_model(model_id: str, pretrained_root: str):
+    """One LatentModel per (model, folder) for the whole server process; the folder keys tests' temporary copies.
+
+    TensorFlow leaves some 400,000 long-lived Python objects behind; freezing them keeps the garbage
+    collector's full passes (tens to hundreds of milliseconds each) out of interactive reruns.
+    """
+    model = core.load_model(model_id)
+    gc.freeze()
+    return model
+
+
+def load_model(model_id: str):
+    """The cached LatentModel, or a clear error (with the command that rebuilds it) and the page stops."""
+    try:
+        return _load_model(model_id, str(registry.pretrained_root()))
+    except registry.PretrainedError as e:
+        st.error(f"**{model_id}** cannot be loaded. {e}")
+        st.stop()
+
+
+def pick_model():
+    """Sidebar model choice mirrored in ?model=, so a copied URL reopens the same model; returns the loaded model.
+
+    The URL wins when it names a model (a shared link, or a Home link); otherwise the choice
+    made on another page carries over. An unknown ?model= falls back with a warning.
+    """
+    cards = {card["id"]: card for card in shipped_cards()}
+    if not cards:
+        st.info(no_models_message())
+        st.stop()
+    ids = list(cards)
+    requested = st.query_params.get(MODEL_PARAM)
+    remembered = st.session_state.get(PICKER_KEY)
+    fallback = remembered if remembered in cards else ids[0]
+    if requested is not None and requested not in cards:
+        st.warning(f"There is no model called `{requested}` (shipped: {', '.join(ids)}); "
+                   f"showing **{cards[fallback].get('title', fallback)}** instead.")
+    st.session_state[PICKER_KEY] = requested if requested in cards else fallback
+    model_id = st.sidebar.selectbox("Model", ids, key=PICKER_KEY, persist_state="session",
+                                    on_change=_mirror_choice_in_url, format_func=lambda i: cards[i].get("title", i))
+    st.query_params[MODEL_PARAM] = model_id
+    card = cards[model_id]
+    if "error" in card:
+        st.error(card["error"])
+        st.stop()
+    st.sidebar.caption(card.get("summary", ""))
+    return load_model(model_id)
+
+
+def _mirror_choice_in_url() -> None:
+    """Runs before the rerun a new choice causes, so the URL already names it when pick_model reads it."""
+    st.query_params[MODEL_PARAM] = st.session_state[PICKER_KEY]
+
+
+def heldout_codes(model) -> dict:
+    """latents.npz of a loaded model: means (N, d), labels (N,), and for d > 2 the pca / tsne projections."""
+    if model.heldout is None:
+        st.error(f"**{model.id}** ships no held-out latent codes; write them with "
+                 f"`python -m core.evaluate {model.id}`.")
+        st.stop()
+    return model.heldout
+
+
+# ---------------------------------------------------------------- held-out originals
+
+@st.cache_resource(show_spinner="Reading the held-out digits…", max_entries=4)
+def _heldout_split(dataset: str, data_folder: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The data set's held-out split, read once per server; keyed by $LATENT_LAB_DATA so changing it takes effect."""
+    return load_dataset(dataset, download=False)[1]
+
+
+def how_to_provide(dataset: str) -> str:
+    return (f"Point `{ENV_VAR}` at a folder holding `{dataset}/` and restart: "
+            f"`{ENV_VAR}=/path/to/data streamlit run dashboard/Home.py`.")
+
+
+def heldout_originals(model) -> tuple[np.ndarray | None, str | None]:
+    """Held-out images in latents.npz order, or (None, why) when they are not available locally.
+
+    A local copy counts only if its labels match the shipped codes, so a different split
+    (e.g. the full MNIST test set in ~/.keras) never puts the wrong digit beside a point.
+    """
+    dataset = model.card["dataset"]["name"]
+    try:
+        images, labels = _heldout_split(dataset, os.environ.get(ENV_VAR))
+    except DatasetNotFound:
+        return None, f"Originals need the {dataset} data set, which is not on this machine. " + how_to_provide(dataset)
+    except CorruptDataFile as e:
+        return None, f"The local {dataset} files cannot be read ({e})."
+    shipped = model.heldout["labels"]
+    if len(labels) != len(shipped) or not np.array_equal(labels, shipped):
+        return None, (f"The local {dataset} copy holds a different held-out split ({len(labels):,} digits) from the "
+                      f"one this model was evaluated on ({len(shipped):,}), so originals are not shown. "
+                      f"{how_to_provide(dataset)}")
+    return images, None
+
+
+# ---------------------------------------------------------------- digits on screen
+
+def class_name(model, label: int) -> str:
+    names = model.card.get("class_names") or []
+    return names[label] if label < len(names) else str(label)
+
+
+def class_color(label: int) -> str:
+    return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of a digit (uint8, or float in [0, 1]): browsers blur small images they stretch."""
+    pixels = image if image.dtype == np.uint8 else to_uint8(image)
+    return pixels.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def show_digits(images, captions: list[str], size: int = 84) -> None:
+    """A wrapping row of crisp digits (each uint8, or float in [0, 1]) with a caption under each."""
+    st.image([enlarge(image, max(1, size // image.shape[0])) for image in images], caption=captions)
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A uint8 array as an inline PNG, the form Plotly images take."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def tinted(image: np.ndarray, color: str) -> np.ndarray:
+    """A grayscale digit (float in [0, 1]) as RGBA in one colour, ink opaque and background transparent."""
+    rgb = [int(color[k:k + 2], 16) for k in (1, 3, 5)]
+    rgba = np.empty((*image.shape, 4), np.uint8)
+    rgba[..., :3] = rgb
+    rgba[..., 3] = to_uint8(image)
+    return rgba

@@ -1,0 +1,212 @@
+"""Shared test set-up: repo root on sys.path, quiet TensorFlow, real-data and shipped-model gates, tiny fixtures.
+
+Real data is found only through $LATENT_LAB_DATA (CI sets it to ../shared/data).
+Tests that need it use the `requires_data` marker or the `data_dir` fixture and
+SKIP, with a reason, when it is unset or the folder is missing. Everything else
+runs on small arrays the tests write themselves into tmp_path, offline.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import sys
+from pathlib import Path
+
+# Before anything imports TensorFlow.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+DATA_ENV = "LATENT_LAB_DATA"
+SHIPPED = ROOT / "pretrained"
+
+
+def real_data_dir() -> Path | None:
+    """The folder $LATENT_LAB_DATA names, if set and present (relative paths resolve against the repo root)."""
+    env = os.environ.get(DATA_ENV)
+    if not env:
+        return None
+    path = Path(env).expanduser()
+    if not path.is_absolute():
+        path = (ROOT / path) if (ROOT / path).is_dir() else path.resolve()
+    return path if path.is_dir() else None
+
+
+def _data_skip_reason() -> str | None:
+    env = os.environ.get(DATA_ENV)
+    if not env:
+        return f"{DATA_ENV} is not set; point it at the shared data folder (e.g. ../shared/data) to run real-data tests"
+    if real_data_dir() is None:
+        return f"{DATA_ENV}={env} is not a folder; real-data tests skipped"
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"requires_data: needs the real data sets via ${DATA_ENV}; skipped otherwise")
+    # Keras' own .keras writer converts variables with np.array(x), which NumPy 2 flags; not ours to fix.
+    config.addinivalue_line("filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword")
+    # core.train hands fit() a tf.data pipeline that shuffles itself; Keras warns about its own default.
+    config.addinivalue_line("filterwarnings", "ignore:`shuffle=True` was passed, but will be ignored")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("requires_data") is not None:
+        reason = _data_skip_reason()
+        if reason:
+            pytest.skip(reason)
+
+
+requires_data = pytest.mark.requires_data
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Root of the real data (holding mnist/, fashion-mnist/ ...); skips when $LATENT_LAB_DATA is unusable."""
+    reason = _data_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return real_data_dir()
+
+
+def shipped_model_present(model_id: str) -> bool:
+    return (SHIPPED / "manifest.json").is_file() and (SHIPPED / model_id / "card.json").is_file()
+
+
+@pytest.fixture
+def shipped_pretrained(monkeypatch) -> Path:
+    """The repo's own pretrained/ folder (skips when its manifest is absent); $LATENT_LAB_PRETRAINED cleared."""
+    if not (SHIPPED / "manifest.json").is_file():
+        pytest.skip("no shipped models in pretrained/ (run `python -m core.train <model_id>`)")
+    monkeypatch.delenv("LATENT_LAB_PRETRAINED", raising=False)
+    return SHIPPED
+
+
+# ---------------------------------------------------------------- tiny data writers
+
+def write_idx(path: Path, array: np.ndarray) -> Path:
+    """Write `array` (uint8) in IDX format; gzipped when the name ends in .gz."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    raw = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", s) for s in array.shape) + array.tobytes()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        with gzip.open(path, "wb") as f:
+            f.write(raw)
+    else:
+        path.write_bytes(raw)
+    return path
+
+
+def tiny_arrays(n_train: int = 12, n_test: int = 5, seed: int = 0):
+    """Random uint8 digits and labels in Keras' tuple shape."""
+    rng = np.random.default_rng(seed)
+    x_train = rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8)
+    x_test = rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8)
+    y_train = rng.integers(0, 10, n_train).astype(np.uint8)
+    y_test = rng.integers(0, 10, n_test).astype(np.uint8)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def write_npz(path: Path, arrays) -> Path:
+    (x_train, y_train), (x_test, y_test) = arrays
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+def write_idx_set(folder: Path, arrays, gz: bool = True) -> Path:
+    (x_train, y_train), (x_test, y_test) = arrays
+    ext = ".gz" if gz else ""
+    for stem, a in (("train-images-idx3-ubyte", x_train), ("train-labels-idx1-ubyte", y_train),
+                    ("t10k-images-idx3-ubyte", x_test), ("t10k-labels-idx1-ubyte", y_test)):
+        write_idx(Path(folder) / (stem + ext), a)
+    return Path(folder)
+
+
+def blob_digits(n: int, seed: int = 0):
+    """Learnable fake digits: class c is a bright 8x8 square at one of ten positions, plus noise."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n).astype(np.uint8)
+    x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(y):
+        r, col = divmod(int(c), 5)
+        x[i, 4 + 12 * r: 12 + 12 * r, 1 + 5 * col: 9 + 5 * col] = 230
+    return x, y
+
+
+@pytest.fixture(scope="session")
+def make_data():
+    """The tiny-data writers above, for tests to call: make_data.write_npz(path, make_data.tiny_arrays()) ..."""
+    from types import SimpleNamespace
+    return SimpleNamespace(write_idx=write_idx, tiny_arrays=tiny_arrays, write_npz=write_npz,
+                           write_idx_set=write_idx_set, blob_digits=blob_digits)
+
+
+@pytest.fixture
+def no_home_cache(tmp_path, monkeypatch) -> Path:
+    """Point Path.home() at an empty folder so loaders never find the user's ~/.keras cache."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    return home
+
+
+# ---------------------------------------------------------------- tiny pretrained folder
+
+def build_tiny_pretrained(root: Path, latent_dim: int = 2) -> Path:
+    """A pretrained folder with untrained (randomly initialised) 'tiny-ae' and 'tiny-vae' models and a manifest.
+
+    Uses the real network builders from core.models, so what loads is what training writes.
+    """
+    import json
+
+    import keras
+
+    from core import registry
+    from core.models import autoencoder, networks, vae
+
+    keras.utils.set_random_seed(0)
+    shape = (28, 28, 1)
+    rng = np.random.default_rng(0)
+    for model_id, family, enc in (("tiny-ae", "ae", autoencoder.build_encoder(latent_dim, shape)),
+                                  ("tiny-vae", "vae", vae.build_encoder(latent_dim, shape))):
+        folder = root / model_id
+        folder.mkdir(parents=True)
+        enc.save(folder / "encoder.keras")
+        networks.mlp_decoder(latent_dim, shape).save(folder / "decoder.keras")
+        np.savez_compressed(folder / "latents.npz", means=rng.normal(size=(20, latent_dim)).astype(np.float32),
+                            labels=rng.integers(0, 10, 20).astype(np.uint8))
+        card = {"id": model_id, "title": model_id, "kind": "generative", "family": family,
+                "latent_dim": latent_dim, "image_shape": list(shape), "conditional": False, "num_classes": 10,
+                "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
+                "metrics": {}}
+        if family == "ae":
+            card["prior"] = {"mean": [1.0] * latent_dim, "cov": np.diag([0.5] * latent_dim).tolist()}
+        (folder / registry.CARD).write_text(json.dumps(card, indent=2))
+        registry.write_manifest_entry(model_id, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_pretrained_master(tmp_path_factory) -> Path:
+    return build_tiny_pretrained(tmp_path_factory.mktemp("pretrained-master"))
+
+
+@pytest.fixture
+def tiny_pretrained(tiny_pretrained_master, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the tiny pretrained folder, with $LATENT_LAB_PRETRAINED pointing at it (tests may damage it)."""
+    import shutil
+    root = tmp_path / "pretrained"
+    shutil.copytree(tiny_pretrained_master, root)
+    monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(root))
+    return root

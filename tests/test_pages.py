@@ -1,0 +1,331 @@
+"""The dashboard pages, driven headless through Streamlit's AppTest.
+
+Every page renders for every shipped model; controls change what is drawn; a
+missing model, a bad URL or a missing data set gives a message, never a
+traceback. Pages are opened through Home, as `streamlit run dashboard/Home.py`
+does, so `import ui` resolves the same way. Passes with $LATENT_LAB_DATA set or
+unset: tests that need the data set skip without it, and tests of the no-data
+path hide it themselves.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import core  # noqa: E402
+from core import registry  # noqa: E402
+from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
+
+HOME = ROOT / "dashboard" / "Home.py"
+SCATTER = "pages/1_Latent_scatter.py"
+GRID = "pages/2_Decoded_grid.py"
+TIMEOUT = 60  # the first page in a process loads TensorFlow and a model
+
+CARDS = {card["id"]: card for card in core.list_models() if "error" not in card}
+MODELS = list(CARDS)
+WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
+PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
+
+
+def open_page(page: str | None = None, **query: str) -> AppTest:
+    """Run Home, or one page of it, with the given URL query."""
+    at = AppTest.from_file(str(HOME), default_timeout=TIMEOUT)
+    if page:
+        at.switch_page(page)
+    at.query_params.update(query)
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def figure(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def plotted(values) -> np.ndarray:
+    """A trace array as Plotly serialises it: a list, or a base64 typed array."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values)
+
+
+def png(data_uri: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
+
+
+def heldout(model_id: str) -> dict:
+    return registry.load_model(model_id).heldout
+
+
+def local_heldout_images(model_id: str):
+    """The held-out originals matching the shipped codes, or None when this machine lacks them."""
+    try:
+        images, labels = load_dataset(CARDS[model_id]["dataset"]["name"], download=False)[1]
+    except DatasetNotFound:
+        return None
+    return images if np.array_equal(labels, heldout(model_id)["labels"]) else None
+
+
+@pytest.fixture
+def without_data(tmp_path, monkeypatch):
+    """No data set anywhere the loaders look: $LATENT_LAB_DATA names an empty folder and ~ is empty."""
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "empty"))
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+
+
+@pytest.fixture
+def broken_pretrained(tmp_path, monkeypatch):
+    """A pretrained folder with one model whose weights are missing and one whose card is not JSON."""
+    root = tmp_path / "pretrained"
+    card = {"id": "weightless", "title": "Weightless model", "kind": "generative", "family": "vae",
+            "latent_dim": 2, "image_shape": [28, 28, 1], "num_classes": 10,
+            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
+            "dataset": {"name": "mnist", "fit": 1, "validation": 1, "heldout": 1},
+            "training": {"command": "python -m core.train weightless", "epochs_run": 1, "best_epoch": 1,
+                         "wall_time_s": 1.0}, "metrics": {}}
+    (root / "weightless").mkdir(parents=True)
+    (root / "weightless" / "card.json").write_text(json.dumps(card))
+    (root / "garbled").mkdir()
+    (root / "garbled" / "card.json").write_text("{ not json")
+    for model_id in ("weightless", "garbled"):
+        registry.write_manifest_entry(model_id, root)
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(root))
+    return root
+
+
+# ---------------------------------------------------------------- Home
+
+def test_home_does_not_import_tensorflow():
+    """Home must appear at once, so neither it nor ui.py may pull in TensorFlow; checked in a fresh interpreter."""
+    script = (f"import sys\nfrom streamlit.testing.v1 import AppTest\n"
+              f"at = AppTest.from_file({str(HOME)!r}, default_timeout={TIMEOUT}).run()\n"
+              f"assert not at.exception, at.exception\n"
+              f"assert at.title[0].value == 'Latent Lab'\n"
+              f"print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_home_shows_every_model_card_with_its_metrics_and_links():
+    at = open_page()
+    assert_clean(at)
+    assert [s.value for s in at.subheader] == [CARDS[i]["title"] for i in MODELS]
+    shown_metrics = [m.label for m in at.metric]
+    measured = sum(key in CARDS[i].get("metrics", {}) for i in MODELS
+                   for key in ("neg_elbo_nats", "neg_log_likelihood_iwae_nats", "reconstruction_mse",
+                               "frechet_distance_samples", "judge_accuracy_on_reconstructions"))
+    assert len(shown_metrics) >= measured
+    if any("neg_elbo_nats" in CARDS[i].get("metrics", {}) for i in MODELS):
+        assert "−ELBO" in shown_metrics
+        assert any(m.value.endswith(" nats") for m in at.metric)
+    links = {(link.proto.label, link.proto.query_string) for link in at.get("page_link")}
+    for model_id in MODELS:
+        assert ("Latent scatter", f"model={model_id}") in links
+        assert ("Decoded grid", f"model={model_id}") in links
+
+
+def test_home_reports_broken_models_and_pages_refuse_them(broken_pretrained):
+    at = open_page()
+    assert not at.exception
+    assert any("garbled" in e.value and "damaged" in e.value for e in at.error)
+    at = open_page(SCATTER, model="weightless")
+    assert not at.exception
+    assert any("weightless" in e.value and "missing" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
+
+
+def test_pages_say_how_to_build_models_when_none_are_shipped(tmp_path, monkeypatch):
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
+    for page in (None, SCATTER, GRID):
+        at = open_page(page)
+        assert not at.exception
+        assert any("python -m core.train" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- Latent scatter
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_scatter_plots_every_heldout_code_by_label(model_id):
+    at = open_page(SCATTER, model=model_id)
+    assert_clean(at)
+    assert at.selectbox(key="model_picker").value == model_id
+    assert at.query_params["model"] == model_id
+    traces = figure(at)["data"]
+    assert {t["type"] for t in traces} == {"scattergl"}
+    codes = heldout(model_id)
+    assert sum(len(plotted(t["x"])) for t in traces) == len(codes["labels"])
+    assert [t["name"] for t in traces] == [CARDS[model_id]["class_names"][c] for c in np.unique(codes["labels"])]
+    first = traces[0]
+    expected = codes["means"] if CARDS[model_id]["latent_dim"] == 2 else codes["pca"]
+    np.testing.assert_allclose(plotted(first["x"]), expected[plotted(first["customdata"]), 0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("model_id", WIDE_MODELS)
+def test_scatter_projection_choice_changes_the_plotted_data(model_id):
+    at = open_page(SCATTER, model=model_id)
+    codes = heldout(model_id)
+    for projection, key in (("t-SNE", "tsne"), ("PCA", "pca")):
+        at.radio(key="projection").set_value(projection).run()
+        assert_clean(at)
+        trace = figure(at)["data"][0]
+        np.testing.assert_allclose(plotted(trace["x"]), codes[key][plotted(trace["customdata"]), 0], rtol=1e-6)
+
+
+def test_scatter_images_as_markers_draws_more_digits_when_asked():
+    at = open_page(SCATTER, model=MODELS[0])
+    at.radio(key="view").set_value("Images as markers").run()
+    ink = []
+    for count in (50, 1000):
+        at.slider(key="thumbnails").set_value(count).run()
+        assert_clean(at)
+        images = figure(at)["layout"]["images"]
+        assert len(images) == 1 and images[0]["xref"] == "x"
+        sheet = np.asarray(png(images[0]["source"]))
+        assert sheet.shape[-1] == 4 and sheet[..., 3].min() == 0  # transparent between digits
+        ink.append(int((sheet[..., 3] > 0).sum()))
+    assert ink[1] > 5 * ink[0]
+
+
+def select(at: AppTest, indices) -> AppTest:
+    """Feed the scatter chart a selection as the browser reports one: the points with their customdata."""
+    points = [{"customdata": int(i), "point_index": 0, "curve_number": 0} for i in indices]
+    at.session_state["latent_scatter"] = {"selection": {"points": points, "point_indices": [0] * len(points),
+                                                        "box": [], "lasso": []}}
+    return at.run()
+
+
+@pytest.mark.parametrize("with_data", [False, True], ids=["without-data", "with-data"])
+def test_scatter_clicked_point_shows_its_digit_label_and_coordinates(with_data, request):
+    model_id = MODELS[0]
+    if with_data:
+        if local_heldout_images(model_id) is None:
+            pytest.skip(f"the {model_id} held-out digits are not on this machine (set {ENV_VAR})")
+    else:
+        request.getfixturevalue("without_data")
+    at = select(open_page(SCATTER, model=model_id), [7])
+    assert_clean(at)
+    label = CARDS[model_id]["class_names"][heldout(model_id)["labels"][7]]
+    assert at.subheader[0].value == f"Digit #7 · label {label}"
+    assert at.get("image")[0].captions == (["Original", "Decoded from its latent mean"] if with_data
+                        else ["Decoded from its shipped latent mean"])
+    assert any("Plotted at" in m.value for m in at.markdown)
+    assert with_data or any(ENV_VAR in c.value for c in at.caption)
+
+
+def test_scatter_box_selection_lists_the_digits_inside():
+    model_id = MODELS[0]
+    labels = heldout(model_id)["labels"]
+    at = select(open_page(SCATTER, model=model_id), [3, 4, 5, 6])
+    assert_clean(at)
+    assert at.subheader[0].value == "4 digits selected"
+    assert at.get("image")[0].captions == [CARDS[model_id]["class_names"][c] for c in labels[3:7]]
+
+
+def test_unknown_model_in_url_falls_back_with_a_message():
+    at = open_page(SCATTER, model="nonsense")
+    assert not at.exception
+    assert any("nonsense" in w.value for w in at.warning)
+    assert at.selectbox(key="model_picker").value == MODELS[0]
+    assert at.query_params["model"] == MODELS[0]
+    assert at.get("plotly_chart")
+
+
+def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
+    if len(MODELS) < 2:
+        pytest.skip("needs two shipped models")
+    at = open_page(SCATTER)
+    at.selectbox(key="model_picker").set_value(MODELS[1]).run()
+    assert at.query_params["model"] == MODELS[1]
+    at.query_params.clear()  # the sidebar navigation drops the query
+    at.switch_page(GRID).run()
+    assert_clean(at)
+    assert at.selectbox(key="model_picker").value == MODELS[1]
+
+
+# ---------------------------------------------------------------- Decoded grid
+
+def grid_mosaic(at: AppTest) -> tuple[Image.Image, dict]:
+    fig = figure(at)
+    return png(fig["data"][0]["source"]), fig["layout"]
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_grid_renders_and_its_size_follows_the_slider(model_id):
+    at = open_page(GRID, model=model_id)
+    assert_clean(at)
+    for n in (4, 30):
+        at.slider(key="grid_size").set_value(n).run()
+        assert_clean(at)
+        mosaic, _ = grid_mosaic(at)
+        assert mosaic.size == (28 * n, 28 * n)
+
+
+@pytest.mark.parametrize("model_id", PLANE_MODELS)
+def test_grid_axes_show_latent_coordinates_and_quantiles_change_them(model_id):
+    at = open_page(GRID, model=model_id)
+    at.slider(key="grid_size").set_value(7).run()
+    means = heldout(model_id)["means"]
+    _, layout = grid_mosaic(at)
+    x_ticks = [float(t) for t in layout["xaxis"]["ticktext"]]
+    low, high = means[:, 0].mean() + np.array([-3, 3]) * means[:, 0].std()
+    assert x_ticks[0] == pytest.approx(low, abs=0.01) and x_ticks[-1] == pytest.approx(high, abs=0.01)
+    assert layout["xaxis"]["title"]["text"] == "z₁"
+    at.radio(key="sweep").set_value("Gaussian quantiles").run()
+    assert_clean(at)
+    _, layout = grid_mosaic(at)
+    quantile_ticks = [float(t) for t in layout["xaxis"]["ticktext"]]
+    assert quantile_ticks[0] > x_ticks[0] and quantile_ticks[-1] < x_ticks[-1]  # 90% mass spans < ±3 sd
+
+
+@pytest.mark.parametrize("model_id", WIDE_MODELS)
+def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id):
+    at = open_page(GRID, model=model_id)
+    assert_clean(at)
+    at.selectbox(key="dim_x").set_value(0).run()
+    at.selectbox(key="dim_y").set_value(3).run()
+    first, layout = grid_mosaic(at)
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("z₁", "z₄")
+    at.selectbox(key="dim_y").set_value(0).run()
+    assert any("different" in w.value for w in at.warning) and not at.get("plotly_chart")
+    at.radio(key="plane").set_value("Two principal components").run()
+    assert_clean(at)
+    pcs, layout = grid_mosaic(at)
+    assert layout["xaxis"]["title"]["text"].startswith("PC 1")
+    assert np.asarray(pcs).tobytes() != np.asarray(first).tobytes()
+
+
+def test_grid_strip_without_data_explains_and_shows_reconstructions(without_data):
+    at = open_page(GRID, model=MODELS[0])
+    assert_clean(at)
+    assert any(ENV_VAR in i.value and "Originals" in i.value for i in at.info)
+    assert any("shipped latent means" in c.value for c in at.caption)
+    assert len(at.get("image")) == 1  # reconstructions only
+
+
+def test_grid_strip_with_data_shows_originals_above_reconstructions():
+    if local_heldout_images(MODELS[0]) is None:
+        pytest.skip(f"the held-out digits are not on this machine (set {ENV_VAR})")
+    at = open_page(GRID, model=MODELS[0])
+    assert_clean(at)
+    strips = at.get("image")
+    assert len(strips) == 2 and strips[0].captions == strips[1].captions
+    captions = [c.value for c in at.caption]
+    assert captions.index("Originals:") < captions.index("Reconstructions, decoded from their latent means:")

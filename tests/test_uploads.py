@@ -1,0 +1,309 @@
+"""core.data.uploads: a hostile corpus built in memory, and MNIST-style normalisation of real-looking digits."""
+import io
+import re
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+from scipy import ndimage
+
+from core.data.uploads import MAX_BYTES, UploadError, normalise_canvas, normalise_upload, read_image, to_mnist
+
+
+def encode(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def paper_digit(size=(90, 120), corner=(6, 8)) -> Image.Image:
+    """A thick black "1" (flag and foot included, so its mass is off its box centre) on white paper, near a corner."""
+    img = Image.new("L", size, 255)
+    x, y = corner
+    draw = ImageDraw.Draw(img)
+    draw.line([(x + 20, y), (x + 20, y + 50)], fill=0, width=7)
+    draw.line([(x + 20, y), (x + 6, y + 12)], fill=0, width=6)
+    draw.line([(x + 10, y + 50), (x + 30, y + 50)], fill=0, width=5)
+    return img
+
+
+def bar(size=(60, 60), vertical=True, mode="L") -> Image.Image:
+    """A black bar on white, upright or lying down, to tell which page, frame or orientation was read."""
+    img = Image.new("L", size, 255)
+    w, h = size
+    box = (w // 2 - 3, 5, w // 2 + 3, h - 5) if vertical else (5, h // 2 - 3, w - 5, h // 2 + 3)
+    ImageDraw.Draw(img).rectangle(box, fill=0)
+    return img.convert(mode)
+
+
+def ink_box(digit: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.nonzero(digit)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def is_upright(digit: np.ndarray) -> bool:
+    h, w = ink_box(digit > 128)
+    return h > w
+
+
+def claimed_size_png(w: int, h: int) -> bytes:
+    """A 16x16 PNG whose header is rewritten (CRC fixed) to claim w x h: a decompression bomb's opening move."""
+    raw = bytearray(encode(Image.new("L", (16, 16), 255)))
+    raw[16:24] = struct.pack(">II", w, h)
+    raw[29:33] = struct.pack(">I", zlib.crc32(bytes(raw[12:29])))
+    return bytes(raw)
+
+
+def noisy_photo() -> Image.Image:
+    """Grey, unevenly lit paper with sensor noise and a dark digit: what a phone photo looks like."""
+    rng = np.random.default_rng(0)
+    ink = np.asarray(paper_digit((160, 140), corner=(50, 40)), np.float32) < 128
+    page = 200 + np.linspace(-12, 12, 160)[None, :] + rng.normal(0, 5, (140, 160)) - 150 * ink
+    return Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
+
+
+def rgba_strokes(light: bool) -> Image.Image:
+    """Strokes on a fully transparent background; the transparent pixels' hidden colour matches the strokes."""
+    colour = 255 if light else 0
+    alpha = ImageOps.invert(paper_digit())
+    return Image.merge("RGBA", [Image.new("L", alpha.size, colour)] * 3 + [alpha])
+
+
+def palette_with_transparency(fmt: str) -> bytes:
+    img = paper_digit().convert("P")  # white paper becomes palette index 255
+    return encode(img, fmt, transparency=255)
+
+
+def multipage_tiff() -> bytes:
+    return encode(bar(vertical=True), "TIFF", save_all=True, append_images=[bar((80, 50), vertical=False)])
+
+
+def animated_gif() -> bytes:
+    return encode(bar(vertical=True), "GIF", save_all=True, append_images=[bar(vertical=False)], duration=100, loop=0)
+
+
+def exif_rotated_jpeg() -> bytes:
+    """A tall bar stored upright whose EXIF says "rotate 90 degrees to view", as phones write it."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(bar((40, 100), vertical=True), "JPEG", exif=exif.tobytes())
+
+
+def sixteen_bit_png() -> bytes:
+    x = (65535 - np.asarray(paper_digit(), np.uint16) * 257).astype(np.uint16)  # white ink, 16-bit
+    return encode(Image.fromarray(x))
+
+
+def truncated(fmt: str) -> bytes:
+    data = encode(noisy_photo(), fmt)
+    return data[: len(data) // 2]
+
+
+DIGIT = "digit"
+CORPUS = {
+    "zero bytes": (lambda: b"", r"empty \(0 bytes\)"),
+    "text named .png": (lambda: b"hello", r"not a picture we can read.*PNG, JPEG"),
+    "truncated PNG": (lambda: truncated("PNG"), r"damaged or incomplete"),
+    "truncated JPEG": (lambda: truncated("JPEG"), r"damaged or incomplete"),
+    "bomb header 20000x20000 (Pillow error)": (lambda: claimed_size_png(20000, 20000), r"megapixels"),
+    "bomb header 10000x10000 (Pillow warning)": (lambda: claimed_size_png(10000, 10000), r"megapixels"),
+    "genuine 6000x4500 (project limit)": (lambda: encode(Image.new("L", (6000, 4500))),
+                                          r"6000 x 4500 pixels.*25 megapixels"),
+    "1x1": (lambda: encode(Image.new("L", (1, 1))), r"only 1 x 1 pixels, too small"),
+    "8000x10": (lambda: encode(Image.new("L", (8000, 10))), r"8000 x 10 pixels, a thin strip"),
+    "SVG": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M10 0 V50"/></svg>', r"SVG"),
+    "SVG with XML prolog": (lambda: b'<?xml version="1.0"?>\n<svg width="28" height="28"></svg>', r"SVG"),
+    "PDF": (lambda: b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", r"PDF documents can't be read"),
+    "HEIC": (lambda: b"\x00\x00\x00\x18ftypheic" + bytes(64), r"HEIC"),
+    "PPM (readable, not allowed)": (lambda: encode(paper_digit(), "PPM"), r"not a picture we can read"),
+    "over-size file": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(MAX_BYTES), r"5.1 MB, over the 5 MB limit"),
+    "blank white page": (lambda: encode(Image.new("L", (64, 64), 255)), r"looks blank"),
+    "noise-only grey page": (lambda: encode(Image.fromarray(
+        np.random.default_rng(1).normal(200, 4, (64, 64)).astype(np.uint8)), "JPEG"), r"looks blank"),
+    "grayscale PNG": (lambda: encode(paper_digit()), DIGIT),
+    "1-bit BMP": (lambda: encode(paper_digit().convert("1"), "BMP"), DIGIT),
+    "RGB JPEG": (lambda: encode(paper_digit().convert("RGB"), "JPEG"), DIGIT),
+    "WebP": (lambda: encode(paper_digit().convert("RGB"), "WEBP"), DIGIT),
+    "noisy photo JPEG": (lambda: encode(noisy_photo(), "JPEG", quality=80), DIGIT),
+    "RGBA dark strokes": (lambda: encode(rgba_strokes(light=False)), DIGIT),
+    "RGBA light strokes": (lambda: encode(rgba_strokes(light=True)), DIGIT),
+    "LA PNG": (lambda: encode(rgba_strokes(light=False).convert("LA")), DIGIT),
+    "palette PNG with transparency": (lambda: palette_with_transparency("PNG"), DIGIT),
+    "palette GIF with transparency": (lambda: palette_with_transparency("GIF"), DIGIT),
+    "16-bit PNG (I;16)": (sixteen_bit_png, DIGIT),
+    "CMYK JPEG": (lambda: encode(paper_digit().convert("CMYK"), "JPEG"), DIGIT),
+    "YCbCr TIFF": (lambda: encode(paper_digit().convert("YCbCr"), "TIFF"), DIGIT),
+    "float TIFF (F)": (lambda: encode(Image.fromarray(np.asarray(paper_digit(), np.float32) / 255), "TIFF"), DIGIT),
+    "32-bit int TIFF (I)": (lambda: encode(paper_digit().convert("I"), "TIFF"), DIGIT),
+    "multi-page TIFF": (multipage_tiff, DIGIT),
+    "animated GIF": (animated_gif, DIGIT),
+    "EXIF-rotated JPEG": (exif_rotated_jpeg, DIGIT),
+}
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_hostile_corpus_gives_a_digit_or_a_clear_message(name):
+    make, expected = CORPUS[name]
+    data = make()
+    try:
+        digit = normalise_upload(data)
+    except UploadError as e:
+        message = str(e)
+        assert expected != DIGIT, f"{name}: unexpected refusal: {message}"
+        assert re.search(expected, message), message
+        assert message[0].isupper() and message.endswith("."), message
+        assert "cannot identify" not in message and "PIL" not in message, message
+        return
+    assert expected == DIGIT, f"{name}: accepted, expected a refusal matching {expected!r}"
+    assert digit.shape == (28, 28) and digit.dtype == np.uint8
+    assert digit.max() == 255 and digit[0].max() == digit[-1].max() == 0  # white ink, black margins
+
+
+def test_first_page_of_a_multipage_tiff_is_used():
+    img = read_image(multipage_tiff())
+    assert img.size == (60, 60)  # page two is 80 x 50
+    assert is_upright(normalise_upload(multipage_tiff()))
+
+
+def test_first_frame_of_an_animated_gif_is_used():
+    assert is_upright(normalise_upload(animated_gif()))
+
+
+def test_exif_orientation_is_applied():
+    img = read_image(exif_rotated_jpeg())
+    assert img.size == (100, 40)  # stored 40 x 100, shown rotated
+    assert not is_upright(to_mnist(img))
+
+
+def test_sixteen_bit_greys_are_scaled_not_clipped():
+    levels = np.repeat(np.array([[0, 32896, 65535]], np.uint16), 8, axis=1).repeat(8, axis=0)  # 8 x 24
+    img = read_image(encode(Image.fromarray(levels)))
+    assert img.mode == "L"
+    np.testing.assert_array_equal(np.unique(np.asarray(img)), [0, 128, 255])
+
+
+def test_transparent_light_strokes_are_composited_onto_black():
+    img = read_image(encode(rgba_strokes(light=True)))
+    x = np.asarray(img.convert("L"))
+    assert x[0, 0] == 0 and x.max() == 255  # a white backdrop would have made the strokes vanish
+
+
+def test_limits_can_be_tightened():
+    data = encode(paper_digit())
+    with pytest.raises(UploadError, match="MB"):
+        read_image(data, max_bytes=len(data) - 1)
+    with pytest.raises(UploadError, match="90 x 120 pixels"):
+        read_image(data, max_pixels=90 * 120 - 1)
+
+
+def test_digit_on_paper_comes_out_like_mnist():
+    digit = normalise_upload(encode(paper_digit()))
+    assert digit.dtype == np.uint8 and digit.shape == (28, 28)
+    assert digit.max() == 255 and np.median(digit) == 0  # white ink on black
+    h, w = ink_box(digit)
+    assert max(h, w) <= 20 and max(h, w) >= 19 and w < h  # longer side fills the 20 px box, aspect kept
+    assert np.allclose(ndimage.center_of_mass(digit.astype(float)), (14, 14), atol=1.0)
+
+
+def stem_and_arm(arm_end: int, arm_width: int) -> Image.Image:
+    """A heavy upright stem with an arm to its right: its mass sits left of its box's centre."""
+    img = Image.new("L", (100, 100), 255)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, 22, 70), fill=0)
+    draw.rectangle((22, 10, arm_end, 10 + arm_width), fill=0)
+    return img
+
+
+def test_centring_is_by_mass_not_by_box():
+    digit = normalise_upload(encode(stem_and_arm(50, 8)))
+    rows, cols = np.nonzero(digit)
+    assert (cols.min() + cols.max()) / 2 > 16  # box pushed right of centre
+    assert np.allclose(ndimage.center_of_mass(digit.astype(float)), (14, 14), atol=1.0)
+
+
+def test_very_lopsided_digit_is_shifted_only_as_far_as_the_canvas_allows():
+    digit = normalise_upload(encode(stem_and_arm(70, 2)))
+    assert ink_box(digit) == (20, 20) and digit[:, 27].any()  # nothing cut off, box against the right edge
+
+
+def test_long_thin_dash_keeps_its_aspect():
+    img = Image.new("L", (120, 120), 255)
+    ImageDraw.Draw(img).rectangle((20, 54, 99, 65), fill=0)  # 80 x 12
+    h, w = ink_box(normalise_upload(encode(img)))
+    assert w == 20 and 2 <= h <= 4
+
+
+@pytest.mark.parametrize("make", [paper_digit, noisy_photo], ids=["clean", "photo"])
+def test_inversion_is_detected_both_ways(make):
+    dark_on_light = make()
+    light_on_dark = ImageOps.invert(dark_on_light)
+    auto = to_mnist(dark_on_light)
+    assert np.abs(auto.astype(int) - to_mnist(light_on_dark)).max() <= 2
+    np.testing.assert_array_equal(auto, to_mnist(dark_on_light, invert=True))
+    np.testing.assert_array_equal(to_mnist(light_on_dark), to_mnist(light_on_dark, invert=False))
+    with pytest.raises(UploadError, match="blank"):
+        to_mnist(dark_on_light, invert=False)  # no ink lighter than the paper
+
+
+def test_dark_ink_on_mid_grey_paper_is_inverted():
+    page = np.asarray(paper_digit(), np.float32) * (110 / 255) + 20  # paper 130, ink 20
+    digit = to_mnist(Image.fromarray(page.astype(np.uint8)))
+    assert digit.max() == 255 and digit[0].max() == 0
+
+
+def test_large_photo_is_reduced_before_work():
+    img = Image.new("L", (3000, 2000), 255)
+    ImageDraw.Draw(img).line([(1500, 300), (1500, 1700)], fill=0, width=120)
+    digit = normalise_upload(encode(img))
+    assert is_upright(digit) and np.allclose(ndimage.center_of_mass(digit.astype(float)), (14, 14), atol=1.0)
+
+
+def canvas(stroke=(0, 0, 0, 255), background=(0, 0, 0, 0)) -> np.ndarray:
+    img = Image.new("RGBA", (280, 280), background)
+    ImageDraw.Draw(img).line([(140, 40), (120, 240)], fill=stroke, width=18)
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize("stroke", [(0, 0, 0, 255), (255, 255, 255, 255), (20, 90, 200, 255)],
+                         ids=["black", "white", "blue"])
+def test_canvas_strokes_become_a_digit(stroke):
+    digit = normalise_canvas(canvas(stroke))
+    assert digit.shape == (28, 28) and digit.dtype == np.uint8 and digit[0].max() == 0
+    assert is_upright(digit) and np.allclose(ndimage.center_of_mass(digit.astype(float)), (14, 14), atol=1.0)
+
+
+def test_canvas_with_opaque_background_works():
+    assert is_upright(normalise_canvas(canvas((255, 255, 255, 255), background=(0, 0, 0, 255))))
+
+
+def test_empty_canvas_raises():
+    with pytest.raises(UploadError, match="canvas is empty"):
+        normalise_canvas(np.zeros((280, 280, 4), np.uint8))
+    with pytest.raises(UploadError, match="blank"):
+        normalise_canvas(np.full((280, 280, 4), 255, np.uint8))  # opaque white, nothing drawn
+
+
+def test_canvas_must_be_rgba_uint8():
+    with pytest.raises(ValueError, match=r"\(H, W, 4\) uint8"):
+        normalise_canvas(np.zeros((28, 28, 3), np.uint8))
+
+
+@pytest.mark.requires_data
+def test_real_mnist_digits_survive_a_round_trip(data_dir):
+    """A test digit printed black-on-white at 3x, smoothly scaled, comes back as itself: the recipe matches MNIST's."""
+    from core.data import load_mnist
+    _, (x_test, _) = load_mnist(data_dir, download=False)
+
+    def corr(a, b):
+        return np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1]
+
+    plain, best = [], []
+    for original in x_test[:50]:
+        paper = Image.fromarray(255 - original).resize((84, 84), Image.Resampling.BICUBIC)
+        digit = normalise_upload(encode(paper))
+        plain.append(corr(digit, original))
+        # Integer centring by mass can land a pixel either way of MNIST's own choice.
+        best.append(max(corr(np.roll(digit, (dy, dx), (0, 1)), original) for dy in (-1, 0, 1) for dx in (-1, 0, 1)))
+    assert np.mean(plain) > 0.9 and min(best) > 0.85, (np.mean(plain), min(best))
