@@ -22,7 +22,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from bench.report import print_table, summary, timings_ms, write_json  # noqa: E402
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0}
-GRID_PAGE = ROOT / "dashboard" / "pages" / "2_Decoded_grid.py"
+HOME = ROOT / "dashboard" / "Home.py"
+GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 
 
 def decode_rows(model, repeats: int) -> list[dict]:
@@ -44,7 +45,8 @@ def decode_rows(model, repeats: int) -> list[dict]:
 
 def page_rerun_row(model_id: str, repeats: int) -> dict:
     from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(GRID_PAGE), default_timeout=120)
+    at = AppTest.from_file(str(HOME), default_timeout=120)
+    at.switch_page(GRID_PAGE)  # through Home, so dashboard/ is on sys.path as under `streamlit run`
     at.query_params["model"] = model_id
     at.run()
     if at.exception:

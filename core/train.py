@@ -117,6 +117,9 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     start = time.time()
     history = model.fit(train_ds, validation_data=val_ds, epochs=recipe.epochs, callbacks=callbacks, verbose=verbose)
     wall = time.time() - start
+    if not history.history.get("val_loss"):
+        raise RuntimeError(f"no epoch was run: the checkpoint in {run_dir} has already reached {recipe.epochs} "
+                           f"epochs; pass --fresh to start over")
 
     out = out or registry.pretrained_root()
     folder = out / model_id

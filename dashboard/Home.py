@@ -27,6 +27,12 @@ METRICS = [
     ("frechet_distance_samples", "Fréchet distance", "{:,.0f}",
      "Fréchet distance between 2,000 samples from the model and the held-out digits, on the judge's 128-D "
      "features. Lower is better."),
+    ("label_accuracy_prior_samples", "Label accuracy (samples)", "{:.1%}",
+     "Conditional models: how often the judge reads the requested digit in prior samples decoded with that "
+     "label. Higher is better."),
+    ("style_transfer_label_accuracy", "Style transfer accuracy", "{:.1%}",
+     "Conditional models: every held-out digit's style decoded as each of the ten labels; how often the judge "
+     "reads the requested label. Higher is better."),
 ]
 METRICS_PER_ROW = 3
 
@@ -68,7 +74,9 @@ def model_card(card: dict) -> None:
                     column.metric(label, fmt.format(card["metrics"][key]), help=meaning)
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
-            st.caption(f"Measured on the {data['heldout']:,} held-out digits. Rebuild: `{training['command']}`")
+            given_label = " Likelihoods are of each digit given its label." if card.get("conditional") else ""
+            st.caption(f"Measured on the {data['heldout']:,} held-out digits.{given_label} "
+                       f"Rebuild: `{training['command']}`")
 
 
 def judge_note() -> None:

@@ -56,12 +56,12 @@ def page_link(page: str, model_id: str | None = None) -> None:
 # ---------------------------------------------------------------- models
 
 def shipped_cards(kind: str = "generative") -> list[dict]:
-    """Cards of the models of one kind in pretrained/ (JSON only, so cheap enough to read on every run).
+    """Cards of the models of one kind in pretrained/, smallest latent first (JSON only: cheap on every run).
 
     A damaged manifest becomes an error message rather than a traceback; an empty list means none are built.
     """
     try:
-        return core.list_models(kind)
+        return sorted(core.list_models(kind), key=lambda card: card.get("latent_dim") or 0)  # simplest first
     except registry.PretrainedError as e:
         st.error(f"The list of pretrained models cannot be read: {e}")
         st.stop()
@@ -136,6 +136,12 @@ def heldout_codes(model) -> dict:
     return model.heldout
 
 
+def decode_heldout(model, codes: dict, indices) -> np.ndarray:
+    """Decode held-out latent means; a conditional model is also told each digit's label (its code holds only style)."""
+    labels = codes["labels"][indices] if model.conditional else None
+    return model.decode(codes["means"][indices], labels)
+
+
 # ---------------------------------------------------------------- held-out originals
 
 @st.cache_resource(show_spinner="Reading the held-out digits…", max_entries=4)
@@ -188,8 +194,12 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
 
 
 def show_digits(images, captions: list[str], size: int = 84) -> None:
-    """A wrapping row of crisp digits (each uint8, or float in [0, 1]) with a caption under each."""
-    st.image([enlarge(image, max(1, size // image.shape[0])) for image in images], caption=captions)
+    """A wrapping row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
+
+    PNG, because the JPEG Streamlit picks by default smears thin strokes.
+    """
+    enlarged = [enlarge(image, max(1, size // image.shape[0])) for image in images]
+    st.image(enlarged, caption=captions, width=size, output_format="PNG")
 
 
 def png_data_uri(image: np.ndarray) -> str:

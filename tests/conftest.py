@@ -16,7 +16,6 @@ from pathlib import Path
 # Before anything imports TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -27,11 +26,13 @@ import pytest  # noqa: E402
 
 DATA_ENV = "LATENT_LAB_DATA"
 SHIPPED = ROOT / "pretrained"
+# Read once, before any test monkeypatches the environment.
+_DATA_ENV_VALUE = os.environ.get(DATA_ENV)
 
 
 def real_data_dir() -> Path | None:
     """The folder $LATENT_LAB_DATA names, if set and present (relative paths resolve against the repo root)."""
-    env = os.environ.get(DATA_ENV)
+    env = _DATA_ENV_VALUE
     if not env:
         return None
     path = Path(env).expanduser()
@@ -41,7 +42,7 @@ def real_data_dir() -> Path | None:
 
 
 def _data_skip_reason() -> str | None:
-    env = os.environ.get(DATA_ENV)
+    env = _DATA_ENV_VALUE
     if not env:
         return f"{DATA_ENV} is not set; point it at the shared data folder (e.g. ../shared/data) to run real-data tests"
     if real_data_dir() is None:

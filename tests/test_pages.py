@@ -10,6 +10,7 @@ path hide it themselves.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import os
@@ -70,8 +71,11 @@ def png(data_uri: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
 
 
+@functools.cache
 def heldout(model_id: str) -> dict:
-    return registry.load_model(model_id).heldout
+    """The shipped latents.npz of a model (means, labels, projections), read without TensorFlow."""
+    with np.load(registry.verified_path(model_id, CARDS[model_id]["files"]["latents"])) as codes:
+        return {key: codes[key] for key in codes.files}
 
 
 def local_heldout_images(model_id: str):
@@ -110,6 +114,37 @@ def broken_pretrained(tmp_path, monkeypatch):
     return root
 
 
+@pytest.fixture(scope="module")
+def conditional_pretrained(tmp_path_factory) -> Path:
+    """A pretrained folder holding one untrained conditional VAE with a 2-D latent, built from core's networks."""
+    import keras
+
+    from core.models import cvae, networks
+
+    keras.utils.set_random_seed(0)
+    root = tmp_path_factory.mktemp("conditional") / "pretrained"
+    folder = root / "tiny-cvae"
+    folder.mkdir(parents=True)
+    shape, classes = (28, 28, 1), 10
+    cvae.build_encoder(2, shape, classes).save(folder / "encoder.keras")
+    networks.mlp_decoder(2, shape, extra_inputs=(keras.Input(shape=(classes,), name="labels"),)).save(
+        folder / "decoder.keras")
+    rng = np.random.default_rng(0)
+    np.savez_compressed(folder / "latents.npz", means=rng.normal(size=(40, 2)).astype(np.float32),
+                        labels=np.arange(40, dtype=np.uint8) % classes)
+    card = {"id": "tiny-cvae", "title": "Tiny conditional VAE", "kind": "generative", "family": "cvae",
+            "conditional": True, "latent_dim": 2, "image_shape": list(shape), "num_classes": classes,
+            "class_names": [str(c) for c in range(classes)],
+            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
+            "dataset": {"name": "mnist", "fit": 1, "validation": 1, "heldout": 40},
+            "training": {"command": "python -m core.train tiny-cvae", "epochs_run": 1, "best_epoch": 1,
+                         "wall_time_s": 1.0},
+            "metrics": {"label_accuracy_prior_samples": 0.5, "neg_elbo_nats": 500.0}}
+    (folder / "card.json").write_text(json.dumps(card))
+    registry.write_manifest_entry("tiny-cvae", root)
+    return root
+
+
 # ---------------------------------------------------------------- Home
 
 def test_home_does_not_import_tensorflow():
@@ -127,7 +162,8 @@ def test_home_does_not_import_tensorflow():
 def test_home_shows_every_model_card_with_its_metrics_and_links():
     at = open_page()
     assert_clean(at)
-    assert [s.value for s in at.subheader] == [CARDS[i]["title"] for i in MODELS]
+    by_latent_size = sorted(MODELS, key=lambda i: CARDS[i]["latent_dim"])
+    assert [s.value for s in at.subheader] == [CARDS[i]["title"] for i in by_latent_size]
     shown_metrics = [m.label for m in at.metric]
     measured = sum(key in CARDS[i].get("metrics", {}) for i in MODELS
                    for key in ("neg_elbo_nats", "neg_log_likelihood_iwae_nats", "reconstruction_mse",
@@ -243,8 +279,9 @@ def test_unknown_model_in_url_falls_back_with_a_message():
     at = open_page(SCATTER, model="nonsense")
     assert not at.exception
     assert any("nonsense" in w.value for w in at.warning)
-    assert at.selectbox(key="model_picker").value == MODELS[0]
-    assert at.query_params["model"] == MODELS[0]
+    first = min(MODELS, key=lambda i: CARDS[i]["latent_dim"])
+    assert at.selectbox(key="model_picker").value == first
+    assert at.query_params["model"] == first
     assert at.get("plotly_chart")
 
 
@@ -329,3 +366,29 @@ def test_grid_strip_with_data_shows_originals_above_reconstructions():
     assert len(strips) == 2 and strips[0].captions == strips[1].captions
     captions = [c.value for c in at.caption]
     assert captions.index("Originals:") < captions.index("Reconstructions, decoded from their latent means:")
+
+
+# ---------------------------------------------------------------- conditional models
+
+def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pretrained, monkeypatch):
+    """A conditional decoder needs a label with every code: the pages pass each digit's own, or the chosen one."""
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(conditional_pretrained))
+    at = open_page()
+    assert_clean(at)
+    assert "Label accuracy (samples)" in [m.label for m in at.metric]
+    assert any("given its label" in c.value for c in at.caption)
+
+    at = select(open_page(SCATTER, model="tiny-cvae"), [3])
+    assert_clean(at)
+    assert at.subheader[0].value == "Digit #3 · label 3"
+    at.radio(key="view").set_value("Images as markers").run()
+    assert_clean(at)
+
+    at = open_page(GRID, model="tiny-cvae")
+    assert_clean(at)
+    assert len(at.get("image")) == 1  # the reconstruction strip, decoded with each digit's label
+    as_zero, _ = grid_mosaic(at)
+    at.selectbox(key="digit").set_value(7).run()
+    assert_clean(at)
+    as_seven, _ = grid_mosaic(at)
+    assert np.asarray(as_zero).tobytes() != np.asarray(as_seven).tobytes()

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import core
 from core import registry
 from core.registry import PretrainedError
 
-ROOT = registry.Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def rebuild(model_id):
@@ -317,6 +318,19 @@ def test_label_weights(conditional):
     np.testing.assert_array_equal(model.label_weights(np.array([3, 0], np.uint8), 2), [[0, 0, 0, 1], [1, 0, 0, 0]])
     w = model.label_weights([0.25, 0.25, 0.25, 0.25], 3)
     assert w.shape == (3, 4) and w.dtype == np.float32 and w.flags.c_contiguous
+    for bad in (4, [-1, 0], [0.5, 0.5], np.ones((2, 3))):
+        with pytest.raises(ValueError):
+            model.label_weights(bad, 2)
+
+
+def test_encode_distribution(vae, ae):
+    x = digits(4)
+    mean, log_var = vae.encode_distribution(x)
+    ref_mean, ref_log_var = vae.encoder(x[..., None].astype(np.float32) / 255.0, training=False)
+    np.testing.assert_allclose(mean, np.asarray(ref_mean), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(log_var, np.asarray(ref_log_var), rtol=1e-5, atol=1e-6)
+    codes, none = ae.encode_distribution(x)
+    assert none is None and codes.shape == (4, 2)
 
 
 # ------------------------------------------------------------------ the shipped folder

@@ -26,7 +26,7 @@ def tiny_data(tmp_path_factory, make_data):
 
 @pytest.fixture(scope="module")
 def trained(tiny_data, tmp_path_factory):
-    """Train mnist-judge then mnist-vae-2d for one epoch each into a temporary pretrained folder."""
+    """Train mnist-judge, then mnist-vae-2d and mnist-cvae, for one epoch each into a temporary pretrained folder."""
     from core.train import train
     data, _, _ = tiny_data
     base = tmp_path_factory.mktemp("train")
@@ -35,6 +35,7 @@ def trained(tiny_data, tmp_path_factory):
         mp.setenv("LATENT_LAB_PRETRAINED", str(out))  # evaluate(root=...) sets it; restored afterwards
         judge_card = train("mnist-judge", data=data, epochs=1, out=out, runs=runs, verbose=0)
         vae_card = train("mnist-vae-2d", data=data, epochs=1, out=out, runs=runs, verbose=0)
+        train("mnist-cvae", data=data, epochs=1, out=out, runs=runs, verbose=0)
     return out, runs, judge_card, vae_card
 
 
@@ -57,7 +58,7 @@ def test_files_and_manifest(trained):
         "card.json", "decoder.keras", "encoder.keras", "latents.npz"]
     assert sorted(p.name for p in (out / "mnist-judge").iterdir()) == ["card.json", "classifier.keras"]
     manifest = read_json(out / "manifest.json")
-    assert list(manifest["models"]) == ["mnist-judge", "mnist-vae-2d"]
+    assert list(manifest["models"]) == ["mnist-cvae", "mnist-judge", "mnist-vae-2d"]
     for model_id, entry in manifest["models"].items():
         assert entry["rebuild"] == f"python -m core.train {model_id}"
         for name, digest in entry["files"].items():  # hashes match the files as evaluation left them
@@ -115,7 +116,7 @@ def test_latents_are_the_heldout_means(trained, tiny_data, registry_at):
 
 def test_trained_model_loads_through_the_registry(registry_at):
     import core
-    assert [c["id"] for c in core.list_models()] == ["mnist-vae-2d"]
+    assert [c["id"] for c in core.list_models()] == ["mnist-cvae", "mnist-vae-2d"]
     assert [c["id"] for c in core.list_models(kind="judge")] == ["mnist-judge"]
     model = core.load_model("mnist-vae-2d")
     x = model.decode(np.zeros((3, 2)))
@@ -154,6 +155,32 @@ def test_evaluate_again_is_reproducible(trained, tiny_data, registry_at):
     for key in ("reconstruction_mse", "neg_elbo_nats", "neg_log_likelihood_iwae_nats", "frechet_distance_samples"):
         assert again[key] == pytest.approx(before[key], rel=1e-5), key
     core.load_model("mnist-vae-2d")  # hashes still verify
+
+
+def test_conditional_vae_end_to_end(trained, tiny_data, registry_at):
+    """mnist-cvae: a conditional card, label-aware evaluation, and a model that needs labels both ways."""
+    import core
+    _, _, (xt, yt) = tiny_data
+    card = read_json(registry_at / "mnist-cvae" / "card.json")
+    assert card["conditional"] is True and card["family"] == "cvae" and card["num_classes"] == 10
+    m = card["metrics"]
+    assert m["likelihood_conditioned_on_label"] is True
+    assert m["neg_elbo_nats"] == pytest.approx(m["reconstruction_nats"] + m["kl_nats"], rel=1e-6)
+    assert 0 <= m["label_accuracy_prior_samples"] <= 1 and m["label_accuracy_prior_samples_n"] == 10 * 1000
+    assert 0 <= m["style_transfer_label_accuracy"] <= 1 and m["style_transfer_n"] == N_TEST * 10
+    model = core.load_model("mnist-cvae")
+    assert model.conditional and model.latent_dim == card["latent_dim"]
+    with pytest.raises(ValueError, match="pass labels"):
+        model.encode(xt)
+    codes = model.encode(xt, yt)
+    with np.load(registry_at / "mnist-cvae" / "latents.npz") as d:
+        np.testing.assert_allclose(codes, d["means"], rtol=1e-4, atol=1e-5)
+        assert set(d.files) >= {"means", "labels", "pca", "tsne"}  # 8-D codes come with 2-D projections
+        assert d["pca"].shape == d["tsne"].shape == (N_TEST, 2)
+    x = model.decode(codes[:3], labels=[1, 2, 3])
+    assert x.shape == (3, 28, 28) and 0 <= x.min() and x.max() <= 1
+    np.testing.assert_allclose(model.reconstruct(xt[:3], yt[:3]), model.decode(codes[:3], yt[:3]), rtol=1e-5,
+                               atol=1e-6)
 
 
 # ------------------------------------------------------------------ resuming an interrupted run

@@ -58,7 +58,7 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     """
     labels = _model.heldout["labels"]
     picked = stratified_indices(labels, count, seed=THUMBNAIL_SEED)
-    digits = _model.decode(_model.heldout["means"][picked])
+    digits = ui.decode_heldout(_model, _model.heldout, picked)
     sprites = np.stack([ui.tinted(digit, ui.class_color(labels[i])) for i, digit in zip(picked, digits)])
     cell = digits.shape[1]
     digit_size = np.ptp(_xy, axis=0).max() / DIGITS_ACROSS  # in plot units
@@ -89,7 +89,7 @@ def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> Non
     name = ui.class_name(model, int(codes["labels"][index]))
     st.subheader(f"Digit #{index} · label {name}", anchor=False)
     mean = codes["means"][index]
-    decoded = model.decode(mean[None])
+    decoded = ui.decode_heldout(model, codes, [index])
     if originals is None:
         ui.show_digits(decoded, ["Decoded from its shipped latent mean"], size=140)
     else:
@@ -107,7 +107,7 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
     st.caption("By label: " + " · ".join(f"**{ui.class_name(model, c)}** {n}" for c, n in enumerate(counts) if n))
     shown = picked[:GALLERY_LIMIT]
     if originals is None:
-        images, what = model.decode(codes["means"][shown]), "Reconstructions decoded from the shipped latent means"
+        images, what = ui.decode_heldout(model, codes, shown), "Reconstructions decoded from the shipped latent means"
     else:
         images, what = originals[shown], "Original held-out digits"
     more = f" (the first {GALLERY_LIMIT} of {len(picked)})" if len(picked) > GALLERY_LIMIT else ""

@@ -61,6 +61,15 @@ def choose_plane(model, means: np.ndarray) -> Plane | None:
     return Plane(center, np.stack([axis_x, axis_y]), (latent_name(i), latent_name(j)), center[[i, j]])
 
 
+def label_control(model) -> int | None:
+    """A conditional model decodes every cell as one chosen digit, so the grid shows style alone; None otherwise."""
+    if not model.conditional:
+        return None
+    return st.selectbox("Decode as digit", range(model.num_classes), key="digit",
+                        format_func=lambda c: ui.class_name(model, c),
+                        help="This model is told the label; its latent code holds only style (slant, width, stroke).")
+
+
 def sweep_controls() -> dict:
     """Keyword arguments of core.latent.sweep_values: linear steps over a range, or Gaussian quantiles."""
     mode = st.radio("Steps", SWEEPS, key="sweep",
@@ -94,13 +103,14 @@ def decoded_grid(model, means: np.ndarray) -> None:
     """Controls and the grid they drive; a control change reruns only this function."""
     controls, picture = st.columns([1, 3], gap="large")
     with controls:
+        label = label_control(model)
         plane = choose_plane(model, means)
         sweep = sweep_controls()
         n = st.slider("Grid size (n × n)", 2, 30, 15, key="grid_size")
     if plane is None:
         return
     steps = sweep_values(n, **sweep)
-    digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps))
+    digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps), label)
     mosaic = to_uint8(tile(digits, n, n))
     with picture:
         st.plotly_chart(grid_figure(mosaic, steps, plane, cell=digits.shape[1]), key="decoded_grid",
@@ -114,7 +124,7 @@ def heldout_strip(model, codes: dict) -> None:
     picked = stratified_indices(labels, model.num_classes)
     picked = picked[np.argsort(labels[picked], kind="stable")]
     captions = [ui.class_name(model, int(c)) for c in labels[picked]]
-    reconstructions = model.decode(codes["means"][picked])
+    reconstructions = ui.decode_heldout(model, codes, picked)
     originals, missing_originals = ui.heldout_originals(model)
     if originals is None:
         st.info(missing_originals)
