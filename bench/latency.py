@@ -3,8 +3,10 @@
     python -m bench.latency [--json bench/results/latency.json] [--repeats 200]
 
 Compiled decode (LatentModel.decode: tf.function, batched) is timed beside the
-naive way (`model.predict` per image) so the ratio shows. The page rerun is
-the Decoded grid page under AppTest, warm, after changing the grid size.
+naive way (`model.predict` per image) so the ratio shows; a conditional model
+decodes with a label. The page reruns are AppTest runs, warm, opened through
+Home: the Decoded grid page after a grid-size change and, for conditional
+models, the Digits by label page after a style-slider change.
 """
 from __future__ import annotations
 
@@ -21,36 +23,60 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.report import print_table, summary, timings_ms, write_json  # noqa: E402
 
-GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0}
+GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
+            "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
+LABEL_PAGE = "pages/3_Digits_by_label.py"
 
 
 def decode_rows(model, repeats: int) -> list[dict]:
     rng = np.random.default_rng(0)
     one = rng.standard_normal((1, model.latent_dim)).astype(np.float32)
     grid = rng.standard_normal((900, model.latent_dim)).astype(np.float32)
-    predict = model.decoder.predict
-    naive_one = timings_ms(lambda: predict(one, verbose=0), max(repeats // 10, 10))
+    # A conditional decoder takes a label with every code: digit 3 for one point, all ten across the grid.
+    one_label, grid_labels = (3, np.arange(len(grid)) % model.num_classes) if model.conditional else (None, None)
+
+    def predict(z, labels):
+        inputs = [z, model.label_weights(labels, len(z))] if model.conditional else z
+        return model.decoder.predict(inputs, verbose=0)
+
+    naive_one = timings_ms(lambda: predict(one, one_label), max(repeats // 10, 10))
     # The naive grid decodes 900 images one predict call at a time: time it a few times only.
-    naive_grid = timings_ms(lambda: [predict(grid[i:i + 1], verbose=0) for i in range(len(grid))], 2, warmup=0)
+    naive_grid = timings_ms(lambda: [predict(grid[i:i + 1], None if grid_labels is None else grid_labels[i:i + 1])
+                                     for i in range(len(grid))], 2, warmup=0)
     rows = []
-    for op, fn, naive in (("decode 1 point", lambda: model.decode(one), naive_one),
-                          ("decode 30x30 grid", lambda: model.decode(grid), naive_grid)):
+    for op, fn, naive in (("decode 1 point", lambda: model.decode(one, one_label), naive_one),
+                          ("decode 30x30 grid", lambda: model.decode(grid, grid_labels), naive_grid)):
         fast = summary(timings_ms(fn, repeats))
         rows.append({"model": model.id, "operation": op, **fast, "naive_p50_ms": float(np.median(naive)),
                      "speedup": float(np.median(naive)) / fast["p50_ms"], "goal_ms": GOALS_MS[op]})
     return rows
 
 
-def page_rerun_row(model_id: str, repeats: int) -> dict:
+def style_grid_row(model, repeats: int) -> dict:
+    """The Digits by label page's style-by-digit grid: one dimension swept down 10 rows, the ten labels across."""
+    z = np.zeros((10, model.latent_dim), np.float32)
+    z[:, 0] = np.linspace(-3, 3, 10)
+    codes, labels = np.repeat(z, model.num_classes, axis=0), np.tile(np.arange(model.num_classes), 10)
+    op = "decode 10x10 style-by-digit grid"
+    return {"model": model.id, "operation": op, **summary(timings_ms(lambda: model.decode(codes, labels), repeats)),
+            "goal_ms": GOALS_MS[op]}
+
+
+def open_page(page: str, model_id: str):
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(HOME), default_timeout=120)
-    at.switch_page(GRID_PAGE)  # through Home, so dashboard/ is on sys.path as under `streamlit run`
+    at.switch_page(page)  # through Home, so dashboard/ is on sys.path as under `streamlit run`
     at.query_params["model"] = model_id
     at.run()
     if at.exception:
-        raise RuntimeError(f"grid page failed: {at.exception}")
+        raise RuntimeError(f"{page} failed: {at.exception}")
+    return at
+
+
+def page_rerun_row(model_id: str, repeats: int) -> dict:
+    at = open_page(GRID_PAGE, model_id)
     sizes = [10, 20, 30]
 
     def rerun(state={"i": 0}):
@@ -59,6 +85,20 @@ def page_rerun_row(model_id: str, repeats: int) -> dict:
 
     ms = timings_ms(rerun, repeats, warmup=3)
     return {"model": model_id, "operation": "grid page rerun", **summary(ms), "goal_ms": GOALS_MS["grid page rerun"]}
+
+
+def label_page_rerun_row(model_id: str, repeats: int) -> dict:
+    """A style slider moved to a position not seen before, so the page's decode and judge caches cannot answer."""
+    at = open_page(LABEL_PAGE, model_id)
+    slider = next(s.key for s in at.slider if s.key.startswith("style_z"))
+    positions = iter([v for v in np.round(np.arange(-3.0, 3.01, 0.1), 1) if v != 0])  # it starts at 0
+
+    def rerun():
+        at.slider(key=slider).set_value(float(next(positions))).run()
+
+    op = "label page rerun (style slider)"
+    return {"model": model_id, "operation": op, **summary(timings_ms(rerun, min(repeats, 57), warmup=3)),
+            "goal_ms": GOALS_MS[op]}
 
 
 def main(argv=None):
@@ -72,8 +112,12 @@ def main(argv=None):
         if "error" in card:
             print(f"skipping {card['id']}: {card['error']}")
             continue
-        rows += decode_rows(core.load_model(card["id"]), a.repeats)
+        model = core.load_model(card["id"])
+        rows += decode_rows(model, a.repeats)
         rows.append(page_rerun_row(card["id"], max(a.repeats // 10, 20)))
+        if model.conditional:
+            rows.append(style_grid_row(model, a.repeats))
+            rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
     for r in rows:
         r["meets_goal"] = "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
     print_table(rows, ["model", "operation", "n", "p50_ms", "p95_ms", "naive_p50_ms", "speedup", "goal_ms", "meets_goal"])

@@ -40,14 +40,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 VIEWPORT = {"width": 1400, "height": 1000}
 
-# Streamlit's DOM, as of 1.67 (data-testid attributes are its documented test hooks).
-STATUS = '[data-testid="stStatusWidget"]'
+# Streamlit's DOM, as of 1.67 (data-testid attributes are its test hooks).
 MAIN = '[data-testid="stMain"]'
-SPINNER = '[data-testid="stSpinner"]'
-SKELETON = '[data-testid="stSkeleton"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
-STALE = '[data-stale="true"]'
+SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
 
 
 def free_port() -> int:
@@ -235,35 +232,122 @@ def chromium(playwright=None):
         yield browser
 
 
-def wait_for_run(page, timeout_ms: float = 60_000, settle_ms: int = 150) -> None:
-    """Wait until the script run finished: main rendered, no status widget, spinner, skeleton or stale element.
+# Installed in every document before Streamlit's own scripts (track_runs). Streamlit's WebSocket carries one
+# ForwardMsg (protobuf) per frame; reading each frame's top-level field numbers is enough to follow script
+# runs: field 6 = script_finished (a ScriptFinishedStatus; 2 = "stopped early for a rerun"), field 9 =
+# session_status_changed (its field 2 = script_is_running). window.__ll then offers:
+#   finished            runs finished so far in this document
+#   settled(since)      a run finished after `since`, none is running, and nothing on screen is still loading
+#                       (status widget, spinner, skeleton, stale element, unloaded <img>, undrawn Plotly chart)
+#   pictures()          a signature of every picture in the main area (<img> sources, SVG <image> hrefs)
+#   arm(), inputAt, done  after arm(), performance.now() of the next user input (keydown, pointerdown, change)
+#                       and of the moment changed() first came true: a latency measured inside the page
+RUN_TRACKER = r"""
+(() => {
+  if (window.__ll) return;
+  const ll = window.__ll = {finished: 0, lastStatus: -1, running: false, finishedAt: 0, inputAt: 0, done: 0};
+  const varint = (b, i) => { let r = 0, s = 1, x; do { x = b[i++]; r += (x & 0x7f) * s; s *= 128; } while (x & 0x80); return [r, i]; };
+  function isRunning(b, i, end) {
+    while (i < end) {
+      let key, v; [key, i] = varint(b, i);
+      if ((key & 7) === 0) { [v, i] = varint(b, i); if (key >> 3 === 2) return v === 1; }
+      else if ((key & 7) === 2) { [v, i] = varint(b, i); i += v; } else return null;
+    }
+    return false;
+  }
+  function inspect(buffer) {
+    const b = new Uint8Array(buffer); let i = 0;
+    while (i < b.length) {
+      let key, v; [key, i] = varint(b, i);
+      const field = key >> 3, wire = key & 7;
+      if (wire === 0) {
+        [v, i] = varint(b, i);
+        if (field === 6) { ll.finished++; ll.lastStatus = v; ll.running = false; ll.finishedAt = performance.now(); }
+      } else if (wire === 2) {
+        [v, i] = varint(b, i);
+        if (field === 9) { const r = isRunning(b, i, i + v); if (r !== null) ll.running = r; }
+        i += v;
+      } else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return;
+    }
+  }
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', e => {
+        if (e.data instanceof ArrayBuffer) inspect(e.data);
+        else if (e.data instanceof Blob) e.data.arrayBuffer().then(inspect);
+      });
+    }
+  };
+  const MAIN = '[data-testid="stMain"]';
+  const BUSY = '[data-testid="stSpinner"], [data-testid="stSkeleton"], [data-testid="stAppSkeleton"], [data-stale="true"]';
+  ll.settled = (since) => {
+    if (ll.finished <= since || ll.lastStatus === 2 || ll.running) return false;
+    const main = document.querySelector(MAIN);
+    if (!main) return false;
+    const widget = document.querySelector('[data-testid="stStatusWidget"]');
+    if (widget && !/StatusWidget-exit/.test(widget.className)) return false;  // fading out counts as gone
+    if (document.querySelector(BUSY)) return false;
+    for (const img of main.querySelectorAll('img')) if (!img.complete) return false;
+    for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+      if (!chart.querySelector('.main-svg')) return false;
+    return true;
+  };
+  ll.pictures = () => {
+    const main = document.querySelector(MAIN);
+    if (!main) return '';
+    const out = [];
+    main.querySelectorAll('img').forEach(i => out.push(i.getAttribute('src') || ''));
+    main.querySelectorAll('image').forEach(i => out.push(i.getAttribute('href') || i.getAttribute('xlink:href') || ''));
+    // data: URIs run to megabytes; their length and tail tell them apart.
+    return out.map(s => s.length > 300 ? s.length + ':' + s.slice(-200) : s).join('\n');
+  };
+  ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; };  // the next input starts a measurement
+  for (const type of ['keydown', 'pointerdown', 'change'])
+    document.addEventListener(type, () => { if (ll.armed && !ll.inputAt) ll.inputAt = performance.now(); }, true);
+  // True once a run after `since` is on screen and the pictures differ from `before`; records when.
+  ll.changed = (since, before) => {
+    if (!ll.settled(since) || ll.pictures() === before) return false;
+    if (!ll.done) ll.done = performance.now();
+    return true;
+  };
+})();
+"""
 
-    The status widget appears only once a run lasts a moment, so "absent" must hold for
-    `settle_ms` in a row before the run counts as finished.
+
+def track_runs(context_or_page) -> None:
+    """Install RUN_TRACKER in every document a browser context (or page) opens; call before page.goto."""
+    context_or_page.add_init_script(RUN_TRACKER)
+
+
+# Page-side expressions over window.__ll, for sync and async Playwright alike (page.evaluate / wait_for_function).
+RUNS_FINISHED_JS = "() => window.__ll ? window.__ll.finished : 0"
+PICTURES_JS = "() => window.__ll.pictures()"
+SETTLED_JS = "since => !!window.__ll && window.__ll.settled(since)"
+CHANGED_JS = "([since, before]) => !!window.__ll && window.__ll.changed(since, before)"
+
+
+def runs_finished(page) -> int:
+    """How many script runs have finished in this document: take it before an action, pass it to the waits."""
+    return page.evaluate(RUNS_FINISHED_JS)
+
+
+def pictures(page) -> str:
+    return page.evaluate(PICTURES_JS)
+
+
+def wait_for_run(page, since: int = 0, timeout_ms: float = 60_000) -> None:
+    """Wait until a script run that finished after `since` is on screen, all its pictures loaded and drawn.
+
+    Needs track_runs() on the page or its context before the page was loaded.
     """
-    page.wait_for_selector(MAIN, state="attached", timeout=timeout_ms)
-    page.wait_for_function(
-        """([status, spinner, skeleton, stale, settle]) => {
-            const busy = document.querySelector(status) || document.querySelector(spinner)
-                || document.querySelector(skeleton) || document.querySelector(stale);
-            const now = performance.now();
-            if (busy || !window.__llQuietSince) { window.__llQuietSince = busy ? null : now; return false; }
-            return now - window.__llQuietSince >= settle;
-        }""",
-        arg=[STATUS, SPINNER, SKELETON, STALE, settle_ms], polling=25, timeout=timeout_ms)
-    page.evaluate("window.__llQuietSince = null")
+    page.wait_for_function(SETTLED_JS, arg=since, polling=20, timeout=timeout_ms)
 
 
-def image_sources(page) -> list[str]:
-    """Every picture in the main area: <img> sources and SVG <image> hrefs (Plotly images and sprite sheets)."""
-    return page.evaluate(
-        """(main) => {
-            const root = document.querySelector(main) || document;
-            const out = [];
-            root.querySelectorAll('img').forEach(i => out.push(i.currentSrc || i.src));
-            root.querySelectorAll('image').forEach(i => out.push(i.getAttribute('href') || i.getAttribute('xlink:href')));
-            return out.map(s => s && s.length > 200 ? s.length + ':' + s.slice(-120) : s);
-        }""", MAIN)
+def wait_for_new_pictures(page, since: int, before: str, timeout_ms: float = 60_000) -> None:
+    """wait_for_run, and also until the pictures differ from `before` (pictures() taken before the action)."""
+    page.wait_for_function(CHANGED_JS, arg=[since, before], polling=10, timeout=timeout_ms)
 
 
 def page_problems(page) -> list[str]:

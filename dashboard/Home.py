@@ -62,8 +62,8 @@ def model_card(card: dict) -> None:
                 f"**Training** {training['epochs_run']} epochs (best {training['best_epoch']}) in "
                 f"{duration(training['wall_time_s'])} on CPU",
                 help=data.get("description"))
-            links = st.columns(2)
-            for column, page in zip(links, ui.PAGES):
+            pages = ui.pages_for(card)
+            for column, page in zip(st.columns(len(pages)), pages):
                 with column:
                     ui.page_link(page, card["id"])
         with figures:
@@ -98,7 +98,7 @@ st.markdown(
     "into images. Latent Lab lets you look inside that space: see where every digit lands, then decode "
     "any point of it and watch the digits morph as you move.")
 
-explore, sweep = st.columns(2)
+explore, sweep, by_label = st.columns(3)
 with explore:
     ui.page_link("scatter")
     st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
@@ -107,6 +107,10 @@ with sweep:
     ui.page_link("grid")
     st.caption("Decode an evenly spaced grid across a plane of latent space and watch one digit "
                "turn into another.")
+with by_label:
+    ui.page_link("label")
+    st.caption("Conditional models: ask for a digit, move its style, blend an 8 into a 3, and write all ten "
+               "digits in the style of one you upload or draw.")
 
 st.header("Models", anchor=False)
 cards = ui.shipped_cards()

@@ -1,4 +1,4 @@
-"""What every Latent Lab page shares: page set-up, the model picker, cached loaders and digit rendering.
+"""What every Latent Lab page shares: page set-up, the model picker, cached loaders, digit input and rendering.
 
 Importing this module imports neither TensorFlow nor Plotly, so the Home page
 appears at once. The first page that needs a model pays for TensorFlow, once per
@@ -13,6 +13,7 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -33,9 +34,20 @@ from core.images import to_uint8  # noqa: E402
 APP_NAME = "Latent Lab"
 MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens with
 PICKER_KEY = "model_picker"
+
+
+class Page(NamedTuple):
+    path: str
+    label: str
+    icon: str
+    conditional_only: bool = False  # the page needs a model that is told the label
+
+
 PAGES = {
-    "scatter": ("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:"),
-    "grid": ("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:"),
+    "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:"),
+    "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:"),
+    "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:",
+                  conditional_only=True),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
 CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
@@ -49,8 +61,13 @@ def setup_page(title: str, icon: str) -> None:
 
 def page_link(page: str, model_id: str | None = None) -> None:
     """Link to one of PAGES; with a model id the target page opens on that model."""
-    path, label, icon = PAGES[page]
+    path, label, icon, _ = PAGES[page]
     st.page_link(path, label=label, icon=icon, query_params={MODEL_PARAM: model_id} if model_id else None)
+
+
+def pages_for(card: dict) -> list[str]:
+    """The PAGES that can show this model: the label pages only take conditional models."""
+    return [key for key, page in PAGES.items() if card.get("conditional") or not page.conditional_only]
 
 
 # ---------------------------------------------------------------- models
@@ -67,9 +84,10 @@ def shipped_cards(kind: str = "generative") -> list[dict]:
         st.stop()
 
 
-def no_models_message() -> str:
-    return (f"No pretrained models were found in `{registry.pretrained_root()}`. "
-            f"Build one with `{registry.rebuild_command('mnist-vae-2d')}` (see the README).")
+def no_models_message(conditional: bool = False) -> str:
+    kind, example = ("conditional models", "mnist-cvae") if conditional else ("models", "mnist-vae-2d")
+    return (f"No pretrained {kind} were found in `{registry.pretrained_root()}`. "
+            f"Build one with `{registry.rebuild_command(example)}` (see the README).")
 
 
 @st.cache_resource(show_spinner="Loading the model's weights (once per server)…", max_entries=8)
@@ -93,22 +111,43 @@ def load_model(model_id: str):
         st.stop()
 
 
-def pick_model():
+@st.cache_resource(show_spinner="Loading the judge classifier (once per server)…", max_entries=2)
+def _load_judge(pretrained_root: str):
+    judge = core.load_judge()
+    gc.freeze()  # as for models: keep TensorFlow's objects out of the collector's passes
+    return judge
+
+
+def load_judge():
+    """The cached judge classifier that reads digits, or a clear error and the page stops."""
+    try:
+        return _load_judge(str(registry.pretrained_root()))
+    except registry.PretrainedError as e:
+        st.error(f"The judge classifier cannot be loaded, and this page needs it to read digits. {e}")
+        st.stop()
+
+
+def pick_model(conditional: bool = False):
     """Sidebar model choice mirrored in ?model=, so a copied URL reopens the same model; returns the loaded model.
 
     The URL wins when it names a model (a shared link, or a Home link); otherwise the choice
     made on another page carries over. An unknown ?model= falls back with a warning.
+    `conditional` offers only models told the label, for pages that draw a chosen digit.
     """
-    cards = {card["id"]: card for card in shipped_cards()}
+    shipped = shipped_cards()
+    cards = {card["id"]: card for card in shipped if card.get("conditional") or not conditional}
     if not cards:
-        st.info(no_models_message())
+        st.info(no_models_message(conditional))
         st.stop()
     ids = list(cards)
     requested = st.query_params.get(MODEL_PARAM)
     remembered = st.session_state.get(PICKER_KEY)
     fallback = remembered if remembered in cards else ids[0]
     if requested is not None and requested not in cards:
-        st.warning(f"There is no model called `{requested}` (shipped: {', '.join(ids)}); "
+        problem = (f"`{requested}` is not told the label, so it cannot draw a chosen digit"
+                   if any(card["id"] == requested for card in shipped)
+                   else f"There is no {'conditional ' if conditional else ''}model called `{requested}`")
+        st.warning(f"{problem} (shipped: {', '.join(ids)}); "
                    f"showing **{cards[fallback].get('title', fallback)}** instead.")
     st.session_state[PICKER_KEY] = requested if requested in cards else fallback
     model_id = st.sidebar.selectbox("Model", ids, key=PICKER_KEY, persist_state="session",
@@ -176,11 +215,72 @@ def heldout_originals(model) -> tuple[np.ndarray | None, str | None]:
     return images, None
 
 
+# ---------------------------------------------------------------- the user's own digit
+
+UPLOAD, DRAW = "Upload a picture", "Draw it"
+CANVAS_SIDE = 280   # 10 canvas pixels to each pixel of a 28 x 28 digit
+CANVAS_STROKE = 22  # about MNIST's pen: 2 to 3 pixels wide once the digit is scaled to its 20-pixel box
+
+
+def user_digit(key: str) -> np.ndarray | None:
+    """A digit the user uploads or draws, as a (28, 28) uint8 MNIST-style digit; None until there is one.
+
+    The one upload/draw widget of the app: both routes go through core.data.uploads, and anything
+    it refuses (not a picture, damaged, too big, blank) is shown as its message, never a traceback.
+    """
+    how = st.segmented_control("Your digit", [UPLOAD, DRAW], default=UPLOAD, required=True, key=f"{key}_how")
+    if how == UPLOAD:
+        file = st.file_uploader("A picture of one digit", key=f"{key}_file",
+                                help="A photo or scan of one handwritten digit, or a screenshot: PNG, JPEG, GIF, "
+                                     "BMP, WebP or TIFF, up to 5 MB. Dark ink on light paper or the other way round.")
+        return None if file is None else digit_from_upload(file.getvalue())
+    # Imported here: the canvas registers its front end on import, which needs a running app.
+    from streamlit_drawable_canvas import st_canvas
+    drawing = st_canvas(stroke_width=CANVAS_STROKE, stroke_color="#000000", background_color="",
+                        width=CANVAS_SIDE, height=CANVAS_SIDE, return_image_data=True, key=f"{key}_canvas")
+    if not (drawing.json_data or {}).get("objects") or drawing.image_data is None:
+        st.caption("Draw one digit with the mouse or a finger; it is read when you lift the pen.")
+        return None
+    return digit_from_canvas(drawing.image_data)
+
+
+def digit_from_upload(data: bytes) -> np.ndarray | None:
+    """Uploaded bytes -> (28, 28) uint8 digit, or None after showing why the file cannot be one."""
+    from core.data.uploads import UploadError  # with scipy: too slow to import for pages that take no uploads
+    try:
+        return _normalised_upload(data)
+    except UploadError as e:
+        st.error(str(e))
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _normalised_upload(data: bytes) -> np.ndarray:
+    """Cached, because a large photo takes a while to decode and the page reruns on every control change."""
+    from core.data.uploads import normalise_upload
+    return normalise_upload(data)
+
+
+def digit_from_canvas(rgba: np.ndarray) -> np.ndarray | None:
+    """A canvas's RGBA pixels -> (28, 28) uint8 digit, or None after showing why (e.g. only faint specks)."""
+    from core.data.uploads import UploadError, normalise_canvas
+    try:
+        return normalise_canvas(rgba)
+    except UploadError as e:
+        st.error(str(e))
+        return None
+
+
 # ---------------------------------------------------------------- digits on screen
 
 def class_name(model, label: int) -> str:
     names = model.card.get("class_names") or []
     return names[label] if label < len(names) else str(label)
+
+
+def latent_name(k: int) -> str:
+    """z₁, z₂ …: latent dimension k (0-based) as the figures and sliders name it."""
+    return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def class_color(label: int) -> str:

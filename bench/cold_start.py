@@ -1,0 +1,89 @@
+"""Cold start: from `streamlit run dashboard/Home.py` to Home, then to the first model page, rendered in Chromium.
+
+    python -m bench.cold_start [--repeats 3] [--json bench/results/cold_start.json]
+
+Each repeat starts a fresh server process on a free loopback port (headless Chromium is already
+running, as a user's browser would be), opens Home as soon as the server answers its health check,
+waits until Home's run has finished and is drawn, then clicks the first model page in the sidebar
+and waits for it the same way (that page pays for importing TensorFlow and loading a model).
+Times are seconds since the server process was started; the table shows their p50 over the repeats.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import server as srv  # noqa: E402
+from bench.report import print_table, write_json  # noqa: E402
+
+GOALS_S = {"home": 4.0, "model_page": 10.0}
+TIMEOUT_MS = 120_000
+
+
+def one_start(browser) -> dict:
+    """Seconds from process start to: health check answered, Home drawn, first model page drawn."""
+    model_page = srv.discover_pages()[1]
+    context = browser.new_context(viewport=srv.VIEWPORT)
+    srv.track_runs(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    server = srv.StreamlitServer(timeout=TIMEOUT_MS / 1000)
+    try:
+        server.start(wait=False)
+        health = server.wait_healthy()
+        page.goto(server.url)
+        srv.wait_for_run(page, 0, TIMEOUT_MS)
+        home = time.perf_counter() - server.started_at
+        problems = srv.page_problems(page)
+        since = srv.runs_finished(page)
+        page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{model_page.url_path}"]').first.click()
+        srv.wait_for_run(page, since, TIMEOUT_MS)
+        model = time.perf_counter() - server.started_at
+        problems += srv.page_problems(page)
+    finally:
+        context.close()
+        server.stop()
+    return {"health_s": health, "home_s": home, "model_page_s": model, "model_page": model_page.title,
+            "problems": problems}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n")[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--json", help="also write the table to this JSON file")
+    a = p.parse_args(argv)
+    reason = srv.browser_unavailable()
+    if reason:
+        sys.exit(f"cannot run the cold-start benchmark: {reason}")
+    from playwright.sync_api import sync_playwright
+    runs = []
+    with sync_playwright() as pw, srv.chromium(pw) as browser:
+        for i in range(a.repeats):
+            runs.append(one_start(browser))
+            r = runs[-1]
+            print(f"run {i + 1}: server answers {r['health_s']:.2f} s, Home {r['home_s']:.2f} s, "
+                  f"{r['model_page']} {r['model_page_s']:.2f} s" + (f"  PROBLEMS: {r['problems']}" if r["problems"] else ""))
+    print()
+    rows = []
+    for key, what in (("health_s", "server answers /_stcore/health"), ("home_s", "Home rendered"),
+                      ("model_page_s", f"first model page rendered ({runs[0]['model_page']})")):
+        values = np.array([r[key] for r in runs])
+        goal = GOALS_S.get(key[:-2])
+        rows.append({"milestone": what, "n": len(values), "p50_s": float(np.median(values)),
+                     "min_s": float(values.min()), "max_s": float(values.max()), "goal_s": goal,
+                     "meets_goal": "" if goal is None else "yes" if np.median(values) <= goal else "NO"})
+    print_table(rows, ["milestone", "n", "p50_s", "min_s", "max_s", "goal_s", "meets_goal"])
+    if a.json:
+        write_json(a.json, rows, runs=runs)
+
+
+if __name__ == "__main__":
+    main()

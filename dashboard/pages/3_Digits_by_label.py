@@ -1,0 +1,263 @@
+"""Digits by label: a conditional VAE draws the digit you ask for, in the style its latent code holds.
+
+The label says which digit; the latent code says how it is written (slant, width, stroke).
+Sample a digit, move its style, blend two labels, copy one digit's style onto all ten, and
+sweep one style dimension across every digit; the judge classifier says what it reads in
+each picture. Every section is a fragment, so its controls rerun only that section.
+"""
+import hashlib
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from core.images import tile, to_uint8
+
+STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
+MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
+HELDOUT, OWN = "A held-out digit", "Your own digit"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def decoded(_model, model_id: str, z: np.ndarray, labels) -> np.ndarray:
+    """Cached decodes: a full-page rerun (a page load, the test harness) redoes only the sections that changed."""
+    return _model.decode(z, labels)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def judged(_judge, images: np.ndarray) -> np.ndarray:
+    """Cached judge readings, for the same reason: the judge's CNN is the costliest step of a rerun."""
+    return _judge.predict_labels(images)
+
+
+def name(model, label: int) -> str:
+    return ui.class_name(model, int(label))
+
+
+def digit_choice(model, label: str, key: str, default: int) -> int:
+    return st.segmented_control(label, range(model.num_classes), default=default, required=True, key=key, wrap=True,
+                                format_func=lambda c: name(model, c))
+
+
+def reading(model, read: int, wanted: int | None = None) -> str:
+    """A caption saying what the judge reads, flagged when it is not the digit asked for."""
+    return f"reads {name(model, read)}" + (" ✗" if wanted is not None and read != wanted else "")
+
+
+def quality_figures(model) -> None:
+    """How well the model obeys its label, from its card, with Fréchet distances to compare it against."""
+    metrics = model.card.get("metrics", {})
+    if "label_accuracy_prior_samples" not in metrics:
+        st.caption(f"Not evaluated yet: `python -m core.evaluate {model.id}` measures how well it obeys the label.")
+        return
+    unconditional = [c for c in ui.shipped_cards()
+                     if not c.get("conditional") and "frechet_distance_samples" in c.get("metrics", {})]
+    rival = min(unconditional, key=lambda c: c["metrics"]["frechet_distance_samples"], default=None)
+    floor = next((c["metrics"]["frechet_distance_real_train_vs_heldout"] for c in ui.shipped_cards("judge")
+                  if "frechet_distance_real_train_vs_heldout" in c.get("metrics", {})), None)
+    figures = [
+        ("Label accuracy of samples", f"{metrics['label_accuracy_prior_samples']:.1%}",
+         "Prior samples decoded with each label; how often the judge reads the label asked for."),
+        ("Style-transfer accuracy", f"{metrics['style_transfer_label_accuracy']:.1%}",
+         "Every held-out digit's style decoded as each of the ten digits; how often the judge reads the label "
+         "asked for."),
+        ("Fréchet distance", f"{metrics['frechet_distance_samples']:,.0f}",
+         "Between 2,000 samples (200 of each digit) and the held-out digits, on the judge's 128-D features. "
+         "Lower is better."),
+    ]
+    if rival:
+        figures.append((f"Fréchet, {rival.get('title', rival['id'])}", f"{rival['metrics']['frechet_distance_samples']:,.0f}",
+                        "The best model on this machine that is not told the label, measured the same way."))
+    if floor is not None:
+        figures.append(("Fréchet, real digits (floor)", f"{floor:,.0f}",
+                        "2,000 real training digits against the held-out digits: what a perfect generator would "
+                        "score with this many samples."))
+    for column, (label, value, meaning) in zip(st.columns(len(figures)), figures):
+        column.metric(label, value, help=meaning)
+    per_class = metrics.get("label_accuracy_prior_samples_per_class", {})
+    if per_class:
+        st.caption("Label accuracy of samples, digit by digit: "
+                   + " · ".join(f"**{name(model, int(c))}** {acc:.1%}" for c, acc in per_class.items()))
+
+
+@st.fragment
+def samples(model, judge) -> None:
+    """Prior samples decoded as one chosen digit: the same label, many styles."""
+    st.subheader("Samples of one digit", anchor=False)
+    controls, shown = st.columns([1, 3], gap="large")
+    with controls:
+        label = digit_choice(model, "Digit", "sample_digit", default=0)
+        count = st.slider("How many", 8, 64, 24, step=8, key="sample_count")
+        seed = st.number_input("Seed", 0, 9999, 0, key="sample_seed",
+                               help="Each seed draws other styles from the prior; the same seed gives the same ones.")
+    digits = decoded(model, model.id, model.sample_latents(count, seed=int(seed)), label)
+    read = judged(judge, digits)
+    with shown:
+        st.markdown(f"The judge reads **{int((read == label).sum())} of {count}** as {name(model, label)}.")
+        ui.show_digits(digits, [reading(model, r, label) for r in read], size=64)
+
+
+@st.fragment
+def style_sliders(model, judge, spread: np.ndarray) -> None:
+    """One digit whose style the user moves, dimension by dimension, while its label stays put."""
+    st.subheader("Style sliders", anchor=False)
+    dims = sorted(np.argsort(-spread)[:STYLE_SLIDERS].tolist())
+    st.caption(f"The label stays fixed while each slider moves one of the {len(dims)} latent dimensions the encoder "
+               "uses most, in standard deviations of the prior; the others stay at 0, the prior's centre.")
+    controls, shown = st.columns([2, 1], gap="large")
+    z = np.zeros(model.latent_dim, np.float32)
+    with controls:
+        label = digit_choice(model, "Digit", "style_digit", default=2)
+        for column, k in zip(st.columns(2) * len(dims), dims):
+            z[k] = column.slider(ui.latent_name(k), -3.0, 3.0, 0.0, 0.1, key=f"style_z{k + 1}",
+                                 help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
+    digit = decoded(model, model.id, z, label)
+    with shown:
+        ui.show_digits(digit, [f"{name(model, label)} · judge {reading(model, judged(judge, digit)[0], label)}"],
+                       size=196)
+
+
+def blend(num_classes: int, a: int, b: int, t) -> np.ndarray:
+    """Label weight vectors (1 − t)·onehot(a) + t·onehot(b), one row per t."""
+    eye = np.eye(num_classes, dtype=np.float32)
+    t = np.atleast_1d(np.asarray(t, np.float32))[:, None]
+    return (1 - t) * eye[a] + t * eye[b]
+
+
+@st.fragment
+def label_mixing(model, judge) -> None:
+    """One style decoded with a blend of two labels, and the strip from the first digit to the second."""
+    st.subheader("Label mixing", anchor=False)
+    st.caption("The decoder is given a mix of two labels instead of one: (1 − t) of the first digit and t of the "
+               "second, always in the same style.")
+    controls, shown = st.columns([1, 3], gap="large")
+    with controls:
+        first, second = st.columns(2)
+        a = first.selectbox("From", range(model.num_classes), index=8, key="mix_from",
+                            format_func=lambda c: name(model, c))
+        b = second.selectbox("To", range(model.num_classes), index=3, key="mix_to",
+                             format_func=lambda c: name(model, c))
+        t = st.slider("Mix weight t", 0.0, 1.0, 0.5, 0.05, key="mix_weight")
+        seed = st.number_input("Style seed", 0, 9999, 0, key="mix_seed", help="Which style, drawn from the prior.")
+    steps = np.linspace(0.0, 1.0, MIX_STEPS)
+    style = model.sample_latents(1, seed=int(seed))
+    digits = decoded(model, model.id, np.repeat(style, MIX_STEPS + 1, axis=0),
+                     blend(model.num_classes, a, b, np.append(steps, t)))
+    read = judged(judge, digits)
+    with shown:
+        st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1), and what the judge reads in each:")
+        ui.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}" for s, r in zip(steps, read)], size=56)
+        ui.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
+                                     f"{reading(model, read[-1])}"], size=168)
+
+
+def heldout_style(model, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """A held-out digit picked by number: its picture, its style code (its shipped latent mean), caption and note."""
+    labels = codes["labels"]
+    index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, 0, key="heldout_index",
+                                help="One of the digits the model never saw in training."))
+    label, style = int(labels[index]), codes["means"][index]
+    originals, missing = ui.heldout_originals(model)
+    if originals is None:
+        note = (f"{missing} Without them, the style comes from the shipped `latents.npz`: the code the encoder gave "
+                f"held-out digit #{index} when told its true label ({name(model, label)}). The picture of it is the "
+                "model's own redrawing.")
+        return decoded(model, model.id, style, label)[0], style, f"#{index}, a {name(model, label)}, redrawn", note
+    note = (f"The style is held-out digit #{index}'s shipped latent mean: the code the encoder gives it when told its "
+            f"true label ({name(model, label)}).")
+    return originals[index], style, f"#{index}, a {name(model, label)}", note
+
+
+def own_style(model, judge) -> tuple[np.ndarray, np.ndarray, str, str] | None:
+    """An uploaded or drawn digit: the judge guesses its label, the user may correct it, the encoder takes its style."""
+    digit = ui.user_digit("transfer")
+    if digit is None:
+        return None
+    guess = int(judged(judge, digit[None])[0])
+    fingerprint = hashlib.sha1(digit.tobytes()).hexdigest()
+    if st.session_state.get("transfer_seen") != fingerprint:  # a new digit starts from the judge's guess
+        st.session_state["transfer_seen"] = fingerprint
+        st.session_state["transfer_label"] = guess
+    label = st.selectbox("Its label", range(model.num_classes), key="transfer_label",
+                         format_func=lambda c: name(model, c),
+                         help=f"The judge reads it as {name(model, guess)}; correct it if that is wrong. The encoder "
+                              "needs the true label to tell the digit's style from its identity.")
+    return (digit, model.encode(digit[None], [label])[0], f"yours, judge {reading(model, guess)}",
+            f"Your digit, normalised the way MNIST's were (20-pixel box, centred by mass), encoded as a "
+            f"{name(model, label)}.")
+
+
+@st.fragment
+def style_transfer(model, judge, codes: dict) -> None:
+    """One digit's style, taken by the encoder told its label, decoded as each of the ten digits."""
+    st.subheader("Style transfer", anchor=False)
+    st.caption("Told a digit's label, the encoder keeps only its style; decoding that style with every label "
+               "writes all ten digits in the same hand.")
+    controls, shown = st.columns([1, 2], gap="large")  # room for the drawing canvas
+    with controls:
+        source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key="transfer_source")
+        picked = heldout_style(model, codes) if source == HELDOUT else own_style(model, judge)
+        if picked is None:
+            return
+        image, style, caption, note = picked
+        ui.show_digits([image], [caption], size=112)
+    labels = np.arange(model.num_classes)
+    digits = decoded(model, model.id, np.repeat(style[None], len(labels), axis=0), labels)
+    read = judged(judge, digits)
+    with shown:
+        st.markdown("Its style, decoded as each of the ten digits:")
+        ui.show_digits(digits, [reading(model, r, c) for c, r in zip(labels, read)], size=56)
+        st.caption(note)
+
+
+def style_grid_figure(model, mosaic: np.ndarray, values: np.ndarray, dim: int, cell: int) -> go.Figure:
+    """The mosaic as one image: digits across (one column each), the swept coordinate down the rows."""
+    centres = np.arange(max(len(values), model.num_classes)) * cell + (cell - 1) / 2
+    fig = go.Figure(go.Image(source=ui.png_data_uri(mosaic), hoverinfo="skip"))
+    fig.update_xaxes(title="Digit (label given to the decoder)", side="top", tickvals=centres[:model.num_classes],
+                     ticktext=[name(model, c) for c in range(model.num_classes)])
+    fig.update_yaxes(title=ui.latent_name(dim), tickvals=centres[:len(values)], ticktext=[f"{v:+.2f}" for v in values])
+    fig.update_layout(height=70 + 48 * len(values), margin={"l": 10, "r": 10, "t": 10, "b": 10}, font_size=13)
+    return fig
+
+
+@st.fragment
+def style_by_digit(model, spread: np.ndarray) -> None:
+    """One style dimension swept down the rows, the ten labels across: style and identity, disentangled."""
+    st.subheader("Style by digit", anchor=False)
+    st.caption("Each row is one style, each column one label. If the model separates the two, a row keeps its "
+               "slant and stroke across all ten digits.")
+    controls, shown = st.columns([1, 3], gap="large")
+    with controls:
+        dim = st.selectbox("Dimension swept down the rows", range(model.latent_dim), index=int(np.argmax(spread)),
+                           key="grid_dim", format_func=lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
+                           help="Spread is the standard deviation of the held-out digits' codes along it; near 0 "
+                                "means the encoder ignores it. The other dimensions stay at 0.")
+        rows = st.slider("Rows", 3, 15, 9, key="grid_rows")
+        extent = st.slider("Range (± prior standard deviations)", 0.5, 4.0, 3.0, 0.25, key="grid_extent")
+    values = np.linspace(-extent, extent, rows)
+    z = np.zeros((rows, model.latent_dim), np.float32)
+    z[:, dim] = values
+    labels = np.arange(model.num_classes)
+    digits = decoded(model, model.id, np.repeat(z, len(labels), axis=0), np.tile(labels, rows))
+    with shown:
+        st.plotly_chart(style_grid_figure(model, to_uint8(tile(digits, rows, len(labels))), values, dim,
+                                          cell=digits.shape[1]), key="style_grid", config={"displayModeBar": False})
+
+
+ui.setup_page("Digits by label", ui.PAGES["label"].icon)
+model = ui.pick_model(conditional=True)
+codes = ui.heldout_codes(model)
+judge = ui.load_judge()
+spread = codes["means"].std(0)
+st.title("Digits by label", anchor=False)
+st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
+           "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
+           "not the digit asked for).")
+quality_figures(model)
+samples(model, judge)
+style_sliders(model, judge, spread)
+label_mixing(model, judge)
+style_transfer(model, judge, codes)
+style_by_digit(model, spread)
