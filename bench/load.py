@@ -11,21 +11,27 @@ and moves their slider --moves times, one arrow-key step each, pausing --think s
     Latent scatter    thumbnails, Images as markers (key "thumbnails")
     Digits by label   a style slider             (key "style_z…"), when that page exists
 
-Latency is measured inside the page: from the key press to the moment the run it caused has
-finished, nothing is loading and the pictures on the page differ from before (p50_ms, p95_ms); the
-run_done columns stop at the arrival of the server's "run finished" message, so the difference is the
-browser's own drawing. Errors are exception
-elements, error alerts, uncaught script errors and waits that time out. Server memory is the
-resident set of the streamlit process and its children (/proc): at start, once one warm-up session
-has loaded every model (st.cache_resource shares them with all sessions), and with all sessions open
-after their moves; growth per session = (that − warm) / sessions.
+Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
+caused has finished, nothing is loading and the pictures on the page differ from before. server_p50_ms
+and server_p95_ms are the server's own turnaround, timed by the browser's network stack: from the
+rerun request leaving the tab to the "run finished" message arriving; the rest of the on-screen time
+is the browser drawing (here, --sessions tabs of software-rendered Chromium on the same cores as the
+server: the CPU-share row shows how the machine was split). Errors are exception elements, error
+alerts, uncaught script errors and waits that time out. Server memory is the resident set of the
+streamlit process and its children (/proc): at start, once one warm-up session has loaded every
+model (st.cache_resource shares them with all sessions), and with all sessions open after their
+moves; growth per session = (that − warm) / sessions.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import os
 import random
 import re
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -68,14 +74,56 @@ SCENARIOS = [
 @dataclass
 class Tally:
     latencies_ms: dict = field(default_factory=dict)   # scenario name -> [ms], input to result on screen
-    server_ms: dict = field(default_factory=dict)      # scenario name -> [ms], input to "run finished" received
+    server_ms: dict = field(default_factory=dict)      # scenario name -> [ms], rerun request to "run finished"
     errors: list = field(default_factory=list)
     console_errors: list = field(default_factory=list)
     external_requests: list = field(default_factory=list)
 
-    def add(self, scenario: str, ms: float, server_ms: float) -> None:
+    def add(self, scenario: str, ms: float, server_ms: float | None) -> None:
         self.latencies_ms.setdefault(scenario, []).append(ms)
-        self.server_ms.setdefault(scenario, []).append(server_ms)
+        if server_ms is not None:
+            self.server_ms.setdefault(scenario, []).append(server_ms)
+
+
+class Wire:
+    """One tab's WebSocket traffic as the browser's network stack timestamps it (Chrome DevTools Protocol).
+
+    These clocks run outside the tab's busy main thread, so `server_ms` is the server's own turnaround:
+    from the rerun request leaving the browser to the "run finished" message arriving.
+    """
+
+    def __init__(self):
+        self.sent: list[float] = []       # seconds, any frame the tab sent
+        self.finished: list[float] = []   # seconds, ForwardMsg script_finished (not "stopped for a rerun")
+
+    async def attach(self, page) -> None:
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append(e["timestamp"]))
+        cdp.on("Network.webSocketFrameReceived", self._received)
+
+    def _received(self, event) -> None:
+        response = event["response"]
+        if response.get("opcode") != 2 or len(response["payloadData"]) > 400:  # run-finished messages are tiny
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        msg = ForwardMsg.FromString(base64.b64decode(response["payloadData"]))
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            self.finished.append(event["timestamp"])
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.sent), len(self.finished)
+
+    async def server_ms(self, mark: tuple[int, int]) -> float | None:
+        """Milliseconds from the first frame sent after `mark` to the next run-finished frame."""
+        for _ in range(100):  # CDP events may trail the page's own view by a moment
+            if len(self.sent) > mark[0] and len(self.finished) > mark[1]:
+                sent = self.sent[mark[0]]
+                done = next((t for t in self.finished[mark[1]:] if t >= sent), None)
+                if done is not None:
+                    return (done - sent) * 1e3
+            await asyncio.sleep(0.02)
+        return None
 
 
 def available_scenarios() -> list[Scenario]:
@@ -99,7 +147,9 @@ async def new_session(browser, tally: Tally, who: str):
             tally.console_errors.append(f"{who}: {message.text}")
     page.on("console", console)
     page.on("pageerror", lambda e: tally.errors.append(f"{who}: uncaught script error: {e}"))
-    return context, page
+    wire = Wire()
+    await wire.attach(page)
+    return context, page, wire
 
 
 async def problems(page) -> list[str]:
@@ -122,21 +172,23 @@ async def open_scenario(page, server, scenario: Scenario):
     return page.locator(f'[class*="st-key-{scenario.slider_key}"] input[type="range"]').first
 
 
-async def move_once(page, thumb, key: str) -> tuple[float, float]:
-    """One arrow-key step of the slider: milliseconds until its result is on screen, and until the server said
-    the run it caused had finished (both measured in the page, from the key press)."""
+async def move_once(page, wire: Wire, thumb, key: str) -> tuple[float, float | None]:
+    """One arrow-key step of the slider: milliseconds from the key press until its result is on screen
+    (measured in the page), and the server's turnaround for the rerun it caused (measured on the wire)."""
     since = await page.evaluate(srv.RUNS_FINISHED_JS)
     before = await page.evaluate(srv.PICTURES_JS)
     await page.evaluate("window.__ll.arm()")
     await thumb.focus()
+    mark = wire.mark()
     await page.keyboard.press(key)
     await page.wait_for_function(srv.CHANGED_JS, arg=[since, before], polling=10, timeout=TIMEOUT_MS)
-    return await page.evaluate("[window.__ll.done - window.__ll.inputAt, window.__ll.finishedAt - window.__ll.inputAt]")
+    on_screen = await page.evaluate("window.__ll.done - window.__ll.inputAt")
+    return on_screen, await wire.server_ms(mark)
 
 
 async def run_session(browser, server, scenarios, moves: int, think: float, tally: Tally, who: str,
                       start: asyncio.Event | None = None):
-    context, page = await new_session(browser, tally, who)
+    context, page, wire = await new_session(browser, tally, who)
     rng = random.Random(who)
     if start:
         await start.wait()
@@ -147,7 +199,7 @@ async def run_session(browser, server, scenarios, moves: int, think: float, tall
             for _ in range(moves):
                 value = float(await thumb.input_value())
                 key = "ArrowLeft" if value >= high else "ArrowRight"  # up the scale, back at its top
-                tally.add(scenario.name, *await move_once(page, thumb, key))
+                tally.add(scenario.name, *await move_once(page, wire, thumb, key))
                 for problem in await problems(page):
                     tally.errors.append(f"{who} {scenario.name}: {problem}")
                 if think:
@@ -157,13 +209,39 @@ async def run_session(browser, server, scenarios, moves: int, think: float, tall
     return context  # kept open until memory is measured
 
 
-async def bench(sessions: int, moves: int, think: float) -> tuple[list[dict], dict]:
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def machine_cpu_fraction(since: tuple[int, int]) -> float | None:
+    now = machine_ticks()
+    return (now[0] - since[0]) / max(1, now[1] - since[1]) if now else None
+
+
+def start_profiler(server, out: str):
+    """py-spy (pip install py-spy) sampling the server while the sessions run; collapsed stacks, or speedscope JSON."""
+    fmt = "speedscope" if out.endswith(".json") else "raw"
+    return subprocess.Popen(["py-spy", "record", "--pid", str(server.proc.pid), "--rate", "100", "--format", fmt,
+                             "--output", out, "--nonblocking", "--threads"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def bench(sessions: int, moves: int, think: float, profile: str | None = None,
+                browser_nice: int = 0) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
     scenarios = available_scenarios()
     tally, warm_tally = Tally(), Tally()
     with srv.StreamlitServer(timeout=120) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
+        if browser_nice:
+            os.nice(browser_nice)  # this process, and the Playwright driver and Chromium it starts; not the server
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=srv.chromium_path(), args=srv.CHROMIUM_ARGS)
             # One warm-up session loads every model and TensorFlow, then closes: the shared baseline.
@@ -171,13 +249,22 @@ async def bench(sessions: int, moves: int, think: float) -> tuple[list[dict], di
             await warm.close()
             await asyncio.sleep(2.0)
             rss_warm = server.rss_bytes()
+            spy = start_profiler(server, profile) if profile else None
             go = asyncio.Event()
             tasks = [asyncio.create_task(run_session(browser, server, scenarios, moves, think, tally, f"s{i + 1}", go))
                      for i in range(sessions)]
             started = time.perf_counter()
+            cpu_server, cpu_all = srv.tree_cpu_seconds(server.proc.pid), srv.tree_cpu_seconds(os.getpid())
+            started_ticks = machine_ticks()
             go.set()
             contexts = await asyncio.gather(*tasks)
             wall = time.perf_counter() - started
+            cpu_server = srv.tree_cpu_seconds(server.proc.pid) - cpu_server
+            cpu_browser = srv.tree_cpu_seconds(os.getpid()) - cpu_all - cpu_server  # Chromium, Playwright, this
+            machine_busy = machine_cpu_fraction(started_ticks) if started_ticks else None
+            if spy:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+                spy.wait(60)
             await asyncio.sleep(2.0)
             rss_loaded = server.rss_bytes()
             for context in contexts:
@@ -190,17 +277,21 @@ async def bench(sessions: int, moves: int, think: float) -> tuple[list[dict], di
     rows = []
     for name in [*tally.latencies_ms, "all interactions"]:
         if name in tally.latencies_ms:
-            values, server_values = np.asarray(tally.latencies_ms[name]), np.asarray(tally.server_ms[name])
+            values, server_values = np.asarray(tally.latencies_ms[name]), np.asarray(tally.server_ms.get(name, []))
         else:
             values = np.concatenate([np.asarray(v) for v in tally.latencies_ms.values()] or [np.zeros(0)])
             server_values = np.concatenate([np.asarray(v) for v in tally.server_ms.values()] or [np.zeros(0)])
         pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
         rows.append({"scenario": name, "sessions": sessions, "moves": len(values),
                      "p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "max_ms": pct(values, 100),
-                     "run_done_p50_ms": pct(server_values, 50), "run_done_p95_ms": pct(server_values, 95),
+                     "server_p50_ms": pct(server_values, 50), "server_p95_ms": pct(server_values, 95),
                      "goal_p95_ms": GOALS["p95_ms"]})
     growth = (rss_loaded - rss_warm) / mb / sessions
-    summary = {"sessions": sessions, "moves_per_slider": moves, "think_s": think, "wall_s": wall,
+    cores = os.cpu_count() or 1
+    summary = {"sessions": sessions, "moves_per_slider": moves, "think_s": think, "browser_nice": browser_nice,
+               "wall_s": wall,
+               "cpu_cores": cores, "server_cpu_share": cpu_server / (wall * cores),
+               "browser_cpu_share": cpu_browser / (wall * cores), "machine_busy_share": machine_busy,
                "errors": len(tally.errors) + len(warm_tally.errors),
                "console_errors": len(tally.console_errors) + len(warm_tally.console_errors),
                "external_requests": sorted(set(tally.external_requests + warm_tally.external_requests)),
@@ -226,6 +317,9 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
          "value": " / ".join(f"{s[k]:,.0f}" for k in ("rss_start_mb", "rss_warm_mb", "rss_loaded_mb",
                                                        "rss_after_close_mb")), "goal": "", "meets_goal": ""},
         {"measure": "console errors (not counted above)", "value": s["console_errors"], "goal": "", "meets_goal": ""},
+        {"measure": f"CPU share of {s['cpu_cores']} cores: server / browsers / whole machine",
+         "value": " / ".join("?" if v is None else f"{v:.0%}" for v in (
+             s["server_cpu_share"], s["browser_cpu_share"], s["machine_busy_share"])), "goal": "", "meets_goal": ""},
     ]
 
 
@@ -236,14 +330,20 @@ def main(argv=None):
     p.add_argument("--think", type=float, default=1.0,
                    help="seconds between a session's moves, jittered ±50%% (default 1.0; 0 = back to back)")
     p.add_argument("--json", help="also write the tables to this JSON file")
+    p.add_argument("--browser-nice", type=int, default=0, metavar="N",
+                   help="run the browsers at this nice level (e.g. 19), so they stand in for users' own machines "
+                        "and the server gets the CPU first; the on-screen times then include a starved browser")
+    p.add_argument("--profile", metavar="FILE",
+                   help="sample the server with py-spy while the sessions run (FILE.json: speedscope, else collapsed)")
     a = p.parse_args(argv)
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")
-    rows, s = asyncio.run(bench(a.sessions, a.moves, a.think))
-    print(f"{a.sessions} sessions x {a.moves} moves per slider, think {a.think:g} s, wall {s['wall_s']:.0f} s\n")
-    print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "run_done_p50_ms",
-                       "run_done_p95_ms", "goal_p95_ms"])
+    rows, s = asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice))
+    print(f"{a.sessions} sessions x {a.moves} moves per slider, think {a.think:g} s, browsers at nice "
+          f"{a.browser_nice}, wall {s['wall_s']:.0f} s\n")
+    print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "server_p50_ms",
+                       "server_p95_ms", "goal_p95_ms"])
     print()
     goals = goal_rows(rows, s)
     print_table(goals, ["measure", "value", "goal", "meets_goal"])

@@ -152,6 +152,18 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by `pid` and every live descendant, from /proc."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+            todo += _children(p)
+    return total
+
+
 def tree_rss_bytes(pid: int) -> int:
     """VmRSS of `pid` plus every descendant (0 for processes that are gone)."""
     total, todo = 0, [pid]

@@ -66,7 +66,7 @@ def page_link(page: str, model_id: str | None = None) -> None:
 
 
 def pages_for(card: dict) -> list[str]:
-    """The PAGES that can show this model: the label pages only take conditional models."""
+    """The PAGES that can show this model: a conditional_only page takes only models told the label."""
     return [key for key, page in PAGES.items() if card.get("conditional") or not page.conditional_only]
 
 
@@ -236,10 +236,11 @@ def user_digit(key: str) -> np.ndarray | None:
         return None if file is None else digit_from_upload(file.getvalue())
     # Imported here: the canvas registers its front end on import, which needs a running app.
     from streamlit_drawable_canvas import st_canvas
+    st.caption("Draw one digit with the mouse or a finger; it is read when you lift the pen. "
+               "Hover over the canvas to undo or clear.")  # also the room the canvas's hover toolbar opens into
     drawing = st_canvas(stroke_width=CANVAS_STROKE, stroke_color="#000000", background_color="",
                         width=CANVAS_SIDE, height=CANVAS_SIDE, return_image_data=True, key=f"{key}_canvas")
     if not (drawing.json_data or {}).get("objects") or drawing.image_data is None:
-        st.caption("Draw one digit with the mouse or a finger; it is read when you lift the pen.")
         return None
     return digit_from_canvas(drawing.image_data)
 

@@ -46,35 +46,33 @@ def reading(model, read: int, wanted: int | None = None) -> str:
 
 
 def quality_figures(model) -> None:
-    """How well the model obeys its label, from its card, with Fréchet distances to compare it against."""
+    """How well the model obeys its label, from its card, beside Fréchet distances that put its samples in context."""
     metrics = model.card.get("metrics", {})
     if "label_accuracy_prior_samples" not in metrics:
         st.caption(f"Not evaluated yet: `python -m core.evaluate {model.id}` measures how well it obeys the label.")
         return
     unconditional = [c for c in ui.shipped_cards()
                      if not c.get("conditional") and "frechet_distance_samples" in c.get("metrics", {})]
-    rival = min(unconditional, key=lambda c: c["metrics"]["frechet_distance_samples"], default=None)
-    floor = next((c["metrics"]["frechet_distance_real_train_vs_heldout"] for c in ui.shipped_cards("judge")
-                  if "frechet_distance_real_train_vs_heldout" in c.get("metrics", {})), None)
-    figures = [
-        ("Label accuracy of samples", f"{metrics['label_accuracy_prior_samples']:.1%}",
+    rival = min(unconditional, key=lambda c: c["metrics"]["frechet_distance_samples"], default={})
+    judge = next(iter(ui.shipped_cards("judge")), {})
+    figures = [  # (label, value or None when not measured, format, what it means)
+        ("Label accuracy of samples", metrics.get("label_accuracy_prior_samples"), "{:.1%}",
          "Prior samples decoded with each label; how often the judge reads the label asked for."),
-        ("Style-transfer accuracy", f"{metrics['style_transfer_label_accuracy']:.1%}",
+        ("Style-transfer accuracy", metrics.get("style_transfer_label_accuracy"), "{:.1%}",
          "Every held-out digit's style decoded as each of the ten digits; how often the judge reads the label "
          "asked for."),
-        ("Fréchet distance", f"{metrics['frechet_distance_samples']:,.0f}",
+        ("Fréchet distance", metrics.get("frechet_distance_samples"), "{:,.0f}",
          "Between 2,000 samples (200 of each digit) and the held-out digits, on the judge's 128-D features. "
          "Lower is better."),
+        (f"Fréchet, {rival.get('title', rival.get('id'))}", rival.get("metrics", {}).get("frechet_distance_samples"),
+         "{:,.0f}", "The best shipped model that is not told the label, measured the same way."),
+        ("Fréchet, real digits (floor)", judge.get("metrics", {}).get("frechet_distance_real_train_vs_heldout"),
+         "{:,.0f}", "2,000 real training digits against the held-out digits: what a perfect generator would score "
+                    "with this many samples."),
     ]
-    if rival:
-        figures.append((f"Fréchet, {rival.get('title', rival['id'])}", f"{rival['metrics']['frechet_distance_samples']:,.0f}",
-                        "The best model on this machine that is not told the label, measured the same way."))
-    if floor is not None:
-        figures.append(("Fréchet, real digits (floor)", f"{floor:,.0f}",
-                        "2,000 real training digits against the held-out digits: what a perfect generator would "
-                        "score with this many samples."))
-    for column, (label, value, meaning) in zip(st.columns(len(figures)), figures):
-        column.metric(label, value, help=meaning)
+    measured = [figure for figure in figures if figure[1] is not None]
+    for column, (label, value, fmt, meaning) in zip(st.columns(len(measured)), measured):
+        column.metric(label, fmt.format(value), help=meaning)
     per_class = metrics.get("label_accuracy_prior_samples_per_class", {})
     if per_class:
         st.caption("Label accuracy of samples, digit by digit: "
