@@ -225,10 +225,13 @@ def machine_cpu_fraction(since: tuple[int, int]) -> float | None:
 
 
 def start_profiler(server, out: str):
-    """py-spy (pip install py-spy) sampling the server while the sessions run; collapsed stacks, or speedscope JSON."""
+    """py-spy (pip install py-spy) sampling the server's threads, waiting ones included, while the sessions run.
+
+    Collapsed stacks, or speedscope JSON when `out` ends in .json.
+    """
     fmt = "speedscope" if out.endswith(".json") else "raw"
     return subprocess.Popen(["py-spy", "record", "--pid", str(server.proc.pid), "--rate", "100", "--format", fmt,
-                             "--output", out, "--nonblocking", "--threads"],
+                             "--output", out, "--nonblocking", "--threads", "--idle"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
