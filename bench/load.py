@@ -12,27 +12,28 @@ and moves their slider --moves times, one arrow-key step each, pausing --think s
     Digits by label   a style slider             (key "style_z…"), when that page exists
 
 Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
-caused has finished, nothing is loading and the pictures on the page differ from before. server_p50_ms
-and server_p95_ms are the server's own turnaround, timed by the browser's network stack: from the
-rerun request leaving the tab to the "run finished" message arriving; the rest of the on-screen time
-is the browser drawing (here, --sessions tabs of software-rendered Chromium on the same cores as the
-server: the CPU-share row shows how the machine was split). Errors are exception elements, error
-alerts, uncaught script errors and waits that time out. Server memory is the resident set of the
-streamlit process and its children (/proc): at start, once one warm-up session has loaded every
-model (st.cache_resource shares them with all sessions), and with all sessions open after their
-moves; growth per session = (that − warm) / sessions.
+caused has finished, nothing is loading and the pictures on the page differ from before.
+server_p50_ms and server_p95_ms are the server's own turnaround for the same moves, logged inside
+the server process (bench.server.record_turnaround): from the rerun request reaching the session to
+its "run finished" message being queued. The rest of the on-screen time is the network and the
+browser drawing: here --sessions tabs of software-rendered Chromium on the same cores as the server
+(the CPU-share row shows how the machine was split). Errors are exception elements, error alerts,
+uncaught script errors and waits that time out. Server memory is the resident set of the streamlit
+process and its children (/proc): at start, once one warm-up session has loaded every model
+(st.cache_resource shares them with all sessions), and with all sessions open after their moves;
+growth per session = (that − warm) / sessions.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import random
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,57 +74,21 @@ SCENARIOS = [
 
 @dataclass
 class Tally:
-    latencies_ms: dict = field(default_factory=dict)   # scenario name -> [ms], input to result on screen
-    server_ms: dict = field(default_factory=dict)      # scenario name -> [ms], rerun request to "run finished"
+    moves: list = field(default_factory=list)  # (scenario, on-screen ms, session id, pressed, done)
     errors: list = field(default_factory=list)
     console_errors: list = field(default_factory=list)
     external_requests: list = field(default_factory=list)
 
-    def add(self, scenario: str, ms: float, server_ms: float | None) -> None:
-        self.latencies_ms.setdefault(scenario, []).append(ms)
-        if server_ms is not None:
-            self.server_ms.setdefault(scenario, []).append(server_ms)
-
-
-class Wire:
-    """One tab's WebSocket traffic as the browser's network stack timestamps it (Chrome DevTools Protocol).
-
-    These clocks run outside the tab's busy main thread, so `server_ms` is the server's own turnaround:
-    from the rerun request leaving the browser to the "run finished" message arriving.
-    """
-
-    def __init__(self):
-        self.sent: list[float] = []       # seconds, any frame the tab sent
-        self.finished: list[float] = []   # seconds, ForwardMsg script_finished (not "stopped for a rerun")
-
-    async def attach(self, page) -> None:
-        cdp = await page.context.new_cdp_session(page)
-        await cdp.send("Network.enable")
-        cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append(e["timestamp"]))
-        cdp.on("Network.webSocketFrameReceived", self._received)
-
-    def _received(self, event) -> None:
-        response = event["response"]
-        if response.get("opcode") != 2 or len(response["payloadData"]) > 400:  # run-finished messages are tiny
-            return
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-        msg = ForwardMsg.FromString(base64.b64decode(response["payloadData"]))
-        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-            self.finished.append(event["timestamp"])
-
-    def mark(self) -> tuple[int, int]:
-        return len(self.sent), len(self.finished)
-
-    async def server_ms(self, mark: tuple[int, int]) -> float | None:
-        """Milliseconds from the first frame sent after `mark` to the next run-finished frame."""
-        for _ in range(100):  # CDP events may trail the page's own view by a moment
-            if len(self.sent) > mark[0] and len(self.finished) > mark[1]:
-                sent = self.sent[mark[0]]
-                done = next((t for t in self.finished[mark[1]:] if t >= sent), None)
-                if done is not None:
-                    return (done - sent) * 1e3
-            await asyncio.sleep(0.02)
-        return None
+    def latencies(self, turnarounds: dict) -> tuple[dict, dict]:
+        """Scenario -> on-screen ms, and scenario -> the server's turnaround ms of the same moves."""
+        on_screen, server = {}, {}
+        for scenario, ms, session, pressed, done in self.moves:
+            on_screen.setdefault(scenario, []).append(ms)
+            run = next(((start, end) for start, end in turnarounds.get(session, ())
+                        if pressed - 0.05 <= start <= done), None)
+            if run:
+                server.setdefault(scenario, []).append((run[1] - run[0]) * 1e3)
+        return on_screen, server
 
 
 def available_scenarios() -> list[Scenario]:
@@ -147,9 +112,7 @@ async def new_session(browser, tally: Tally, who: str):
             tally.console_errors.append(f"{who}: {message.text}")
     page.on("console", console)
     page.on("pageerror", lambda e: tally.errors.append(f"{who}: uncaught script error: {e}"))
-    wire = Wire()
-    await wire.attach(page)
-    return context, page, wire
+    return context, page
 
 
 async def problems(page) -> list[str]:
@@ -172,23 +135,24 @@ async def open_scenario(page, server, scenario: Scenario):
     return page.locator(f'[class*="st-key-{scenario.slider_key}"] input[type="range"]').first
 
 
-async def move_once(page, wire: Wire, thumb, key: str) -> tuple[float, float | None]:
+async def move_once(page, thumb, key: str) -> tuple[float, str, float, float]:
     """One arrow-key step of the slider: milliseconds from the key press until its result is on screen
-    (measured in the page), and the server's turnaround for the rerun it caused (measured on the wire)."""
+    (measured in the page), the session's id, and the wall-clock window of the move (to find its server run)."""
     since = await page.evaluate(srv.RUNS_FINISHED_JS)
     before = await page.evaluate(srv.PICTURES_JS)
     await page.evaluate("window.__ll.arm()")
     await thumb.focus()
-    mark = wire.mark()
+    pressed = time.time()
     await page.keyboard.press(key)
     await page.wait_for_function(srv.CHANGED_JS, arg=[since, before], polling=10, timeout=TIMEOUT_MS)
-    on_screen = await page.evaluate("window.__ll.done - window.__ll.inputAt")
-    return on_screen, await wire.server_ms(mark)
+    done = time.time()
+    on_screen, session = await page.evaluate("[window.__ll.done - window.__ll.inputAt, window.__ll.sessionId]")
+    return on_screen, session, pressed, done
 
 
 async def run_session(browser, server, scenarios, moves: int, think: float, tally: Tally, who: str,
                       start: asyncio.Event | None = None):
-    context, page, wire = await new_session(browser, tally, who)
+    context, page = await new_session(browser, tally, who)
     rng = random.Random(who)
     if start:
         await start.wait()
@@ -199,7 +163,7 @@ async def run_session(browser, server, scenarios, moves: int, think: float, tall
             for _ in range(moves):
                 value = float(await thumb.input_value())
                 key = "ArrowLeft" if value >= high else "ArrowRight"  # up the scale, back at its top
-                tally.add(scenario.name, *await move_once(page, wire, thumb, key))
+                tally.moves.append((scenario.name, *await move_once(page, thumb, key)))
                 for problem in await problems(page):
                     tally.errors.append(f"{who} {scenario.name}: {problem}")
                 if think:
@@ -240,7 +204,8 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
     from playwright.async_api import async_playwright
     scenarios = available_scenarios()
     tally, warm_tally = Tally(), Tally()
-    with srv.StreamlitServer(timeout=120) as server:
+    log = tempfile.NamedTemporaryFile(prefix="turnaround-", suffix=".log", delete=False).name
+    with srv.StreamlitServer(timeout=120, turnaround_log=log) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
         if browser_nice:
@@ -277,14 +242,13 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
             await browser.close()
 
     mb = 1024 * 1024
+    on_screen, server_ms = tally.latencies(srv.read_turnarounds(log))
+    os.unlink(log)
+    pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
     rows = []
-    for name in [*tally.latencies_ms, "all interactions"]:
-        if name in tally.latencies_ms:
-            values, server_values = np.asarray(tally.latencies_ms[name]), np.asarray(tally.server_ms.get(name, []))
-        else:
-            values = np.concatenate([np.asarray(v) for v in tally.latencies_ms.values()] or [np.zeros(0)])
-            server_values = np.concatenate([np.asarray(v) for v in tally.server_ms.values()] or [np.zeros(0)])
-        pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
+    for name in [*on_screen, "all interactions"]:
+        values = np.asarray(on_screen[name] if name in on_screen else sum(on_screen.values(), []))
+        server_values = np.asarray(server_ms.get(name, []) if name in on_screen else sum(server_ms.values(), []))
         rows.append({"scenario": name, "sessions": sessions, "moves": len(values),
                      "p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "max_ms": pct(values, 100),
                      "server_p50_ms": pct(server_values, 50), "server_p95_ms": pct(server_values, 95),

@@ -68,7 +68,9 @@ class StreamlitServer:
     file whose tail is shown if the server fails to come up.
     """
 
-    def __init__(self, port: int | None = None, extra_env: dict | None = None, timeout: float = 60.0):
+    def __init__(self, port: int | None = None, extra_env: dict | None = None, timeout: float = 60.0,
+                 turnaround_log: str | Path | None = None):
+        self.turnaround_log = str(turnaround_log) if turnaround_log else None
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.timeout = timeout
@@ -78,7 +80,12 @@ class StreamlitServer:
         self._log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "streamlit", "run", str(HOME.relative_to(ROOT)),
+        # With a turnaround log, the same `streamlit run`, started through record_turnaround() (benchmarks only).
+        launcher = (["-c", f"import sys; from bench.server import record_turnaround; "
+                           f"record_turnaround({self.turnaround_log!r}); from streamlit.web.cli import main; "
+                           f"sys.argv[0] = 'streamlit'; main()"]
+                    if self.turnaround_log else ["-m", "streamlit"])
+        return [sys.executable, *launcher, "run", str(HOME.relative_to(ROOT)),
                 "--server.address=127.0.0.1", f"--server.port={self.port}", "--server.headless=true",
                 "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", "--server.runOnSave=false"]
 
@@ -137,6 +144,48 @@ class StreamlitServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def record_turnaround(path: str) -> None:
+    """Inside the server process: log each session's rerun turnaround to `path`, one line per finished run.
+
+    "<session id> <request received> <run finished>" (time.time() seconds): from the rerun request
+    reaching the session to its "run finished" message being queued for the browser, so the figure
+    holds the server's work and waiting only, no network and no browser. Patches two AppSession
+    methods of Streamlit 1.67; used by the benchmarks, never by the app.
+    """
+    import threading
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.app_session import AppSession
+
+    log, lock, received = open(path, "a", buffering=1), threading.Lock(), {}
+    handle_backmsg, enqueue = AppSession.handle_backmsg, AppSession._enqueue_forward_msg
+
+    def timed_handle_backmsg(self, msg):
+        if msg.WhichOneof("type") == "rerun_script":
+            received[self.id] = time.time()
+        return handle_backmsg(self, msg)
+
+    def timed_enqueue(self, msg):
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            start = received.pop(self.id, None)
+            if start is not None:
+                with lock:
+                    log.write(f"{self.id} {start:.4f} {time.time():.4f}\n")
+        return enqueue(self, msg)
+
+    AppSession.handle_backmsg, AppSession._enqueue_forward_msg = timed_handle_backmsg, timed_enqueue
+
+
+def read_turnarounds(path: str | Path) -> dict[str, list[tuple[float, float]]]:
+    """record_turnaround's log: session id -> [(received, finished)] in time.time() seconds."""
+    runs: dict[str, list[tuple[float, float]]] = {}
+    with contextlib.suppress(OSError):
+        for line in Path(path).read_text().splitlines():
+            session, start, end = line.split()
+            runs.setdefault(session, []).append((float(start), float(end)))
+    return runs
 
 
 def _children(pid: int) -> list[int]:
@@ -252,6 +301,7 @@ def chromium(playwright=None):
 #   settled(since)      a run finished after `since`, none is running, and nothing on screen is still loading
 #                       (status widget, spinner, skeleton, stale element, unloaded <img>, undrawn Plotly chart)
 #   pictures()          a signature of every picture in the main area (<img> sources, SVG <image> hrefs)
+#   sessionId           the Streamlit session this tab is (from new_session), for record_turnaround's log
 #   arm(), inputAt, done  after arm(), performance.now() of the next user input (keydown, pointerdown, change)
 #                       and of the moment changed() first came true: a latency measured inside the page
 RUN_TRACKER = r"""
@@ -267,6 +317,16 @@ RUN_TRACKER = r"""
     }
     return false;
   }
+  function field_(b, i, end, wanted) {  // [start, end] of length-delimited field `wanted` in b[i:end], or null
+    while (i < end) {
+      let key, v; [key, i] = varint(b, i);
+      const wire = key & 7;
+      if (wire === 0) [v, i] = varint(b, i);
+      else if (wire === 2) { [v, i] = varint(b, i); if (key >> 3 === wanted) return [i, i + v]; i += v; }
+      else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return null;
+    }
+    return null;
+  }
   function inspect(buffer) {
     const b = new Uint8Array(buffer); let i = 0;
     while (i < b.length) {
@@ -278,6 +338,10 @@ RUN_TRACKER = r"""
       } else if (wire === 2) {
         [v, i] = varint(b, i);
         if (field === 9) { const r = isRunning(b, i, i + v); if (r !== null) ll.running = r; }
+        if (field === 4) {  // new_session: remember the session's id (initialize.session_id)
+          const init = field_(b, i, i + v, 1), id = init && field_(b, init[0], init[1], 6);
+          if (id) ll.sessionId = new TextDecoder().decode(b.subarray(id[0], id[1]));
+        }
         i += v;
       } else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return;
     }

@@ -28,10 +28,6 @@ class Plane(NamedTuple):
     origins: np.ndarray         # coordinate the axis labels show at the centre
 
 
-def latent_name(k: int) -> str:
-    return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def principal_plane(_means: np.ndarray, model_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PCA of a model's held-out codes, fitted once per model rather than on every grid change."""
@@ -42,7 +38,7 @@ def choose_plane(model, means: np.ndarray) -> Plane | None:
     """Widgets that pick the plane to sweep (none for a 2-D latent); None when the choice is not a plane."""
     if model.latent_dim == 2:
         center, axis_x, axis_y = coordinate_axes(means, 0, 1)
-        return Plane(center, np.stack([axis_x, axis_y]), (latent_name(0), latent_name(1)), center)
+        return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(0), ui.latent_name(1)), center)
     if st.radio("Plane", PLANES, key="plane") == PLANES[1]:
         center, axes, explained = principal_plane(means, model.id)
         titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
@@ -50,7 +46,7 @@ def choose_plane(model, means: np.ndarray) -> Plane | None:
     spread = means.std(0)
     widest = [int(k) for k in np.argsort(-spread)[:2]]  # dimensions the encoder ignores have a tiny spread
     dims = list(range(model.latent_dim))
-    spec = {"format_func": lambda k: f"{latent_name(k)}  (spread {spread[k]:.2f})",
+    spec = {"format_func": lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
             "help": "Spread is the standard deviation of the held-out codes; a dimension near 0 is unused."}
     i = st.selectbox("Horizontal axis", dims, index=widest[0], key="dim_x", **spec)
     j = st.selectbox("Vertical axis", dims, index=widest[1], key="dim_y", **spec)
@@ -58,7 +54,7 @@ def choose_plane(model, means: np.ndarray) -> Plane | None:
         st.warning("Pick two different dimensions.")
         return None
     center, axis_x, axis_y = coordinate_axes(means, i, j)
-    return Plane(center, np.stack([axis_x, axis_y]), (latent_name(i), latent_name(j)), center[[i, j]])
+    return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(i), ui.latent_name(j)), center[[i, j]])
 
 
 def label_control(model) -> int | None:
