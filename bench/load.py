@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,7 +266,8 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                "rss_start_mb": rss_start / mb, "rss_warm_mb": rss_warm / mb, "rss_loaded_mb": rss_loaded / mb,
                "rss_after_close_mb": rss_closed / mb, "mb_per_session": growth,
                "error_samples": (warm_tally.errors + tally.errors)[:10],
-               "console_error_samples": sorted(set(warm_tally.console_errors + tally.console_errors))[:10]}
+               "console_error_samples": [f"{n} x {text}" for text, n in Counter(
+                   e.split(": ", 1)[1] for e in warm_tally.console_errors + tally.console_errors).most_common(10)]}
     return rows, summary
 
 
@@ -275,8 +277,11 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
         {"measure": "concurrent sessions", "value": s["sessions"], "goal": f">= {GOALS['sessions']}",
          "meets_goal": "yes" if s["sessions"] >= GOALS["sessions"] else "NO"},
         {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": "yes" if s["errors"] == 0 else "NO"},
-        {"measure": "interaction p95 (ms)", "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
+        {"measure": "interaction p95, input to new image on screen (ms)", "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
          "meets_goal": "yes" if p95 is not None and p95 <= GOALS["p95_ms"] else "NO"},
+        {"measure": "  of which the server's own turnaround, p95 (ms)", "value": rows[-1]["server_p95_ms"],
+         "goal": f"<= {GOALS['p95_ms']:.0f}", "meets_goal": "yes" if rows[-1]["server_p95_ms"] is not None
+         and rows[-1]["server_p95_ms"] <= GOALS["p95_ms"] else "NO"},
         {"measure": "memory growth per session (MB)", "value": s["mb_per_session"],
          "goal": f"<= {GOALS['mb_per_session']:.0f}",
          "meets_goal": "yes" if s["mb_per_session"] <= GOALS["mb_per_session"] else "NO"},

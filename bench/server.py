@@ -4,12 +4,17 @@ Shared by tests/test_browser.py and the browser benchmarks (bench.load, bench.co
 
     with StreamlitServer() as server:            # 127.0.0.1:<free port>, headless, no usage statistics
         with chromium() as browser:              # Debian's /usr/bin/chromium through Playwright
-            page = browser.new_page()
+            page = browser.new_page(viewport=VIEWPORT)
+            track_runs(page)                     # follow script runs on Streamlit's WebSocket
             page.goto(server.url)
-            wait_for_run(page)                   # status widget gone, main element rendered
+            wait_for_run(page)                   # run finished, nothing loading, pictures drawn
+            since = runs_finished(page)
+            ...                                  # click, type, press a key
+            wait_for_run(page, since)            # the run that caused has finished and is on screen
 
 `browser_unavailable()` says why Chromium cannot be driven here (None when it can),
 so callers skip with a reason instead of failing. Nothing here downloads a browser.
+The page-side helpers rely on Streamlit 1.67's DOM test ids and protobuf field numbers.
 """
 from __future__ import annotations
 
@@ -77,7 +82,7 @@ class StreamlitServer:
         self.extra_env = extra_env or {}
         self.proc: subprocess.Popen | None = None
         self.started_at: float | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+        self._log = None
 
     def command(self) -> list[str]:
         # With a turnaround log, the same `streamlit run`, started through record_turnaround() (benchmarks only).
@@ -91,6 +96,7 @@ class StreamlitServer:
 
     def start(self, wait: bool = True) -> "StreamlitServer":
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **self.extra_env}
+        self._log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
