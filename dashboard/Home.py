@@ -62,9 +62,8 @@ def model_card(card: dict) -> None:
                 f"**Training** {training['epochs_run']} epochs (best {training['best_epoch']}) in "
                 f"{duration(training['wall_time_s'])} on CPU",
                 help=data.get("description"))
-            pages = ui.pages_for(card)
-            for column, page in zip(st.columns(len(pages)), pages):
-                with column:
+            with st.container(horizontal=True):  # wraps instead of truncating when a card has three links
+                for page in ui.pages_for(card):
                     ui.page_link(page, card["id"])
         with figures:
             measured = [m for m in METRICS if m[0] in card.get("metrics", {})]
@@ -91,7 +90,7 @@ def judge_note() -> None:
                               "the floor for 2,000 samples." if floor else ""))
 
 
-ui.setup_page("Home", ":material/science:")
+ui.setup_page("Home")
 st.title("Latent Lab")
 st.markdown(
     "Generative models squeeze each image into a few numbers, its **latent code**, and can turn codes back "

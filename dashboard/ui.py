@@ -30,8 +30,16 @@ import core  # noqa: E402  (needs the path fix above)
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound, load_dataset  # noqa: E402
 from core.images import to_uint8  # noqa: E402
+from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
+
+# After every script run Streamlit 1.67 calls keras.backend.clear_session() once Keras is imported: a full
+# garbage collection under the GIL and TensorFlow's kernel cache dropped, in every session (a warm decode
+# then takes 3.7x longer). Models here are loaded once and shared through st.cache_resource: there is no
+# per-run Keras state to clear. A private hook, so streamlit stays pinned in requirements.txt.
+_script_runner._clean_problem_modules = lambda: None
 
 APP_NAME = "Latent Lab"
+FAVICON = "🧪"  # an emoji is drawn by the browser; a ":material/…:" favicon is fetched from fonts.gstatic.com
 MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens with
 PICKER_KEY = "model_picker"
 
@@ -54,9 +62,9 @@ CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
                 "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
 
 
-def setup_page(title: str, icon: str) -> None:
+def setup_page(title: str) -> None:
     """Wide layout (figures need the room) and a browser tab that names the page."""
-    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=FAVICON, layout="wide")
 
 
 def page_link(page: str, model_id: str | None = None) -> None:

@@ -115,7 +115,7 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
     ui.show_digits(images, [ui.class_name(model, int(c)) for c in labels[:GALLERY_LIMIT]], size=56)
 
 
-ui.setup_page("Latent scatter", ui.PAGES["scatter"][2])
+ui.setup_page("Latent scatter")
 model = ui.pick_model()
 codes = ui.heldout_codes(model)
 st.title("Latent scatter", anchor=False)

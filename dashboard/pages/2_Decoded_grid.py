@@ -132,7 +132,7 @@ def heldout_strip(model, codes: dict) -> None:
     ui.show_digits(reconstructions, captions)
 
 
-ui.setup_page("Decoded grid", ui.PAGES["grid"][2])
+ui.setup_page("Decoded grid")
 model = ui.pick_model()
 codes = ui.heldout_codes(model)
 st.title("Decoded grid", anchor=False)

@@ -244,7 +244,7 @@ def style_by_digit(model, spread: np.ndarray) -> None:
                                           cell=digits.shape[1]), key="style_grid", config={"displayModeBar": False})
 
 
-ui.setup_page("Digits by label", ui.PAGES["label"].icon)
+ui.setup_page("Digits by label")
 model = ui.pick_model(conditional=True)
 codes = ui.heldout_codes(model)
 judge = ui.load_judge()
