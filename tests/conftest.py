@@ -212,3 +212,25 @@ def tiny_pretrained(tiny_pretrained_master, tmp_path, monkeypatch) -> Path:
     shutil.copytree(tiny_pretrained_master, root)
     monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(root))
     return root
+
+
+# ---------------------------------------------------------------- AppTest helpers shared by the page tests
+
+HOME = ROOT / "dashboard" / "Home.py"
+APPTEST_TIMEOUT = 60  # the first page in a process loads TensorFlow and a model
+
+
+def open_page(page: str | None = None, **query: str):
+    """Run Home, or one page of it as `streamlit run dashboard/Home.py` serves it, with the given URL query."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(HOME), default_timeout=APPTEST_TIMEOUT)
+    if page:
+        at.switch_page(page)
+    at.query_params.update(query)
+    return at.run()
+
+
+def assert_clean(at) -> None:
+    """No exception and no error alert on the page."""
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]

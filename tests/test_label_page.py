@@ -19,15 +19,13 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, shipped_model_present
+from conftest import APPTEST_TIMEOUT as TIMEOUT, HOME, ROOT, assert_clean, open_page, shipped_model_present
 from core import registry
 from core.data import ENV_VAR, DatasetNotFound, load_dataset
 from test_uploads import CORPUS, encode, paper_digit
 
-HOME = ROOT / "dashboard" / "Home.py"
 PAGE = "pages/3_Digits_by_label.py"
 MODEL = "mnist-cvae"
-TIMEOUT = 60
 HOSTILE = ["zero bytes", "text named .png", "truncated PNG", "SVG", "bomb header 20000x20000 (Pillow error)",
            "bomb header 10000x10000 (Pillow warning)", "over-size file", "blank white page"]
 # st.image elements in page order; the last two appear once a style source is chosen.
@@ -45,19 +43,6 @@ def card(model_id: str = MODEL) -> dict:
 def heldout() -> dict:
     with np.load(ROOT / "pretrained" / MODEL / card()["files"]["latents"]) as codes:
         return {key: codes[key] for key in codes.files}
-
-
-def open_page(**query: str) -> AppTest:
-    """The page as `streamlit run dashboard/Home.py` serves it: through Home, with the given URL query."""
-    at = AppTest.from_file(str(HOME), default_timeout=TIMEOUT)
-    at.switch_page(PAGE)
-    at.query_params.update(query)
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def images(at: AppTest) -> dict:
@@ -86,7 +71,7 @@ def page():
     """One warm run of the page on the shipped models, shared by the tests that only move its controls."""
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(registry.PRETRAINED_ENV, raising=False)
-        at = open_page()
+        at = open_page(PAGE)
         assert_clean(at)
         yield at
 
@@ -126,14 +111,14 @@ def test_only_conditional_models_are_offered(page):
 
 def test_an_unconditional_model_in_the_url_falls_back_with_a_message(monkeypatch):
     monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
-    at = open_page(model="mnist-vae-2d")
+    at = open_page(PAGE, model="mnist-vae-2d")
     assert not at.exception
     assert any("not told the label" in w.value for w in at.warning)
     assert at.selectbox(key="model_picker").value == MODEL and at.query_params["model"] == MODEL
 
 
 def test_without_conditional_models_the_page_says_how_to_build_one(tiny_pretrained):
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception
     assert any("python -m core.train mnist-cvae" in i.value for i in at.info)
 
@@ -218,7 +203,7 @@ def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path
     else:
         monkeypatch.setenv(ENV_VAR, str(tmp_path / "empty"))
         monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
-    at = open_page()
+    at = open_page(PAGE)
     assert_clean(at)
     label = int(heldout()["labels"][0])
     source, ten = images(at)["source"], images(at)["ten"]

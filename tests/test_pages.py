@@ -30,30 +30,15 @@ if str(ROOT) not in sys.path:
 import core  # noqa: E402
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
+from conftest import HOME, APPTEST_TIMEOUT as TIMEOUT, assert_clean, open_page  # noqa: E402
 
-HOME = ROOT / "dashboard" / "Home.py"
 SCATTER = "pages/1_Latent_scatter.py"
 GRID = "pages/2_Decoded_grid.py"
-TIMEOUT = 60  # the first page in a process loads TensorFlow and a model
 
 CARDS = {card["id"]: card for card in core.list_models() if "error" not in card}
 MODELS = list(CARDS)
 WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
 PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
-
-
-def open_page(page: str | None = None, **query: str) -> AppTest:
-    """Run Home, or one page of it, with the given URL query."""
-    at = AppTest.from_file(str(HOME), default_timeout=TIMEOUT)
-    if page:
-        at.switch_page(page)
-    at.query_params.update(query)
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def figure(at: AppTest, index: int = 0) -> dict:
