@@ -144,9 +144,12 @@ def evaluate_judge(model_id: str, data=None) -> dict:
 
 
 def evaluate(model_id: str, data=None, root: Path | None = None) -> dict:
-    if root is not None:
-        import os
-        os.environ[registry.PRETRAINED_ENV] = str(root)
+    """Measure one model and write its card, latents and manifest entry; `root` overrides pretrained/."""
+    with registry.using_root(root):
+        return _evaluate(model_id, data)
+
+
+def _evaluate(model_id: str, data=None) -> dict:
     card = registry.read_card(model_id)
     if card["kind"] == "judge":
         metrics = evaluate_judge(model_id, data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 PRETRAINED_ENV = "LATENT_LAB_PRETRAINED"
@@ -25,6 +26,23 @@ def pretrained_root() -> Path:
     """`pretrained/` beside `core/`, or $LATENT_LAB_PRETRAINED (tests point it at a temporary folder)."""
     env = os.environ.get(PRETRAINED_ENV)
     return Path(env) if env else Path(__file__).resolve().parents[1] / "pretrained"
+
+
+@contextmanager
+def using_root(root: Path | None):
+    """Point the registry at another pretrained folder for the duration of a block (training to --out)."""
+    if root is None:
+        yield
+        return
+    before = os.environ.get(PRETRAINED_ENV)
+    os.environ[PRETRAINED_ENV] = str(root)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PRETRAINED_ENV, None)
+        else:
+            os.environ[PRETRAINED_ENV] = before
 
 
 def rebuild_command(model_id: str) -> str:
