@@ -3,13 +3,19 @@
     python -m bench.load [--sessions 10] [--moves 10] [--think 1.0] [--json bench/results/load.json]
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
-headless Chromium (each tab is its own Streamlit session). Every session opens the heaviest pages
-and moves their slider --moves times, one arrow-key step each, pausing --think seconds (jittered
-±50 %) between moves as a person looking at the result would:
+headless Chromium (each tab is its own Streamlit session). Every session opens the first heavy page by
+its URL (as a shared link would), reaches the others through the sidebar, as a person would, and works
+each page's main control --moves times, pausing --think seconds (jittered ±50 %) between moves as a
+person looking at the result would. The moves start once every session has its first page open
+(wall time, CPU shares and the profile cover that phase):
 
-    Decoded grid      grid size                  (key "grid_size")
-    Latent scatter    thumbnails, Images as markers (key "thumbnails")
-    Digits by label   a style slider             (key "style_z…"), when that page exists
+    Decoded grid      the grid-size slider, one arrow-key step          (key "grid_size")
+    Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
+    Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
+
+The Latent scatter's "Thumbnails" slider is not in the mix: each move redraws the 2,000-point WebGL
+chart, which a software-rendered browser takes about half a second of CPU for. `python -m bench.latency`
+times it for one session.
 
 Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
 caused has finished, nothing is loading and the pictures on the page differ from before.
@@ -57,20 +63,27 @@ LOOPBACK = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 
 @dataclass
 class Scenario:
-    """One heavy page: where it is, how to get its slider on screen, which slider to move."""
+    """One heavy page: where it is and its main control, a slider (by widget key) or a click on a chart's dot."""
     name: str
     url_path: str
-    model: str
-    slider_key: str            # widget key, or key prefix ("style_z" matches style_z3)
-    setup: tuple = ()          # (widget key, option text) clicks before the slider is there
+    model: str                 # the model the page opens with when it is the first one a session visits
+    slider_key: str | None     # widget key, or key prefix ("style_z" matches style_z3); None: click a dot
 
 
 SCENARIOS = [
     Scenario("Decoded grid", "Decoded_grid", "mnist-vae-2d", "grid_size"),
-    Scenario("Latent scatter (markers)", "Latent_scatter", "mnist-vae-2d", "thumbnails",
-             setup=(("view", "Images as markers"),)),
+    Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
     Scenario("Digits by label", "Digits_by_label", "mnist-cvae", "style_z"),
 ]
+DOUBLE_CLICK_S = 0.4  # Plotly reads two clicks within 300 ms as a double click (which clears the selection)
+# Where point `i` of trace `t` of the page's Plotly chart is on screen, and how many points the trace has.
+DOT_JS = """([t, i]) => {
+  const chart = document.querySelector('[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot');
+  const trace = chart._fullData[t], x = chart._fullLayout.xaxis, y = chart._fullLayout.yaxis;
+  const box = chart.getBoundingClientRect();
+  return {x: box.left + x._offset + x.l2p(trace.x[i]), y: box.top + y._offset + y.l2p(trace.y[i]),
+          points: trace.x.length, traces: chart._fullData.length};
+}"""
 
 
 @dataclass
@@ -126,25 +139,52 @@ async def settle(page, since: int) -> None:
     await page.wait_for_function(srv.SETTLED_JS, arg=since, polling=20, timeout=TIMEOUT_MS)
 
 
-async def open_scenario(page, server, scenario: Scenario):
-    await page.goto(f"{server.url}/{scenario.url_path}?model={scenario.model}")
-    await settle(page, 0)
-    for key, option in scenario.setup:
-        since = await page.evaluate(srv.RUNS_FINISHED_JS)
-        await page.locator(f".st-key-{key}").get_by_text(option, exact=True).first.click()
-        await settle(page, since)
-    return page.locator(f'[class*="st-key-{scenario.slider_key}"] input[type="range"]').first
+async def open_scenario(page, server, scenario: Scenario, first: bool) -> None:
+    """The session's first page by its URL (a full page load); the next ones by the sidebar's link to them."""
+    if first:
+        await page.goto(f"{server.url}/{scenario.url_path}?model={scenario.model}")
+        await settle(page, 0)
+        return
+    since = await page.evaluate(srv.RUNS_FINISHED_JS)
+    await page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{scenario.url_path}"]').click()
+    await settle(page, since)
 
 
-async def move_once(page, thumb, key: str) -> tuple[float, str, float, float]:
-    """One arrow-key step of the slider: milliseconds from the key press until its result is on screen
-    (measured in the page), the session's id, and the wall-clock window of the move (to find its server run)."""
+def slider_mover(page, key: str):
+    """A move: one arrow-key step of the slider, up the scale and back down from its top."""
+    thumb = page.locator(f'[class*="st-key-{key}"] input[type="range"]').first
+
+    async def move():
+        value, high = float(await thumb.input_value()), float(await thumb.get_attribute("max"))
+        await thumb.focus()
+        await page.keyboard.press("ArrowLeft" if value >= high else "ArrowRight")
+    return move
+
+
+def dot_clicker(page, rng: random.Random):
+    """A move: a click on a dot of the page's chart, picked at random (seeded per session)."""
+    chart = page.locator(f'{srv.MAIN} [data-testid="stPlotlyChart"] .main-svg').first  # Plotly's code loads late
+    last = [0.0]
+
+    async def move():
+        await chart.wait_for()
+        await asyncio.sleep(max(0.0, last[0] + DOUBLE_CLICK_S - time.monotonic()))
+        trace = rng.randrange((await page.evaluate(DOT_JS, [0, 0]))["traces"])
+        dot = rng.randrange((await page.evaluate(DOT_JS, [trace, 0]))["points"])
+        where = await page.evaluate(DOT_JS, [trace, dot])
+        await page.mouse.click(where["x"], where["y"])
+        last[0] = time.monotonic()
+    return move
+
+
+async def move_once(page, move) -> tuple[float, str, float, float]:
+    """One move: milliseconds from the input until its result is on screen (measured in the page), the
+    session's id, and the wall-clock window of the move (to find its server run)."""
     since = await page.evaluate(srv.RUNS_FINISHED_JS)
     before = await page.evaluate(srv.PICTURES_JS)
     await page.evaluate("window.__ll.arm()")
-    await thumb.focus()
     pressed = time.time()
-    await page.keyboard.press(key)
+    await move()
     await page.wait_for_function(srv.CHANGED_JS, arg=[since, before], polling=10, timeout=TIMEOUT_MS)
     done = time.time()
     on_screen, session = await page.evaluate("[window.__ll.done - window.__ll.inputAt, window.__ll.sessionId]")
@@ -152,19 +192,21 @@ async def move_once(page, thumb, key: str) -> tuple[float, str, float, float]:
 
 
 async def run_session(browser, server, scenarios, moves: int, think: float, tally: Tally, who: str,
-                      start: asyncio.Event | None = None):
+                      opened: asyncio.Barrier | None = None):
+    """Visit the scenarios' pages in order, making `moves` moves on each; with `opened`, wait there once the
+    first page is open, so that the moves measured are made with every session's page loaded."""
     context, page = await new_session(browser, tally, who)
     rng = random.Random(who)
-    if start:
-        await start.wait()
-    for scenario in scenarios:
+    for number, scenario in enumerate(scenarios):
         try:
-            thumb = await open_scenario(page, server, scenario)
-            high = float(await thumb.get_attribute("max"))
+            try:
+                await open_scenario(page, server, scenario, first=number == 0)
+            finally:
+                if number == 0 and opened:
+                    await opened.wait()
+            move = slider_mover(page, scenario.slider_key) if scenario.slider_key else dot_clicker(page, rng)
             for _ in range(moves):
-                value = float(await thumb.input_value())
-                key = "ArrowLeft" if value >= high else "ArrowRight"  # up the scale, back at its top
-                tally.moves.append((scenario.name, *await move_once(page, thumb, key)))
+                tally.moves.append((scenario.name, *await move_once(page, move)))
                 for problem in await problems(page):
                     tally.errors.append(f"{who} {scenario.name}: {problem}")
                 if think:
@@ -219,13 +261,13 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
             await asyncio.sleep(2.0)
             rss_warm = server.rss_bytes()
             spy = start_profiler(server, profile) if profile else None
-            go = asyncio.Event()
-            tasks = [asyncio.create_task(run_session(browser, server, scenarios, moves, think, tally, f"s{i + 1}", go))
-                     for i in range(sessions)]
+            opened = asyncio.Barrier(sessions + 1)  # every session's first page, and this coroutine
+            tasks = [asyncio.create_task(run_session(browser, server, scenarios, moves, think, tally, f"s{i + 1}",
+                                                     opened)) for i in range(sessions)]
+            await opened.wait()
             started = time.perf_counter()
             cpu_server, cpu_all = srv.tree_cpu_seconds(server.proc.pid), srv.tree_cpu_seconds(os.getpid())
             started_ticks = machine_ticks()
-            go.set()
             contexts = await asyncio.gather(*tasks)
             wall = time.perf_counter() - started
             cpu_server = srv.tree_cpu_seconds(server.proc.pid) - cpu_server

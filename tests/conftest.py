@@ -8,6 +8,7 @@ runs on small arrays the tests write themselves into tmp_path, offline.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import struct
 import sys
@@ -234,3 +235,23 @@ def assert_clean(at) -> None:
     """No exception and no error alert on the page."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def pictures(monkeypatch):
+    """What an AppTest page's st.image elements show: `pictures(element)` -> one PIL image per picture in it.
+
+    AppTest keeps media in a mock in-memory store that it drops after each run, so this records every
+    file stored, by the id its URL ends with.
+    """
+    from PIL import Image
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    stored = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = self._files_by_id[file_id].content
+        return file_id
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return lambda element: [Image.open(io.BytesIO(stored[Path(url).stem])) for url in element.value]

@@ -5,7 +5,8 @@ opened the way a user would: Home first, then a model card's link or the sidebar
 finish its run without an exception element, an error alert, a browser console error, an
 uncaught script error or any request leaving 127.0.0.1; its main control is driven once and
 the page must change and stay clean. A full-page screenshot of each (1400 px wide) is written
-to screenshots/<page>.png: the README's pictures, kept current by this test.
+to screenshots/<page>.png: the README's pictures, kept current by this test. The server runs
+without the data set, so no picture from it lands in the repository.
 
     python -m pytest tests/test_browser.py -q       # or deselect with: pytest -m "not browser"
 
@@ -40,11 +41,14 @@ LOOPBACK = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 # ---------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
+    """The app without the data set (an empty $LATENT_LAB_DATA and home folder): the screenshots, which the
+    repository keeps, then hold only what the models drew and no picture taken from the data."""
     reason = srv.browser_unavailable()
     if reason:
         pytest.skip(reason)
-    with srv.StreamlitServer(timeout=90) as running:
+    nothing = tmp_path_factory.mktemp("no-data")
+    with srv.StreamlitServer(timeout=90, extra_env={"LATENT_LAB_DATA": str(nothing), "HOME": str(nothing)}) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -284,53 +285,74 @@ def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
 
 # ---------------------------------------------------------------- Decoded grid
 
-def grid_mosaic(at: AppTest) -> tuple[Image.Image, dict]:
-    fig = figure(at)
-    return png(fig["data"][0]["source"]), fig["layout"]
+@pytest.fixture
+def grid_picture(pictures):
+    """The decoded grid as shown (the page's first st.image) and the caption under it, which gives its extent."""
+    def shown(at: AppTest) -> tuple[Image.Image, str]:
+        captions = [c.value for c in at.caption if c.value.startswith("Left to right")]
+        return pictures(at.get("image")[0])[0], captions[0]
+    return shown
+
+
+def extent(caption: str) -> dict[str, tuple[str, float, float]]:
+    """The caption's "Left to right: **z₁** from -3.24 to +3.19. Top to bottom: ..." as numbers, by direction."""
+    spans = re.findall(r"(Left to right|Top to bottom): \*\*(.+?)\*\* from ([-+]\d+\.\d+) to ([-+]\d+\.\d+)", caption)
+    return {where: (name, float(a), float(b)) for where, name, a, b in spans}
 
 
 @pytest.mark.parametrize("model_id", MODELS)
-def test_grid_renders_and_its_size_follows_the_slider(model_id):
+def test_grid_renders_and_its_size_follows_the_slider(model_id, grid_picture):
     at = open_page(GRID, model=model_id)
     assert_clean(at)
+    shown = {}
     for n in (4, 30):
         at.slider(key="grid_size").set_value(n).run()
         assert_clean(at)
-        mosaic, _ = grid_mosaic(at)
-        assert mosaic.size == (28 * n, 28 * n)
+        picture, caption = grid_picture(at)
+        assert picture.size == (720, 720)  # the same size on screen whatever n
+        assert f"In {n} " in caption
+        shown[n] = np.asarray(picture)
+    # n x n cells: with 4 cells a side, every 180-pixel block is one digit, so its edges are background
+    border = np.concatenate([shown[4][::180].ravel(), shown[4][:, ::180].ravel()])
+    assert np.median(border) < 30 and shown[4].max() > 200
+    assert not np.array_equal(shown[4], shown[30])
 
 
 @pytest.mark.parametrize("model_id", PLANE_MODELS)
-def test_grid_axes_show_latent_coordinates_and_quantiles_change_them(model_id):
+def test_grid_caption_gives_latent_coordinates_and_quantiles_change_them(model_id, grid_picture):
     at = open_page(GRID, model=model_id)
     at.slider(key="grid_size").set_value(7).run()
     means = heldout(model_id)["means"]
-    _, layout = grid_mosaic(at)
-    x_ticks = [float(t) for t in layout["xaxis"]["ticktext"]]
+    linear = extent(grid_picture(at)[1])
+    name, left, right = linear["Left to right"]
     low, high = means[:, 0].mean() + np.array([-3, 3]) * means[:, 0].std()
-    assert x_ticks[0] == pytest.approx(low, abs=0.01) and x_ticks[-1] == pytest.approx(high, abs=0.01)
-    assert layout["xaxis"]["title"]["text"] == "z₁"
+    assert name == "z₁" and (left, right) == (pytest.approx(low, abs=0.01), pytest.approx(high, abs=0.01))
+    name, top, bottom = linear["Top to bottom"]
+    assert name == "z₂" and top > bottom  # up is larger z₂, as on a plot
     at.radio(key="sweep").set_value("Gaussian quantiles").run()
     assert_clean(at)
-    _, layout = grid_mosaic(at)
-    quantile_ticks = [float(t) for t in layout["xaxis"]["ticktext"]]
-    assert quantile_ticks[0] > x_ticks[0] and quantile_ticks[-1] < x_ticks[-1]  # 90% mass spans < ±3 sd
+    _, left_q, right_q = extent(grid_picture(at)[1])["Left to right"]
+    assert left < left_q < right_q < right  # 90% of the mass spans less than ±3 sd
 
 
 @pytest.mark.parametrize("model_id", WIDE_MODELS)
-def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id):
+def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id, grid_picture):
     at = open_page(GRID, model=model_id)
     assert_clean(at)
     at.selectbox(key="dim_x").set_value(0).run()
     at.selectbox(key="dim_y").set_value(3).run()
-    first, layout = grid_mosaic(at)
-    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("z₁", "z₄")
+    first, caption = grid_picture(at)
+    axes = extent(caption)
+    assert (axes["Left to right"][0], axes["Top to bottom"][0]) == ("z₁", "z₄")
+    pictures_with_grid = len(at.get("image"))
     at.selectbox(key="dim_y").set_value(0).run()
-    assert any("different" in w.value for w in at.warning) and not at.get("plotly_chart")
+    assert any("different" in w.value for w in at.warning)
+    assert len(at.get("image")) == pictures_with_grid - 1  # no grid, the strip stays
+    assert not [c for c in at.caption if c.value.startswith("Left to right")]
     at.radio(key="plane").set_value("Two principal components").run()
     assert_clean(at)
-    pcs, layout = grid_mosaic(at)
-    assert layout["xaxis"]["title"]["text"].startswith("PC 1")
+    pcs, caption = grid_picture(at)
+    assert extent(caption)["Left to right"][0].startswith("PC 1")
     assert np.asarray(pcs).tobytes() != np.asarray(first).tobytes()
 
 
@@ -339,7 +361,7 @@ def test_grid_strip_without_data_explains_and_shows_reconstructions(without_data
     assert_clean(at)
     assert any(ENV_VAR in i.value and "Originals" in i.value for i in at.info)
     assert any("shipped latent means" in c.value for c in at.caption)
-    assert len(at.get("image")) == 1  # reconstructions only
+    assert len(at.get("image")) == 2  # the grid, and the reconstructions only
 
 
 def test_grid_strip_with_data_shows_originals_above_reconstructions():
@@ -347,7 +369,7 @@ def test_grid_strip_with_data_shows_originals_above_reconstructions():
         pytest.skip(f"the held-out digits are not on this machine (set {ENV_VAR})")
     at = open_page(GRID, model=MODELS[0])
     assert_clean(at)
-    strips = at.get("image")
+    strips = at.get("image")[1:]  # after the grid
     assert len(strips) == 2 and strips[0].captions == strips[1].captions
     captions = [c.value for c in at.caption]
     assert captions.index("Originals:") < captions.index("Reconstructions, decoded from their latent means:")
@@ -355,7 +377,7 @@ def test_grid_strip_with_data_shows_originals_above_reconstructions():
 
 # ---------------------------------------------------------------- conditional models
 
-def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pretrained, monkeypatch):
+def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pretrained, monkeypatch, grid_picture):
     """A conditional decoder needs a label with every code: the pages pass each digit's own, or the chosen one."""
     monkeypatch.setenv(registry.PRETRAINED_ENV, str(conditional_pretrained))
     at = open_page()
@@ -371,9 +393,9 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
 
     at = open_page(GRID, model="tiny-cvae")
     assert_clean(at)
-    assert len(at.get("image")) == 1  # the reconstruction strip, decoded with each digit's label
-    as_zero, _ = grid_mosaic(at)
+    assert len(at.get("image")) == 2  # the grid, and the reconstruction strip decoded with each digit's label
+    as_zero, _ = grid_picture(at)
     at.selectbox(key="digit").set_value(7).run()
     assert_clean(at)
-    as_seven, _ = grid_mosaic(at)
+    as_seven, _ = grid_picture(at)
     assert np.asarray(as_zero).tobytes() != np.asarray(as_seven).tobytes()
