@@ -13,9 +13,9 @@ person looking at the result would. The moves start once every session has its f
     Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
 
-The Latent scatter's "Thumbnails" slider is not in the mix: each move redraws the 2,000-point WebGL
-chart, which a software-rendered browser takes about half a second of CPU for. `python -m bench.latency`
-times it for one session.
+The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
+that page, and each step rebuilds the 2,000-point WebGL chart from scratch (Streamlit replaces a
+changed Plotly figure whole), the costliest thing this app asks of a software-rendered browser.
 
 Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
 caused has finished, nothing is loading and the pictures on the page differ from before.

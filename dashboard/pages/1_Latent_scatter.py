@@ -3,6 +3,7 @@
 Click a dot, or drag a box or lasso, to see the digits behind it. "Images as
 markers" draws decoded digits where their codes lie, like the sprite view of
 TensorFlow's Embedding Projector, so the layout of the space reads at a glance.
+The chart, its controls and the selection are one fragment: a click reruns only them.
 """
 import numpy as np
 import plotly.graph_objects as go
@@ -115,6 +116,44 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
     ui.show_digits(images, [ui.class_name(model, int(c)) for c in labels[:GALLERY_LIMIT]], size=56)
 
 
+@st.fragment
+def explorer(model, codes: dict) -> None:
+    """The chart, its controls and what is selected in it: a click or a control change reruns only this part."""
+    views = projections(model, codes)
+    projection_column, view_column, count_column = st.columns([2, 2, 3])
+    with projection_column:
+        projection = st.radio("Projection", list(views), horizontal=True, key="projection",
+                              help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
+                                   "between clusters. Both were computed from the full latent means."
+                              if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
+    with view_column:
+        view = st.radio("Draw", VIEWS, horizontal=True, key="view")
+    xy, axis_titles = views[projection]
+    figure = scatter_figure(model, xy, codes["labels"], axis_titles)
+    if view == "Images as markers":
+        with count_column:
+            count = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
+                              help="How many digits to draw, as evenly spread over the labels as possible (seeded).")
+        add_sprite_sheet(figure, *sprite_sheet(model, xy, model.id, projection, count))
+
+    chart_column, selection_column = st.columns([3, 2], gap="large")
+    with chart_column:
+        event = st.plotly_chart(figure, key="latent_scatter", on_select="rerun",
+                                selection_mode=("points", "box", "lasso"))
+    with selection_column:
+        picked = selected_indices(event)
+        originals, missing_originals = ui.heldout_originals(model)
+        if len(picked) == 0:
+            st.info("Click a dot to decode it, or pick the box or lasso tool (top right of the chart) and drag "
+                    "over a region to see its digits. Click a label in the legend to hide that class.")
+        elif len(picked) == 1:
+            show_point(model, codes, int(picked[0]), xy, originals)
+        else:
+            show_group(model, codes, picked, originals)
+        if missing_originals:
+            st.caption(missing_originals)
+
+
 ui.setup_page("Latent scatter")
 model = ui.pick_model()
 codes = ui.heldout_codes(model)
@@ -122,36 +161,4 @@ st.title("Latent scatter", anchor=False)
 st.caption(f"Each dot is one of the {len(codes['labels']):,} held-out digits, placed at the latent mean the "
            "encoder gives it, coloured by its true label. The model never saw these digits in training.")
 
-views = projections(model, codes)
-projection_column, view_column, count_column = st.columns([2, 2, 3])
-with projection_column:
-    projection = st.radio("Projection", list(views), horizontal=True, key="projection",
-                          help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
-                               "between clusters. Both were computed from the full latent means."
-                          if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
-with view_column:
-    view = st.radio("Draw", VIEWS, horizontal=True, key="view")
-xy, axis_titles = views[projection]
-figure = scatter_figure(model, xy, codes["labels"], axis_titles)
-if view == "Images as markers":
-    with count_column:
-        count = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
-                          help="How many digits to draw, as evenly spread over the labels as possible (seeded).")
-    add_sprite_sheet(figure, *sprite_sheet(model, xy, model.id, projection, count))
-
-chart_column, selection_column = st.columns([3, 2], gap="large")
-with chart_column:
-    event = st.plotly_chart(figure, key="latent_scatter", on_select="rerun",
-                            selection_mode=("points", "box", "lasso"))
-with selection_column:
-    picked = selected_indices(event)
-    originals, missing_originals = ui.heldout_originals(model)
-    if len(picked) == 0:
-        st.info("Click a dot to decode it, or pick the box or lasso tool (top right of the chart) and drag "
-                "over a region to see its digits. Click a label in the legend to hide that class.")
-    elif len(picked) == 1:
-        show_point(model, codes, int(picked[0]), xy, originals)
-    else:
-        show_group(model, codes, picked, originals)
-    if missing_originals:
-        st.caption(missing_originals)
+explorer(model, codes)
