@@ -1,6 +1,7 @@
 """Concurrent browser sessions against one dashboard server: interaction latency, errors and server memory.
 
     python -m bench.load [--sessions 10] [--moves 10] [--think 1.0] [--json bench/results/load.json]
+    python -m bench.load --floor    # the same load on a page holding only a slider and a picture
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
 headless Chromium (each tab is its own Streamlit session). Every session opens the first heavy page by
@@ -70,6 +71,7 @@ class Scenario:
     slider_key: str | None     # widget key, or key prefix ("style_z" matches style_z3); None: click a dot
 
 
+FLOOR = Scenario("Floor: a slider and one picture", "", "", "step")  # bench/floor_app.py, with --floor
 SCENARIOS = [
     Scenario("Decoded grid", "Decoded_grid", "mnist-vae-2d", "grid_size"),
     Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
@@ -243,12 +245,13 @@ def start_profiler(server, out: str):
 
 
 async def bench(sessions: int, moves: int, think: float, profile: str | None = None,
-                browser_nice: int = 0) -> tuple[list[dict], dict]:
+                browser_nice: int = 0, floor: bool = False) -> tuple[list[dict], dict]:
     from playwright.async_api import async_playwright
-    scenarios = available_scenarios()
+    scenarios = [FLOOR] if floor else available_scenarios()
     tally, warm_tally = Tally(), Tally()
     log = tempfile.NamedTemporaryFile(prefix="turnaround-", suffix=".log", delete=False).name
-    with srv.StreamlitServer(timeout=120, turnaround_log=log) as server:
+    script = ROOT / "bench" / "floor_app.py" if floor else srv.HOME
+    with srv.StreamlitServer(timeout=120, turnaround_log=log, script=script) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
         if browser_nice:
@@ -347,13 +350,16 @@ def main(argv=None):
     p.add_argument("--browser-nice", type=int, default=0, metavar="N",
                    help="run the browsers at this nice level (e.g. 19), so they stand in for users' own machines "
                         "and the server gets the CPU first; the on-screen times then include a starved browser")
+    p.add_argument("--floor", action="store_true",
+                   help="the same load against bench/floor_app.py (a slider and one picture) instead of the dashboard: "
+                        "what any Streamlit page gets from this machine")
     p.add_argument("--profile", metavar="FILE",
                    help="sample the server with py-spy while the sessions run (FILE.json: speedscope, else collapsed)")
     a = p.parse_args(argv)
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")
-    rows, s = asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice))
+    rows, s = asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice, a.floor))
     print(f"{a.sessions} sessions x {a.moves} moves per slider, think {a.think:g} s, browsers at nice "
           f"{a.browser_nice}, wall {s['wall_s']:.0f} s\n")
     print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "server_p50_ms",

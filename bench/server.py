@@ -74,7 +74,8 @@ class StreamlitServer:
     """
 
     def __init__(self, port: int | None = None, extra_env: dict | None = None, timeout: float = 60.0,
-                 turnaround_log: str | Path | None = None):
+                 turnaround_log: str | Path | None = None, script: Path = HOME):
+        self.script = script
         self.turnaround_log = str(turnaround_log) if turnaround_log else None
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -90,7 +91,7 @@ class StreamlitServer:
                            f"record_turnaround({self.turnaround_log!r}); from streamlit.web.cli import main; "
                            f"sys.argv[0] = 'streamlit'; main()"]
                     if self.turnaround_log else ["-m", "streamlit"])
-        return [sys.executable, *launcher, "run", str(HOME.relative_to(ROOT)),
+        return [sys.executable, *launcher, "run", str(self.script.relative_to(ROOT)),
                 "--server.address=127.0.0.1", f"--server.port={self.port}", "--server.headless=true",
                 "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", "--server.runOnSave=false"]
 
