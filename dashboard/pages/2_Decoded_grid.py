@@ -24,7 +24,7 @@ class Plane(NamedTuple):
     center: np.ndarray
     axes: np.ndarray            # (2, latent_dim), each one standard deviation of the codes long
     titles: tuple[str, str]
-    origins: np.ndarray         # coordinate the axis labels show at the centre
+    origins: np.ndarray         # the coordinates the caption gives for the centre
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
