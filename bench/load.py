@@ -4,8 +4,9 @@
     python -m bench.load --floor    # the same load on a page holding only a slider and a picture
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
-headless Chromium (each tab is its own Streamlit session). Every session opens the first heavy page by
-its URL (as a shared link would), reaches the others through the sidebar, as a person would, and works
+headless Chromium (each tab is its own Streamlit session). Session i starts on heavy page i (mod the
+pages), as independent users are not all on one page at once; it opens that page by its URL (as a
+shared link would), reaches the others through the sidebar, as a person would, and works
 each page's main control --moves times, pausing --think seconds (jittered ±50 %) between moves as a
 person looking at the result would. The moves start once every session has its first page open
 (wall time, CPU shares and the profile cover that phase):
@@ -265,8 +266,10 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
             rss_warm = server.rss_bytes()
             spy = start_profiler(server, profile) if profile else None
             opened = asyncio.Barrier(sessions + 1)  # every session's first page, and this coroutine
-            tasks = [asyncio.create_task(run_session(browser, server, scenarios, moves, think, tally, f"s{i + 1}",
-                                                     opened)) for i in range(sessions)]
+            # Independent users are not all on the same page at once: session i starts on page i (mod the pages).
+            tasks = [asyncio.create_task(run_session(browser, server, scenarios[i % len(scenarios):]
+                                                     + scenarios[:i % len(scenarios)], moves, think, tally,
+                                                     f"s{i + 1}", opened)) for i in range(sessions)]
             await opened.wait()
             started = time.perf_counter()
             cpu_server, cpu_all = srv.tree_cpu_seconds(server.proc.pid), srv.tree_cpu_seconds(os.getpid())

@@ -110,7 +110,7 @@ def test_keras_cache_is_used_when_nothing_else_is_given(no_home_cache, make_data
 def test_unknown_data_set_name():
     with pytest.raises(KeyError, match="mnist"):
         load_dataset("cifar-11")
-    assert set(LOADERS) == {"mnist", "fashion-mnist"}
+    assert set(LOADERS) == {"mnist", "fashion-mnist", "celeba"}
 
 
 # ------------------------------------------------------------------ corrupt files
