@@ -16,8 +16,8 @@ person looking at the result would. The moves start once every session has its f
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
 
 The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
-that page, and each step rebuilds the 2,000-point WebGL chart from scratch (Streamlit replaces a
-changed Plotly figure whole), the costliest thing this app asks of a software-rendered browser.
+that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit replaces a changed
+chart whole).
 
 Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
 caused has finished, nothing is loading and the pictures on the page differ from before.
@@ -78,17 +78,6 @@ SCENARIOS = [
     Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
     Scenario("Digits by label", "Digits_by_label", "mnist-cvae", "style_z"),
 ]
-DOUBLE_CLICK_S = 0.4  # Plotly reads two clicks within 300 ms as a double click (which clears the selection)
-# Where point `i` of trace `t` of the page's Plotly chart is on screen, and how many points the trace has.
-DOT_JS = """([t, i]) => {
-  const chart = document.querySelector('[data-testid="stMain"] [data-testid="stPlotlyChart"] .js-plotly-plot');
-  const trace = chart._fullData[t], x = chart._fullLayout.xaxis, y = chart._fullLayout.yaxis;
-  const box = chart.getBoundingClientRect();
-  return {x: box.left + x._offset + x.l2p(trace.x[i]), y: box.top + y._offset + y.l2p(trace.y[i]),
-          points: trace.x.length, traces: chart._fullData.length};
-}"""
-
-
 @dataclass
 class Tally:
     moves: list = field(default_factory=list)  # (scenario, on-screen ms, session id, pressed, done)
@@ -165,18 +154,22 @@ def slider_mover(page, key: str):
 
 
 def dot_clicker(page, rng: random.Random):
-    """A move: a click on a dot of the page's chart, picked at random (seeded per session)."""
-    chart = page.locator(f'{srv.MAIN} [data-testid="stPlotlyChart"] .main-svg').first  # Plotly's code loads late
-    last = [0.0]
+    """A move: a click on a dot of the page's chart, picked at random (seeded per session) among those in the
+    window, a few pixels away from the last one clicked (the chart picks the dot nearest the click: a new one)."""
+    chart = page.locator(f"{srv.MAIN} {srv.VEGA_CHART} canvas").first  # the chart's code loads late
+    last = {"x": -1e9, "y": -1e9}
 
     async def move():
         await chart.wait_for()
-        await asyncio.sleep(max(0.0, last[0] + DOUBLE_CLICK_S - time.monotonic()))
-        trace = rng.randrange((await page.evaluate(DOT_JS, [0, 0]))["traces"])
-        dot = rng.randrange((await page.evaluate(DOT_JS, [trace, 0]))["points"])
-        where = await page.evaluate(DOT_JS, [trace, dot])
+        count = (await page.evaluate(srv.CHART_DOT_JS, 0))["points"]
+        while True:
+            where = await page.evaluate(srv.CHART_DOT_JS, rng.randrange(count))
+            if where["visible"] and abs(where["x"] - last["x"]) + abs(where["y"] - last["y"]) > 4:
+                break
+        # Point first, then click: a click arriving with the pointer can land on the last dot's tooltip.
+        await page.mouse.move(where["x"], where["y"])
         await page.mouse.click(where["x"], where["y"])
-        last[0] = time.monotonic()
+        last.update(where)
     return move
 
 

@@ -306,7 +306,7 @@ def chromium(playwright=None):
 # session_status_changed (its field 2 = script_is_running). window.__ll then offers:
 #   finished            runs finished so far in this document
 #   settled(since)      a run finished after `since`, none is running, and nothing on screen is still loading
-#                       (status widget, spinner, skeleton, stale element, unloaded <img>, undrawn Plotly chart)
+#                       (status widget, spinner, skeleton, stale element, unloaded <img>, undrawn chart)
 #   pictures()          a signature of every picture in the main area (<img> sources, SVG <image> hrefs)
 #   sessionId           the Streamlit session this tab is (from new_session), for record_turnaround's log
 #   arm(), inputAt, done  after arm(), performance.now() of the next user input (keydown, pointerdown, change)
@@ -375,6 +375,8 @@ RUN_TRACKER = r"""
     for (const img of main.querySelectorAll('img')) if (!img.complete) return false;
     for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
       if (!chart.querySelector('.main-svg')) return false;
+    for (const chart of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+      if (!chart.querySelector('canvas, svg')) return false;
     return true;
   };
   ll.pictures = () => {
@@ -409,6 +411,45 @@ RUNS_FINISHED_JS = "() => window.__ll ? window.__ll.finished : 0"
 PICTURES_JS = "() => window.__ll.pictures()"
 SETTLED_JS = "since => !!window.__ll && window.__ll.settled(since)"
 CHANGED_JS = "([since, before]) => !!window.__ll && window.__ll.changed(since, before)"
+
+
+VEGA_CHART = '[data-testid="stVegaLiteChart"]'
+# vegaView(): the Vega view of the main area's Vega-Lite chart. Streamlit keeps it inside React, so it is
+# found through React's own bookkeeping (the __reactFiber property of the chart's DOM nodes).
+_VEGA_VIEW = """
+  const chart = document.querySelector('[data-testid="stMain"] [data-testid="stVegaLiteChart"]');
+  function vegaView() {
+    const isView = v => v && typeof v === 'object' && typeof v.scenegraph === 'function' && typeof v.origin === 'function';
+    for (const el of [chart, ...chart.querySelectorAll('*')]) {
+      const key = Object.keys(el).find(k => k.startsWith('__reactFiber'));
+      for (let f = key && el[key]; f; f = f.return)
+        for (let h = f.memoizedState; h && typeof h === 'object'; h = h.next) {
+          const s = h.memoizedState, view = [s, s && s.current, s && s.current && s.current.view].find(isView);
+          if (view) return view;
+        }
+    }
+    throw new Error('no Vega view in the chart');
+  }
+  function marks(type) {  // every mark of this type in the scenegraph, largest first
+    const found = [];
+    (function walk(node) { if (node.marktype === type) found.push(node); (node.items || []).forEach(walk); })(
+      vegaView().scenegraph().root);
+    return found.sort((a, b) => b.items.length - a.items.length);
+  }
+"""
+# Where dot `i` (mod their number) of that chart is on screen, its datum's `index`, how many dots there are and
+# whether it is inside the window. The dots are the largest symbol mark whose data carry an `index`.
+CHART_DOT_JS = "(i) => {" + _VEGA_VIEW + """
+  const dots = marks('symbol').find(m => m.items.length && 'index' in m.items[0].datum).items;
+  const canvas = chart.querySelector('canvas').getBoundingClientRect(), [left, top] = vegaView().origin();
+  const dot = dots[i % dots.length], x = canvas.left + left + dot.x, y = canvas.top + top + dot.y;
+  return {x, y, index: dot.datum.index, points: dots.length, visible: x >= 0 && y >= 0 && x < innerWidth && y < innerHeight};
+}"""
+# How many pictures the chart has drawn (image marks whose picture has loaded), and their size on screen.
+CHART_IMAGES_JS = "() => {" + _VEGA_VIEW + """
+  return marks('image').flatMap(m => m.items).filter(item => item.image && item.image.naturalWidth > 0)
+    .map(item => [Math.round(item.width), Math.round(item.height)]);
+}"""
 
 
 def runs_finished(page) -> int:

@@ -182,11 +182,21 @@ def drive_home(tab: Watched) -> None:
 
 
 def drive_latent_scatter(tab: Watched) -> None:
-    """Draw -> Images as markers: a sprite sheet of decoded digits appears over the dots."""
-    images = tab.page.locator(f"{srv.MAIN} [data-testid='stPlotlyChart'] image")
-    assert images.count() == 0
-    choose(tab, "view", "Images as markers", "after choosing Images as markers")
-    assert images.count() == 1
+    """A click on a dot shows that digit; Draw -> Images as markers draws decoded digits under the dots."""
+    dot = tab.page.evaluate(srv.CHART_DOT_JS, 17)
+    assert dot["visible"] and dot["points"] > 100
+
+    def click():
+        tab.page.mouse.move(dot["x"], dot["y"])
+        tab.page.mouse.click(dot["x"], dot["y"])
+    tab.act(click, "after clicking a dot")
+    assert tab.page.locator(f"{srv.MAIN} h3").first.inner_text().startswith(f"Digit #{dot['index']} ")
+    tab.screenshot("latent_scatter_clicked")
+    assert tab.page.evaluate(srv.CHART_IMAGES_JS) == []
+    choose(tab, "view", "Images as markers", "after choosing Images as markers", new_pictures=False)
+    tab.page.wait_for_function(f"() => ({srv.CHART_IMAGES_JS})().length === 1")
+    width, height = tab.page.evaluate(srv.CHART_IMAGES_JS)[0]
+    assert width > 300 and height > 300  # one sheet of digits over the whole plot
     assert slider(tab, "thumbnails").input_value() == "300"
     tab.screenshot("latent_scatter_markers")
 

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -42,15 +44,21 @@ WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
 PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
 
 
-def figure(at: AppTest, index: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite (Altair) chart
 
 
-def plotted(values) -> np.ndarray:
-    """A trace array as Plotly serialises it: a list, or a base64 typed array."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
-    return np.asarray(values)
+def chart_layers(at: AppTest) -> list[tuple[dict, pd.DataFrame | None]]:
+    """The scatter chart's layers, each with the table it draws: its own, or the chart's (Streamlit ships
+    the tables as Arrow)."""
+    proto = at.get(CHART)[0].proto
+    tables = {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in proto.datasets}
+    spec = json.loads(proto.spec)
+    return [(layer, tables.get(layer.get("data", spec.get("data", {})).get("name"))) for layer in spec["layer"]]
+
+
+def dots(at: AppTest) -> pd.DataFrame:
+    """The table behind the chart's clickable dots: x, y, label and held-out index of every point."""
+    return next(table for layer, table in chart_layers(at) if layer["mark"]["type"] == "circle")
 
 
 def png(data_uri: str) -> Image.Image:
@@ -171,7 +179,7 @@ def test_home_reports_broken_models_and_pages_refuse_them(broken_pretrained):
     at = open_page(SCATTER, model="weightless")
     assert not at.exception
     assert any("weightless" in e.value and "missing" in e.value for e in at.error)
-    assert not at.get("plotly_chart")
+    assert not at.get(CHART)
 
 
 def test_pages_say_how_to_build_models_when_none_are_shipped(tmp_path, monkeypatch):
@@ -190,14 +198,12 @@ def test_scatter_plots_every_heldout_code_by_label(model_id):
     assert_clean(at)
     assert at.selectbox(key="model_picker").value == model_id
     assert at.query_params["model"] == model_id
-    traces = figure(at)["data"]
-    assert {t["type"] for t in traces} == {"scattergl"}
-    codes = heldout(model_id)
-    assert sum(len(plotted(t["x"])) for t in traces) == len(codes["labels"])
-    assert [t["name"] for t in traces] == [CARDS[model_id]["class_names"][c] for c in np.unique(codes["labels"])]
-    first = traces[0]
+    plotted, codes = dots(at), heldout(model_id)
+    assert len(plotted) == len(codes["labels"])
+    names = np.array(CARDS[model_id]["class_names"])
+    assert list(plotted["label"]) == list(names[codes["labels"][plotted["index"]]])
     expected = codes["means"] if CARDS[model_id]["latent_dim"] == 2 else codes["pca"]
-    np.testing.assert_allclose(plotted(first["x"]), expected[plotted(first["customdata"]), 0], rtol=1e-6)
+    np.testing.assert_allclose(plotted[["x", "y"]], expected[plotted["index"]], rtol=1e-6)
 
 
 @pytest.mark.parametrize("model_id", WIDE_MODELS)
@@ -207,8 +213,8 @@ def test_scatter_projection_choice_changes_the_plotted_data(model_id):
     for projection, key in (("t-SNE", "tsne"), ("PCA", "pca")):
         at.radio(key="projection").set_value(projection).run()
         assert_clean(at)
-        trace = figure(at)["data"][0]
-        np.testing.assert_allclose(plotted(trace["x"]), codes[key][plotted(trace["customdata"]), 0], rtol=1e-6)
+        plotted = dots(at)
+        np.testing.assert_allclose(plotted[["x", "y"]], codes[key][plotted["index"]], rtol=1e-6)
 
 
 def test_scatter_images_as_markers_draws_more_digits_when_asked():
@@ -218,20 +224,26 @@ def test_scatter_images_as_markers_draws_more_digits_when_asked():
     for count in (50, 1000):
         at.slider(key="thumbnails").set_value(count).run()
         assert_clean(at)
-        images = figure(at)["layout"]["images"]
-        assert len(images) == 1 and images[0]["xref"] == "x"
-        sheet = np.asarray(png(images[0]["source"]))
+        images = [table for layer, table in chart_layers(at) if layer["mark"]["type"] == "image"]
+        assert len(images) == 1 and len(images[0]) == 1
+        sheet = np.asarray(png(images[0]["url"][0]))
         assert sheet.shape[-1] == 4 and sheet[..., 3].min() == 0  # transparent between digits
         ink.append(int((sheet[..., 3] > 0).sum()))
     assert ink[1] > 5 * ink[0]
 
 
-def select(at: AppTest, indices) -> AppTest:
-    """Feed the scatter chart a selection as the browser reports one: the points with their customdata."""
-    points = [{"customdata": int(i), "point_index": 0, "curve_number": 0} for i in indices]
-    at.session_state["latent_scatter"] = {"selection": {"points": points, "point_indices": [0] * len(points),
-                                                        "box": [], "lasso": []}}
+def select(at: AppTest, clicked: int | None = None, box: dict | None = None) -> AppTest:
+    """Feed the scatter chart a selection as the browser reports one: the clicked dot's index, the box's ranges."""
+    at.session_state["latent_scatter"] = {"selection": {"digit": [] if clicked is None else [{"index": clicked}],
+                                                        "box": box or {}}}
     return at.run()
+
+
+def box_around(xy: np.ndarray, indices) -> dict:
+    """The smallest box holding these points, as the chart reports a dragged box: a range for each axis."""
+    inside = xy[list(indices)]
+    return {"x": [float(inside[:, 0].max()), float(inside[:, 0].min())],  # dragged right to left: either order
+            "y": [float(inside[:, 1].min()), float(inside[:, 1].max())]}
 
 
 @pytest.mark.parametrize("with_data", [False, True], ids=["without-data", "with-data"])
@@ -242,7 +254,7 @@ def test_scatter_clicked_point_shows_its_digit_label_and_coordinates(with_data, 
             pytest.skip(f"the {model_id} held-out digits are not on this machine (set {ENV_VAR})")
     else:
         request.getfixturevalue("without_data")
-    at = select(open_page(SCATTER, model=model_id), [7])
+    at = select(open_page(SCATTER, model=model_id), clicked=7)
     assert_clean(at)
     label = CARDS[model_id]["class_names"][heldout(model_id)["labels"][7]]
     assert at.subheader[0].value == f"Digit #7 · label {label}"
@@ -253,12 +265,33 @@ def test_scatter_clicked_point_shows_its_digit_label_and_coordinates(with_data, 
 
 
 def test_scatter_box_selection_lists_the_digits_inside():
-    model_id = MODELS[0]
-    labels = heldout(model_id)["labels"]
-    at = select(open_page(SCATTER, model=model_id), [3, 4, 5, 6])
+    model_id = PLANE_MODELS[0]
+    codes = heldout(model_id)
+    box = box_around(codes["means"], [3, 4])
+    x, y = codes["means"].T
+    inside = np.flatnonzero((x >= min(box["x"])) & (x <= max(box["x"])) & (y >= box["y"][0]) & (y <= box["y"][1]))
+    assert {3, 4} <= set(inside)
+    at = select(open_page(SCATTER, model=model_id), box=box)
     assert_clean(at)
-    assert at.subheader[0].value == "4 digits selected"
-    assert at.get("image")[0].captions == [CARDS[model_id]["class_names"][c] for c in labels[3:7]]
+    assert at.subheader[0].value == f"{len(inside)} digits selected"
+    names = CARDS[model_id]["class_names"]
+    assert at.get("image")[0].captions == [names[c] for c in codes["labels"][inside[:40]]]
+
+
+def test_scatter_shows_whichever_selection_was_made_last():
+    """The chart keeps a clicked dot and a dragged box at once; the page shows the one that just changed."""
+    model_id = PLANE_MODELS[0]
+    box = box_around(heldout(model_id)["means"], [3, 4])
+    at = select(open_page(SCATTER, model=model_id), clicked=7)
+    assert at.subheader[0].value.startswith("Digit #7 ")
+    select(at, clicked=7, box=box)
+    assert at.subheader[0].value.endswith("digits selected")
+    select(at, clicked=9, box=box)
+    assert at.subheader[0].value.startswith("Digit #9 ")
+    select(at, clicked=None, box=box)  # a double-click clears the dot: the box is still there
+    assert at.subheader[0].value.endswith("digits selected")
+    select(at)
+    assert not at.subheader and "Click near a dot" in at.info[0].value
 
 
 def test_unknown_model_in_url_falls_back_with_a_message():
@@ -268,7 +301,7 @@ def test_unknown_model_in_url_falls_back_with_a_message():
     first = min(MODELS, key=lambda i: CARDS[i]["latent_dim"])
     assert at.selectbox(key="model_picker").value == first
     assert at.query_params["model"] == first
-    assert at.get("plotly_chart")
+    assert at.get(CHART)
 
 
 def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
@@ -385,7 +418,7 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
     assert "Label accuracy (samples)" in [m.label for m in at.metric]
     assert any("given its label" in c.value for c in at.caption)
 
-    at = select(open_page(SCATTER, model="tiny-cvae"), [3])
+    at = select(open_page(SCATTER, model="tiny-cvae"), clicked=3)
     assert_clean(at)
     assert at.subheader[0].value == "Digit #3 · label 3"
     at.radio(key="view").set_value("Images as markers").run()

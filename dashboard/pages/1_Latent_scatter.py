@@ -1,12 +1,13 @@
 """Latent scatter: where each held-out digit lands in latent space, and what the points decode to.
 
-Click a dot, or drag a box or lasso, to see the digits behind it. "Images as
+Click near a dot, or drag a box, to see the digits behind it. "Images as
 markers" draws decoded digits where their codes lie, like the sprite view of
 TensorFlow's Embedding Projector, so the layout of the space reads at a glance.
 The chart, its controls and the selection are one fragment: a click reruns only them.
 """
+import altair as alt
 import numpy as np
-import plotly.graph_objects as go
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -17,6 +18,8 @@ GALLERY_LIMIT = 40
 THUMBNAIL_SEED = 0
 DIGITS_ACROSS = 20
 VIEWS = ("Dots", "Images as markers")
+CLICK, BOX = "digit", "box"  # the chart's two selections, by name
+PLOT_SIZE = np.array([460, 480])  # the plotting area in pixels, width and height
 
 
 def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, str]]]:
@@ -33,21 +36,52 @@ def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, st
     return views
 
 
-def scatter_figure(model, xy: np.ndarray, labels: np.ndarray, axis_titles: tuple[str, str]) -> go.Figure:
-    """One WebGL trace per class (so the legend toggles classes); customdata carries each point's held-out index."""
-    fig = go.Figure()
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        name = ui.class_name(model, int(label))
-        fig.add_trace(go.Scattergl(
-            x=xy[members, 0], y=xy[members, 1], customdata=members, mode="markers", name=name,
-            marker={"color": ui.class_color(label), "size": 5, "opacity": 0.8},
-            hovertemplate=f"label {name} · digit #%{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
-    fig.update_layout(height=660, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font_size=13, clickmode="event+select",
-                      legend={"title": {"text": "Label"}, "itemsizing": "constant"},
-                      xaxis_title=axis_titles[0], yaxis_title=axis_titles[1])
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)  # equal units, so distances and gaps read true
-    return fig
+def equal_unit_domains(xy: np.ndarray) -> list[list[float]]:
+    """x and y domains around the points, a digit's width of margin, padded so that one unit is as many
+    pixels on both axes (distances and gaps read true), and fixed, so nothing re-lays the axes on a click."""
+    low, high = xy.min(0), xy.max(0)
+    margin = np.ptp(xy, axis=0).max() / DIGITS_ACROSS  # the thumbnails' size: they fit inside
+    per_pixel = max((high - low + 2 * margin) / PLOT_SIZE)
+    centre, half = (low + high) / 2, PLOT_SIZE * per_pixel / 2
+    return [[float(centre[k] - half[k]), float(centre[k] + half[k])] for k in range(2)]
+
+
+@st.cache_data(show_spinner="Drawing the chart…", max_entries=32)
+def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_titles: tuple[str, str],
+                  thumbnails: int | None) -> dict:
+    """Dots coloured by label on a canvas; a click picks the nearest dot (ringed), a drag draws a box, the
+    legend fades classes; with `thumbnails`, that many decoded digits drawn under the dots.
+
+    Vega-Lite on a canvas: a click costs the browser about half what a WebGL Plotly chart does. Returned as
+    the Vega-Lite spec, built and checked against its schema once per view, not on every click (~70 ms).
+    """
+    model, xy, labels = _model, _xy, _model.heldout["labels"]  # model_id and projection name them in the cache key
+    sprites = sprite_sheet(model, xy, model_id, projection, thumbnails) if thumbnails else None
+    names = [ui.class_name(model, c) for c in range(model.num_classes)]
+    points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "label": np.array(names)[labels], "index": np.arange(len(xy))})
+    x_domain, y_domain = equal_unit_domains(xy)
+    base = alt.Chart(points).encode(
+        x=alt.X("x:Q", title=axis_titles[0], scale=alt.Scale(domain=x_domain, nice=False, zero=False)),
+        y=alt.Y("y:Q", title=axis_titles[1], scale=alt.Scale(domain=y_domain, nice=False, zero=False)))
+    clicked = alt.selection_point(name=CLICK, fields=["index"], nearest=True, on="click", empty=False)
+    shown = alt.selection_point(fields=["label"], bind="legend")
+    dots = base.mark_circle(size=24).encode(
+        color=alt.Color("label:N", title="Label", scale=alt.Scale(domain=names, range=ui.CLASS_COLORS[:len(names)]),
+                        legend=alt.Legend(orient="top", direction="horizontal", symbolOpacity=1)),
+        opacity=alt.condition(shown, alt.value(0.15 if sprites else 0.8), alt.value(0.03)),
+        tooltip=[alt.Tooltip("label:N", title="label"), alt.Tooltip("index:Q", title="digit #"),
+                 alt.Tooltip("x:Q", format=".2f", title=axis_titles[0]), alt.Tooltip("y:Q", format=".2f", title=axis_titles[1])],
+    ).add_params(clicked, alt.selection_interval(name=BOX), shown)
+    ring = base.mark_point(size=220, filled=False, color="black", strokeWidth=2).transform_filter(clicked)
+    layers = [dots, ring]
+    if sprites:
+        source, (x0, x1, y0, y1) = sprites
+        sheet = pd.DataFrame({"x": [x0], "x2": [x1], "y": [y1], "y2": [y0], "url": [source]})
+        layers.insert(0, alt.Chart(sheet).mark_image(aspect=False).encode(x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q",
+                                                                            url="url:N"))
+    return alt.layer(*layers).properties(  # "pad": the plot keeps its size (and equal units), axes go around it
+        width=int(PLOT_SIZE[0]), height=int(PLOT_SIZE[1]), autosize=alt.AutoSizeParams(type="pad"),
+        usermeta={"embedOptions": {"renderer": "canvas"}}).to_dict()
 
 
 @st.cache_data(show_spinner="Decoding thumbnails…", max_entries=32)
@@ -71,18 +105,26 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     return ui.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])
 
 
-def add_sprite_sheet(fig: go.Figure, source: str, extent: np.ndarray) -> None:
-    """Lay the sheet over the plot; dots fade so the digits dominate but stay clickable."""
-    x0, x1, y0, y1 = extent
-    fig.update_traces(marker_opacity=0.15)
-    fig.add_layout_image(source=source, x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, xref="x", yref="y",
-                         xanchor="left", yanchor="top", sizing="stretch", layer="above")
+def picked_digits(event, xy: np.ndarray) -> np.ndarray:
+    """Held-out indices of what the user picked last: the clicked digit, or the digits inside the box.
 
-
-def selected_indices(event) -> np.ndarray:
-    """Held-out indices of the selected points (customdata of each, a scalar or a one-item list)."""
-    points = event["selection"]["points"]
-    return np.array([np.ravel(p["customdata"])[0] for p in points if "customdata" in p], dtype=int)
+    The chart keeps both selections; whichever changed in this run is the one the user just made.
+    """
+    selection = event["selection"]
+    box = selection.get(BOX) or {}
+    inside = np.ones(len(xy), bool)
+    for k, axis in enumerate(("x", "y")):
+        low, high = sorted(box.get(axis) or (np.inf, np.inf))
+        inside &= (xy[:, k] >= low) & (xy[:, k] <= high)
+    picks = {CLICK: [int(p["index"]) for p in selection.get(CLICK, [])], BOX: np.flatnonzero(inside).tolist()}
+    seen = st.session_state.setdefault("scatter_seen", {CLICK: [], BOX: [], "latest": CLICK})
+    for kind, picked in picks.items():
+        if picked != seen[kind]:
+            seen[kind] = picked
+            if picked:
+                seen["latest"] = kind
+    latest = seen["latest"] if picks[seen["latest"]] else next((k for k in picks if picks[k]), CLICK)
+    return np.array(picks[latest], dtype=int)
 
 
 def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> None:
@@ -129,23 +171,23 @@ def explorer(model, codes: dict) -> None:
     with view_column:
         view = st.radio("Draw", VIEWS, horizontal=True, key="view")
     xy, axis_titles = views[projection]
-    figure = scatter_figure(model, xy, codes["labels"], axis_titles)
+    thumbnails = None
     if view == "Images as markers":
         with count_column:
-            count = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
-                              help="How many digits to draw, as evenly spread over the labels as possible (seeded).")
-        add_sprite_sheet(figure, *sprite_sheet(model, xy, model.id, projection, count))
+            thumbnails = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
+                                   help="How many digits to draw, as evenly spread over the labels as possible "
+                                        "(seeded).")
 
     chart_column, selection_column = st.columns([3, 2], gap="large")
     with chart_column:
-        event = st.plotly_chart(figure, key="latent_scatter", on_select="rerun",
-                                selection_mode=("points", "box", "lasso"))
+        event = st.vega_lite_chart(scatter_chart(model, xy, model.id, projection, axis_titles, thumbnails),
+                                   key="latent_scatter", on_select="rerun", selection_mode=(CLICK, BOX), width="content")
     with selection_column:
-        picked = selected_indices(event)
+        picked = picked_digits(event, xy)
         originals, missing_originals = ui.heldout_originals(model)
         if len(picked) == 0:
-            st.info("Click a dot to decode it, or pick the box or lasso tool (top right of the chart) and drag "
-                    "over a region to see its digits. Click a label in the legend to hide that class.")
+            st.info("Click near a dot to decode the nearest digit, or drag a box over a region to see its digits "
+                    "(double-click clears it). Click a label in the legend to fade the other classes.")
         elif len(picked) == 1:
             show_point(model, codes, int(picked[0]), xy, originals)
         else:
