@@ -84,6 +84,7 @@ class Tally:
     errors: list = field(default_factory=list)
     console_errors: list = field(default_factory=list)
     external_requests: list = field(default_factory=list)
+    pages_opened: list = field(default_factory=list)  # (session id, scenario, when the page had run), time.time()
 
     def latencies(self, turnarounds: dict) -> tuple[dict, dict]:
         """Scenario -> on-screen ms, and scenario -> the server's turnaround ms of the same moves."""
@@ -197,6 +198,7 @@ async def run_session(browser, server, scenarios, moves: int, think: float, tall
         try:
             try:
                 await open_scenario(page, server, scenario, first=number == 0)
+                tally.pages_opened.append((who, scenario.name, time.time()))
             finally:
                 if number == 0 and opened:
                     await opened.wait()
@@ -264,7 +266,7 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                                                      + scenarios[:i % len(scenarios)], moves, think, tally,
                                                      f"s{i + 1}", opened)) for i in range(sessions)]
             await opened.wait()
-            started = time.perf_counter()
+            started, started_at = time.perf_counter(), time.time()
             cpu_server, cpu_all = srv.tree_cpu_seconds(server.proc.pid), srv.tree_cpu_seconds(os.getpid())
             started_ticks = machine_ticks()
             contexts = await asyncio.gather(*tasks)
@@ -307,6 +309,11 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                "rss_start_mb": rss_start / mb, "rss_warm_mb": rss_warm / mb, "rss_loaded_mb": rss_loaded / mb,
                "rss_after_close_mb": rss_closed / mb, "mb_per_session": growth,
                "error_samples": (warm_tally.errors + tally.errors)[:10],
+               # When the slowest moves happened, and when pages opened (seconds from the start of the moves):
+               # a slow move among page loads tells a different story from one in steady clicking.
+               "slowest_moves": [{"scenario": name, "ms": ms, "at_s": pressed - started_at}
+                                 for name, ms, _, pressed, _ in sorted(tally.moves, key=lambda m: -m[1])[:20]],
+               "pages_opened_at_s": sorted(when - started_at for _, _, when in tally.pages_opened),
                "console_error_samples": [f"{n} x {text}" for text, n in Counter(
                    e.split(": ", 1)[1] for e in warm_tally.console_errors + tally.console_errors).most_common(10)]}
     return rows, summary

@@ -40,9 +40,7 @@ SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM_ENV = "LATENT_LAB_CHROMIUM"  # overrides the browser binary
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage",
-                 # Plotly's WebGL scatter (Scattergl) needs a software WebGL context without a GPU.
-                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+                 "--disable-sync", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # Streamlit's DOM, as of 1.67 (data-testid attributes are its test hooks).
@@ -373,8 +371,6 @@ RUN_TRACKER = r"""
     if (widget && !/StatusWidget-exit/.test(widget.className)) return false;  // fading out counts as gone
     if (document.querySelector(BUSY)) return false;
     for (const img of main.querySelectorAll('img')) if (!img.complete) return false;
-    for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
-      if (!chart.querySelector('.main-svg')) return false;
     for (const chart of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
       if (!chart.querySelector('canvas, svg')) return false;
     return true;

@@ -1,6 +1,6 @@
 """What every Latent Lab page shares: page set-up, the model picker, cached loaders, digit input and rendering.
 
-Importing this module imports neither TensorFlow nor Plotly, so the Home page
+Importing this module imports neither TensorFlow nor Altair, so the Home page
 appears at once. The first page that needs a model pays for TensorFlow, once per
 server process: `st.cache_resource` keeps each loaded model and shares it with
 every session.
@@ -331,7 +331,7 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def png_data_uri(image: np.ndarray) -> str:
-    """A uint8 array as an inline PNG, the form Plotly images take."""
+    """A uint8 array as an inline PNG, the form a chart's image layer takes."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
 
 

@@ -103,7 +103,7 @@ def decoded_grid(model, means: np.ndarray) -> None:
     digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps), label)
     mosaic = to_uint8(tile(digits, n, n))
     with picture:
-        # A plain image, not a Plotly figure: Streamlit rebuilds a changed figure from scratch, which costs the
+        # A plain image, not a chart: Streamlit rebuilds a changed chart from scratch, which costs the
         # browser twice the time of swapping a picture on every slider step.
         ui.show_mosaic(mosaic, GRID_PIXELS)
         st.caption(axes_caption(steps, plane, sweep))

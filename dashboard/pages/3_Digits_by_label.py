@@ -8,7 +8,6 @@ each picture. Every section is a fragment, so its controls rerun only that secti
 import hashlib
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import ui
@@ -16,6 +15,7 @@ from core.images import tile, to_uint8
 
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
 MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
+STYLE_GRID_PIXELS = 560  # the style-by-digit grid on screen: ten digits across at twice their size
 HELDOUT, OWN = "A held-out digit", "Your own digit"
 
 
@@ -209,15 +209,12 @@ def style_transfer(model, judge, codes: dict) -> None:
         st.caption(note)
 
 
-def style_grid_figure(model, mosaic: np.ndarray, values: np.ndarray, dim: int, cell: int) -> go.Figure:
-    """The mosaic as one image: digits across (one column each), the swept coordinate down the rows."""
-    centres = np.arange(max(len(values), model.num_classes)) * cell + (cell - 1) / 2
-    fig = go.Figure(go.Image(source=ui.png_data_uri(mosaic), hoverinfo="skip"))
-    fig.update_xaxes(title="Digit (label given to the decoder)", side="top", tickvals=centres[:model.num_classes],
-                     ticktext=[name(model, c) for c in range(model.num_classes)])
-    fig.update_yaxes(title=ui.latent_name(dim), tickvals=centres[:len(values)], ticktext=[f"{v:+.2f}" for v in values])
-    fig.update_layout(height=70 + 48 * len(values), margin={"l": 10, "r": 10, "t": 10, "b": 10}, font_size=13)
-    return fig
+def style_grid_caption(model, values: np.ndarray, dim: int) -> str:
+    """What the columns and rows of the style-by-digit grid are, end to end."""
+    labels = [name(model, c) for c in range(model.num_classes)]
+    return (f"Left to right: the label given to the decoder, **{labels[0]}** to **{labels[-1]}**. Top to bottom: "
+            f"**{ui.latent_name(dim)}** from {values[0]:+.2f} to {values[-1]:+.2f}, in {len(values)} even steps; "
+            "the other dimensions stay at 0.")
 
 
 @st.fragment
@@ -239,9 +236,9 @@ def style_by_digit(model, spread: np.ndarray) -> None:
     z[:, dim] = values
     labels = np.arange(model.num_classes)
     digits = decoded(model, model.id, np.repeat(z, len(labels), axis=0), np.tile(labels, rows))
-    with shown:
-        st.plotly_chart(style_grid_figure(model, to_uint8(tile(digits, rows, len(labels))), values, dim,
-                                          cell=digits.shape[1]), key="style_grid", config={"displayModeBar": False})
+    with shown:  # a picture, not a chart: it changes with every slider step (see the Decoded grid page)
+        ui.show_mosaic(to_uint8(tile(digits, rows, len(labels))), STYLE_GRID_PIXELS)
+        st.caption(style_grid_caption(model, values, dim))
 
 
 ui.setup_page("Digits by label")
