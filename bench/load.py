@@ -9,7 +9,9 @@ pages), as independent users are not all on one page at once; it opens that page
 shared link would), reaches the others through the sidebar, as a person would, and works
 each page's main control --moves times, pausing --think seconds (jittered ±50 %) between moves as a
 person looking at the result would. The moves start once every session has its first page open
-(wall time, CPU shares and the profile cover that phase):
+(wall time, CPU shares and the profile cover that phase), each session's after a random part of one
+think time: independent users are not in step (started together, all ten first moves land in the
+same tenth of a second):
 
     Decoded grid      the grid-size slider, one arrow-key step          (key "grid_size")
     Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
@@ -191,7 +193,8 @@ async def move_once(page, move) -> tuple[float, str, float, float]:
 async def run_session(browser, server, scenarios, moves: int, think: float, tally: Tally, who: str,
                       opened: asyncio.Barrier | None = None):
     """Visit the scenarios' pages in order, making `moves` moves on each; with `opened`, wait there once the
-    first page is open, so that the moves measured are made with every session's page loaded."""
+    first page is open, so that the moves measured are made with every session's page loaded, then start
+    after a random part of one think time, as independent users are not in step."""
     context, page = await new_session(browser, tally, who)
     rng = random.Random(who)
     for number, scenario in enumerate(scenarios):
@@ -202,6 +205,7 @@ async def run_session(browser, server, scenarios, moves: int, think: float, tall
             finally:
                 if number == 0 and opened:
                     await opened.wait()
+                    await asyncio.sleep(think * rng.random())
             move = slider_mover(page, scenario.slider_key) if scenario.slider_key else dot_clicker(page, rng)
             for _ in range(moves):
                 tally.moves.append((scenario.name, *await move_once(page, move)))
