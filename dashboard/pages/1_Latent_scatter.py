@@ -143,7 +143,7 @@ def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> Non
 
 
 def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
-    """A box or lasso selection: how many of each class, and the digits themselves."""
+    """A box selection: how many of each class, and the digits themselves."""
     labels = codes["labels"][picked]
     st.subheader(f"{len(picked)} digits selected", anchor=False)
     counts = np.bincount(labels, minlength=model.num_classes)
