@@ -27,7 +27,10 @@ server_p50_ms and server_p95_ms are the server's own turnaround for the same mov
 the server process (bench.server.record_turnaround): from the rerun request reaching the session to
 its "run finished" message being queued. The rest of the on-screen time is the network and the
 browser drawing: here --sessions tabs of software-rendered Chromium on the same cores as the server
-(the CPU-share row shows how the machine was split). Errors are exception elements, error alerts,
+(the CPU-share row shows how the machine was split). The two "of which" rows split all moves into those
+made within 1 s of any session's page opening (from 0.5 s before it had run to 1 s after) and the
+rest: opening a page costs a software-rendered tab 0.4-1 s of CPU, so moves near one wait for it.
+The goal is judged on all moves. Errors are exception elements, error alerts,
 uncaught script errors and waits that time out. Server memory is the resident set of the streamlit
 process and its children (/proc): at start, once one warm-up session has loaded every model
 (st.cache_resource shares them with all sessions), and with all sessions open after their moves;
@@ -59,6 +62,9 @@ from bench import server as srv  # noqa: E402
 from bench.report import print_table, write_json  # noqa: E402
 
 GOALS = {"sessions": 10, "errors": 0, "p95_ms": 500.0, "mb_per_session": 30.0}
+ALL = "all interactions"
+NEAR_OPENS = "  of which: within 1 s of a page opening"  # from 0.5 s before another session's page had run
+STEADY = "  of which: the others"
 TIMEOUT_MS = 120_000
 # Streamlit's page URL probe: a page opened by its own URL first asks /<page>/_stcore/health, then the root.
 STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
@@ -117,8 +123,9 @@ async def new_session(browser, tally: Tally, who: str):
     page.set_default_timeout(TIMEOUT_MS)
 
     def console(message):
-        if message.type == "error" and not STREAMLIT_PROBE.search(message.location.get("url", "")):
-            tally.console_errors.append(f"{who}: {message.text}")
+        url = message.location.get("url", "")
+        if message.type == "error" and not STREAMLIT_PROBE.search(url):
+            tally.console_errors.append(f"{who}: {message.text} ({re.sub(r'^https?://[^/]+', '', url)})")
     page.on("console", console)
     page.on("pageerror", lambda e: tally.errors.append(f"{who}: uncaught script error: {e}"))
     return context, page
@@ -294,13 +301,20 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
     os.unlink(log)
     pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
     rows = []
-    for name in [*on_screen, "all interactions"]:
+    for name in [*on_screen, ALL]:
         values = np.asarray(on_screen[name] if name in on_screen else sum(on_screen.values(), []))
         server_values = np.asarray(server_ms.get(name, []) if name in on_screen else sum(server_ms.values(), []))
         rows.append({"scenario": name, "sessions": sessions, "moves": len(values),
                      "p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "max_ms": pct(values, 100),
                      "server_p50_ms": pct(server_values, 50), "server_p95_ms": pct(server_values, 95),
                      "goal_p95_ms": GOALS["p95_ms"]})
+    # Where the slow moves come from: another session opening a page costs its browser 0.4-1 s of CPU.
+    opens = np.asarray([when for _, _, when in tally.pages_opened])
+    near = np.array([bool(np.any(np.abs(pressed - opens - 0.25) <= 0.75)) for _, _, _, pressed, _ in tally.moves])
+    all_ms = np.array([ms for _, ms, *_ in tally.moves])
+    for name, values in ((NEAR_OPENS, all_ms[near]), (STEADY, all_ms[~near])):
+        rows.append({"scenario": name, "sessions": sessions, "moves": len(values), "p50_ms": pct(values, 50),
+                     "p95_ms": pct(values, 95), "max_ms": pct(values, 100)})
     growth = (rss_loaded - rss_warm) / mb / sessions
     cores = os.cpu_count() or 1
     summary = {"sessions": sessions, "moves_per_slider": moves, "think_s": think, "browser_nice": browser_nice,
@@ -313,10 +327,10 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                "rss_start_mb": rss_start / mb, "rss_warm_mb": rss_warm / mb, "rss_loaded_mb": rss_loaded / mb,
                "rss_after_close_mb": rss_closed / mb, "mb_per_session": growth,
                "error_samples": (warm_tally.errors + tally.errors)[:10],
-               # When the slowest moves happened, and when pages opened (seconds from the start of the moves):
-               # a slow move among page loads tells a different story from one in steady clicking.
-               "slowest_moves": [{"scenario": name, "ms": ms, "at_s": pressed - started_at}
-                                 for name, ms, _, pressed, _ in sorted(tally.moves, key=lambda m: -m[1])[:20]],
+               # Every move and every page opening, in seconds from the start of the moves: a slow move among
+               # page loads tells a different story from one in steady clicking.
+               "moves": [{"scenario": name, "ms": ms, "at_s": pressed - started_at}
+                         for name, ms, _, pressed, _ in sorted(tally.moves, key=lambda m: m[3])],
                "pages_opened_at_s": sorted(when - started_at for _, _, when in tally.pages_opened),
                "console_error_samples": [f"{n} x {text}" for text, n in Counter(
                    e.split(": ", 1)[1] for e in warm_tally.console_errors + tally.console_errors).most_common(10)]}
@@ -324,16 +338,17 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
 
 
 def goal_rows(rows: list[dict], s: dict) -> list[dict]:
-    p95 = rows[-1]["p95_ms"]
+    everything = next(row for row in rows if row["scenario"] == ALL)
+    p95 = everything["p95_ms"]
     return [
         {"measure": "concurrent sessions", "value": s["sessions"], "goal": f">= {GOALS['sessions']}",
          "meets_goal": "yes" if s["sessions"] >= GOALS["sessions"] else "NO"},
         {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": "yes" if s["errors"] == 0 else "NO"},
         {"measure": "interaction p95, input to new image on screen (ms)", "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
          "meets_goal": "yes" if p95 is not None and p95 <= GOALS["p95_ms"] else "NO"},
-        {"measure": "  of which the server's own turnaround, p95 (ms)", "value": rows[-1]["server_p95_ms"],
-         "goal": f"<= {GOALS['p95_ms']:.0f}", "meets_goal": "yes" if rows[-1]["server_p95_ms"] is not None
-         and rows[-1]["server_p95_ms"] <= GOALS["p95_ms"] else "NO"},
+        {"measure": "  of which the server's own turnaround, p95 (ms)", "value": everything["server_p95_ms"],
+         "goal": f"<= {GOALS['p95_ms']:.0f}", "meets_goal": "yes" if everything["server_p95_ms"] is not None
+         and everything["server_p95_ms"] <= GOALS["p95_ms"] else "NO"},
         {"measure": "memory growth per session (MB)", "value": s["mb_per_session"],
          "goal": f"<= {GOALS['mb_per_session']:.0f}",
          "meets_goal": "yes" if s["mb_per_session"] <= GOALS["mb_per_session"] else "NO"},
