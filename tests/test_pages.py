@@ -206,6 +206,17 @@ def test_scatter_plots_every_heldout_code_by_label(model_id):
     np.testing.assert_allclose(plotted[["x", "y"]], expected[plotted["index"]], rtol=1e-6)
 
 
+def test_scatter_axes_hold_every_point_with_equal_units():
+    """Distances read true: a unit of x is as many pixels as a unit of y, and no point falls off the plot."""
+    at = open_page(SCATTER, model=MODELS[0])
+    spec = json.loads(at.get(CHART)[0].proto.spec)
+    layer = next(layer for layer, _ in chart_layers(at) if layer["mark"]["type"] == "circle")
+    (x0, x1), (y0, y1) = (layer["encoding"][axis]["scale"]["domain"] for axis in ("x", "y"))
+    assert (x1 - x0) / spec["width"] == pytest.approx((y1 - y0) / spec["height"])
+    plotted = dots(at)
+    assert x0 < plotted["x"].min() and plotted["x"].max() < x1 and y0 < plotted["y"].min() and plotted["y"].max() < y1
+
+
 @pytest.mark.parametrize("model_id", WIDE_MODELS)
 def test_scatter_projection_choice_changes_the_plotted_data(model_id):
     at = open_page(SCATTER, model=model_id)

@@ -41,7 +41,7 @@ def equal_unit_domains(xy: np.ndarray) -> list[list[float]]:
     pixels on both axes (distances and gaps read true), and fixed, so nothing re-lays the axes on a click."""
     low, high = xy.min(0), xy.max(0)
     margin = np.ptp(xy, axis=0).max() / DIGITS_ACROSS  # the thumbnails' size: they fit inside
-    per_pixel = max((high - low + 2 * margin) / PLOT_SIZE)
+    per_pixel = max((high - low + 2 * margin) / PLOT_SIZE) or 1 / PLOT_SIZE.max()  # all points at one spot: span 1
     centre, half = (low + high) / 2, PLOT_SIZE * per_pixel / 2
     return [[float(centre[k] - half[k]), float(centre[k] + half[k])] for k in range(2)]
 
