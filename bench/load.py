@@ -2,6 +2,7 @@
 
     python -m bench.load [--sessions 10] [--moves 10] [--think 1.0] [--json bench/results/load.json]
     python -m bench.load --floor    # the same load on a page holding only a slider and a picture
+    python -m bench.load --sweep    # p95 against sessions and think time: how much load this machine holds
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
 headless Chromium (each tab is its own Streamlit session). Each session opens its first page by its URL
@@ -369,6 +370,25 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
     ]
 
 
+# (sessions, think s) of --sweep: fewer users at the default pace, and ten users at a calmer one.
+SWEEP = [(5, 1.0), (7, 1.0), (10, 1.0), (10, 1.5), (10, 2.0)]
+
+
+def sweep(moves: int, floor: bool, in_step: bool) -> list[dict]:
+    """One run per SWEEP point, a row each: where the on-screen p95 crosses the goal, and how busy the machine was."""
+    rows = []
+    for sessions, think in SWEEP:
+        runs, s = asyncio.run(bench(sessions, moves, think, floor=floor, in_step=in_step))
+        everything = next(row for row in runs if row["scenario"] == ALL)
+        rows.append({"sessions": sessions, "think_s": think, "p50_ms": everything["p50_ms"],
+                     "p95_ms": everything["p95_ms"], "server_p95_ms": everything["server_p95_ms"],
+                     "machine_busy": f"{s['machine_busy_share']:.0%}" if s["machine_busy_share"] is not None else "?",
+                     "browser_cpu_ms_per_move": s["browser_cpu_ms_per_move"], "errors": s["errors"],
+                     "meets_p95_goal": "yes" if everything["p95_ms"] <= GOALS["p95_ms"] else "NO"})
+        print(f"  {sessions} sessions, think {think:g} s: p95 {everything['p95_ms']:,.0f} ms", flush=True)
+    return rows
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
     p.add_argument("--sessions", type=int, default=10, help="concurrent browser sessions (default 10)")
@@ -385,12 +405,21 @@ def main(argv=None):
     p.add_argument("--in-step", action="store_true",
                    help="every session starts at the beginning of its first page, so all change page at about "
                         "the same moment: the worst case, ten page openings at once")
+    p.add_argument("--sweep", action="store_true",
+                   help=f"instead of one run, one per (sessions, think) in {SWEEP}, a line each (about 6 minutes)")
     p.add_argument("--profile", metavar="FILE",
                    help="sample the server with py-spy while the sessions run (FILE.json: speedscope, else collapsed)")
     a = p.parse_args(argv)
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")
+    if a.sweep:
+        rows = sweep(a.moves, a.floor, a.in_step)
+        print(f"\n{a.moves} moves per page, {'in step' if a.in_step else 'page changes spread out'}\n")
+        print_table(rows, list(rows[0]))
+        if a.json:
+            write_json(a.json, rows)
+        return
     rows, s = asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice, a.floor, a.in_step))
     print(f"{a.sessions} sessions x {a.moves} moves per page, think {a.think:g} s, "
           f"{'in step' if a.in_step else 'page changes spread out'}, browsers at nice {a.browser_nice}, "
