@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import print_table, write_json  # noqa: E402
+from bench.report import count, print_table, write_json  # noqa: E402
 
 GOALS_S = {"home": 4.0, "model_page": 10.0}
 TIMEOUT_MS = 120_000
@@ -57,7 +57,7 @@ def one_start(browser) -> dict:
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n")[0])
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=count, default=3)
     p.add_argument("--json", help="also write the table to this JSON file")
     a = p.parse_args(argv)
     reason = srv.browser_unavailable()

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench.report import print_table, summary, timings_ms, write_json  # noqa: E402
+from bench.report import count, print_table, summary, timings_ms, write_json  # noqa: E402
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0}
@@ -103,7 +103,7 @@ def label_page_rerun_row(model_id: str, repeats: int) -> dict:
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
-    p.add_argument("--repeats", type=int, default=200)
+    p.add_argument("--repeats", type=count, default=200)
     p.add_argument("--json", help="also write the rows to this JSON file")
     a = p.parse_args(argv)
     import core

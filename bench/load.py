@@ -61,7 +61,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import print_table, write_json  # noqa: E402
+from bench.report import count, print_table, write_json  # noqa: E402
 
 GOALS = {"sessions": 10, "errors": 0, "p95_ms": 500.0, "mb_per_session": 30.0}
 ALL = "all interactions"
@@ -391,8 +391,8 @@ def sweep(moves: int, floor: bool, in_step: bool) -> list[dict]:
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
-    p.add_argument("--sessions", type=int, default=10, help="concurrent browser sessions (default 10)")
-    p.add_argument("--moves", type=int, default=10, help="slider moves per page per session (default 10)")
+    p.add_argument("--sessions", type=count, default=10, help="concurrent browser sessions (default 10)")
+    p.add_argument("--moves", type=count, default=10, help="slider moves per page per session (default 10)")
     p.add_argument("--think", type=float, default=1.0,
                    help="seconds between a session's moves, jittered ±50%% (default 1.0; 0 = back to back)")
     p.add_argument("--json", help="also write the tables to this JSON file")
@@ -410,6 +410,8 @@ def main(argv=None):
     p.add_argument("--profile", metavar="FILE",
                    help="sample the server with py-spy while the sessions run (FILE.json: speedscope, else collapsed)")
     a = p.parse_args(argv)
+    if a.think < 0:
+        p.error("--think takes 0 or more seconds")
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")

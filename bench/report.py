@@ -1,12 +1,21 @@
 """Timing and table helpers shared by the benchmark commands."""
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
+
+
+def count(text: str) -> int:
+    """argparse type for how many runs, repeats, sessions or moves: a whole number, 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
 
 
 def timings_ms(fn, repeats: int, warmup: int = 3) -> np.ndarray:
