@@ -7,12 +7,14 @@ runs on small arrays the tests write themselves into tmp_path, offline.
 """
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import os
 import struct
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 # Before anything imports TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -235,6 +237,44 @@ def assert_clean(at) -> None:
     """No exception and no error alert on the page."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+class DigitRow(NamedTuple):
+    """One row of digits a page drew with ui.show_digits (an st.html element)."""
+    value: list[str]       # each picture's PNG data URI: equal strings, equal pictures
+    captions: list[str]
+
+    def pictures(self) -> list:
+        from PIL import Image
+        return [Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) for uri in self.value]
+
+
+def digit_rows(at) -> list[DigitRow]:
+    """The page's rows of captioned digits, in page order: each picture's source and the text under it."""
+    from html.parser import HTMLParser
+    rows = []
+    for element in at.get("html"):
+        sources, captions = [], []
+
+        class Reader(HTMLParser):
+            in_caption = False
+
+            def handle_starttag(self, tag, attrs):
+                if tag == "img":
+                    sources.append(dict(attrs)["src"])
+                elif tag == "figcaption":
+                    self.in_caption = True
+                    captions.append("")
+
+            def handle_endtag(self, tag):
+                self.in_caption = self.in_caption and tag != "figcaption"
+
+            def handle_data(self, data):
+                if self.in_caption:
+                    captions[-1] += data
+        Reader().feed(element.proto.body)
+        rows.append(DigitRow(sources, captions))
+    return rows
 
 
 @pytest.fixture

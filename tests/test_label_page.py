@@ -18,7 +18,8 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import APPTEST_TIMEOUT as TIMEOUT, HOME, ROOT, assert_clean, open_page, shipped_model_present
+from conftest import (APPTEST_TIMEOUT as TIMEOUT, HOME, ROOT, assert_clean, digit_rows, open_page,
+                      shipped_model_present)
 from core import registry
 from core.data import ENV_VAR, DatasetNotFound, load_dataset
 from test_uploads import CORPUS, encode, paper_digit
@@ -27,8 +28,7 @@ PAGE = "pages/3_Digits_by_label.py"
 MODEL = "mnist-cvae"
 HOSTILE = ["zero bytes", "text named .png", "truncated PNG", "SVG", "bomb header 20000x20000 (Pillow error)",
            "bomb header 10000x10000 (Pillow warning)", "over-size file", "blank white page"]
-# st.image elements in page order; the last two appear once a style source is chosen. The style-by-digit
-# grid, always there, comes after them all.
+# The rows of digits (ui.show_digits) in page order; the last two appear once a style source is chosen.
 SECTIONS = ("samples", "style", "strip", "mixed", "source", "ten")
 
 pytestmark = pytest.mark.skipif(
@@ -46,9 +46,8 @@ def heldout() -> dict:
 
 
 def images(at: AppTest) -> dict:
-    """Each section's st.image element; its .value holds content-addressed URLs, so equal URLs mean equal pictures."""
-    *sections, grid = at.get("image")
-    return dict(zip(SECTIONS, sections)) | {"grid": grid}
+    """Each section's row of digits, by name, and the style-by-digit grid (the page's one st.image)."""
+    return dict(zip(SECTIONS, digit_rows(at))) | {"grid": at.get("image")[-1]}
 
 
 def rows_caption(caption: str) -> tuple[str, float, float, int]:

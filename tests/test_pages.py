@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 import core  # noqa: E402
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
-from conftest import HOME, APPTEST_TIMEOUT as TIMEOUT, assert_clean, open_page  # noqa: E402
+from conftest import HOME, APPTEST_TIMEOUT as TIMEOUT, assert_clean, digit_rows, open_page  # noqa: E402
 
 SCATTER = "pages/1_Latent_scatter.py"
 GRID = "pages/2_Decoded_grid.py"
@@ -269,7 +269,7 @@ def test_scatter_clicked_point_shows_its_digit_label_and_coordinates(with_data, 
     assert_clean(at)
     label = CARDS[model_id]["class_names"][heldout(model_id)["labels"][7]]
     assert at.subheader[0].value == f"Digit #7 · label {label}"
-    assert at.get("image")[0].captions == (["Original", "Decoded from its latent mean"] if with_data
+    assert digit_rows(at)[0].captions == (["Original", "Decoded from its latent mean"] if with_data
                         else ["Decoded from its shipped latent mean"])
     assert any("Plotted at" in m.value for m in at.markdown)
     assert with_data or any(ENV_VAR in c.value for c in at.caption)
@@ -286,7 +286,7 @@ def test_scatter_box_selection_lists_the_digits_inside():
     assert_clean(at)
     assert at.subheader[0].value == f"{len(inside)} digits selected"
     names = CARDS[model_id]["class_names"]
-    assert at.get("image")[0].captions == [names[c] for c in codes["labels"][inside[:40]]]
+    assert digit_rows(at)[0].captions == [names[c] for c in codes["labels"][inside[:40]]]
 
 
 def test_scatter_shows_whichever_selection_was_made_last():
@@ -388,10 +388,9 @@ def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id, gri
     first, caption = grid_picture(at)
     axes = extent(caption)
     assert (axes["Left to right"][0], axes["Top to bottom"][0]) == ("z₁", "z₄")
-    pictures_with_grid = len(at.get("image"))
     at.selectbox(key="dim_y").set_value(0).run()
     assert any("different" in w.value for w in at.warning)
-    assert len(at.get("image")) == pictures_with_grid - 1  # no grid, the strip stays
+    assert not at.get("image") and digit_rows(at)  # no grid, the strip stays
     assert not [c for c in at.caption if c.value.startswith("Left to right")]
     at.radio(key="plane").set_value("Two principal components").run()
     assert_clean(at)
@@ -405,7 +404,7 @@ def test_grid_strip_without_data_explains_and_shows_reconstructions(without_data
     assert_clean(at)
     assert any(ENV_VAR in i.value and "Originals" in i.value for i in at.info)
     assert any("shipped latent means" in c.value for c in at.caption)
-    assert len(at.get("image")) == 2  # the grid, and the reconstructions only
+    assert len(at.get("image")) == 1 and len(digit_rows(at)) == 1  # the grid, and the reconstructions only
 
 
 def test_grid_strip_with_data_shows_originals_above_reconstructions():
@@ -413,7 +412,7 @@ def test_grid_strip_with_data_shows_originals_above_reconstructions():
         pytest.skip(f"the held-out digits are not on this machine (set {ENV_VAR})")
     at = open_page(GRID, model=MODELS[0])
     assert_clean(at)
-    strips = at.get("image")[1:]  # after the grid
+    strips = digit_rows(at)
     assert len(strips) == 2 and strips[0].captions == strips[1].captions
     captions = [c.value for c in at.caption]
     assert captions.index("Originals:") < captions.index("Reconstructions, decoded from their latent means:")
@@ -437,7 +436,8 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
 
     at = open_page(GRID, model="tiny-cvae")
     assert_clean(at)
-    assert len(at.get("image")) == 2  # the grid, and the reconstruction strip decoded with each digit's label
+    # The grid, and the reconstruction strip, decoded with each digit's label.
+    assert len(at.get("image")) == 1 and len(digit_rows(at)) == 1
     as_zero, _ = grid_picture(at)
     at.selectbox(key="digit").set_value(7).run()
     assert_clean(at)
