@@ -70,10 +70,17 @@ TIMEOUT_MS = 120_000
 STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
 # Matched inside Playwright's driver: a Python predicate would stop every request for a round trip to this process.
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
-# One round trip each side of a move (the harness's own CPU is taken from the same two cores as the server's).
+# Three round trips a move (start, input, result): the harness's own CPU is taken from the same two cores as
+# the server's. The start arms the page's measurement and returns what is shown before the move.
 MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.pictures()]; ll.arm(); return start; }"
-MOVE_END_JS = f"""() => [window.__ll.done - window.__ll.inputAt, window.__ll.sessionId,
-  [...document.querySelectorAll('{srv.EXCEPTION}, {srv.ERROR_ALERT}')].map(e => e.innerText.trim().slice(0, 300))]"""
+SLIDER_START_JS = """key => { const ll = window.__ll, start = [ll.finished, ll.pictures()];
+  const thumb = document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+  thumb.focus(); ll.arm(); return [...start, Number(thumb.value) >= Number(thumb.max)]; }"""
+# Waits in the page (checked every 10 ms) until the move's result is on screen, then returns its latency,
+# the session's id and the problems then on the page.
+MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, before, timeout).then(ms => [ms,
+  window.__ll.sessionId,
+  [...document.querySelectorAll('{srv.EXCEPTION}, {srv.ERROR_ALERT}')].map(e => e.innerText.trim().slice(0, 300))])"""
 
 
 @dataclass
@@ -152,13 +159,12 @@ async def open_scenario(page, server, scenario: Scenario, first: bool) -> None:
 
 
 def slider_mover(page, key: str):
-    """A move: one arrow-key step of the slider, up the scale and back down from its top."""
-    thumb = page.locator(f'[class*="st-key-{key}"] input[type="range"]').first
-
+    """A move: one arrow-key step of the slider, up the scale and back down from its top; returns MOVE_START_JS's
+    values from just before the key press."""
     async def move():
-        value, high = float(await thumb.input_value()), float(await thumb.get_attribute("max"))
-        await thumb.focus()
-        await page.keyboard.press("ArrowLeft" if value >= high else "ArrowRight")
+        since, before, at_top = await page.evaluate(SLIDER_START_JS, key)
+        await page.keyboard.press("ArrowLeft" if at_top else "ArrowRight")
+        return since, before
     return move
 
 
@@ -178,23 +184,22 @@ def dot_clicker(page, rng: random.Random):
                 break
         else:
             raise RuntimeError("no dot of the chart lies inside the window")
+        start = await page.evaluate(MOVE_START_JS)
         # Point first, then click: a click arriving with the pointer can land on the last dot's tooltip.
         await page.mouse.move(where["x"], where["y"])
         await page.mouse.click(where["x"], where["y"])
         last.update(where)
+        return start
     return move
 
 
 async def move_once(page, move) -> tuple[float, str, float, float, list[str]]:
     """One move: milliseconds from the input until its result is on screen (measured in the page), the
     session's id, the wall-clock window of the move (to find its server run) and the problems then on the page."""
-    since, before = await page.evaluate(MOVE_START_JS)
     pressed = time.time()
-    await move()
-    await page.wait_for_function(srv.CHANGED_JS, arg=[since, before], polling=10, timeout=TIMEOUT_MS)
-    done = time.time()
-    on_screen, session, problems = await page.evaluate(MOVE_END_JS)
-    return on_screen, session, pressed, done, problems
+    since, before = await move()
+    on_screen, session, problems = await page.evaluate(MOVE_RESULT_JS, [since, before, TIMEOUT_MS])
+    return on_screen, session, pressed, time.time(), problems
 
 
 def visits(scenarios: list[Scenario], moves: int, phase: float) -> list[tuple[Scenario, int]]:

@@ -393,6 +393,15 @@ RUN_TRACKER = r"""
     if (!ll.done) ll.done = performance.now();
     return true;
   };
+  // Resolves with the armed input's on-screen time once changed(since, before) holds, checked every 10 ms.
+  ll.until = (since, before, timeoutMs) => new Promise((resolve, reject) => {
+    const started = performance.now();
+    (function check() {
+      if (ll.changed(since, before)) resolve(ll.done - ll.inputAt);
+      else if (performance.now() - started > timeoutMs) reject(new Error(`no new result within ${timeoutMs} ms`));
+      else setTimeout(check, 10);
+    })();
+  });
 })();
 """
 
