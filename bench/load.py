@@ -73,8 +73,13 @@ NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
 # Three round trips a move (start, input, result): the harness's own CPU is taken from the same two cores as
 # the server's. The start arms the page's measurement and returns what is shown before the move.
 MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.pictures()]; ll.arm(); return start; }"
-SLIDER_START_JS = """key => { const ll = window.__ll, start = [ll.finished, ll.pictures()];
-  const thumb = document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+# The slider may not be drawn yet when its page's run has finished (React renders after the message arrives):
+# wait for it, as a Playwright locator would.
+SLIDER_START_JS = """async ([key, timeout]) => {
+  const ll = window.__ll, find = () => document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+  for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
+    if (performance.now() - t0 > timeout) throw new Error(`no slider "${key}" within ${timeout} ms`);
+  const thumb = find(), start = [ll.finished, ll.pictures()];
   thumb.focus(); ll.arm(); return [...start, Number(thumb.value) >= Number(thumb.max)]; }"""
 # Waits in the page (checked every 10 ms) until the move's result is on screen, then returns its latency,
 # the session's id and the problems then on the page.
@@ -162,7 +167,7 @@ def slider_mover(page, key: str):
     """A move: one arrow-key step of the slider, up the scale and back down from its top; returns MOVE_START_JS's
     values from just before the key press."""
     async def move():
-        since, before, at_top = await page.evaluate(SLIDER_START_JS, key)
+        since, before, at_top = await page.evaluate(SLIDER_START_JS, [key, TIMEOUT_MS])
         await page.keyboard.press("ArrowLeft" if at_top else "ArrowRight")
         return since, before
     return move
