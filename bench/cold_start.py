@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, print_table, write_json  # noqa: E402
+from bench.report import count, print_table, reference_ms, speed_note, write_json  # noqa: E402
 
 GOALS_S = {"home": 4.0, "model_page": 10.0}
 TIMEOUT_MS = 120_000
@@ -64,13 +64,14 @@ def main(argv=None):
     if reason:
         sys.exit(f"cannot run the cold-start benchmark: {reason}")
     from playwright.sync_api import sync_playwright
-    runs = []
+    runs, speed = [], [reference_ms()]
     with sync_playwright() as pw, srv.chromium(pw) as browser:
         for i in range(a.repeats):
             runs.append(one_start(browser))
             r = runs[-1]
             print(f"run {i + 1}: server answers {r['health_s']:.2f} s, Home {r['home_s']:.2f} s, "
                   f"{r['model_page']} {r['model_page_s']:.2f} s" + (f"  PROBLEMS: {r['problems']}" if r["problems"] else ""))
+    speed.append(reference_ms())
     print()
     rows = []
     for key, what in (("health_s", "server answers /_stcore/health"), ("home_s", "Home rendered"),
@@ -81,8 +82,9 @@ def main(argv=None):
                      "min_s": float(values.min()), "max_s": float(values.max()), "goal_s": goal,
                      "meets_goal": "" if goal is None else "yes" if np.median(values) <= goal else "NO"})
     print_table(rows, ["milestone", "n", "p50_s", "min_s", "max_s", "goal_s", "meets_goal"])
+    print("\n" + speed_note(*speed))
     if a.json:
-        write_json(a.json, rows, runs=runs)
+        write_json(a.json, rows, runs=runs, reference_ms=speed)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench.report import count, print_table, summary, timings_ms, write_json  # noqa: E402
+from bench.report import count, print_table, reference_ms, speed_note, summary, timings_ms, write_json  # noqa: E402
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0}
@@ -107,7 +107,7 @@ def main(argv=None):
     p.add_argument("--json", help="also write the rows to this JSON file")
     a = p.parse_args(argv)
     import core
-    rows = []
+    rows, speed = [], [reference_ms()]
     for card in core.list_models():
         if "error" in card:
             print(f"skipping {card['id']}: {card['error']}")
@@ -120,9 +120,11 @@ def main(argv=None):
             rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
     for r in rows:
         r["meets_goal"] = "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
+    speed.append(reference_ms())
     print_table(rows, ["model", "operation", "n", "p50_ms", "p95_ms", "naive_p50_ms", "speedup", "goal_ms", "meets_goal"])
+    print("\n" + speed_note(*speed))
     if a.json:
-        write_json(a.json, rows)
+        write_json(a.json, rows, reference_ms=speed)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Concurrent browser sessions against one dashboard server: interaction latency, errors and server memory.
 
     python -m bench.load [--sessions 10] [--moves 10] [--think 1.0] [--json bench/results/load.json]
-    python -m bench.load --floor    # the same load on a page holding only a slider and a picture
-    python -m bench.load --sweep    # p95 against sessions and think time: how much load this machine holds
+    python -m bench.load --floor      # the same load on a page holding only a slider and a picture
+    python -m bench.load --sweep      # p95 against sessions and think time: how much load this machine holds
+    python -m bench.load --repeats 3  # three runs, their moves pooled: a steadier p95 than one run gives
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
 headless Chromium (each tab is its own Streamlit session). Each session opens its first page by its URL
@@ -61,7 +62,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, print_table, write_json  # noqa: E402
+from bench.report import count, print_table, reference_ms, write_json  # noqa: E402
 
 GOALS = {"sessions": 10, "errors": 0, "p95_ms": 500.0, "mb_per_session": 30.0}
 ALL = "all interactions"
@@ -111,16 +112,31 @@ class Tally:
     external_requests: list = field(default_factory=list)
     pages_opened: list = field(default_factory=list)  # (session id, scenario, when the page had run), time.time()
 
-    def latencies(self, turnarounds: dict) -> tuple[dict, dict]:
-        """Scenario -> on-screen ms, and scenario -> the server's turnaround ms of the same moves."""
-        on_screen, server = {}, {}
-        for scenario, ms, session, pressed, done in self.moves:
-            on_screen.setdefault(scenario, []).append(ms)
+    def measured(self, turnarounds: dict, started_at: float) -> list[dict]:
+        """Every move, in the order made: scenario, on-screen ms, the server's turnaround ms of the same move
+        (None when no run of the session falls inside the move) and when it was made (s from the start)."""
+        out = []
+        for scenario, ms, session, pressed, done in sorted(self.moves, key=lambda m: m[3]):
             run = next(((start, end) for start, end in turnarounds.get(session, ())
                         if pressed - 0.05 <= start <= done), None)
-            if run:
-                server.setdefault(scenario, []).append((run[1] - run[0]) * 1e3)
-        return on_screen, server
+            out.append({"scenario": scenario, "ms": ms, "server_ms": (run[1] - run[0]) * 1e3 if run else None,
+                        "at_s": pressed - started_at})
+        return out
+
+
+def scenario_rows(moves: list[dict], sessions: int) -> list[dict]:
+    """On-screen and server p50/p95 per scenario, then of all moves (pooled, with --repeats, over every run)."""
+    pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
+    rows = []
+    for name in [*dict.fromkeys(m["scenario"] for m in moves), ALL]:
+        chosen = [m for m in moves if name in (ALL, m["scenario"])]
+        values = [m["ms"] for m in chosen]
+        server = [m["server_ms"] for m in chosen if m["server_ms"] is not None]
+        rows.append({"scenario": name, "sessions": sessions, "moves": len(values),
+                     "p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "max_ms": pct(values, 100),
+                     "server_p50_ms": pct(server, 50), "server_p95_ms": pct(server, 95),
+                     "goal_p95_ms": GOALS["p95_ms"]})
+    return rows
 
 
 def available_scenarios() -> list[Scenario]:
@@ -271,12 +287,13 @@ def start_profiler(server, out: str):
 
 
 async def bench(sessions: int, moves: int, think: float, profile: str | None = None,
-                browser_nice: int = 0, floor: bool = False, in_step: bool = False) -> tuple[list[dict], dict]:
+                browser_nice: int = 0, floor: bool = False, in_step: bool = False) -> dict:
     from playwright.async_api import async_playwright
     scenarios = [FLOOR] if floor else available_scenarios()
     tally, warm_tally = Tally(), Tally()
     log = tempfile.NamedTemporaryFile(prefix="turnaround-", suffix=".log", delete=False).name
     script = ROOT / "bench" / "floor_app.py" if floor else srv.HOME
+    speed = [reference_ms()]
     with srv.StreamlitServer(timeout=120, turnaround_log=log, script=script) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
@@ -317,22 +334,14 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
             rss_closed = server.rss_bytes()
             await browser.close()
 
-    mb = 1024 * 1024
-    on_screen, server_ms = tally.latencies(srv.read_turnarounds(log))
+    speed.append(reference_ms())
+    moves_made = tally.measured(srv.read_turnarounds(log), started_at)
     os.unlink(log)
-    pct = (lambda v, q: float(np.percentile(v, q)) if len(v) else None)
-    rows = []
-    for name in [*on_screen, ALL]:
-        values = np.asarray(on_screen[name] if name in on_screen else sum(on_screen.values(), []))
-        server_values = np.asarray(server_ms.get(name, []) if name in on_screen else sum(server_ms.values(), []))
-        rows.append({"scenario": name, "sessions": sessions, "moves": len(values),
-                     "p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "max_ms": pct(values, 100),
-                     "server_p50_ms": pct(server_values, 50), "server_p95_ms": pct(server_values, 95),
-                     "goal_p95_ms": GOALS["p95_ms"]})
+    mb = 1024 * 1024
     growth = (rss_loaded - rss_warm) / mb / sessions
     cores = os.cpu_count() or 1
     summary = {"sessions": sessions, "moves_per_page": moves, "think_s": think, "browser_nice": browser_nice,
-               "in_step": in_step,
+               "in_step": in_step, "reference_ms": speed,
                "wall_s": wall,
                "cpu_cores": cores, "server_cpu_share": cpu_server / (wall * cores),
                "browser_cpu_share": cpu_browser / (wall * cores), "machine_busy_share": machine_busy,
@@ -345,26 +354,48 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                "error_samples": (warm_tally.errors + tally.errors)[:10],
                # Every move and every page opening, in seconds from the start of the moves: a slow move among
                # page loads tells a different story from one in steady clicking.
-               "moves": [{"scenario": name, "ms": ms, "at_s": pressed - started_at}
-                         for name, ms, _, pressed, _ in sorted(tally.moves, key=lambda m: m[3])],
+               "moves": moves_made,
                "pages_opened_at_s": sorted(when - started_at for _, _, when in tally.pages_opened),
                "console_error_samples": [f"{n} x {text}" for text, n in Counter(
                    e.split(": ", 1)[1] for e in warm_tally.console_errors + tally.console_errors).most_common(10)]}
-    return rows, summary
+    return summary
+
+
+def combined(runs: list[dict]) -> dict:
+    """The summaries of --repeats runs as one: moves pooled (each tagged with its run), errors added up, memory
+    from the run that grew most, CPU figures averaged, and each run's own p95 kept."""
+    worst = max(runs, key=lambda r: r["mb_per_session"])
+    mean = (lambda key: None if any(r[key] is None for r in runs) else float(np.mean([r[key] for r in runs])))
+    return {**worst, "runs": len(runs), "wall_s": sum(r["wall_s"] for r in runs),
+            **{key: mean(key) for key in ("server_cpu_share", "browser_cpu_share", "machine_busy_share",
+                                          "browser_cpu_ms_per_move")},
+            **{key: sum(r[key] for r in runs) for key in ("errors", "console_errors")},
+            "external_requests": sorted({url for r in runs for url in r["external_requests"]}),
+            **{key: [text for r in runs for text in r[key]][:10] for key in ("error_samples", "console_error_samples")},
+            "reference_ms": [ms for r in runs for ms in r["reference_ms"]],
+            "run_p95_ms": [float(np.percentile([m["ms"] for m in r["moves"]], 95)) for r in runs],
+            "moves": [{**m, "run": k} for k, r in enumerate(runs, 1) for m in r["moves"]],
+            "pages_opened_at_s": [r["pages_opened_at_s"] for r in runs]}
 
 
 def goal_rows(rows: list[dict], s: dict) -> list[dict]:
     everything = next(row for row in rows if row["scenario"] == ALL)
     p95 = everything["p95_ms"]
+    each_run = [] if s["runs"] == 1 else [
+        {"measure": "  p95 of each run on its own (ms)", "value": " / ".join(f"{v:,.0f}" for v in s["run_p95_ms"]),
+         "goal": "", "meets_goal": ""}]
     return [
         {"measure": "concurrent sessions", "value": s["sessions"], "goal": f">= {GOALS['sessions']}",
          "meets_goal": "yes" if s["sessions"] >= GOALS["sessions"] else "NO"},
         {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": "yes" if s["errors"] == 0 else "NO"},
-        {"measure": "interaction p95, input to new image on screen (ms)", "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
+        {"measure": "interaction p95, input to new image on screen (ms)"
+                    + (f", all {everything['moves']} moves of {s['runs']} runs" if s["runs"] > 1 else ""),
+         "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
          "meets_goal": "yes" if p95 is not None and p95 <= GOALS["p95_ms"] else "NO"},
         {"measure": "  of which the server's own turnaround, p95 (ms)", "value": everything["server_p95_ms"],
          "goal": f"<= {GOALS['p95_ms']:.0f}", "meets_goal": "yes" if everything["server_p95_ms"] is not None
          and everything["server_p95_ms"] <= GOALS["p95_ms"] else "NO"},
+        *each_run,
         {"measure": "memory growth per session (MB)", "value": s["mb_per_session"],
          "goal": f"<= {GOALS['mb_per_session']:.0f}",
          "meets_goal": "yes" if s["mb_per_session"] <= GOALS["mb_per_session"] else "NO"},
@@ -377,6 +408,8 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
              s["server_cpu_share"], s["browser_cpu_share"], s["machine_busy_share"])), "goal": "", "meets_goal": ""},
         {"measure": "browsers' CPU per move, page openings included (ms)", "value": s["browser_cpu_ms_per_move"],
          "goal": "", "meets_goal": ""},
+        {"measure": "machine speed: report.reference_ms before / after each run (ms, lower is faster)",
+         "value": " / ".join(f"{v:.0f}" for v in s["reference_ms"]), "goal": "", "meets_goal": ""},
     ]
 
 
@@ -388,12 +421,13 @@ def sweep(moves: int, floor: bool, in_step: bool) -> list[dict]:
     """One run per SWEEP point, a row each: where the on-screen p95 crosses the goal, and how busy the machine was."""
     rows = []
     for sessions, think in SWEEP:
-        runs, s = asyncio.run(bench(sessions, moves, think, floor=floor, in_step=in_step))
-        everything = next(row for row in runs if row["scenario"] == ALL)
+        s = asyncio.run(bench(sessions, moves, think, floor=floor, in_step=in_step))
+        everything = scenario_rows(s["moves"], sessions)[-1]
         rows.append({"sessions": sessions, "think_s": think, "p50_ms": everything["p50_ms"],
                      "p95_ms": everything["p95_ms"], "server_p95_ms": everything["server_p95_ms"],
                      "machine_busy": f"{s['machine_busy_share']:.0%}" if s["machine_busy_share"] is not None else "?",
-                     "browser_cpu_ms_per_move": s["browser_cpu_ms_per_move"], "errors": s["errors"],
+                     "browser_cpu_ms_per_move": s["browser_cpu_ms_per_move"],
+                     "reference_ms": " / ".join(f"{v:.0f}" for v in s["reference_ms"]), "errors": s["errors"],
                      "meets_p95_goal": "yes" if everything["p95_ms"] <= GOALS["p95_ms"] else "NO"})
         print(f"  {sessions} sessions, think {think:g} s: p95 {everything['p95_ms']:,.0f} ms", flush=True)
     return rows
@@ -415,6 +449,9 @@ def main(argv=None):
     p.add_argument("--in-step", action="store_true",
                    help="every session starts at the beginning of its first page, so all change page at about "
                         "the same moment: the worst case, ten page openings at once")
+    p.add_argument("--repeats", type=count, default=1,
+                   help="runs of the whole load, one after another, their moves pooled for the p50 and p95 "
+                        "(default 1; this machine's speed varies by some 10%% from minute to minute)")
     p.add_argument("--sweep", action="store_true",
                    help=f"instead of one run, one per (sessions, think) in {SWEEP}, a line each (about 6 minutes)")
     p.add_argument("--profile", metavar="FILE",
@@ -422,6 +459,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.think < 0:
         p.error("--think takes 0 or more seconds")
+    if a.browser_nice and a.repeats > 1:
+        p.error("--browser-nice lowers this process's priority for good, and so the next run's server's: one run")
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")
@@ -432,10 +471,17 @@ def main(argv=None):
         if a.json:
             write_json(a.json, rows)
         return
-    rows, s = asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice, a.floor, a.in_step))
+    runs = []
+    for run in range(a.repeats):
+        runs.append(asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice, a.floor, a.in_step)))
+        if a.repeats > 1:
+            print(f"  run {run + 1}: p95 {scenario_rows(runs[-1]['moves'], a.sessions)[-1]['p95_ms']:,.0f} ms",
+                  flush=True)
+    s = combined(runs)
+    rows = scenario_rows(s["moves"], a.sessions)
     print(f"{a.sessions} sessions x {a.moves} moves per page, think {a.think:g} s, "
           f"{'in step' if a.in_step else 'page changes spread out'}, browsers at nice {a.browser_nice}, "
-          f"wall {s['wall_s']:.0f} s\n")
+          f"{a.repeats} run{'s' if a.repeats > 1 else ''}, wall {s['wall_s']:.0f} s\n")
     print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "server_p50_ms",
                        "server_p95_ms", "goal_p95_ms"])
     print()

@@ -30,6 +30,25 @@ def timings_ms(fn, repeats: int, warmup: int = 3) -> np.ndarray:
     return out
 
 
+def reference_ms(repeats: int = 5) -> float:
+    """CPU milliseconds of a fixed pure-Python loop, median of `repeats`: how fast this machine is right now.
+
+    This shared virtual machine runs the same loop some 40% slower at some times than at others, which
+    moves every figure of a benchmark: printed beside them, it tells a slow machine from a slow change."""
+    times = []
+    for _ in range(repeats):
+        start, total = time.process_time(), 0
+        for i in range(1_000_000):
+            total += i * i
+        times.append((time.process_time() - start) * 1e3)
+    return float(np.median(times))
+
+
+def speed_note(before: float, after: float) -> str:
+    return (f"machine speed: report.reference_ms {before:.0f} ms before, {after:.0f} ms after "
+            "(lower is faster; compare runs by it)")
+
+
 def summary(ms: np.ndarray) -> dict:
     return {"n": int(len(ms)), "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95))}
 
