@@ -71,8 +71,9 @@ TIMEOUT_MS = 120_000
 STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
 # Matched inside Playwright's driver: a Python predicate would stop every request for a round trip to this process.
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
-# Three round trips a move (start, input, result): the harness's own CPU is taken from the same two cores as
-# the server's. The start arms the page's measurement and returns what is shown before the move.
+# Few round trips a move (start, input, result; a click also finds its dot first): the harness's own CPU is
+# taken from the same two cores as the server's. The start arms the page's measurement and returns the runs
+# finished and the pictures shown before the move.
 MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.pictures()]; ll.arm(); return start; }"
 # The slider may not be drawn yet when its page's run has finished (React renders after the message arrives):
 # wait for it, as a Playwright locator would.
@@ -180,8 +181,8 @@ async def open_scenario(page, server, scenario: Scenario, first: bool) -> None:
 
 
 def slider_mover(page, key: str):
-    """A move: one arrow-key step of the slider, up the scale and back down from its top; returns MOVE_START_JS's
-    values from just before the key press."""
+    """A move: one arrow-key step of the slider, up the scale and back down from its top; returns the runs
+    finished and the pictures shown just before the key press."""
     async def move():
         since, before, at_top = await page.evaluate(SLIDER_START_JS, [key, TIMEOUT_MS])
         await page.keyboard.press("ArrowLeft" if at_top else "ArrowRight")
