@@ -317,10 +317,10 @@ def digits_html(images, captions: list[str], size: int) -> str:
         text = html.escape(caption, quote=True)
         figures.append(f'<figure style="margin:0;width:{size:d}px;text-align:center">'
                        f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}" '
-                       'style="image-rendering:pixelated;display:block">'
+                       'style="image-rendering:pixelated;display:block;border-radius:0.375rem">'
                        f'<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4">{text}</figcaption>'
                        '</figure>')
-    return f'<div style="display:flex;flex-wrap:wrap;gap:0.5rem 1rem">{"".join(figures)}</div>'
+    return f'<div style="display:flex;flex-wrap:wrap;gap:0.5rem 2px">{"".join(figures)}</div>'
 
 
 def show_mosaic(mosaic: np.ndarray, width: int) -> None:
