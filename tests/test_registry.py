@@ -252,7 +252,8 @@ def test_decode_refuses_labels_for_an_unconditional_model(vae):
 
 def test_priors_and_sampling(vae, ae):
     mean, cov = vae.prior()
-    np.testing.assert_array_equal(mean, [0, 0]) and np.testing.assert_array_equal(cov, np.eye(2))
+    np.testing.assert_array_equal(mean, [0, 0])  # a VAE samples its training prior, N(0, I)
+    np.testing.assert_array_equal(cov, np.eye(2))
     z = ae.sample_latents(20000, seed=0)
     assert z.shape == (20000, 2) and z.dtype == np.float32
     np.testing.assert_allclose(z.mean(0), [1.0, 1.0], atol=0.03)  # the card's fitted prior
