@@ -88,26 +88,6 @@ def without_data(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
 
 
-@pytest.fixture
-def broken_pretrained(tmp_path, monkeypatch):
-    """A pretrained folder with one model whose weights are missing and one whose card is not JSON."""
-    root = tmp_path / "pretrained"
-    card = {"id": "weightless", "title": "Weightless model", "kind": "generative", "family": "vae",
-            "latent_dim": 2, "image_shape": [28, 28, 1], "num_classes": 10,
-            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
-            "dataset": {"name": "mnist", "fit": 1, "validation": 1, "heldout": 1},
-            "training": {"command": "python -m core.train weightless", "epochs_run": 1, "best_epoch": 1,
-                         "wall_time_s": 1.0}, "metrics": {}}
-    (root / "weightless").mkdir(parents=True)
-    (root / "weightless" / "card.json").write_text(json.dumps(card))
-    (root / "garbled").mkdir()
-    (root / "garbled" / "card.json").write_text("{ not json")
-    for model_id in ("weightless", "garbled"):
-        registry.write_manifest_entry(model_id, root)
-    monkeypatch.setenv(registry.PRETRAINED_ENV, str(root))
-    return root
-
-
 @pytest.fixture(scope="module")
 def conditional_pretrained(tmp_path_factory) -> Path:
     """A pretrained folder holding one untrained conditional VAE with a 2-D latent, built from core's networks."""
@@ -140,47 +120,6 @@ def conditional_pretrained(tmp_path_factory) -> Path:
 
 
 # ---------------------------------------------------------------- Home
-
-def test_home_does_not_import_tensorflow():
-    """Home must appear at once, so neither it nor ui.py may pull in TensorFlow; checked in a fresh interpreter."""
-    script = (f"import sys\nfrom streamlit.testing.v1 import AppTest\n"
-              f"at = AppTest.from_file({str(HOME)!r}, default_timeout={TIMEOUT}).run()\n"
-              f"assert not at.exception, at.exception\n"
-              f"assert at.title[0].value == 'Latent Lab'\n"
-              f"print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "[]"
-
-
-def test_home_shows_every_model_card_with_its_metrics_and_links():
-    at = open_page()
-    assert_clean(at)
-    by_latent_size = sorted(MODELS, key=lambda i: CARDS[i]["latent_dim"])
-    assert [s.value for s in at.subheader] == [CARDS[i]["title"] for i in by_latent_size]
-    shown_metrics = [m.label for m in at.metric]
-    measured = sum(key in CARDS[i].get("metrics", {}) for i in MODELS
-                   for key in ("neg_elbo_nats", "neg_log_likelihood_iwae_nats", "reconstruction_mse",
-                               "frechet_distance_samples", "judge_accuracy_on_reconstructions"))
-    assert len(shown_metrics) >= measured
-    if any("neg_elbo_nats" in CARDS[i].get("metrics", {}) for i in MODELS):
-        assert "−ELBO" in shown_metrics
-        assert any(m.value.endswith(" nats") for m in at.metric)
-    links = {(link.proto.label, link.proto.query_string) for link in at.get("page_link")}
-    for model_id in MODELS:
-        assert ("Latent scatter", f"model={model_id}") in links
-        assert ("Decoded grid", f"model={model_id}") in links
-
-
-def test_home_reports_broken_models_and_pages_refuse_them(broken_pretrained):
-    at = open_page()
-    assert not at.exception
-    assert any("garbled" in e.value and "damaged" in e.value for e in at.error)
-    at = open_page(SCATTER, model="weightless")
-    assert not at.exception
-    assert any("weightless" in e.value and "missing" in e.value for e in at.error)
-    assert not at.get(CHART)
-
 
 def test_pages_say_how_to_build_models_when_none_are_shipped(tmp_path, monkeypatch):
     monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
