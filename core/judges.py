@@ -55,8 +55,32 @@ class Judge:
     def predict_labels(self, images) -> np.ndarray:
         return self._outputs(images)[0].argmax(axis=1)
 
+    def read(self, images) -> tuple[np.ndarray, np.ndarray]:
+        """The class the judge reads in each image, and its probability for it (softmax of the logits)."""
+        from scipy.special import softmax
+        probabilities = softmax(self._outputs(images)[0], axis=1)
+        return probabilities.argmax(axis=1), probabilities.max(axis=1)
+
+    @property
+    def confidence_threshold(self) -> float:
+        """Readings at least this probable count as confident (chosen on held-out digits by core.evaluate)."""
+        return float(self.card.get("metrics", {}).get("confidence_threshold", 0.0))
+
     def features(self, images) -> np.ndarray:
         return self._outputs(images)[1]
+
+
+THRESHOLD_CANDIDATES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
+
+
+def confidence_threshold(confidence: np.ndarray, correct: np.ndarray, max_error: float = 0.001) -> float:
+    """The lowest candidate probability above which the judge's readings of real held-out images are wrong at
+    most `max_error` of the time: below it a reading is only a guess (a shapeless blob can still score 0.95)."""
+    for threshold in THRESHOLD_CANDIDATES:
+        confident = confidence >= threshold
+        if confident.any() and 1 - correct[confident].mean() <= max_error:
+            return threshold
+    return THRESHOLD_CANDIDATES[-1]
 
 
 def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:

@@ -65,6 +65,20 @@ def principal_axes(codes: np.ndarray, k: int = 2, seed: int = 0):
     return pca.mean_, axes, pca.explained_variance_ratio_
 
 
+def plane_coordinates(codes: np.ndarray, center: np.ndarray, axes: np.ndarray) -> np.ndarray:
+    """Where codes fall on the plane center + x·axes[0] + y·axes[1] (orthogonal axes): (N, 2), in axis lengths."""
+    axes = np.asarray(axes, np.float64)
+    return (np.asarray(codes, np.float64) - center) @ axes.T / (axes ** 2).sum(1)
+
+
+def occupied_extent(coords: np.ndarray, share: float = 0.98, step: float = 0.25,
+                    limits: tuple[float, float] = (0.5, 5.0)) -> float:
+    """The largest half-width (a multiple of `step`, within `limits`) of a square around 0 whose range holds
+    `share` of the coordinates along each axis: a sweep over it decodes where the codes lie, not empty space."""
+    reach = np.quantile(np.abs(np.asarray(coords, np.float64)), share, axis=0).min()
+    return float(np.clip(np.floor(reach / step) * step, *limits))
+
+
 def interpolate(a, b, steps: int, method: str = "linear") -> np.ndarray:
     """`steps` points from a to b inclusive. slerp follows the great circle, which keeps
     Gaussian samples at a typical norm (White, 2016)."""

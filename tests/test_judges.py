@@ -109,3 +109,13 @@ def test_shipped_judge_accuracy_matches_its_card(data_dir, shipped_pretrained):
     assert judge.card["metrics"]["heldout_digits"] == len(x_test) == 2000
     accuracy = float((judge.predict_labels(x_test) == y_test).mean())
     assert accuracy == pytest.approx(recorded, abs=0.002)
+
+
+def test_confidence_threshold_is_the_lowest_whose_confident_readings_are_right_often_enough():
+    from core.judges import confidence_threshold
+    confidence = np.array([0.6] * 10 + [0.92] * 10 + [0.999] * 1000)
+    correct = np.array([False] * 10 + [True] * 8 + [False] * 2 + [True] * 1000)
+    assert confidence_threshold(confidence, correct, max_error=0.001) == 0.95  # 0.9 still admits 2 errors in 1,010
+    assert confidence_threshold(confidence, correct, max_error=0.005) == 0.7   # 0.5 also admits the ten at 0.6
+    assert confidence_threshold(confidence, correct, max_error=0.02) == 0.5
+    assert confidence_threshold(confidence, np.zeros_like(correct), max_error=0.001) == 0.999  # never good enough

@@ -187,3 +187,22 @@ def test_stratified_indices_even_split_and_seeding():
     # clamped to the available points
     assert stratified_indices(labels[:7], 20).tolist() == list(range(7))
     assert stratified_indices(labels, 0).shape == (0,)
+
+
+def test_plane_coordinates_recover_where_points_were_put():
+    from core.latent import plane_coordinates
+    center, axes = np.array([1.0, -2.0, 0.5]), np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.5]])
+    xy = np.array([[0.0, 0.0], [1.0, -1.0], [-2.5, 3.0]])
+    points = center + xy @ axes
+    np.testing.assert_allclose(plane_coordinates(points, center, axes), xy)
+
+
+def test_occupied_extent_reaches_the_share_of_codes_on_the_narrower_axis_in_whole_steps():
+    from core.latent import occupied_extent
+    rng = np.random.default_rng(0)
+    coords = np.column_stack([rng.uniform(-4, 4, 100_000), rng.uniform(-2, 2, 100_000)])
+    # 98% of |U(-2, 2)| lies within 1.96: floored to 0.25 steps, 1.75; the wider axis does not count
+    assert occupied_extent(coords) == 1.75
+    assert occupied_extent(coords, share=0.6) == 1.0   # 1.2, floored
+    assert occupied_extent(coords * 100) == 5.0   # clipped to the slider's range
+    assert occupied_extent(coords / 100) == 0.5
