@@ -1,6 +1,6 @@
 """Cold start: from `streamlit run dashboard/Home.py` to Home, then to the first model page, rendered in Chromium.
 
-    python -m bench.cold_start [--repeats 3] [--json bench/results/cold_start.json]
+    python -m bench.cold_start [--repeats 3] [--json bench/results/cold_start.json | --no-json]
 
 Each repeat starts a fresh server process on a free loopback port (headless Chromium is already
 running, as a user's browser would be), opens Home as soon as the server answers its health check,
@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, print_table, reference_ms, speed_note, write_json  # noqa: E402
+from bench.report import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json  # noqa: E402
 
 GOALS_S = {"home": 4.0, "model_page": 10.0}
 TIMEOUT_MS = 120_000
@@ -58,8 +58,9 @@ def one_start(browser) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=3)
-    p.add_argument("--json", help="also write the table to this JSON file")
+    json_argument(p, "cold_start")
     a = p.parse_args(argv)
+    out = json_target(p, a)
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the cold-start benchmark: {reason}")
@@ -83,8 +84,7 @@ def main(argv=None):
                      "meets_goal": "" if goal is None else "yes" if np.median(values) <= goal else "NO"})
     print_table(rows, ["milestone", "n", "p50_s", "min_s", "max_s", "goal_s", "meets_goal"])
     print("\n" + speed_note(*speed))
-    if a.json:
-        write_json(a.json, rows, runs=runs, reference_ms=speed)
+    write_json(out, rows, p.prog, argv, repeats=a.repeats, runs=runs, reference_ms=speed)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Decode and page-rerun latency against the goals of the foundation issue.
 
-    python -m bench.latency [--json bench/results/latency.json] [--repeats 200]
+    python -m bench.latency [--repeats 200] [--json bench/results/latency.json | --no-json]
 
 Compiled decode (LatentModel.decode: tf.function, batched) is timed beside the
 naive way (`model.predict` per image) so the ratio shows; a conditional model
@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench.report import count, print_table, reference_ms, speed_note, summary, timings_ms, write_json  # noqa: E402
+from bench.report import (count, json_argument, json_target, print_table, reference_ms, speed_note, summary,  # noqa: E402
+                          timings_ms, write_json)
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0}
@@ -104,8 +105,9 @@ def label_page_rerun_row(model_id: str, repeats: int) -> dict:
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
-    p.add_argument("--json", help="also write the rows to this JSON file")
+    json_argument(p, "latency")
     a = p.parse_args(argv)
+    out = json_target(p, a)
     import core
     rows, speed = [], [reference_ms()]
     for card in core.list_models():
@@ -123,8 +125,7 @@ def main(argv=None):
     speed.append(reference_ms())
     print_table(rows, ["model", "operation", "n", "p50_ms", "p95_ms", "naive_p50_ms", "speedup", "goal_ms", "meets_goal"])
     print("\n" + speed_note(*speed))
-    if a.json:
-        write_json(a.json, rows, reference_ms=speed)
+    write_json(out, rows, p.prog, argv, repeats=a.repeats, reference_ms=speed)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """Concurrent browser sessions against one dashboard server: interaction latency, errors and server memory.
 
-    python -m bench.load [--sessions 10] [--moves 10] [--think 1.0] [--json bench/results/load.json]
-    python -m bench.load --floor      # the same load on a page holding only a slider and a picture
+    python -m bench.load [--sessions 10] [--moves 10] [--think 1.0]   # writes bench/results/load.json
+    python -m bench.load --floor      # the same load on a page holding only a slider and a picture (load_floor.json)
     python -m bench.load --sweep      # p95 against sessions and think time: how much load this machine holds
+                                      # (load_sweep.json)
     python -m bench.load --repeats 3  # three runs, their moves pooled: a steadier p95 than one run gives
+                                      # (load_repeats.json)
+
+Each mode writes its own file under bench/results/ (--json FILE elsewhere, --no-json none); --in-step
+adds "_in_step" to the name. `python -m bench.report --readme` puts them in README.md.
 
 Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
 headless Chromium (each tab is its own Streamlit session). Each session opens its first page by its URL
@@ -62,7 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, print_table, reference_ms, write_json  # noqa: E402
+from bench.report import count, json_argument, json_target, print_table, reference_ms, result_path, write_json  # noqa: E402
 
 GOALS = {"sessions": 10, "errors": 0, "p95_ms": 500.0, "mb_per_session": 30.0}
 ALL = "all interactions"
@@ -428,10 +433,17 @@ def sweep(moves: int, floor: bool, in_step: bool) -> list[dict]:
                      "p95_ms": everything["p95_ms"], "server_p95_ms": everything["server_p95_ms"],
                      "machine_busy": f"{s['machine_busy_share']:.0%}" if s["machine_busy_share"] is not None else "?",
                      "browser_cpu_ms_per_move": s["browser_cpu_ms_per_move"],
-                     "reference_ms": " / ".join(f"{v:.0f}" for v in s["reference_ms"]), "errors": s["errors"],
+                     "reference_ms": " / ".join(f"{v:.0f}" for v in s["reference_ms"]),
+                     "reference_ms_values": s["reference_ms"], "errors": s["errors"],
                      "meets_p95_goal": "yes" if everything["p95_ms"] <= GOALS["p95_ms"] else "NO"})
         print(f"  {sessions} sessions, think {think:g} s: p95 {everything['p95_ms']:,.0f} ms", flush=True)
     return rows
+
+
+def result_name(a: argparse.Namespace) -> str:
+    """The default result file of a mode: load, load_repeats, load_sweep; _floor and _in_step added."""
+    return ("load" + ("_floor" if a.floor else "") + ("_in_step" if a.in_step else "")
+            + ("_sweep" if a.sweep else "_repeats" if a.repeats > 1 else ""))
 
 
 def main(argv=None):
@@ -440,7 +452,8 @@ def main(argv=None):
     p.add_argument("--moves", type=count, default=10, help="slider moves per page per session (default 10)")
     p.add_argument("--think", type=float, default=1.0,
                    help="seconds between a session's moves, jittered ±50%% (default 1.0; 0 = back to back)")
-    p.add_argument("--json", help="also write the tables to this JSON file")
+    json_argument(p, None, "bench/results/load.json, load_repeats.json, load_sweep.json; _floor, _in_step added "
+                           "with --floor, --in-step")
     p.add_argument("--browser-nice", type=int, default=0, metavar="N",
                    help="run the browsers at this nice level (e.g. 19), so they stand in for users' own machines "
                         "and the server gets the CPU first; the on-screen times then include a starved browser")
@@ -452,7 +465,7 @@ def main(argv=None):
                         "the same moment: the worst case, ten page openings at once")
     p.add_argument("--repeats", type=count, default=1,
                    help="runs of the whole load, one after another, their moves pooled for the p50 and p95 "
-                        "(default 1; this machine's speed varies by some 10%% from minute to minute)")
+                        "(default 1; this machine's speed varies from minute to minute)")
     p.add_argument("--sweep", action="store_true",
                    help=f"instead of one run, one per (sessions, think) in {SWEEP}, a line each (about 6 minutes)")
     p.add_argument("--profile", metavar="FILE",
@@ -462,15 +475,20 @@ def main(argv=None):
         p.error("--think takes 0 or more seconds")
     if a.browser_nice and a.repeats > 1:
         p.error("--browser-nice lowers this process's priority for good, and so the next run's server's: one run")
+    if a.sweep and a.repeats > 1:
+        p.error("--sweep and --repeats are separate runs: give one of them")
+    if a.json is None:
+        a.json = result_path(result_name(a))
+    out = json_target(p, a)
     reason = srv.browser_unavailable()
     if reason:
         sys.exit(f"cannot run the load benchmark: {reason}")
     if a.sweep:
         rows = sweep(a.moves, a.floor, a.in_step)
         print(f"\n{a.moves} moves per page, {'in step' if a.in_step else 'page changes spread out'}\n")
-        print_table(rows, list(rows[0]))
-        if a.json:
-            write_json(a.json, rows)
+        print_table(rows, [c for c in rows[0] if c != "reference_ms_values"])
+        write_json(out, rows, p.prog, argv, moves_per_page=a.moves, in_step=a.in_step, floor=a.floor,
+                   reference_ms=[v for r in rows for v in r.pop("reference_ms_values")])
         return
     runs = []
     for run in range(a.repeats):
@@ -492,8 +510,7 @@ def main(argv=None):
                        ("requests leaving 127.0.0.1 (blocked)", "external_requests")):
         if s[key]:
             print(f"\n{title}:\n  " + "\n  ".join(s[key]))
-    if a.json:
-        write_json(a.json, rows, goals=goals, summary=s)
+    write_json(out, rows, p.prog, argv, reference_ms=s["reference_ms"], goals=goals, summary=s)
 
 
 if __name__ == "__main__":

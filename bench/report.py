@@ -1,13 +1,32 @@
-"""Timing and table helpers shared by the benchmark commands."""
+"""Timing, table and result-file helpers shared by the benchmark commands; the README's generated blocks.
+
+    python -m bench.report --readme     # rewrite README.md's generated blocks from bench/results/*.json and the model cards
+    python -m bench.report --check      # exit 1, saying which block differs, when README.md is out of date
+
+Every bench writes its table to bench/results/<name>.json (see RESULT_FILES) with the machine-speed
+reference before and after, the date, the git commit and the command line. README.md's figures are
+read from those files and from pretrained/*/card.json; tests/test_readme.py fails when they disagree.
+This module imports no TensorFlow.
+"""
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import platform
+import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+README = ROOT / "README.md"
+PRETRAINED = ROOT / "pretrained"
+REGENERATE = "python -m bench.report --readme"
 
 
 def count(text: str) -> int:
@@ -33,8 +52,8 @@ def timings_ms(fn, repeats: int, warmup: int = 3) -> np.ndarray:
 def reference_ms(repeats: int = 5) -> float:
     """CPU milliseconds of a fixed pure-Python loop, median of `repeats`: how fast this machine is right now.
 
-    This shared virtual machine runs the same loop some 40% slower at some times than at others, which
-    moves every figure of a benchmark: printed beside them, it tells a slow machine from a slow change."""
+    This shared virtual machine runs the same loop slower at some times than at others, which moves every
+    figure of a benchmark: printed and saved beside them, it tells a slow machine from a slow change."""
     times = []
     for _ in range(repeats):
         start, total = time.process_time(), 0
@@ -71,6 +90,61 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
 
 
-def write_json(path: str | Path, rows: list[dict], **extra) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps({"machine": machine(), **extra, "rows": rows}, indent=2) + "\n")
+def result_path(name: str) -> str:
+    """Where a bench writes its table by default: bench/results/<name>.json, as a path relative to the repo."""
+    return str((RESULTS / f"{name}.json").relative_to(ROOT))
+
+
+def json_argument(parser: argparse.ArgumentParser, name: str | None, default_help: str | None = None) -> None:
+    """--json FILE (default bench/results/<name>.json) and --no-json, the same on every bench. With name None
+    the bench picks the default file after parsing (bench.load: one per mode)."""
+    default_help = default_help or result_path(name)
+    parser.add_argument("--json", default=name and result_path(name), metavar="FILE",
+                        help=f"where to write the table (default {default_help}, committed; the README is "
+                             f"generated from it by `{REGENERATE}`)")
+    parser.add_argument("--no-json", action="store_true", help="print the table only, write no file")
+
+
+def json_target(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path | None:
+    """The file the bench will write (None with --no-json), checked before the run: a run of minutes should
+    not end in a traceback because its output cannot be written."""
+    if args.no_json:
+        return None
+    path = Path(args.json)
+    path = path if path.is_absolute() else ROOT / path
+    if path.is_dir():
+        parser.error(f"--json {args.json} is a folder; give a file name such as {result_path('name')}")
+    folder = next((f for f in [path.parent, *path.parent.parents] if f.exists()), None)
+    if folder is None or not folder.is_dir():
+        parser.error(f"--json {args.json}: {folder} is not a folder")
+    import os
+    if not os.access(folder, os.W_OK):
+        parser.error(f"--json {args.json}: cannot write in {folder}")
+    return path
+
+
+def git_state() -> dict:
+    """The commit the bench ran on, and the files that differed from it then (other people's edits included)."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if not line[3:].startswith("bench/results/")]
+    return {"commit": git("rev-parse", "HEAD") or None, "uncommitted_changes": changed}
+
+
+def write_json(path: str | Path | None, rows: list[dict], prog: str, argv: list[str] | None, **extra) -> None:
+    """The table, its rows and `extra`, with the machine, the date, the git commit and the command line.
+    `reference_ms` (the machine speed before and after) belongs in `extra`. Nothing is written when path is None."""
+    if path is None:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = shlex.join([*prog.split(), *(sys.argv[1:] if argv is None else argv)])
+    meta = {"command": command, "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            **git_state(), "machine": machine()}
+    path.write_text(json.dumps({**meta, **extra, "rows": rows}, indent=2) + "\n")
+    print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}; "
+          f"`{REGENERATE}` puts it in README.md")
