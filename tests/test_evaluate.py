@@ -1,0 +1,321 @@
+"""core.evaluate against independent computations: binarisation, the Bernoulli likelihood, the bounds' documented
+procedure re-done in NumPy/SciPy (conditional too), label fidelity with a scripted judge, projections, and the
+card, latents and manifest that `evaluate` writes for tiny untrained models.
+
+The cards say their figures are reproducible from a stated procedure (binarised with NumPy seed 0, 16 ELBO
+samples, 128 IWAE samples); the reference below follows that text, so a change to the procedure fails here.
+tests/test_likelihood_exact.py checks the same bounds against log p(x) itself.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import logsumexp
+
+from core import evaluate as ev
+
+# ------------------------------------------------------------------ binarise and the Bernoulli likelihood
+
+
+def test_binarise_draws_each_pixel_once_with_its_grey_level():
+    grey = np.random.default_rng(5).random((40, 7, 7)).astype(np.float32)
+    got = ev.binarise(grey)
+    assert got.dtype == np.float32 and got.shape == grey.shape
+    np.testing.assert_array_equal(got, np.random.default_rng(0).random(grey.shape) < grey)  # NumPy seed 0
+    np.testing.assert_array_equal(ev.binarise(grey, 3), np.random.default_rng(3).random(grey.shape) < grey)
+    assert abs(got.mean() - grey.mean()) < 0.03
+    np.testing.assert_array_equal(ev.binarise(np.zeros((2, 3, 3))), 0)
+    np.testing.assert_array_equal(ev.binarise(np.ones((2, 3, 3))), 1)
+
+
+def test_bernoulli_loglik_matches_scipy_and_flattens_images():
+    rng = np.random.default_rng(0)
+    x = (rng.random((5, 4, 3)) < 0.5).astype(np.float32)
+    p = rng.uniform(0.02, 0.98, x.shape).astype(np.float32)
+    got = ev.bernoulli_loglik(x, p)
+    assert got.shape == (5,) and got.dtype == np.float64
+    np.testing.assert_allclose(got, stats.bernoulli.logpmf(x.astype(int), p.astype(np.float64)).sum((1, 2)),
+                               rtol=1e-12)
+
+
+def test_bernoulli_loglik_clips_certain_wrong_pixels_at_one_in_a_million():
+    got = ev.bernoulli_loglik(np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 1.0, 0.0]]))
+    np.testing.assert_allclose(got, [2 * np.log(1e-6) + 2 * np.log1p(-1e-6)], rtol=1e-9)
+
+
+# ------------------------------------------------------------------ the bounds' procedure, re-done by hand
+
+PIXELS, LATENT, CLASSES = (2, 3), 2, 3
+
+
+def linear_vae(conditional: bool):
+    """A LatentModel of single Dense layers with random weights, and NumPy twins of its encoder and decoder."""
+    import keras
+
+    from core.latent_model import LatentModel
+    rng = np.random.default_rng(1 + conditional)
+    n_pix, n_c = PIXELS[0] * PIXELS[1], CLASSES if conditional else 0
+    w_mean, w_log_var = rng.normal(0, 0.8, (n_pix + n_c, LATENT)), rng.normal(0, 0.5, (n_pix + n_c, LATENT))
+    b_mean, b_log_var = rng.normal(0, 0.3, LATENT), np.full(LATENT, -1.0)
+    w_dec, b_dec = rng.normal(0, 1.5, (LATENT + n_c, n_pix)), rng.normal(0, 0.5, n_pix)
+
+    images, labels = keras.Input((*PIXELS, 1)), keras.Input((CLASSES,))
+    h = keras.layers.Flatten()(images)
+    if conditional:
+        h = keras.layers.Concatenate()([h, labels])
+    mean_layer, log_var_layer = keras.layers.Dense(LATENT), keras.layers.Dense(LATENT)
+    encoder = keras.Model([images, labels] if conditional else images, [mean_layer(h), log_var_layer(h)])
+    mean_layer.set_weights([w_mean, b_mean])
+    log_var_layer.set_weights([w_log_var, b_log_var])
+    z = keras.Input((LATENT,))
+    g = keras.layers.Concatenate()([z, labels]) if conditional else z
+    dec_layer = keras.layers.Dense(n_pix, activation="sigmoid")
+    decoder = keras.Model([z, labels] if conditional else z, keras.layers.Reshape((*PIXELS, 1))(dec_layer(g)))
+    dec_layer.set_weights([w_dec, b_dec])
+    card = {"id": "linear", "latent_dim": LATENT, "image_shape": [*PIXELS, 1], "conditional": conditional,
+            "num_classes": CLASSES}
+
+    def with_labels(a, y):
+        return np.hstack([a, np.eye(CLASSES)[y]]) if conditional else a
+
+    def enc(x, y):
+        h = with_labels(x.reshape(len(x), -1).astype(np.float64), y)
+        return h @ w_mean + b_mean, h @ w_log_var + b_log_var
+
+    def dec(z, y):
+        return 1 / (1 + np.exp(-(with_labels(z, y) @ w_dec + b_dec)))
+    return LatentModel(card, encoder, decoder), enc, dec
+
+
+def reference_bounds(enc, dec, x_grey, y, seed, elbo_samples, iwae_samples):
+    """The cards' stated procedure, written with SciPy densities: binarise with NumPy seed `seed`; draw the ELBO's
+    samples, then the IWAE's, from NumPy seed `seed + 1`; closed-form KL."""
+    x_bin = (np.random.default_rng(seed).random(x_grey.shape) < x_grey).reshape(len(x_grey), -1).astype(int)
+    mean, log_var = enc(x_grey, y)
+    sd = np.exp(0.5 * log_var)
+    rng = np.random.default_rng(seed + 1)
+
+    def log_lik(z):
+        return stats.bernoulli.logpmf(x_bin, np.clip(dec(z, y), 1e-6, 1 - 1e-6)).sum(1)
+    rec = np.mean([log_lik(mean + sd * rng.standard_normal(mean.shape)) for _ in range(elbo_samples)], axis=0)
+    kl = (np.log(1 / sd) + (sd ** 2 + mean ** 2) / 2 - 0.5).sum(1)
+    log_w = []
+    for _ in range(iwae_samples):
+        z = mean + sd * rng.standard_normal(mean.shape)
+        log_w.append(log_lik(z) + stats.norm.logpdf(z).sum(1) - stats.norm.logpdf(z, mean, sd).sum(1))
+    iwae = logsumexp(log_w, axis=0) - np.log(iwae_samples)
+    return {"neg_elbo_nats": -(rec - kl).mean(), "neg_log_likelihood_iwae_nats": -iwae.mean(),
+            "kl_nats": kl.mean(), "reconstruction_nats": -rec.mean()}
+
+
+@pytest.mark.parametrize("conditional", [False, True], ids=["plain", "conditional"])
+@pytest.mark.parametrize("seed,samples", [(0, {}), (4, {"elbo_samples": 3, "iwae_samples": 5})],
+                         ids=["card-defaults", "other-seed-and-counts"])
+def test_likelihood_bounds_follow_the_stated_procedure(conditional, seed, samples):
+    model, enc, dec = linear_vae(conditional)
+    x = np.random.default_rng(7).random((30, *PIXELS)).astype(np.float32)
+    y = np.arange(30) % CLASSES if conditional else None
+    got = ev.likelihood_bounds(model, x, y, **({"seed": seed} if seed else {}), **samples)
+    counts = {"elbo_samples": ev.ELBO_SAMPLES, "iwae_samples": ev.IWAE_SAMPLES, **samples}
+    assert (ev.ELBO_SAMPLES, ev.IWAE_SAMPLES) == (16, 128)  # what the cards and Home's help text say
+    want = reference_bounds(enc, dec, x, y, seed, **counts)
+    assert set(got) == set(want)
+    for key, value in want.items():
+        assert isinstance(got[key], float)
+        assert got[key] == pytest.approx(value, abs=2e-5), key
+
+
+def test_conditional_bounds_depend_on_the_labels():
+    """The labels reach both the encoder and the decoder: wrong labels give other figures."""
+    model, _, _ = linear_vae(True)
+    x = np.random.default_rng(7).random((30, *PIXELS)).astype(np.float32)
+    right = ev.likelihood_bounds(model, x, np.arange(30) % CLASSES)
+    wrong = ev.likelihood_bounds(model, x, (np.arange(30) + 1) % CLASSES)
+    assert all(abs(right[k] - wrong[k]) > 1e-3 for k in right)
+
+
+# ------------------------------------------------------------------ label fidelity with a scripted judge
+
+
+class ScriptedModel:
+    """'Images' are (label, style) pairs, so a scripted judge can read what was asked for."""
+    num_classes = 3
+
+    def __init__(self):
+        self.calls = []
+
+    def sample(self, n, seed=None, labels=None):
+        self.calls.append(("sample", n, seed))
+        return np.stack([labels, np.arange(n)], 1)
+
+    def encode(self, x, labels=None):
+        self.calls.append(("encode", labels.tolist()))
+        return x
+
+    def decode(self, style, labels):
+        return np.stack([labels, style], 1)
+
+
+class ScriptedJudge:
+    """Reads every label right, except that it calls a 2 with an odd style a 0."""
+    def predict_labels(self, images):
+        return np.where((images[:, 0] == 2) & (images[:, 1] % 2 == 1), 0, images[:, 0])
+
+
+def test_label_fidelity_counts_what_the_judge_reads():
+    model = ScriptedModel()
+    y_test = np.array([0, 1, 2, 0, 1])
+    got = ev.label_fidelity(model, ScriptedJudge(), np.arange(5), y_test, per_class=4)
+    # Prior samples: 4 a class, indices 8-11 are the 2s, and 9 and 11 are odd.
+    assert got["label_accuracy_prior_samples"] == pytest.approx(10 / 12)
+    assert got["label_accuracy_prior_samples_per_class"] == {"0": 1.0, "1": 1.0, "2": 0.5}
+    assert got["label_accuracy_prior_samples_n"] == 12
+    # Style transfer: 5 styles x 3 labels; as a 2, styles 1 and 3 are misread.
+    assert got["style_transfer_label_accuracy"] == pytest.approx(13 / 15)
+    assert got["style_transfer_n"] == 15
+    assert model.calls == [("sample", 12, 0), ("encode", [0, 1, 2, 0, 1])]
+
+
+def test_label_fidelity_default_is_a_thousand_samples_a_class():
+    got = ev.label_fidelity(ScriptedModel(), ScriptedJudge(), np.arange(2), np.array([0, 1]))
+    assert got["label_accuracy_prior_samples_n"] == 3000
+    assert got["label_accuracy_prior_samples_per_class"]["2"] == 0.5
+
+
+# ------------------------------------------------------------------ projections
+
+
+def test_projections_only_above_two_dimensions():
+    codes = np.random.default_rng(0).normal(size=(100, 2))
+    assert ev.projections(codes) == {}
+    assert ev.projections(codes[:, :1]) == {}
+
+
+def test_projections_are_seeded_pca_and_tsne():
+    from sklearn.decomposition import PCA
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(100, 3)) * [3.0, 1.0, 0.2]
+    got = ev.projections(codes)
+    assert set(got) == {"pca", "tsne"}
+    for view in got.values():
+        assert view.shape == (100, 2) and view.dtype == np.float32
+    np.testing.assert_allclose(got["pca"], PCA(2, random_state=0).fit_transform(codes), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(got["tsne"], ev.projections(codes)["tsne"])
+    # t-SNE keeps neighbours: each point's nearest neighbour in 3-D is among its 5 nearest in the map.
+    from scipy.spatial.distance import cdist
+    d3, d2 = cdist(codes, codes), cdist(got["tsne"], got["tsne"])
+    np.fill_diagonal(d3, np.inf)
+    np.fill_diagonal(d2, np.inf)
+    near = np.argsort(d2, axis=1)[:, :5]
+    assert np.mean([d3[i].argmin() in near[i] for i in range(100)]) > 0.8
+
+
+# ------------------------------------------------------------------ evaluate: the card, latents and manifest
+
+
+@pytest.fixture
+def tiny_world(tiny_pretrained, tmp_path, make_data):
+    """tiny-vae and tiny-ae (untrained) plus an untrained judge, all reading a tiny MNIST-shaped npz."""
+    import keras
+
+    from core import registry
+    from core.judges import build_judge
+    data = tmp_path / "data"
+    arrays = make_data.tiny_arrays(n_train=40, n_test=24, seed=3)
+    make_data.write_npz(data / "mnist.npz", arrays)
+    for model_id in ("tiny-vae", "tiny-ae"):
+        path = tiny_pretrained / model_id / registry.CARD
+        card = json.loads(path.read_text())
+        card["dataset"] = {"name": "mnist"}
+        path.write_text(json.dumps(card))
+        registry.write_manifest_entry(model_id)
+    keras.utils.set_random_seed(0)
+    (tiny_pretrained / "tiny-judge").mkdir()
+    build_judge().save(tiny_pretrained / "tiny-judge" / "classifier.keras")
+    (tiny_pretrained / "tiny-judge" / registry.CARD).write_text(json.dumps(
+        {"id": "tiny-judge", "kind": "judge", "dataset": {"name": "mnist"}, "files": {"classifier": "classifier.keras"}}))
+    registry.write_manifest_entry("tiny-judge")
+    return tiny_pretrained, data, arrays
+
+
+def test_evaluate_writes_independently_checked_figures(tiny_world, monkeypatch, capsys):
+    import core
+    from core import registry
+    from core.images import as_model_input
+    from core.judges import frechet_distance
+    root, data, ((x_train, _), (x_test, y_test)) = tiny_world
+    judge = registry.load_judge("tiny-judge")
+    monkeypatch.setattr(registry, "load_judge", lambda model_id="mnist-judge": judge)  # the tiny judge stands in
+
+    metrics = ev.evaluate("tiny-vae", data)
+    model = core.load_model("tiny-vae", heldout=False)  # hashes in the manifest match what evaluate rewrote
+    grey = as_model_input(x_test)[..., 0]
+    means = model.encode(x_test)
+    recon = model.decode(means)
+    assert metrics["heldout_digits"] == len(x_test) == 24
+    assert metrics["reconstruction_mse"] == pytest.approx(float(((recon - grey) ** 2).mean()), rel=1e-6)
+    assert metrics["reconstruction_nll_binarised_nats"] == pytest.approx(
+        -ev.bernoulli_loglik(ev.binarise(grey), recon).mean(), rel=1e-6)
+    for key, value in ev.likelihood_bounds(model, grey).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-6), key
+    assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
+        float((judge.predict_labels(recon) == y_test).mean()))
+    samples = model.sample(2000, seed=0)
+    assert metrics["frechet_distance_samples"] == pytest.approx(
+        frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
+    assert "likelihood_conditioned_on_label" not in metrics
+
+    card = json.loads((root / "tiny-vae" / "card.json").read_text())
+    assert card["metrics"] == pytest.approx(metrics)
+    assert card["evaluation"]["command"] == "python -m core.evaluate tiny-vae"
+    assert card["evaluation"]["method"].startswith("each held-out digit's grey levels are binarised once")
+    assert card["evaluation"]["method"].endswith("the IWAE bound uses 128.")
+    assert "\n" not in card["evaluation"]["method"]
+    with np.load(root / "tiny-vae" / "latents.npz") as saved:
+        assert set(saved.files) == {"means", "labels"}  # a 2-D latent needs no projections
+        np.testing.assert_allclose(saved["means"], means, rtol=1e-6)
+        assert saved["means"].dtype == np.float32 and saved["labels"].dtype == np.uint8
+        np.testing.assert_array_equal(saved["labels"], y_test)
+
+
+def test_evaluate_an_autoencoder_without_a_judge(tiny_world, capsys):
+    """No likelihood bounds for an autoencoder; with no judge shipped the judge figures are left out, with a note."""
+    root, data, _ = tiny_world
+    metrics = ev.evaluate("tiny-ae", data)
+    assert "no judge metrics" in capsys.readouterr().out
+    assert set(metrics) == {"heldout_digits", "reconstruction_mse", "reconstruction_nll_binarised_nats"}
+
+
+def test_evaluate_judge_figures(tiny_world):
+    from core import registry
+    from core.judges import frechet_distance
+    root, data, ((x_train, _), (x_test, y_test)) = tiny_world
+    metrics = ev.evaluate("tiny-judge", data)
+    judge = registry.load_judge("tiny-judge")
+    pred = judge.predict_labels(x_test)
+    assert metrics["heldout_digits"] == 24
+    assert metrics["heldout_accuracy"] == pytest.approx(float((pred == y_test).mean()))
+    assert metrics["per_class_accuracy"] == pytest.approx(
+        {str(c): float((pred[y_test == c] == c).mean()) for c in np.unique(y_test)})
+    pick = np.random.default_rng(0).choice(len(x_train), size=len(x_train), replace=False)  # all 40, seeded order
+    assert metrics["frechet_distance_real_train_vs_heldout"] == pytest.approx(
+        frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-6)
+    assert "floor" in metrics["note"]
+    written = json.loads((root / "tiny-judge" / "card.json").read_text())["metrics"]
+    assert json.dumps(written) == json.dumps(metrics)  # as text: an untrained judge may give NaN figures
+
+
+def test_command_line_evaluates_all_judge_first(tiny_world, monkeypatch, capsys):
+    root, data, _ = tiny_world
+    done = []
+    monkeypatch.setattr(ev, "evaluate", lambda model_id, d: done.append((model_id, d)) or {"ok": model_id})
+    ev.main(["all", "--data", str(data)])
+    assert done == [("tiny-judge", str(data)), ("tiny-ae", str(data)), ("tiny-vae", str(data))]
+    out = capsys.readouterr().out
+    assert 'tiny-vae {\n  "ok": "tiny-vae"\n}' in out
+    done.clear()
+    ev.main(["tiny-ae"])
+    assert done == [("tiny-ae", None)]
