@@ -88,6 +88,18 @@ def label_fidelity(model, judge, x_test, y_test, per_class: int = 1000) -> dict:
             "style_transfer_n": int(len(style) * len(classes))}
 
 
+def clearest_style(model, judge, means: np.ndarray, labels: np.ndarray, candidates: int = 100) -> int:
+    """The held-out digit whose style, decoded as each of the labels, the judge reads as that label most surely
+    (the highest lowest probability over the labels): the example a style-transfer view opens on."""
+    from .latent import stratified_indices
+    picked = stratified_indices(labels, candidates)
+    classes = np.arange(model.num_classes)
+    read, confidence = judge.read(model.decode(np.repeat(means[picked], len(classes), axis=0),
+                                               np.tile(classes, len(picked))))
+    sure = np.where(read == np.tile(classes, len(picked)), confidence, 0.0).reshape(len(picked), len(classes))
+    return int(picked[sure.min(axis=1).argmax()])
+
+
 def projections(means: np.ndarray, seed: int = 0) -> dict:
     """2-D views of the held-out codes for latents above 2-D: PCA, and t-SNE precomputed because it is slow."""
     if means.shape[1] <= 2:

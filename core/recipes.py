@@ -28,7 +28,8 @@ class Recipe:
 
 RECIPES = {r.model_id: r for r in [
     Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=60,
-           summary="A plain autoencoder squeezed to two numbers: classes form islands with empty gaps between them."),
+           summary="A plain autoencoder squeezed to two numbers: no prior shapes its space, so the classes sprawl "
+                   "unevenly and overlap, and its samples come from a Gaussian fitted to its codes."),
     Recipe("mnist-vae-2d", "MNIST VAE, 2-D", "vae", "mnist", latent_dim=2, epochs=100, patience=12,
            summary="A VAE with a 2-D latent: the KL term packs the classes into one dense, decodable disc."),
     Recipe("mnist-vae-16d", "MNIST VAE, 16-D", "vae", "mnist", latent_dim=16, epochs=100, patience=12,

@@ -34,7 +34,7 @@ METRICS = [
      "Conditional models: every held-out digit's style decoded as each of the ten labels; how often the judge "
      "reads the requested label. Higher is better."),
 ]
-METRICS_PER_ROW = 3
+ABOUT_WIDTH, FIGURES_WIDTH = 300, 440  # a card's two halves: side by side from 1280 px, stacked at 800
 
 
 def duration(seconds: float) -> str:
@@ -50,7 +50,7 @@ def model_card(card: dict) -> None:
             st.subheader(card["id"], anchor=False)
             st.error(card["error"])
             return
-        about, figures = st.columns([2, 3], gap="large")
+        about, figures = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
         data, training = card["dataset"], card["training"]
         with about:
             st.subheader(card.get("title", card["id"]), anchor=False)
@@ -67,10 +67,7 @@ def model_card(card: dict) -> None:
                     ui.page_link(page, card["id"])
         with figures:
             measured = [m for m in METRICS if m[0] in card.get("metrics", {})]
-            for start in range(0, len(measured), METRICS_PER_ROW):
-                row = measured[start:start + METRICS_PER_ROW]
-                for column, (key, label, fmt, meaning) in zip(st.columns(METRICS_PER_ROW), row):
-                    column.metric(label, fmt.format(card["metrics"][key]), help=meaning)
+            ui.metrics_row((label, fmt.format(card["metrics"][key]), meaning) for key, label, fmt, meaning in measured)
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
             given_label = " Likelihoods are of each digit given its label." if card.get("conditional") else ""

@@ -42,20 +42,23 @@ _script_runner._clean_problem_modules = lambda: None
 APP_NAME = "Latent Lab"
 FAVICON = "🧪"  # an emoji is drawn by the browser; a ":material/…:" favicon is fetched from fonts.gstatic.com
 MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens with
-PICKER_KEY = "model_picker"
+PICKER_KEY = "model_picker"  # the sidebar's selectbox
+CHOSEN_KEY = "chosen_model"  # the model the user chose last, on any page (session state)
+URL_KEY = "model_in_url"     # the model this session last wrote into ?model=: tells a new link from our own echo
 
 
 class Page(NamedTuple):
     path: str
     label: str
     icon: str
+    showcase: str                   # the model the page opens on: the one that shows its idea best
     conditional_only: bool = False  # the page needs a model that is told the label
 
 
 PAGES = {
-    "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:"),
-    "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:"),
-    "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:",
+    "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d"),
+    "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d"),
+    "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:", "mnist-cvae",
                   conditional_only=True),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
@@ -70,7 +73,7 @@ def setup_page(title: str) -> None:
 
 def page_link(page: str, model_id: str | None = None) -> None:
     """Link to one of PAGES; with a model id the target page opens on that model."""
-    path, label, icon, _ = PAGES[page]
+    path, label, icon = PAGES[page][:3]
     st.page_link(path, label=label, icon=icon, query_params={MODEL_PARAM: model_id} if model_id else None)
 
 
@@ -136,32 +139,39 @@ def load_judge():
         st.stop()
 
 
-def pick_model(conditional: bool = False):
-    """Sidebar model choice mirrored in ?model=, so a copied URL reopens the same model; returns the loaded model.
+def pick_model(page: str):
+    """The sidebar's model choice for one of PAGES, mirrored in ?model= so a copied URL reopens it; returns the model.
 
-    The URL wins when it names a model (a shared link, or a Home link); otherwise the choice
-    made on another page carries over. An unknown ?model= falls back with a warning.
-    `conditional` offers only models told the label, for pages that draw a chosen digit.
+    The user's choice (the sidebar, a Home card link, a shared URL) is kept for the session and
+    followed by every page that can show it. A page that cannot (Digits by label needs a model told
+    the label) shows its own showcase model and says so, and the choice returns on the other pages.
+    Before any choice, each page opens on its showcase. An unknown ?model= falls back with a warning.
     """
+    spec = PAGES[page]
     shipped = shipped_cards()
-    cards = {card["id"]: card for card in shipped if card.get("conditional") or not conditional}
+    cards = {card["id"]: card for card in shipped if card.get("conditional") or not spec.conditional_only}
     if not cards:
-        st.info(no_models_message(conditional))
+        st.info(no_models_message(spec.conditional_only))
         st.stop()
-    ids = list(cards)
     requested = st.query_params.get(MODEL_PARAM)
-    remembered = st.session_state.get(PICKER_KEY)
-    fallback = remembered if remembered in cards else ids[0]
-    if requested is not None and requested not in cards:
-        problem = (f"`{requested}` is not told the label, so it cannot draw a chosen digit"
-                   if any(card["id"] == requested for card in shipped)
-                   else f"There is no {'conditional ' if conditional else ''}model called `{requested}`")
-        st.warning(f"{problem} (shipped: {', '.join(ids)}); "
-                   f"showing **{cards[fallback].get('title', fallback)}** instead.")
-    st.session_state[PICKER_KEY] = requested if requested in cards else fallback
-    model_id = st.sidebar.selectbox("Model", ids, key=PICKER_KEY, persist_state="session",
-                                    on_change=_mirror_choice_in_url, format_func=lambda i: cards[i].get("title", i))
-    st.query_params[MODEL_PARAM] = model_id
+    if requested is not None and requested != st.session_state.get(URL_KEY):  # a link or an edited URL, not our echo
+        if requested in cards:
+            st.session_state[CHOSEN_KEY] = requested
+        else:
+            known = any(card["id"] == requested for card in shipped)
+            st.warning((f"`{requested}` is not told the label, so it cannot draw a chosen digit" if known
+                        else f"There is no {'conditional ' if spec.conditional_only else ''}model called "
+                             f"`{requested}`") + f" (shipped: {', '.join(cards)}).")
+    chosen = st.session_state.get(CHOSEN_KEY)
+    model_id = chosen if chosen in cards else spec.showcase if spec.showcase in cards else next(iter(cards))
+    st.session_state[PICKER_KEY] = model_id
+    st.sidebar.selectbox("Model", list(cards), key=PICKER_KEY, on_change=_remember_choice,
+                         format_func=lambda i: cards[i].get("title", i))
+    _show_in_url(model_id)
+    if chosen is not None and chosen != model_id:
+        others = {card["id"]: card.get("title", card["id"]) for card in shipped}
+        st.info(f"This page needs a model that is told the label, so it shows **{cards[model_id].get('title')}**. "
+                f"Your choice, **{others.get(chosen, chosen)}**, returns on the other pages.")
     card = cards[model_id]
     if "error" in card:
         st.error(card["error"])
@@ -170,9 +180,21 @@ def pick_model(conditional: bool = False):
     return load_model(model_id)
 
 
-def _mirror_choice_in_url() -> None:
-    """Runs before the rerun a new choice causes, so the URL already names it when pick_model reads it."""
-    st.query_params[MODEL_PARAM] = st.session_state[PICKER_KEY]
+def _remember_choice() -> None:
+    """The sidebar changed: that model is the user's choice from now on, and the URL names it before the rerun."""
+    st.session_state[CHOSEN_KEY] = st.session_state[PICKER_KEY]
+    _show_in_url(st.session_state[PICKER_KEY])
+
+
+def _show_in_url(model_id: str) -> None:
+    st.query_params[MODEL_PARAM] = model_id
+    st.session_state[URL_KEY] = model_id
+
+
+def model_key(model, name: str) -> str:
+    """A widget key that belongs to one model, for widgets whose options or meaning depend on the model
+    (latent dimensions, spreads, held-out digits): switching models never carries one model's choice to another."""
+    return f"{name}_{model.id}"
 
 
 def heldout_codes(model) -> dict:
@@ -237,12 +259,21 @@ def user_digit(key: str) -> np.ndarray | None:
     The one upload/draw widget of the app: both routes go through core.data.uploads, and anything
     it refuses (not a picture, damaged, too big, blank) is shown as its message, never a traceback.
     """
-    how = st.segmented_control("Your digit", [UPLOAD, DRAW], default=UPLOAD, required=True, key=f"{key}_how")
+    how = st.segmented_control("Your digit", [UPLOAD, DRAW], default=UPLOAD, required=True, key=f"{key}_how",
+                               persist_state="session")
     if how == UPLOAD:
-        file = st.file_uploader("A picture of one digit", key=f"{key}_file",
-                                help="A photo or scan of one handwritten digit, or a screenshot: PNG, JPEG, GIF, "
-                                     "BMP, WebP or TIFF, up to 5 MB. Dark ink on light paper or the other way round.")
-        return None if file is None else digit_from_upload(file.getvalue())
+        kept = f"{key}_upload"  # (name, bytes) of the last upload: it stays while the uploader is hidden
+        st.file_uploader("A picture of one digit", key=f"{key}_file", on_change=_keep_upload, args=(key,),
+                         help="A photo or scan of one handwritten digit, or a screenshot: PNG, JPEG, GIF, "
+                              "BMP, WebP or TIFF, up to 5 MB. Dark ink on light paper or the other way round.")
+        if kept not in st.session_state:
+            return None
+        name, data = st.session_state[kept]
+        if st.session_state.get(f"{key}_file") is None:  # the uploader was hidden and came back empty
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.caption(f"Using `{name.replace('`', chr(39))}`, uploaded earlier.")  # the name as text
+                st.button("Remove it", key=f"{key}_remove", on_click=st.session_state.pop, args=(kept, None))
+        return digit_from_upload(data)
     # Imported here: the canvas registers its front end on import, which needs a running app.
     from streamlit_drawable_canvas import st_canvas
     st.caption("Draw one digit with the mouse or a finger; it is read when you lift the pen. "
@@ -252,6 +283,15 @@ def user_digit(key: str) -> np.ndarray | None:
     if not (drawing.json_data or {}).get("objects") or drawing.image_data is None:
         return None
     return digit_from_canvas(drawing.image_data)
+
+
+def _keep_upload(key: str) -> None:
+    """The user added or removed a file: keep it (or forget it) beyond the uploader's own life on the page."""
+    file = st.session_state.get(f"{key}_file")
+    if file is None:
+        st.session_state.pop(f"{key}_upload", None)
+    else:
+        st.session_state[f"{key}_upload"] = (file.name, file.getvalue())
 
 
 def digit_from_upload(data: bytes) -> np.ndarray | None:
@@ -281,6 +321,25 @@ def digit_from_canvas(rgba: np.ndarray) -> np.ndarray | None:
         return None
 
 
+# ---------------------------------------------------------------- layout
+
+CONTROLS_WIDTH = 240  # a column of controls: labels and values read whole at every window size
+
+
+def beside(shown_width: int | str = "stretch", controls_width: int = CONTROLS_WIDTH):
+    """Two containers, controls and what they drive, side by side; the second moves below the first when
+    the window is too narrow for both (a fixed `shown_width`), so neither is squeezed until its text is cut."""
+    with st.container(horizontal=True, gap="medium"):
+        return st.container(width=controls_width), st.container(width=shown_width)
+
+
+def metrics_row(figures) -> None:
+    """(label, value, help) metrics in a row that wraps instead of cutting a label or value short."""
+    with st.container(horizontal=True, gap="medium"):
+        for label, value, meaning in figures:
+            st.metric(label, value, help=meaning, width="content")
+
+
 # ---------------------------------------------------------------- digits on screen
 
 def class_name(model, label: int) -> str:
@@ -297,17 +356,17 @@ def class_color(label: int) -> str:
     return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
 
 
-def show_digits(images, captions: list[str], size: int = 84) -> None:
-    """A wrapping row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
+def show_digits(images, captions: list[str], size: int = 84, one_row: bool = False) -> None:
+    """A row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
 
-    One HTML element with the pictures inline, not st.image, which gives every picture of a list its own
-    element, media file and request: with it, opening a page cost the browser 30% more CPU (720 ms
-    against 550, measured as bench.load's sessions open pages). The browser scales each PNG up unblurred.
+    The row wraps; with `one_row` it stays one row and shrinks as a whole where the window is too narrow
+    (a strip read left to right). One HTML element with the pictures inline, not st.image, which gives
+    every picture of a list its own element, media file and request.
     """
-    st.html(digits_html(images, captions, size))
+    st.html(digits_html(images, captions, size, one_row))
 
 
-def digits_html(images, captions: list[str], size: int) -> str:
+def digits_html(images, captions: list[str], size: int, one_row: bool = False) -> str:
     """show_digits's markup, made only of PNGs encoded here, whole numbers and escaped text: nothing a caption,
     a model card or an upload holds can become markup."""
     figures = []
@@ -315,24 +374,25 @@ def digits_html(images, captions: list[str], size: int) -> str:
         pixels = image if image.dtype == np.uint8 else to_uint8(image)
         height = round(size * pixels.shape[0] / pixels.shape[1])
         text = html.escape(caption, quote=True)
-        figures.append(f'<figure style="margin:0;width:{size:d}px;text-align:center">'
+        figures.append(f'<figure style="margin:0;flex:0 {int(one_row)} {size:d}px;min-width:0;text-align:center">'
                        f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}" '
-                       'style="image-rendering:pixelated;display:block;border-radius:0.375rem">'
-                       f'<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4">{text}</figcaption>'
-                       '</figure>')
-    return f'<div style="display:flex;flex-wrap:wrap;gap:0.5rem 2px">{"".join(figures)}</div>'
+                       'style="image-rendering:pixelated;display:block;border-radius:0.375rem;width:100%;height:auto">'
+                       '<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4;overflow-wrap:anywhere">'
+                       f'{text}</figcaption></figure>')
+    return (f'<div style="display:flex;flex-wrap:{"nowrap" if one_row else "wrap"};gap:0.5rem 2px">'
+            f'{"".join(figures)}</div>')
 
 
 def show_mosaic(mosaic: np.ndarray, width: int) -> None:
     """A grid of digits (uint8) as one crisp picture `width` pixels wide.
 
-    Scaled here, nearest neighbour, and encoded once, fast: given a picture no wider than asked
-    and already PNG, Streamlit sends it as it is instead of encoding, shrinking and encoding again.
+    Scaled here, nearest neighbour, and encoded once, fast: given a picture no wider than asked, in the
+    format asked for, Streamlit sends it as it is (left to "auto", it re-encodes a grey PNG as JPEG).
     """
     height = round(mosaic.shape[0] * width / mosaic.shape[1])
     rows = np.arange(height) * mosaic.shape[0] // height  # nearest neighbour: each output pixel's source
     columns = np.arange(width) * mosaic.shape[1] // width
-    st.image(png_bytes(mosaic[rows][:, columns]), width=width)
+    st.image(png_bytes(mosaic[rows][:, columns]), width=width, output_format="PNG")
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -19,7 +19,8 @@ THUMBNAIL_SEED = 0
 DIGITS_ACROSS = 20
 VIEWS = ("Dots", "Images as markers")
 CLICK, BOX = "digit", "box"  # the chart's two selections, by name
-PLOT_SIZE = np.array([460, 480])  # the plotting area in pixels, width and height
+PLOT_SIZE = np.array([400, 400])  # the plotting area in pixels: with its axes it fits beside the sidebar at 800 px
+PANEL_WIDTH = 300  # the controls and selection beside the chart; below it when the window is too narrow for both
 
 
 def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, str]]]:
@@ -105,10 +106,11 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     return ui.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])
 
 
-def picked_digits(event, xy: np.ndarray) -> np.ndarray:
-    """Held-out indices of what the user picked last: the clicked digit, or the digits inside the box.
+def picked_digits(event, xy: np.ndarray, chart_key: str) -> np.ndarray:
+    """Held-out indices of what the user picked last on this chart: the clicked digit, or the digits inside the box.
 
     The chart keeps both selections; whichever changed in this run is the one the user just made.
+    Each chart (one per model and projection) remembers its own, so a selection never follows a switch.
     """
     selection = event["selection"]
     box = selection.get(BOX) or {}
@@ -117,7 +119,7 @@ def picked_digits(event, xy: np.ndarray) -> np.ndarray:
         low, high = sorted(box.get(axis) or (np.inf, np.inf))
         inside &= (xy[:, k] >= low) & (xy[:, k] <= high)
     picks = {CLICK: [int(p["index"]) for p in selection.get(CLICK, [])], BOX: np.flatnonzero(inside).tolist()}
-    seen = st.session_state.setdefault("scatter_seen", {CLICK: [], BOX: [], "latest": CLICK})
+    seen = st.session_state.setdefault(f"{chart_key}_seen", {CLICK: [], BOX: [], "latest": CLICK})
     for kind, picked in picks.items():
         if picked != seen[kind]:
             seen[kind] = picked
@@ -160,30 +162,32 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
 
 @st.fragment
 def explorer(model, codes: dict) -> None:
-    """The chart, its controls and what is selected in it: a click or a control change reruns only this part."""
+    """The chart, its controls and what is selected in it: a click or a control change reruns only this part.
+
+    Chart and panel sit side by side, and the panel moves under the chart when the window is too narrow.
+    The controls are in the panel, so nothing sits under the chart's hover toolbar.
+    """
     views = projections(model, codes)
-    projection_column, view_column, count_column = st.columns([2, 2, 3])
-    with projection_column:
-        projection = st.radio("Projection", list(views), horizontal=True, key="projection",
+    with st.container(horizontal=True, gap="medium"):
+        chart_box, panel = st.container(width="content"), st.container(width=PANEL_WIDTH)
+    with panel:
+        projection = st.radio("Projection", list(views), horizontal=True, key=ui.model_key(model, "projection"),
                               help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
                                    "between clusters. Both were computed from the full latent means."
                               if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
-    with view_column:
         view = st.radio("Draw", VIEWS, horizontal=True, key="view")
-    xy, axis_titles = views[projection]
-    thumbnails = None
-    if view == "Images as markers":
-        with count_column:
+        thumbnails = None
+        if view == "Images as markers":
             thumbnails = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
                                    help="How many digits to draw, as evenly spread over the labels as possible "
                                         "(seeded).")
-
-    chart_column, selection_column = st.columns([3, 2], gap="large")
-    with chart_column:
+    xy, axis_titles = views[projection]
+    chart_key = f"latent_scatter_{model.id}_{projection}"  # a selection belongs to the model and view it was made on
+    with chart_box:
         event = st.vega_lite_chart(scatter_chart(model, xy, model.id, projection, axis_titles, thumbnails),
-                                   key="latent_scatter", on_select="rerun", selection_mode=(CLICK, BOX), width="content")
-    with selection_column:
-        picked = picked_digits(event, xy)
+                                   key=chart_key, on_select="rerun", selection_mode=(CLICK, BOX), width="content")
+    with panel:
+        picked = picked_digits(event, xy, chart_key)
         originals, missing_originals = ui.heldout_originals(model)
         if len(picked) == 0:
             st.info("Click near a dot to decode the nearest digit, or drag a box over a region to see its digits "
@@ -197,10 +201,12 @@ def explorer(model, codes: dict) -> None:
 
 
 ui.setup_page("Latent scatter")
-model = ui.pick_model()
+model = ui.pick_model("scatter")
 codes = ui.heldout_codes(model)
 st.title("Latent scatter", anchor=False)
 st.caption(f"Each dot is one of the {len(codes['labels']):,} held-out digits, placed at the latent mean the "
-           "encoder gives it, coloured by its true label. The model never saw these digits in training.")
+           "encoder gives it, coloured by its true label. The model never saw these digits in training."
+           + (" This model is told each digit's label, so its code holds only the style (slant, width, stroke): "
+              "the colours mix, and that is what it was trained to do." if model.conditional else ""))
 
 explorer(model, codes)

@@ -12,11 +12,12 @@ import streamlit as st
 
 import ui
 from core.images import tile, to_uint8
-from core.latent import coordinate_axes, plane_points, principal_axes, sweep_values, stratified_indices
+from core.latent import (coordinate_axes, occupied_extent, plane_coordinates, plane_points, principal_axes,
+                         stratified_indices, sweep_values)
 
 PLANES = ("Two latent dimensions", "Two principal components")
 SWEEPS = ("Linear steps", "Gaussian quantiles")
-GRID_PIXELS = 720  # the grid's width on screen, whatever its size
+GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the controls at 1280 px, below them at 800
 
 
 class Plane(NamedTuple):
@@ -25,6 +26,7 @@ class Plane(NamedTuple):
     axes: np.ndarray            # (2, latent_dim), each one standard deviation of the codes long
     titles: tuple[str, str]
     origins: np.ndarray         # the coordinates the caption gives for the centre
+    name: str                   # which plane of this model: keys the controls whose defaults depend on it
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -37,41 +39,53 @@ def choose_plane(model, means: np.ndarray) -> Plane | None:
     """Widgets that pick the plane to sweep (none for a 2-D latent); None when the choice is not a plane."""
     if model.latent_dim == 2:
         center, axis_x, axis_y = coordinate_axes(means, 0, 1)
-        return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(0), ui.latent_name(1)), center)
-    if st.radio("Plane", PLANES, key="plane") == PLANES[1]:
+        return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(0), ui.latent_name(1)), center, "z")
+    if st.radio("Plane", PLANES, key=ui.model_key(model, "plane")) == PLANES[1]:
         center, axes, explained = principal_plane(means, model.id)
         titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
-        return Plane(center, axes, titles, np.zeros(2))
+        return Plane(center, axes, titles, np.zeros(2), "pc")
     spread = means.std(0)
     widest = [int(k) for k in np.argsort(-spread)[:2]]  # dimensions the encoder ignores have a tiny spread
     dims = list(range(model.latent_dim))
     spec = {"format_func": lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
             "help": "Spread is the standard deviation of the held-out codes; a dimension near 0 is unused."}
-    i = st.selectbox("Horizontal axis", dims, index=widest[0], key="dim_x", **spec)
-    j = st.selectbox("Vertical axis", dims, index=widest[1], key="dim_y", **spec)
+    i = st.selectbox("Horizontal axis", dims, index=widest[0], key=ui.model_key(model, "dim_x"), **spec)
+    j = st.selectbox("Vertical axis", dims, index=widest[1], key=ui.model_key(model, "dim_y"), **spec)
     if i == j:
         st.warning("Pick two different dimensions.")
         return None
     center, axis_x, axis_y = coordinate_axes(means, i, j)
-    return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(i), ui.latent_name(j)), center[[i, j]])
+    return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(i), ui.latent_name(j)), center[[i, j]],
+                 f"z{i}z{j}")
 
 
 def label_control(model) -> int | None:
     """A conditional model decodes every cell as one chosen digit, so the grid shows style alone; None otherwise."""
     if not model.conditional:
         return None
-    return st.selectbox("Decode as digit", range(model.num_classes), key="digit",
+    return st.selectbox("Decode as digit", range(model.num_classes), key=ui.model_key(model, "digit"),
                         format_func=lambda c: ui.class_name(model, c),
                         help="This model is told the label; its latent code holds only style (slant, width, stroke).")
 
 
-def sweep_controls() -> dict:
+@st.cache_data(show_spinner=False, max_entries=64)
+def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name: str) -> float:
+    """The default range: as far as the held-out codes reach on this plane (98% of them along each axis),
+    so the grid opens on digits, not on the noise a decoder draws far from its data."""
+    return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
+
+
+def sweep_controls(model, means: np.ndarray, plane: Plane) -> dict:
     """Keyword arguments of core.latent.sweep_values: linear steps over a range, or Gaussian quantiles."""
     mode = st.radio("Steps", SWEEPS, key="sweep",
                     help="Gaussian quantiles give each cell equal probability under a Gaussian fitted to the codes, "
                          "so steps are dense near the centre and wide in the tails (as in Kingma & Welling's figures).")
     if mode == SWEEPS[0]:
-        extent = st.slider("Range (± standard deviations)", 0.5, 5.0, 3.0, 0.25, key="extent")
+        default = measured_extent(means, plane, model.id, plane.name)
+        extent = st.slider("Range (± standard deviations)", 0.5, 5.0, default, 0.25,
+                           key=ui.model_key(model, f"extent_{plane.name}"),
+                           help=f"Opens at ±{default:g}: the reach of 98% of the held-out codes along each axis "
+                                "of this plane. Beyond it the decoder draws regions no digit was encoded to.")
         return {"mode": "linear", "extent": extent}
     mass = st.slider("Probability covered (%)", 50, 99, 90, key="mass",
                      help="The central share of the Gaussian that the grid spans along each axis.")
@@ -91,14 +105,14 @@ def axes_caption(steps: np.ndarray, plane: Plane, sweep: dict) -> str:
 @st.fragment
 def decoded_grid(model, means: np.ndarray) -> None:
     """Controls and the grid they drive; a control change reruns only this function."""
-    controls, picture = st.columns([1, 3], gap="large")
+    controls, picture = ui.beside(GRID_PIXELS)
     with controls:
         label = label_control(model)
         plane = choose_plane(model, means)
-        sweep = sweep_controls()
+        if plane is None:
+            return
+        sweep = sweep_controls(model, means, plane)
         n = st.slider("Grid size (n × n)", 2, 30, 15, key="grid_size")
-    if plane is None:
-        return
     steps = sweep_values(n, **sweep)
     digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps), label)
     mosaic = to_uint8(tile(digits, n, n))
@@ -123,13 +137,13 @@ def heldout_strip(model, codes: dict) -> None:
         st.caption("Reconstructions decoded from the shipped latent means:")
     else:
         st.caption("Originals:")
-        ui.show_digits(originals[picked], captions)
+        ui.show_digits(originals[picked], captions, one_row=True)
         st.caption("Reconstructions, decoded from their latent means:")
-    ui.show_digits(reconstructions, captions)
+    ui.show_digits(reconstructions, captions, one_row=True)
 
 
 ui.setup_page("Decoded grid")
-model = ui.pick_model()
+model = ui.pick_model("grid")
 codes = ui.heldout_codes(model)
 st.title("Decoded grid", anchor=False)
 st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are measured "

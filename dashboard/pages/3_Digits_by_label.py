@@ -15,7 +15,10 @@ from core.images import tile, to_uint8
 
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
 MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
-STYLE_GRID_PIXELS = 560  # the style-by-digit grid on screen: ten digits across at twice their size
+STYLE_DIGIT_SIZE = 196  # the one digit the style sliders move
+STYLE_GRID_PIXELS = 520  # the style-by-digit grid on screen: ten digits across at almost twice their size
+SHOWN_WIDTH = 520  # what a section's controls drive: beside them at 1280 px, below them in a narrower window
+TRANSFER_WIDTH = 460  # beside the wider controls that hold the drawing canvas
 HELDOUT, OWN = "A held-out digit", "Your own digit"
 
 
@@ -26,9 +29,17 @@ def decoded(_model, model_id: str, z: np.ndarray, labels) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def judged(_judge, images: np.ndarray) -> np.ndarray:
-    """Cached judge readings, for the same reason: the judge's CNN is the costliest step of a rerun."""
-    return _judge.predict_labels(images)
+def judged(_judge, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cached judge readings and their probabilities, for the same reason: the judge's CNN is the costliest
+    step of a rerun."""
+    return _judge.read(images)
+
+
+@st.cache_data(show_spinner="Finding a digit whose style every label renders…", max_entries=8)
+def clearest_style(_model, _judge, model_id: str) -> int:
+    """The held-out digit style transfer opens on: measured, the one whose ten renderings the judge reads surest."""
+    from core.evaluate import clearest_style as measure
+    return measure(_model, _judge, _model.heldout["means"], _model.heldout["labels"])
 
 
 def name(model, label: int) -> str:
@@ -40,9 +51,23 @@ def digit_choice(model, label: str, key: str, default: int) -> int:
                                 format_func=lambda c: name(model, c))
 
 
-def reading(model, read: int, wanted: int | None = None) -> str:
-    """A caption saying what the judge reads, flagged when it is not the digit asked for."""
+def reading(model, judge, read: int, confidence: float, wanted: int | None = None) -> str:
+    """What the judge reads, when it is sure enough (flagged ✗ when that is not the digit asked for);
+    otherwise that it is unsure, with its best guess and how probable it finds it."""
+    if confidence < judge.confidence_threshold:
+        return f"unsure: {name(model, read)}? {confidence:.0%}"
     return f"reads {name(model, read)}" + (" ✗" if wanted is not None and read != wanted else "")
+
+
+def judge_rule(judge) -> str:
+    """The confidence rule behind every caption, with what it means on real digits (from the judge's card)."""
+    metrics = judge.card.get("metrics", {})
+    if "heldout_share_confident" not in metrics:
+        return "The judge's card holds no confidence threshold yet (`python -m core.evaluate mnist-judge`)."
+    return (f"The judge names a digit only when it is at least {judge.confidence_threshold:.1%} sure: on real "
+            f"held-out digits that holds for {metrics['heldout_share_confident']:.1%} of them, and those readings "
+            f"are right {metrics['heldout_accuracy_confident']:.2%} of the time. Otherwise the caption says "
+            "\"unsure\" with its best guess.")
 
 
 def quality_figures(model) -> None:
@@ -70,9 +95,7 @@ def quality_figures(model) -> None:
          "{:,.0f}", "2,000 real training digits against the held-out digits: what a perfect generator would score "
                     "with this many samples."),
     ]
-    measured = [figure for figure in figures if figure[1] is not None]
-    for column, (label, value, fmt, meaning) in zip(st.columns(len(measured)), measured):
-        column.metric(label, fmt.format(value), help=meaning)
+    ui.metrics_row((label, fmt.format(value), meaning) for label, value, fmt, meaning in figures if value is not None)
     per_class = metrics.get("label_accuracy_prior_samples_per_class", {})
     if per_class:
         st.caption("Label accuracy of samples, digit by digit: "
@@ -83,17 +106,20 @@ def quality_figures(model) -> None:
 def samples(model, judge) -> None:
     """Prior samples decoded as one chosen digit: the same label, many styles."""
     st.subheader("Samples of one digit", anchor=False)
-    controls, shown = st.columns([1, 3], gap="large")
+    controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
         label = digit_choice(model, "Digit", "sample_digit", default=0)
         count = st.slider("How many", 8, 64, 24, step=8, key="sample_count")
         seed = st.number_input("Seed", 0, 9999, 0, key="sample_seed",
                                help="Each seed draws other styles from the prior; the same seed gives the same ones.")
     digits = decoded(model, model.id, model.sample_latents(count, seed=int(seed)), label)
-    read = judged(judge, digits)
+    read, confidence = judged(judge, digits)
+    sure = confidence >= judge.confidence_threshold
     with shown:
-        st.markdown(f"The judge reads **{int((read == label).sum())} of {count}** as {name(model, label)}.")
-        ui.show_digits(digits, [reading(model, r, label) for r in read], size=64)
+        unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
+        st.markdown(f"The judge surely reads **{int((sure & (read == label)).sum())} of {count}** as "
+                    f"{name(model, label)}{unsure}.")
+        ui.show_digits(digits, [reading(model, judge, r, c, label) for r, c in zip(read, confidence)], size=64)
 
 
 @st.fragment
@@ -103,17 +129,18 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     dims = sorted(np.argsort(-spread)[:STYLE_SLIDERS].tolist())
     st.caption(f"The label stays fixed while each slider moves one of the {len(dims)} latent dimensions the encoder "
                "uses most, in standard deviations of the prior; the others stay at 0, the prior's centre.")
-    controls, shown = st.columns([2, 1], gap="large")
+    controls, shown = ui.beside(STYLE_DIGIT_SIZE, controls_width=2 * ui.CONTROLS_WIDTH)
     z = np.zeros(model.latent_dim, np.float32)
     with controls:
         label = digit_choice(model, "Digit", "style_digit", default=2)
         for column, k in zip(st.columns(2) * len(dims), dims):
-            z[k] = column.slider(ui.latent_name(k), -3.0, 3.0, 0.0, 0.1, key=f"style_z{k + 1}",
+            z[k] = column.slider(ui.latent_name(k), -3.0, 3.0, 0.0, 0.1, key=ui.model_key(model, f"style_z{k + 1}"),
                                  help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
     digit = decoded(model, model.id, z, label)
+    read, confidence = judged(judge, digit)
     with shown:
-        ui.show_digits(digit, [f"{name(model, label)} · judge {reading(model, judged(judge, digit)[0], label)}"],
-                       size=196)
+        ui.show_digits(digit, [f"{name(model, label)} · judge {reading(model, judge, read[0], confidence[0], label)}"],
+                       size=STYLE_DIGIT_SIZE)
 
 
 def blend(num_classes: int, a: int, b: int, t) -> np.ndarray:
@@ -129,7 +156,7 @@ def label_mixing(model, judge) -> None:
     st.subheader("Label mixing", anchor=False)
     st.caption("The decoder is given a mix of two labels instead of one: (1 − t) of the first digit and t of the "
                "second, always in the same style.")
-    controls, shown = st.columns([1, 3], gap="large")
+    controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
         first, second = st.columns(2)
         a = first.selectbox("From", range(model.num_classes), index=8, key="mix_from",
@@ -142,19 +169,26 @@ def label_mixing(model, judge) -> None:
     style = model.sample_latents(1, seed=int(seed))
     digits = decoded(model, model.id, np.repeat(style, MIX_STEPS + 1, axis=0),
                      blend(model.num_classes, a, b, np.append(steps, t)))
-    read = judged(judge, digits)
+    read, confidence = judged(judge, digits)
+    sure = confidence >= judge.confidence_threshold
     with shown:
-        st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1), and what the judge reads in each:")
-        ui.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}" for s, r in zip(steps, read)], size=56)
+        st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1), and what the judge reads in each "
+                    "(? where it is unsure):")
+        ui.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
+                                     for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
         ui.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
-                                     f"{reading(model, read[-1])}"], size=168)
+                                     f"{reading(model, judge, read[-1], confidence[-1])}"], size=168)
 
 
-def heldout_style(model, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
+def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
     """A held-out digit picked by number: its picture, its style code (its shipped latent mean), caption and note."""
     labels = codes["labels"]
-    index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, 0, key="heldout_index",
-                                help="One of the digits the model never saw in training."))
+    clearest = clearest_style(model, judge, model.id)
+    index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, clearest,
+                                key=ui.model_key(model, "heldout_index"),
+                                help=f"One of the digits the model never saw in training. It opens on #{clearest}: of "
+                                     "100 held-out digits, the one whose style the judge reads most surely as every "
+                                     "label."))
     label, style = int(labels[index]), codes["means"][index]
     originals, missing = ui.heldout_originals(model)
     if originals is None:
@@ -172,16 +206,20 @@ def own_style(model, judge) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     digit = ui.user_digit("transfer")
     if digit is None:
         return None
-    guess = int(judged(judge, digit[None])[0])
+    read, confidence = judged(judge, digit[None])
+    guess = int(read[0])
     fingerprint = hashlib.sha1(digit.tobytes()).hexdigest()
-    if st.session_state.get("transfer_seen") != fingerprint:  # a new digit starts from the judge's guess
-        st.session_state["transfer_seen"] = fingerprint
-        st.session_state["transfer_label"] = guess
-    label = st.selectbox("Its label", range(model.num_classes), key="transfer_label",
+    label_key = ui.model_key(model, "transfer_label")
+    if st.session_state.get(f"{label_key}_seen") != fingerprint:  # a new digit starts from the judge's guess
+        st.session_state[f"{label_key}_seen"] = fingerprint
+        st.session_state[label_key] = guess
+    label = st.selectbox("Its label", range(model.num_classes), key=label_key,
                          format_func=lambda c: name(model, c),
-                         help=f"The judge reads it as {name(model, guess)}; correct it if that is wrong. The encoder "
-                              "needs the true label to tell the digit's style from its identity.")
-    return (digit, model.encode(digit[None], [label])[0], f"yours, judge {reading(model, guess)}",
+                         help=f"The judge's best guess is {name(model, guess)} ({confidence[0]:.0%}); correct it if "
+                              "that is wrong. The encoder needs the true label to tell the digit's style from its "
+                              "identity.")
+    return (digit, model.encode(digit[None], [label])[0],
+            f"yours, judge {reading(model, judge, guess, confidence[0])}",
             f"Your digit, normalised the way MNIST's were (20-pixel box, centred by mass), encoded as a "
             f"{name(model, label)}.")
 
@@ -192,20 +230,21 @@ def style_transfer(model, judge, codes: dict) -> None:
     st.subheader("Style transfer", anchor=False)
     st.caption("Told a digit's label, the encoder keeps only its style; decoding that style with every label "
                "writes all ten digits in the same hand.")
-    controls, shown = st.columns([1, 2], gap="large")  # room for the drawing canvas
+    controls, shown = ui.beside(TRANSFER_WIDTH, controls_width=ui.CANVAS_SIDE + 20)  # room for the drawing canvas
     with controls:
         source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key="transfer_source")
-        picked = heldout_style(model, codes) if source == HELDOUT else own_style(model, judge)
+        picked = heldout_style(model, judge, codes) if source == HELDOUT else own_style(model, judge)
         if picked is None:
             return
         image, style, caption, note = picked
         ui.show_digits([image], [caption], size=112)
     labels = np.arange(model.num_classes)
     digits = decoded(model, model.id, np.repeat(style[None], len(labels), axis=0), labels)
-    read = judged(judge, digits)
+    read, confidence = judged(judge, digits)
     with shown:
         st.markdown("Its style, decoded as each of the ten digits:")
-        ui.show_digits(digits, [reading(model, r, c) for c, r in zip(labels, read)], size=56)
+        ui.show_digits(digits, [reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)], size=56,
+                       one_row=True)
         st.caption(note)
 
 
@@ -223,10 +262,10 @@ def style_by_digit(model, spread: np.ndarray) -> None:
     st.subheader("Style by digit", anchor=False)
     st.caption("Each row is one style, each column one label. If the model separates the two, a row keeps its "
                "slant and stroke across all ten digits.")
-    controls, shown = st.columns([1, 3], gap="large")
+    controls, shown = ui.beside(STYLE_GRID_PIXELS)
     with controls:
         dim = st.selectbox("Dimension swept down the rows", range(model.latent_dim), index=int(np.argmax(spread)),
-                           key="grid_dim", format_func=lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
+                           key=ui.model_key(model, "grid_dim"), format_func=lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
                            help="Spread is the standard deviation of the held-out digits' codes along it; near 0 "
                                 "means the encoder ignores it. The other dimensions stay at 0.")
         rows = st.slider("Rows", 3, 15, 9, key="grid_rows")
@@ -242,14 +281,14 @@ def style_by_digit(model, spread: np.ndarray) -> None:
 
 
 ui.setup_page("Digits by label")
-model = ui.pick_model(conditional=True)
+model = ui.pick_model("label")
 codes = ui.heldout_codes(model)
 judge = ui.load_judge()
 spread = codes["means"].std(0)
 st.title("Digits by label", anchor=False)
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
            "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
-           "not the digit asked for).")
+           "not the digit asked for). " + judge_rule(judge))
 quality_figures(model)
 samples(model, judge)
 style_sliders(model, judge, spread)
