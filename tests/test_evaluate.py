@@ -308,14 +308,19 @@ def test_evaluate_judge_figures(tiny_world):
     assert json.dumps(written) == json.dumps(metrics)  # as text: an untrained judge may give NaN figures
 
 
-def test_command_line_evaluates_all_judge_first(tiny_world, monkeypatch, capsys):
-    root, data, _ = tiny_world
+def test_command_line_evaluates_all_judge_first(tmp_path, monkeypatch, capsys):
+    """`python -m core.evaluate all` measures the judge first (the others use it), then the rest in manifest order."""
+    from core import registry
+    for model_id, kind in (("tiny-ae", "generative"), ("tiny-judge", "judge"), ("tiny-vae", "generative")):
+        (tmp_path / model_id).mkdir()
+        (tmp_path / model_id / registry.CARD).write_text(json.dumps({"id": model_id, "kind": kind}))
+        registry.write_manifest_entry(model_id, tmp_path)
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
     done = []
     monkeypatch.setattr(ev, "evaluate", lambda model_id, d: done.append((model_id, d)) or {"ok": model_id})
-    ev.main(["all", "--data", str(data)])
-    assert done == [("tiny-judge", str(data)), ("tiny-ae", str(data)), ("tiny-vae", str(data))]
-    out = capsys.readouterr().out
-    assert 'tiny-vae {\n  "ok": "tiny-vae"\n}' in out
+    ev.main(["all", "--data", "somewhere"])
+    assert done == [("tiny-judge", "somewhere"), ("tiny-ae", "somewhere"), ("tiny-vae", "somewhere")]
+    assert 'tiny-vae {\n  "ok": "tiny-vae"\n}' in capsys.readouterr().out
     done.clear()
     ev.main(["tiny-ae"])
     assert done == [("tiny-ae", None)]
