@@ -55,7 +55,7 @@ def reading(model, judge, read: int, confidence: float, wanted: int | None = Non
     """What the judge reads, when it is sure enough (flagged ✗ when that is not the digit asked for);
     otherwise that it is unsure, with its best guess and how probable it finds it."""
     if confidence < judge.confidence_threshold:
-        return f"unsure: {name(model, read)}? {confidence:.0%}"
+        return f"unsure: {name(model, read)}? {confidence:.1%}"
     return f"reads {name(model, read)}" + (" ✗" if wanted is not None and read != wanted else "")
 
 
