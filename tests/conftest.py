@@ -202,6 +202,39 @@ def build_tiny_pretrained(root: Path, latent_dim: int = 2) -> Path:
     return root
 
 
+def build_tiny_cvae(root: Path, model_id: str = "tiny-cvae", heldout: int = 40) -> Path:
+    """An untrained conditional VAE with a 2-D latent in `root` (manifest entry too), built from core's networks:
+    a second model told the label, with `heldout` codes whose labels match no real data set's split."""
+    import json
+
+    import keras
+
+    from core import registry
+    from core.models import cvae, networks
+
+    keras.utils.set_random_seed(0)
+    folder = root / model_id
+    folder.mkdir(parents=True)
+    shape, classes = (28, 28, 1), 10
+    cvae.build_encoder(2, shape, classes).save(folder / "encoder.keras")
+    networks.mlp_decoder(2, shape, extra_inputs=(keras.Input(shape=(classes,), name="labels"),)).save(
+        folder / "decoder.keras")
+    rng = np.random.default_rng(0)
+    np.savez_compressed(folder / "latents.npz", means=rng.normal(size=(heldout, 2)).astype(np.float32),
+                        labels=np.arange(heldout, dtype=np.uint8) % classes)
+    card = {"id": model_id, "title": "Tiny conditional VAE", "kind": "generative", "family": "cvae",
+            "conditional": True, "latent_dim": 2, "image_shape": list(shape), "num_classes": classes,
+            "class_names": [str(c) for c in range(classes)],
+            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
+            "dataset": {"name": "mnist", "fit": 1, "validation": 1, "heldout": heldout},
+            "training": {"command": f"python -m core.train {model_id}", "epochs_run": 1, "best_epoch": 1,
+                         "wall_time_s": 1.0},
+            "metrics": {"label_accuracy_prior_samples": 0.5, "neg_elbo_nats": 500.0}}
+    (folder / registry.CARD).write_text(json.dumps(card))
+    registry.write_manifest_entry(model_id, root)
+    return root
+
+
 @pytest.fixture(scope="session")
 def tiny_pretrained_master(tmp_path_factory) -> Path:
     return build_tiny_pretrained(tmp_path_factory.mktemp("pretrained-master"))
@@ -221,6 +254,8 @@ def tiny_pretrained(tiny_pretrained_master, tmp_path, monkeypatch) -> Path:
 
 HOME = ROOT / "dashboard" / "Home.py"
 APPTEST_TIMEOUT = 60  # the first page in a process loads TensorFlow and a model
+SCATTER, GRID, LABEL = "pages/1_Latent_scatter.py", "pages/2_Decoded_grid.py", "pages/3_Digits_by_label.py"
+PICKER = "model_picker"  # the sidebar's model selectbox
 
 
 def open_page(page: str | None = None, **query: str):
@@ -231,6 +266,32 @@ def open_page(page: str | None = None, **query: str):
         at.switch_page(page)
     at.query_params.update(query)
     return at.run()
+
+
+def chosen(at) -> str:
+    """The model the page shows: the sidebar picker's value."""
+    return at.selectbox(key=PICKER).value
+
+
+def choose(at, model_id: str):
+    """Pick a model in the sidebar, as the user does."""
+    at.selectbox(key=PICKER).set_value(model_id).run()
+    return at
+
+
+def go_to(at, page: str):
+    """Another page, reached through the sidebar navigation, which drops the URL query (AppTest would keep it)."""
+    at.query_params.clear()
+    at.switch_page(page)
+    return at.run()
+
+
+def widget_keys(at) -> set[str]:
+    """User keys of every widget on the page (selectboxes, radios, sliders, number inputs), for 'whose is this?'."""
+    found = set()
+    for kind in ("selectbox", "radio", "slider", "number_input", "segmented_control", "button"):
+        found |= {w.key for w in at.get(kind) if getattr(w, "key", None)}
+    return found
 
 
 def assert_clean(at) -> None:

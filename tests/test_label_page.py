@@ -2,7 +2,9 @@
 
 Every control changes what is shown; uploads (AppTest's file_uploader.set_value) and drawings
 (the canvas's value injected into session state, as the browser would send it) reach the
-encoder through core.data.uploads; hostile files give a message, never a traceback. One
+encoder through core.data.uploads; hostile files give a message, never a traceback. Judge captions
+are re-done here with the shipped judge and its measured confidence threshold, and switching between two
+conditional models leaves nothing of one on the other. One
 AppTest run is shared by the tests that only move controls, since each section is independent.
 Passes with $LATENT_LAB_DATA set or unset; needs the shipped mnist-cvae and judge, else skips.
 """
@@ -18,9 +20,10 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from conftest import (APPTEST_TIMEOUT as TIMEOUT, HOME, ROOT, assert_clean, digit_rows, open_page,
-                      shipped_model_present)
+from conftest import (APPTEST_TIMEOUT as TIMEOUT, GRID, HOME, ROOT, assert_clean, build_tiny_cvae,
+                      choose, chosen, digit_rows, go_to, open_page, shipped_model_present, widget_keys)
 from core import registry
+from core.images import to_uint8
 from core.data import ENV_VAR, DatasetNotFound, load_dataset
 from test_uploads import CORPUS, encode, paper_digit
 
@@ -30,6 +33,7 @@ HOSTILE = ["zero bytes", "text named .png", "truncated PNG", "SVG", "bomb header
            "bomb header 10000x10000 (Pillow warning)", "over-size file", "blank white page"]
 # The rows of digits (ui.show_digits) in page order; the last two appear once a style source is chosen.
 SECTIONS = ("samples", "style", "strip", "mixed", "source", "ten")
+STYLE_GRID_PIXELS = 520  # the style-by-digit grid's width on screen
 
 pytestmark = pytest.mark.skipif(
     not (shipped_model_present(MODEL) and shipped_model_present("mnist-judge")),
@@ -40,9 +44,49 @@ def card(model_id: str = MODEL) -> dict:
     return registry.read_card(model_id, ROOT / "pretrained")
 
 
-def heldout() -> dict:
-    with np.load(ROOT / "pretrained" / MODEL / card()["files"]["latents"]) as codes:
+def heldout(model_id: str = MODEL, root: Path = ROOT / "pretrained") -> dict:
+    with np.load(root / model_id / registry.read_card(model_id, root)["files"]["latents"]) as codes:
         return {key: codes[key] for key in codes.files}
+
+
+def latent_name(k: int) -> str:
+    return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+HEADLINE = re.compile(r"The judge surely reads \*\*(\d+) of (\d+)\*\* as (\w+)(?:, and is unsure of (\d+))?\.$")
+READING = re.compile(r"reads (\w+)( ✗)?|unsure: (\w+)\? (\d+(?:\.\d+)?)%")
+
+
+def headline(at: AppTest) -> tuple[int, int, str, int]:
+    """The samples' "The judge surely reads **k of n** as D[, and is unsure of m]." as (k, n, D, m)."""
+    found = HEADLINE.fullmatch(at.markdown[0].value)
+    assert found, at.markdown[0].value
+    return int(found[1]), int(found[2]), found[3], int(found[4] or 0)
+
+
+def judge_threshold() -> float:
+    return card("mnist-judge")["metrics"]["confidence_threshold"]
+
+
+@pytest.fixture(scope="module")
+def shipped_models():
+    """The shipped mnist-cvae and judge, loaded here to re-do what the page shows."""
+    import core
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(registry.PRETRAINED_ENV, raising=False)
+        return core.load_model(MODEL), core.load_judge()
+
+
+def assert_reading(caption: str, read: int, confidence: float, wanted: int | None = None) -> None:
+    """The caption rule: a reading only at or above the judge's measured threshold, else "unsure" with the best
+    guess and its probability (to the digits shown)."""
+    if confidence >= judge_threshold():
+        assert caption == f"reads {read}" + (" ✗" if wanted is not None and read != wanted else ""), caption
+        return
+    found = READING.fullmatch(caption)
+    assert found and found[3] == str(read), (caption, read, confidence)
+    decimals = len(found[4].partition(".")[2])
+    assert abs(float(found[4]) - 100 * confidence) <= 0.5 * 10 ** -decimals + 1e-9, (caption, confidence)
 
 
 def images(at: AppTest) -> dict:
@@ -83,7 +127,10 @@ def own_digit(page):
     page.radio(key="transfer_source").set_value("Your own digit").run()
     yield page
     page.segmented_control(key="transfer_how").set_value("Upload a picture").run()
-    page.file_uploader(key="transfer_file").set_value(None)
+    page.file_uploader(key="transfer_file").set_value(None).run()  # forgets the upload it held
+    if "transfer_remove" in widget_keys(page):  # one kept from before the uploader was hidden
+        page.button(key="transfer_remove").click().run()
+    assert "transfer_upload" not in page.session_state
     page.radio(key="transfer_source").set_value("A held-out digit").run()
 
 
@@ -100,6 +147,7 @@ def test_quality_figures_come_from_the_cards(page):
     floor = card("mnist-judge")["metrics"]["frechet_distance_real_train_vs_heldout"]
     assert shown["Fréchet, real digits (floor)"] == f"{floor:,.0f}"
     per_class = next(c.value for c in page.caption if c.value.startswith("Label accuracy of samples, digit by"))
+    assert sorted(metrics["label_accuracy_prior_samples_per_class"]) == [str(d) for d in range(10)]  # not vacuous
     for digit, accuracy in metrics["label_accuracy_prior_samples_per_class"].items():
         assert f"**{digit}** {accuracy:.1%}" in per_class
 
@@ -137,13 +185,14 @@ def test_home_links_the_page_for_conditional_models_only(monkeypatch):
 def test_samples_follow_the_digit_count_and_seed(page):
     shown = images(page)["samples"]
     assert len(shown.value) == 24
-    readings = page.markdown[0].value
-    correct = int(re.search(r"\*\*(\d+) of 24\*\*", readings)[1])
-    assert correct >= 20 and readings.endswith("as 0.")
-    assert sum(c == "reads 0" for c in shown.captions) == correct
+    correct, count, digit, unsure = headline(page)
+    assert (count, digit) == (24, "0") and correct >= 20
+    assert sum(c == "reads 0" for c in shown.captions) == correct  # confident, right readings only
+    assert sum(c.startswith("unsure: ") for c in shown.captions) == unsure
+    assert all(READING.fullmatch(c) for c in shown.captions), shown.captions
     before = shown.value
     page.segmented_control(key="sample_digit").set_value(6).run()
-    assert images(page)["samples"].value != before and page.markdown[0].value.endswith("as 6.")
+    assert images(page)["samples"].value != before and headline(page)[1:3] == (24, "6")
     page.slider(key="sample_count").set_value(8).run()
     assert len(images(page)["samples"].value) == 8
     first_seed = images(page)["samples"].value
@@ -152,19 +201,60 @@ def test_samples_follow_the_digit_count_and_seed(page):
     assert images(page)["samples"].value != first_seed
 
 
+def test_judge_says_unsure_below_its_measured_threshold_and_counts_sure_readings_only(page, shipped_models):
+    """Digit 7, 64 samples, seed 9999 (issue 20): some samples are blobs the judge must not claim to read."""
+    page.segmented_control(key="sample_digit").set_value(7)
+    page.slider(key="sample_count").set_value(64)
+    page.number_input(key="sample_seed").set_value(9999).run()
+    assert_clean(page)
+    shown = images(page)["samples"]
+    correct, count, digit, unsure = headline(page)
+    assert (count, digit) == (64, "7") and len(shown.captions) == 64
+    assert any(c.startswith("unsure: ") for c in shown.captions)
+    assert correct == sum(c == "reads 7" for c in shown.captions)
+    assert unsure == sum(c.startswith("unsure: ") for c in shown.captions) > 0
+    # The same samples read here by the same judge: every caption follows the rule at the card's threshold.
+    model, judge = shipped_models
+    assert judge.confidence_threshold == judge_threshold() == 0.995
+    digits = model.decode(model.sample_latents(64, seed=9999), 7)
+    assert [np.asarray(p).tobytes() for p in shown.pictures()] == [d.tobytes() for d in to_uint8(digits)]
+    read, confidence = judge.read(digits)
+    for caption, r, c in zip(shown.captions, read, confidence, strict=True):
+        assert_reading(caption, r, c, wanted=7)
+    assert f"at least {judge_threshold():.1%} sure" in page.caption[0].value  # the rule is stated on the page
+    page.segmented_control(key="sample_digit").set_value(0)
+    page.slider(key="sample_count").set_value(24)
+    page.number_input(key="sample_seed").set_value(0).run()
+
+
+def test_mix_strip_marks_the_readings_the_judge_is_unsure_of(page, shipped_models):
+    strip, mixed = images(page)["strip"], images(page)["mixed"]
+    model, judge = shipped_models
+    weights = np.linspace(0.0, 1.0, 11)
+    labels = (1 - weights[:, None]) * np.eye(10)[8] + weights[:, None] * np.eye(10)[3]
+    digits = model.decode(np.repeat(model.sample_latents(1, seed=0), 11, axis=0), labels.astype(np.float32))
+    read, confidence = judge.read(digits)
+    expected = [f"{t:.1f} · {r}{'' if c >= judge_threshold() else '?'}" for t, r, c in zip(weights, read, confidence)]
+    assert strip.captions == expected
+    assert any(c.endswith("?") for c in strip.captions) and not strip.captions[0].endswith("?")
+    assert READING.fullmatch(mixed.captions[0].split(", ", 1)[1])
+
+
 def test_style_sliders_move_the_most_used_dimensions_and_keep_the_label(page):
     spread = heldout()["means"].std(0)
     sliders = {s.key for s in page.slider if s.key.startswith("style_z")}
-    assert sliders == {f"style_z{k + 1}" for k in np.argsort(-spread)[:4]}
+    assert sliders == {f"style_z{k + 1}_{MODEL}" for k in np.argsort(-spread)[:4]}
     seen = {images(page)["style"].value[0]}
     for key in sliders:
         page.slider(key=key).set_value(1.5).run()
         assert_clean(page)
         seen.add(images(page)["style"].value[0])
-        assert images(page)["style"].captions[0].startswith("2 · judge reads")
+        assert re.fullmatch(r"2 · judge (reads \d( ✗)?|unsure: \d\? \d+%)", images(page)["style"].captions[0])
     assert len(seen) == len(sliders) + 1  # every slider changed the digit
+    for key in sliders:
+        page.slider(key=key).set_value(0.0)
     page.segmented_control(key="style_digit").set_value(5).run()
-    assert images(page)["style"].captions[0].startswith("5 · judge reads")
+    assert images(page)["style"].captions[0] == "5 · judge reads 5"  # the prior's centre, written clearly
 
 
 def test_label_mixing_runs_from_one_digit_to_the_other(page):
@@ -195,8 +285,19 @@ def local_originals():
     return x if np.array_equal(y, heldout()["labels"]) else None
 
 
+@pytest.fixture(scope="module")
+def measured_style(shipped_models) -> int:
+    """The held-out digit style transfer should open on, measured here by core.evaluate.clearest_style."""
+    from core.evaluate import clearest_style
+    model, judge = shipped_models
+    codes = heldout()
+    index = clearest_style(model, judge, codes["means"], codes["labels"])
+    assert index != 0  # not vacuous: digit #0 was the old default
+    return index
+
+
 @pytest.mark.parametrize("with_data", [False, True], ids=["without-data", "with-data"])
-def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path, monkeypatch):
+def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path, monkeypatch, measured_style):
     monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
     if with_data:
         if local_originals() is None:
@@ -206,33 +307,81 @@ def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path
         monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
     at = open_page(PAGE)
     assert_clean(at)
-    label = int(heldout()["labels"][0])
+    index = at.number_input(key=f"heldout_index_{MODEL}").value
+    assert index == measured_style  # opens on the measured digit, not on #0
+    label = int(heldout()["labels"][index])
     source, ten = images(at)["source"], images(at)["ten"]
-    assert source.captions == [f"#0, a {label}" if with_data else f"#0, a {label}, redrawn"]
+    assert source.captions == [f"#{index}, a {label}" if with_data else f"#{index}, a {label}, redrawn"]
     notes = " ".join(c.value for c in at.caption)
     assert ("shipped latent mean" in notes) if with_data else (ENV_VAR in notes and "latents.npz" in notes)
-    assert sum(c == f"reads {d}" for d, c in enumerate(ten.captions)) >= 8
-    at.number_input(key="heldout_index").set_value(5).run()
+    assert ten.captions == [f"reads {d}" for d in range(10)]  # every label rendered, each read surely
+    other = 5 if index != 5 else 6
+    at.number_input(key=f"heldout_index_{MODEL}").set_value(other).run()
     assert_clean(at)
     assert images(at)["source"].value != source.value and images(at)["ten"].value != ten.value
+    label = int(heldout()["labels"][other])
+    assert images(at)["source"].captions == [f"#{other}, a {label}" if with_data else f"#{other}, a {label}, redrawn"]
 
 
-def test_uploaded_digit_gets_the_judges_label_which_the_user_can_correct(own_digit):
+def test_uploaded_digit_gets_the_judges_label_which_the_user_can_correct(own_digit, shipped_models):
+    from core.data.uploads import normalise_upload
     at = own_digit
     assert "ten" not in images(at)  # nothing to transfer until there is a digit
     at.file_uploader(key="transfer_file").set_value(("one.png", encode(paper_digit()), "image/png")).run()
     assert_clean(at)
-    assert at.selectbox(key="transfer_label").value == 1
-    assert images(at)["source"].captions == ["yours, judge reads 1"]
+    assert at.selectbox(key=f"transfer_label_{MODEL}").value == 1
+    read, confidence = shipped_models[1].read(normalise_upload(encode(paper_digit()))[None])
+    assert read[0] == 1
+    (caption,) = images(at)["source"].captions
+    assert caption.startswith("yours, judge ")
+    assert_reading(caption.removeprefix("yours, judge "), read[0], confidence[0])
     as_one = images(at)["ten"].value
-    at.selectbox(key="transfer_label").set_value(7).run()
+    at.selectbox(key=f"transfer_label_{MODEL}").set_value(7).run()
     assert_clean(at)
     assert images(at)["ten"].value != as_one  # encoded again, told it is a 7
     assert any("encoded as a 7" in c.value for c in at.caption)
     ring = Image.new("L", (100, 100), 255)
     ImageDraw.Draw(ring).ellipse((25, 15, 75, 85), outline=0, width=9)
     at.file_uploader(key="transfer_file").set_value(("zero.png", encode(ring), "image/png")).run()
-    assert at.selectbox(key="transfer_label").value == 0  # a new digit starts again from the judge's guess
+    assert at.selectbox(key=f"transfer_label_{MODEL}").value == 0  # a new digit starts again from the judge's guess
+
+
+def test_an_upload_stays_until_the_user_removes_it(own_digit):
+    at = own_digit
+    at.file_uploader(key="transfer_file").set_value(("one.png", encode(paper_digit()), "image/png")).run()
+    assert_clean(at)
+    source, ten = images(at)["source"], images(at)["ten"]
+    assert "transfer_remove" not in widget_keys(at)  # the uploader shows the file itself
+    at.radio(key="transfer_source").set_value("A held-out digit").run()
+    assert images(at)["source"].captions[0].startswith("#")
+    at.radio(key="transfer_source").set_value("Your own digit").run()  # the uploader comes back empty ...
+    assert_clean(at)
+    assert at.file_uploader(key="transfer_file").value is None
+    assert images(at)["source"] == source and len(images(at)["ten"].value) == 10  # ... but the digit is still there
+    assert any(c.value == "Using `one.png`, uploaded earlier." for c in at.caption)
+    at.button(key="transfer_remove").click().run()
+    assert_clean(at)
+    assert "ten" not in images(at) and "source" not in images(at)
+    assert "transfer_remove" not in widget_keys(at) and not any("uploaded earlier" in c.value for c in at.caption)
+    at.radio(key="transfer_source").set_value("A held-out digit").run()
+    at.radio(key="transfer_source").set_value("Your own digit").run()
+    assert "ten" not in images(at)  # forgotten for good
+
+
+@pytest.mark.xfail(strict=True, reason="page bug: the label box of a kept upload is dropped while 'Style from' "
+                                       "is switched away, and comes back as 0 (own_style re-seeds it only for a new "
+                                       "digit); the digit is then encoded as a 0")
+def test_a_kept_upload_keeps_its_label(own_digit):
+    at = own_digit
+    at.file_uploader(key="transfer_file").set_value(("one.png", encode(paper_digit()), "image/png")).run()
+    at.selectbox(key=f"transfer_label_{MODEL}").set_value(7).run()  # the user's correction
+    ten = images(at)["ten"]
+    at.radio(key="transfer_source").set_value("A held-out digit").run()
+    at.radio(key="transfer_source").set_value("Your own digit").run()
+    assert_clean(at)
+    assert at.selectbox(key=f"transfer_label_{MODEL}").value == 7
+    assert any("encoded as a 7" in c.value for c in at.caption)
+    assert images(at)["ten"] == ten
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -253,7 +402,7 @@ def test_drawn_digit_is_read_and_encoded(own_digit):
         lambda pen: pen.line([(70, 50), (210, 50), (120, 240)], fill=(0, 0, 0, 255), width=22))
     at.run()
     assert_clean(at)
-    assert at.selectbox(key="transfer_label").value == 7
+    assert at.selectbox(key=f"transfer_label_{MODEL}").value == 7
     assert len(images(at)["ten"].value) == 10
     at.session_state["transfer_canvas"] = canvas_value(
         lambda pen: pen.line([(70, 50), (210, 50)], fill=(0, 0, 0, 8), width=22))  # too faint to be ink
@@ -270,20 +419,93 @@ def test_style_by_digit_grid_follows_its_controls(page, pictures):
         return np.asarray(pictures(images(page)["grid"])[0]), caption
 
     spread = heldout()["means"].std(0)
-    assert page.selectbox(key="grid_dim").value == int(np.argmax(spread))
+    assert page.selectbox(key=f"grid_dim_{MODEL}").value == int(np.argmax(spread))
     page.run()  # a run the pictures fixture sees
     mosaic, caption = grid()
-    assert mosaic.shape[:2] == (2 * 28 * 9, 2 * 28 * 10)  # nine rows of ten digits, each shown twice its size
+    assert mosaic.shape[:2] == (round(STYLE_GRID_PIXELS * 9 / 10), STYLE_GRID_PIXELS)  # nine rows of ten digits
     assert "**0** to **9**" in caption
     assert rows_caption(caption) == (f"z{chr(0x2080 + int(np.argmax(spread)) + 1)}", -3.0, 3.0, 9)
     page.slider(key="grid_rows").set_value(5).run()
-    assert grid()[0].shape[:2] == (2 * 28 * 5, 2 * 28 * 10)
+    assert grid()[0].shape[:2] == (STYLE_GRID_PIXELS * 5 // 10, STYLE_GRID_PIXELS)
     page.slider(key="grid_extent").set_value(1.0).run()
     assert rows_caption(grid()[1])[1:] == (-1.0, 1.0, 5)
     before = grid()[0]
     other = int(np.argmin(spread))
-    page.selectbox(key="grid_dim").set_value(other).run()
+    page.selectbox(key=f"grid_dim_{MODEL}").set_value(other).run()
     assert_clean(page)
     after, caption = grid()
     assert rows_caption(caption)[0] == f"z{chr(0x2080 + other + 1)}"
     assert not np.array_equal(after, before)
+
+
+# ---------------------------------------------------------------- switching models (issue 20)
+
+@pytest.fixture(scope="module")
+def two_conditional(tmp_path_factory) -> Path:
+    """A pretrained folder with the shipped mnist-cvae and judge (linked) and a tiny untrained conditional VAE."""
+    root = tmp_path_factory.mktemp("two-conditional") / "pretrained"
+    root.mkdir()
+    for model_id in (MODEL, "mnist-judge"):
+        (root / model_id).symlink_to(ROOT / "pretrained" / model_id, target_is_directory=True)
+        registry.write_manifest_entry(model_id, root)
+    return build_tiny_cvae(root)
+
+
+def spread_options(means: np.ndarray) -> list[str]:
+    return [f"{latent_name(k)}  (spread {s:.2f})" for k, s in enumerate(means.std(0))]
+
+
+def test_every_section_follows_the_conditional_model_chosen(two_conditional, monkeypatch):
+    """Shipped cVAE -> tiny cVAE -> shipped cVAE: sliders, boxes, held-out numbers, captions and pictures are the
+    model's own, and nothing the user set on one model is carried to the other."""
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(two_conditional))
+    fresh = {}
+    for model_id in (MODEL, "tiny-cvae"):
+        fresh[model_id] = open_page(PAGE, model=model_id)
+        assert_clean(fresh[model_id])
+
+    def assert_shows(at: AppTest, model_id: str) -> None:
+        assert_clean(at)
+        assert chosen(at) == model_id and at.query_params["model"] == model_id
+        other = "tiny-cvae" if model_id == MODEL else MODEL
+        assert not {k for k in widget_keys(at) if k.endswith(f"_{other}")}
+        assert not [i for i in at.info if "told the label" in i.value]  # it can show the choice: no notice
+        model_card, codes = registry.read_card(model_id, two_conditional), heldout(model_id, two_conditional)
+        assert at.caption[0].value.startswith(f"**{model_card['title']}** is told which digit to draw; its "
+                                              f"{model_card['latent_dim']}-D latent")
+        assert {m.label: m.value for m in at.metric}["Label accuracy of samples"] == \
+            f"{model_card['metrics']['label_accuracy_prior_samples']:.1%}"
+        spread = codes["means"].std(0)
+        assert {s.key for s in at.slider if s.key.startswith("style_z")} == \
+            {f"style_z{k + 1}_{model_id}" for k in np.argsort(-spread)[:4]}
+        assert at.selectbox(key=f"grid_dim_{model_id}").options == spread_options(codes["means"])
+        number = at.number_input(key=f"heldout_index_{model_id}")
+        assert number.proto.max == len(codes["labels"]) - 1
+        index = number.value
+        assert images(at)["source"].captions[0].startswith(f"#{index}, a {codes['labels'][index]}")
+        assert images(at)["samples"] == images(fresh[model_id])["samples"]  # the model's own pictures
+
+    at = open_page(PAGE)
+    assert_shows(at, MODEL)  # the showcase
+    # Move every model-keyed control of the shipped cVAE away from what the tiny one opens on.
+    tiny_start = fresh["tiny-cvae"].number_input(key="heldout_index_tiny-cvae").value
+    at.number_input(key=f"heldout_index_{MODEL}").set_value(39 if tiny_start != 39 else 38)
+    for s in [s for s in at.slider if s.key.startswith("style_z")]:
+        s.set_value(2.5)
+    at.selectbox(key=f"grid_dim_{MODEL}").set_value(1).run()
+    assert_clean(at)
+    moved = images(at)
+    choose(at, "tiny-cvae")
+    assert_shows(at, "tiny-cvae")
+    assert all(s.value == 0.0 for s in at.slider if s.key.startswith("style_z"))
+    assert at.number_input(key="heldout_index_tiny-cvae").value == tiny_start
+    tiny_spread = heldout("tiny-cvae", two_conditional)["means"].std(0)
+    assert at.selectbox(key="grid_dim_tiny-cvae").value == int(np.argmax(tiny_spread))
+    assert images(at)["style"] == images(fresh["tiny-cvae"])["style"]
+    assert images(at)["ten"] == images(fresh["tiny-cvae"])["ten"]
+    assert images(at)["ten"] != moved["ten"]
+    choose(at, MODEL)  # and back
+    assert_shows(at, MODEL)
+
+    go_to(at, GRID)  # a conditional choice made here is followed by the other pages
+    assert chosen(at) == MODEL

@@ -2,7 +2,8 @@
 
 Every page renders for every shipped model; controls change what is drawn; a
 missing model, a bad URL or a missing data set gives a message, never a
-traceback. Pages are opened through Home, as `streamlit run dashboard/Home.py`
+traceback. Switching models, in both directions and across pages, leaves no
+option, caption, selection or picture of the previous model behind (issue 20). Pages are opened through Home, as `streamlit run dashboard/Home.py`
 does, so `import ui` resolves the same way. Passes with $LATENT_LAB_DATA set or
 unset: tests that need the data set skip without it, and tests of the no-data
 path hide it themselves.
@@ -33,15 +34,17 @@ if str(ROOT) not in sys.path:
 import core  # noqa: E402
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
-from conftest import HOME, APPTEST_TIMEOUT as TIMEOUT, assert_clean, digit_rows, open_page  # noqa: E402
-
-SCATTER = "pages/1_Latent_scatter.py"
-GRID = "pages/2_Decoded_grid.py"
+from conftest import (GRID, HOME, LABEL, SCATTER, APPTEST_TIMEOUT as TIMEOUT, assert_clean,  # noqa: E402
+                      build_tiny_cvae, choose, chosen, digit_rows, go_to, open_page, shipped_model_present,
+                      widget_keys)
 
 CARDS = {card["id"]: card for card in core.list_models() if "error" not in card}
 MODELS = list(CARDS)
 WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
 PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
+# The model each page opens on before the user chooses: the one that shows its idea best (issue 20).
+SHOWCASE = "mnist-vae-2d"
+GRID_PIXELS = 520  # the decoded grid's width on screen
 
 
 CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite (Altair) chart
@@ -91,32 +94,13 @@ def without_data(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def conditional_pretrained(tmp_path_factory) -> Path:
     """A pretrained folder holding one untrained conditional VAE with a 2-D latent, built from core's networks."""
-    import keras
+    return build_tiny_cvae(tmp_path_factory.mktemp("conditional") / "pretrained")
 
-    from core.models import cvae, networks
 
-    keras.utils.set_random_seed(0)
-    root = tmp_path_factory.mktemp("conditional") / "pretrained"
-    folder = root / "tiny-cvae"
-    folder.mkdir(parents=True)
-    shape, classes = (28, 28, 1), 10
-    cvae.build_encoder(2, shape, classes).save(folder / "encoder.keras")
-    networks.mlp_decoder(2, shape, extra_inputs=(keras.Input(shape=(classes,), name="labels"),)).save(
-        folder / "decoder.keras")
-    rng = np.random.default_rng(0)
-    np.savez_compressed(folder / "latents.npz", means=rng.normal(size=(40, 2)).astype(np.float32),
-                        labels=np.arange(40, dtype=np.uint8) % classes)
-    card = {"id": "tiny-cvae", "title": "Tiny conditional VAE", "kind": "generative", "family": "cvae",
-            "conditional": True, "latent_dim": 2, "image_shape": list(shape), "num_classes": classes,
-            "class_names": [str(c) for c in range(classes)],
-            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"},
-            "dataset": {"name": "mnist", "fit": 1, "validation": 1, "heldout": 40},
-            "training": {"command": "python -m core.train tiny-cvae", "epochs_run": 1, "best_epoch": 1,
-                         "wall_time_s": 1.0},
-            "metrics": {"label_accuracy_prior_samples": 0.5, "neg_elbo_nats": 500.0}}
-    (folder / "card.json").write_text(json.dumps(card))
-    registry.write_manifest_entry("tiny-cvae", root)
-    return root
+def needs(*model_ids: str) -> None:
+    missing = [m for m in model_ids if m not in CARDS and not shipped_model_present(m)]
+    if missing:
+        pytest.skip(f"needs the shipped {', '.join(missing)} (python -m core.train <model_id>)")
 
 
 # ---------------------------------------------------------------- Home
@@ -160,8 +144,9 @@ def test_scatter_axes_hold_every_point_with_equal_units():
 def test_scatter_projection_choice_changes_the_plotted_data(model_id):
     at = open_page(SCATTER, model=model_id)
     codes = heldout(model_id)
+    assert at.radio(key=f"projection_{model_id}").options == ["PCA", "t-SNE"]
     for projection, key in (("t-SNE", "tsne"), ("PCA", "pca")):
-        at.radio(key="projection").set_value(projection).run()
+        at.radio(key=f"projection_{model_id}").set_value(projection).run()
         assert_clean(at)
         plotted = dots(at)
         np.testing.assert_allclose(plotted[["x", "y"]], codes[key][plotted["index"]], rtol=1e-6)
@@ -182,10 +167,15 @@ def test_scatter_images_as_markers_draws_more_digits_when_asked():
     assert ink[1] > 5 * ink[0]
 
 
+def chart_key(at: AppTest) -> str:
+    """The user key of the scatter chart now shown (its element id ends with it), where the browser's selection goes."""
+    return at.get(CHART)[0].proto.id.split("-", 2)[2]
+
+
 def select(at: AppTest, clicked: int | None = None, box: dict | None = None) -> AppTest:
-    """Feed the scatter chart a selection as the browser reports one: the clicked dot's index, the box's ranges."""
-    at.session_state["latent_scatter"] = {"selection": {"digit": [] if clicked is None else [{"index": clicked}],
-                                                        "box": box or {}}}
+    """Feed the chart now shown a selection as the browser reports one: the clicked dot's index, the box's ranges."""
+    at.session_state[chart_key(at)] = {"selection": {"digit": [] if clicked is None else [{"index": clicked}],
+                                                     "box": box or {}}}
     return at.run()
 
 
@@ -244,14 +234,34 @@ def test_scatter_shows_whichever_selection_was_made_last():
     assert not at.subheader and "Click near a dot" in at.info[0].value
 
 
+@pytest.mark.parametrize("page", [SCATTER, GRID])
+def test_pages_open_on_their_showcase_model_until_the_user_chooses(page):
+    needs(SHOWCASE)
+    assert min(MODELS, key=lambda i: CARDS[i]["latent_dim"]) != SHOWCASE  # not vacuous: not the old default
+    at = open_page(page)
+    assert_clean(at)
+    assert chosen(at) == SHOWCASE and at.query_params["model"] == SHOWCASE
+
+
 def test_unknown_model_in_url_falls_back_with_a_message():
+    needs(SHOWCASE)
     at = open_page(SCATTER, model="nonsense")
     assert not at.exception
     assert any("nonsense" in w.value for w in at.warning)
-    first = min(MODELS, key=lambda i: CARDS[i]["latent_dim"])
-    assert at.selectbox(key="model_picker").value == first
-    assert at.query_params["model"] == first
+    assert chosen(at) == SHOWCASE  # no choice yet: the page's showcase
+    assert at.query_params["model"] == SHOWCASE  # the URL names the model shown
     assert at.get(CHART)
+
+
+def test_unknown_model_in_url_falls_back_to_the_users_choice():
+    needs(SHOWCASE, "mnist-ae-2d")
+    at = choose(open_page(SCATTER), "mnist-ae-2d")
+    at.query_params["model"] = "nonsense"  # an edited URL
+    at.run()
+    assert not at.exception
+    assert any("nonsense" in w.value for w in at.warning)
+    assert chosen(at) == "mnist-ae-2d" and at.query_params["model"] == "mnist-ae-2d"
+    np.testing.assert_allclose(dots(at)[["x", "y"]], heldout("mnist-ae-2d")["means"][dots(at)["index"]], rtol=1e-6)
 
 
 def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
@@ -292,13 +302,45 @@ def test_grid_renders_and_its_size_follows_the_slider(model_id, grid_picture):
         at.slider(key="grid_size").set_value(n).run()
         assert_clean(at)
         picture, caption = grid_picture(at)
-        assert picture.size == (720, 720)  # the same size on screen whatever n
+        assert picture.size == (GRID_PIXELS, GRID_PIXELS)  # the same size on screen whatever n
         assert f"In {n} " in caption
         shown[n] = np.asarray(picture)
-    # n x n cells: with 4 cells a side, every 180-pixel block is one digit, so its edges are background
-    border = np.concatenate([shown[4][::180].ravel(), shown[4][:, ::180].ravel()])
+    # n x n cells: with 4 cells a side, every 130-pixel block is one digit, so its edges are background
+    cell = GRID_PIXELS // 4
+    border = np.concatenate([shown[4][::cell].ravel(), shown[4][:, ::cell].ravel()])
     assert np.median(border) < 30 and shown[4].max() > 200
     assert not np.array_equal(shown[4], shown[30])
+
+
+def latent_name(k: int) -> str:
+    return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def reach_of_codes(means: np.ndarray, i: int, j: int) -> float:
+    """The grid's measured default range, re-done here: the half-width, in standard deviations and in steps of
+    0.25 within [0.5, 5], that holds 98% of the held-out codes along each of dimensions i and j."""
+    coords = (means[:, [i, j]] - means[:, [i, j]].mean(0)) / means[:, [i, j]].std(0)
+    return float(np.clip(np.floor(np.quantile(np.abs(coords), 0.98, axis=0).min() / 0.25) * 0.25, 0.5, 5.0))
+
+
+def default_dims(model_id: str) -> tuple[int, int]:
+    """The plane the grid opens on: a 2-D latent itself, else the two dimensions with the widest spread."""
+    spread = heldout(model_id)["means"].std(0)
+    return (0, 1) if len(spread) == 2 else tuple(int(k) for k in np.argsort(-spread)[:2])
+
+
+def expected_extent(model_id: str, i: int, j: int, reach: float) -> dict[str, tuple]:
+    """What the caption must say for a linear sweep of ±reach sd over dimensions i and j of this model's codes."""
+    means = heldout(model_id)["means"]
+    mean, std = means.mean(0), means.std(0)
+    return {"Left to right": (latent_name(i), mean[i] - reach * std[i], mean[i] + reach * std[i]),
+            "Top to bottom": (latent_name(j), mean[j] + reach * std[j], mean[j] - reach * std[j])}
+
+
+def assert_extent(caption: str, expected: dict) -> None:
+    shown = extent(caption)
+    for where, (name, a, b) in expected.items():
+        assert shown[where] == (name, pytest.approx(a, abs=0.006), pytest.approx(b, abs=0.006)), (where, caption)
 
 
 @pytest.mark.parametrize("model_id", PLANE_MODELS)
@@ -306,12 +348,19 @@ def test_grid_caption_gives_latent_coordinates_and_quantiles_change_them(model_i
     at = open_page(GRID, model=model_id)
     at.slider(key="grid_size").set_value(7).run()
     means = heldout(model_id)["means"]
+    reach = reach_of_codes(means, 0, 1)  # the range opens where the codes are, not at a fixed ±3
+    assert at.slider(key=f"extent_z_{model_id}").value == reach
+    assert model_id != "mnist-vae-2d" or reach == 2.25
     linear = extent(grid_picture(at)[1])
     name, left, right = linear["Left to right"]
-    low, high = means[:, 0].mean() + np.array([-3, 3]) * means[:, 0].std()
+    low, high = means[:, 0].mean() + np.array([-reach, reach]) * means[:, 0].std()
     assert name == "z₁" and (left, right) == (pytest.approx(low, abs=0.01), pytest.approx(high, abs=0.01))
     name, top, bottom = linear["Top to bottom"]
     assert name == "z₂" and top > bottom  # up is larger z₂, as on a plot
+    at.slider(key=f"extent_z_{model_id}").set_value(3.0).run()
+    _, left, right = extent(grid_picture(at)[1])["Left to right"]
+    low, high = means[:, 0].mean() + np.array([-3, 3]) * means[:, 0].std()
+    assert (left, right) == (pytest.approx(low, abs=0.01), pytest.approx(high, abs=0.01))
     at.radio(key="sweep").set_value("Gaussian quantiles").run()
     assert_clean(at)
     _, left_q, right_q = extent(grid_picture(at)[1])["Left to right"]
@@ -322,16 +371,17 @@ def test_grid_caption_gives_latent_coordinates_and_quantiles_change_them(model_i
 def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id, grid_picture):
     at = open_page(GRID, model=model_id)
     assert_clean(at)
-    at.selectbox(key="dim_x").set_value(0).run()
-    at.selectbox(key="dim_y").set_value(3).run()
+    at.selectbox(key=f"dim_x_{model_id}").set_value(0).run()
+    at.selectbox(key=f"dim_y_{model_id}").set_value(3).run()
     first, caption = grid_picture(at)
-    axes = extent(caption)
-    assert (axes["Left to right"][0], axes["Top to bottom"][0]) == ("z₁", "z₄")
-    at.selectbox(key="dim_y").set_value(0).run()
+    reach = at.slider(key=f"extent_z0z3_{model_id}").value  # each plane opens on its own measured range
+    assert reach == reach_of_codes(heldout(model_id)["means"], 0, 3)
+    assert_extent(caption, expected_extent(model_id, 0, 3, reach))
+    at.selectbox(key=f"dim_y_{model_id}").set_value(0).run()
     assert any("different" in w.value for w in at.warning)
     assert not at.get("image") and digit_rows(at)  # no grid, the strip stays
     assert not [c for c in at.caption if c.value.startswith("Left to right")]
-    at.radio(key="plane").set_value("Two principal components").run()
+    at.radio(key=f"plane_{model_id}").set_value("Two principal components").run()
     assert_clean(at)
     pcs, caption = grid_picture(at)
     assert extent(caption)["Left to right"][0].startswith("PC 1")
@@ -378,7 +428,194 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
     # The grid, and the reconstruction strip, decoded with each digit's label.
     assert len(at.get("image")) == 1 and len(digit_rows(at)) == 1
     as_zero, _ = grid_picture(at)
-    at.selectbox(key="digit").set_value(7).run()
+    at.selectbox(key="digit_tiny-cvae").set_value(7).run()
     assert_clean(at)
     as_seven, _ = grid_picture(at)
     assert np.asarray(as_zero).tobytes() != np.asarray(as_seven).tobytes()
+
+
+# ---------------------------------------------------------------- switching models (issue 20)
+
+def spread_options(model_id: str) -> list[str]:
+    """The grid's axis boxes for this model, as shown: each latent dimension with the spread of its codes."""
+    spread = heldout(model_id)["means"].std(0)
+    return [f"{latent_name(k)}  (spread {spread[k]:.2f})" for k in range(len(spread))]
+
+
+def own_keys(at: AppTest, model_id: str) -> set[str]:
+    """The widgets keyed by a model: each belongs to the model shown, none to another."""
+    others = {m for m in MODELS if m != model_id}
+    keys = widget_keys(at)
+    assert not {k for k in keys for m in others if k.endswith(f"_{m}")}, keys
+    return {k for k in keys if k.endswith(f"_{model_id}")}
+
+
+def labelled(at: AppTest, kind: str, label: str) -> list:
+    """The widgets of one kind with this label: found as the user finds them, whatever their keys."""
+    return [w for w in at.get(kind) if w.label == label]
+
+
+AXIS_BOXES, RANGE = ("Horizontal axis", "Vertical axis"), "Range (± standard deviations)"
+
+
+def assert_grid_belongs_to(at: AppTest, model_id: str, grid_picture) -> tuple[int, int, float]:
+    """Options, caption and range of the grid are the model's own, whatever the controls now say."""
+    assert_clean(at)
+    assert chosen(at) == model_id and at.query_params["model"] == model_id
+    own_keys(at, model_id)
+    assert bool(labelled(at, "selectbox", "Decode as digit")) == CARDS[model_id]["conditional"]
+    boxes = [box for label in AXIS_BOXES for box in labelled(at, "selectbox", label)]
+    if CARDS[model_id]["latent_dim"] == 2:
+        assert not boxes and not labelled(at, "radio", "Plane")
+        i, j = 0, 1
+    else:
+        assert [b.options for b in boxes] == [spread_options(model_id)] * 2  # this model's spreads
+        i, j = (b.value for b in boxes)
+    (reach,) = (s.value for s in labelled(at, "slider", RANGE))
+    assert_extent(grid_picture(at)[1], expected_extent(model_id, i, j, reach))
+    return i, j, reach
+
+
+def test_grid_follows_the_model_chosen_in_both_directions(grid_picture):
+    """cVAE -> 16-D VAE (the issue's example) and back, through the 2-D models: the axis boxes, their spreads, the
+    range and the caption belong to the model now chosen, and the grid is the one that model opens on."""
+    path = ["mnist-vae-2d", "mnist-cvae", "mnist-vae-16d", "mnist-ae-2d", "mnist-vae-2d", "mnist-vae-16d",
+            "mnist-cvae"]
+    needs(*path)
+    fresh = {}  # each model's grid as a page opened on it shows it
+    for model_id in dict.fromkeys(path):
+        page = open_page(GRID, model=model_id)
+        fresh[model_id] = np.asarray(grid_picture(page)[0])
+    at = open_page(GRID)
+    seen = set()
+    for model_id in path:
+        if model_id != chosen(at):
+            choose(at, model_id)
+        i, j, reach = assert_grid_belongs_to(at, model_id, grid_picture)
+        if model_id not in seen:  # first visit: the model's own defaults, not what the last model was left at
+            assert (i, j) == default_dims(model_id)
+            assert reach == reach_of_codes(heldout(model_id)["means"], i, j)
+            np.testing.assert_array_equal(np.asarray(grid_picture(at)[0]), fresh[model_id])
+        seen.add(model_id)
+        # Leave this model's controls where no default is, so carrying them over would show on the next model.
+        if CARDS[model_id]["latent_dim"] > 2:
+            labelled(at, "selectbox", AXIS_BOXES[0])[0].set_value(int(np.argmin(heldout(model_id)["means"].std(0))))
+            at.run()
+        if CARDS[model_id]["conditional"]:
+            labelled(at, "selectbox", "Decode as digit")[0].set_value(7).run()
+        labelled(at, "slider", RANGE)[0].set_value(4.75).run()
+        assert_grid_belongs_to(at, model_id, grid_picture)
+
+
+def test_scatter_projections_and_selections_belong_to_their_model():
+    path = ["mnist-vae-2d", "mnist-vae-16d", "mnist-cvae", "mnist-vae-16d", "mnist-vae-2d"]
+    needs(*path)
+
+    def assert_shows(at: AppTest, model_id: str, projection: str) -> None:
+        assert_clean(at)
+        assert chosen(at) == model_id and at.query_params["model"] == model_id
+        radio = at.radio(key=f"projection_{model_id}")
+        assert radio.options == (["Latent coordinates"] if CARDS[model_id]["latent_dim"] == 2 else ["PCA", "t-SNE"])
+        assert radio.value == projection
+        own_keys(at, model_id)
+        codes = heldout(model_id)
+        expected = codes["means"] if projection == "Latent coordinates" else codes[projection.lower().replace("-", "")]
+        plotted = dots(at)
+        assert len(plotted) == len(codes["labels"])
+        np.testing.assert_allclose(plotted[["x", "y"]], expected[plotted["index"]], rtol=1e-6)
+        told = "told each digit's label" in at.caption[0].value
+        assert told == CARDS[model_id]["conditional"]
+
+    def assert_nothing_selected(at: AppTest) -> None:
+        assert not at.subheader and "Click near a dot" in at.info[0].value
+        assert not digit_rows(at)
+
+    at = open_page(SCATTER)
+    assert_shows(at, "mnist-vae-2d", "Latent coordinates")
+    select(at, clicked=7)
+    assert at.subheader[0].value.startswith("Digit #7 ")
+    choose(at, "mnist-vae-16d")  # a click on one model shows no digit on another
+    assert_shows(at, "mnist-vae-16d", "PCA")
+    assert_nothing_selected(at)
+    select(at, clicked=5)
+    assert at.subheader[0].value.startswith("Digit #5 ")
+    at.radio(key="projection_mnist-vae-16d").set_value("t-SNE").run()  # nor on another projection
+    assert_shows(at, "mnist-vae-16d", "t-SNE")
+    assert_nothing_selected(at)
+    select(at, box=box_around(heldout("mnist-vae-16d")["tsne"], [3, 4]))
+    assert at.subheader[0].value.endswith("digits selected")
+    choose(at, "mnist-cvae")  # the 16-D model's t-SNE choice and box stay with it
+    assert_shows(at, "mnist-cvae", "PCA")
+    assert_nothing_selected(at)
+    select(at, clicked=3)
+    label = CARDS["mnist-cvae"]["class_names"][heldout("mnist-cvae")["labels"][3]]
+    assert at.subheader[0].value == f"Digit #3 · label {label}"
+    choose(at, "mnist-vae-16d")
+    assert at.radio(key="projection_mnist-vae-16d").value in ("PCA", "t-SNE")
+    assert_shows(at, "mnist-vae-16d", at.radio(key="projection_mnist-vae-16d").value)
+    assert not any(s.value.startswith("Digit #3 ") for s in at.subheader)
+    choose(at, "mnist-vae-2d")
+    assert_shows(at, "mnist-vae-2d", "Latent coordinates")
+    assert not any(s.value.startswith(("Digit #3 ", "Digit #5 ")) for s in at.subheader)
+
+
+def test_the_choice_survives_a_page_that_cannot_show_it():
+    """Chosen on Latent scatter, the 16-D VAE gives way to the conditional VAE on Digits by label, which says so,
+    and returns on Decoded grid and Latent scatter; the URL always names the model shown."""
+    needs("mnist-vae-16d", "mnist-cvae", "mnist-judge")
+    at = choose(open_page(SCATTER), "mnist-vae-16d")
+    assert chosen(at) == "mnist-vae-16d" and at.query_params["model"] == "mnist-vae-16d"
+
+    go_to(at, LABEL)
+    assert_clean(at)
+    assert chosen(at) == "mnist-cvae" and at.query_params["model"] == "mnist-cvae"
+    cvae, vae = CARDS["mnist-cvae"]["title"], CARDS["mnist-vae-16d"]["title"]
+    notes = [i.value for i in at.info if "told the label" in i.value]
+    assert len(notes) == 1 and f"**{cvae}**" in notes[0] and f"**{vae}**" in notes[0]
+    assert "returns on the other pages" in notes[0]
+    assert at.session_state["chosen_model"] == "mnist-vae-16d"  # not overwritten
+    at.run()  # a rerun (any control) keeps it so: the URL now names the cvae, which is our own echo
+    assert chosen(at) == "mnist-cvae" and at.session_state["chosen_model"] == "mnist-vae-16d"
+
+    go_to(at, GRID)
+    assert_clean(at)
+    assert chosen(at) == "mnist-vae-16d" and at.query_params["model"] == "mnist-vae-16d"
+    assert at.selectbox(key="dim_x_mnist-vae-16d").options == spread_options("mnist-vae-16d")
+    assert not [i for i in at.info if "told the label" in i.value]
+
+    go_to(at, SCATTER)
+    assert_clean(at)
+    assert chosen(at) == "mnist-vae-16d" and at.query_params["model"] == "mnist-vae-16d"
+    np.testing.assert_allclose(dots(at)[["x", "y"]], heldout("mnist-vae-16d")["pca"][dots(at)["index"]], rtol=1e-6)
+
+
+def test_choosing_a_conditional_model_on_digits_by_label_is_followed_elsewhere():
+    needs("mnist-vae-2d", "mnist-cvae", "mnist-judge")
+    at = open_page(LABEL, model="mnist-cvae")  # a link naming the model the page shows anyway
+    assert_clean(at)
+    assert at.session_state["chosen_model"] == "mnist-cvae"
+    assert not [i for i in at.info if "told the label" in i.value]
+    go_to(at, SCATTER)
+    assert chosen(at) == "mnist-cvae" and at.query_params["model"] == "mnist-cvae"
+
+
+def test_a_home_link_makes_its_model_the_choice():
+    needs("mnist-ae-2d", "mnist-vae-2d", "mnist-cvae", "mnist-judge")
+    at = open_page()
+    assert_clean(at)
+    links = {(link.proto.label, link.proto.query_string) for link in at.get("page_link")}
+    assert ("Decoded grid", "model=mnist-ae-2d") in links
+    at.switch_page(GRID)  # follow that link: its page, its query
+    at.query_params["model"] = "mnist-ae-2d"
+    at.run()
+    assert_clean(at)
+    assert chosen(at) == "mnist-ae-2d" and at.session_state["chosen_model"] == "mnist-ae-2d"
+    assert_extent(next(c.value for c in at.caption if c.value.startswith("Left to right")),
+                  expected_extent("mnist-ae-2d", 0, 1, reach_of_codes(heldout("mnist-ae-2d")["means"], 0, 1)))
+    go_to(at, SCATTER)  # not the scatter's showcase: the link's model is the choice now
+    assert chosen(at) == "mnist-ae-2d" and at.query_params["model"] == "mnist-ae-2d"
+    go_to(at, LABEL)
+    assert chosen(at) == "mnist-cvae"
+    assert any(f"**{CARDS['mnist-ae-2d']['title']}**" in i.value for i in at.info)
+    go_to(at, GRID)
+    assert chosen(at) == "mnist-ae-2d" and at.query_params["model"] == "mnist-ae-2d"
