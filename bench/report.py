@@ -223,9 +223,14 @@ def load_section(data: dict) -> list[str]:
     if goals:
         out += ["", *_table(["measure", "value", "goal", "met"], goals)]
     server, browsers = s.get("server_cpu_share"), s.get("browser_cpu_share")
+    notes = []
     if server and browsers:
-        out += ["", f"The browsers (all tabs, on the same cores as the server) used {browsers / server:.1f} times "
-                    "the server's CPU in this run."]
+        notes.append(f"The browsers (all tabs, on the same cores as the server) used {browsers / server:.1f} times "
+                     "the server's CPU in this run.")
+    if s.get("machine_busy_share") is not None:
+        notes.append("The whole machine's share counts everything running then, other people's work included.")
+    if notes:
+        out += ["", " ".join(notes)]
     return out
 
 
