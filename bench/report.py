@@ -4,8 +4,9 @@
     python -m bench.report --check      # exit 1, saying which block differs, when README.md is out of date
 
 Every bench writes its table to bench/results/<name>.json (see RESULT_FILES) with the machine-speed
-reference before and after, the date, the git commit and the command line. README.md's figures are
-read from those files and from pretrained/*/card.json; tests/test_readme.py fails when they disagree.
+reference before and after, the date, the git commit and the command line, and then rewrites README.md's
+bench block from those files. README.md's figures are read from them and from pretrained/*/card.json;
+tests/test_readme.py fails when they disagree.
 This module imports no TensorFlow.
 """
 from __future__ import annotations
@@ -146,8 +147,21 @@ def write_json(path: str | Path | None, rows: list[dict], prog: str, argv: list[
     meta = {"command": command, "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             **git_state(), "machine": machine()}
     path.write_text(json.dumps({**meta, **extra, "rows": rows}, indent=2) + "\n")
-    print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}; "
-          f"`{REGENERATE}` puts it in README.md")
+    print(f"\nwrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if path.resolve().parent == RESULTS.resolve():
+        update_readme_bench_block()
+
+
+def update_readme_bench_block() -> None:
+    """After a bench wrote to bench/results/: README.md's bench block follows (commit both together)."""
+    text = README.read_text(encoding="utf-8")
+    if _bounds(text, "bench") is None:
+        print(f"README.md has no bench block: `{REGENERATE}` says where it goes")
+        return
+    new = render_readme(text, {"bench": bench_block()})
+    if new != text:
+        README.write_text(new, encoding="utf-8")
+        print("rewrote README.md's bench block from bench/results/*.json: commit it with the result file")
 
 
 # ------------------------------------------------------------------ README.md's generated blocks
@@ -186,7 +200,8 @@ def provenance(data: dict, name: str) -> str:
     where = (f"commit `{commit}`" + (f" with {len(changed)} uncommitted file{'s' * (len(changed) != 1)}"
                                      if changed else "")) if commit else "commit not recorded"
     speed = data.get("reference_ms") or []
-    machine_speed = ("machine speed " + " / ".join(f"{v:.0f}" for v in speed) + " ms (before / after)"
+    machine_speed = ("machine speed " + " / ".join(f"{v:.0f}" for v in speed)
+                     + f" ms (before / after{' each run' if len(speed) > 2 else ''})"
                      if speed else "machine speed not recorded")
     return f"`{command}` · {date} · {where} · {machine_speed}"
 
