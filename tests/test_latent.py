@@ -211,12 +211,12 @@ def test_occupied_extent_reaches_the_share_of_codes_on_the_narrower_axis_in_whol
 # ------------------------------------------------------------------ edges a mutation run found untested (tests/MUTATION.md)
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(n=0), "a sweep needs at least one step"), (dict(n=5, extent=0.0), "extent must be positive"),
-    (dict(n=5, mode="quantile", tail=0.5), r"tail must lie in \(0, 0\.5\)"),
-    (dict(n=5, mode="cubic"), "unknown sweep mode 'cubic'; use 'linear' or 'quantile'"),
+    (dict(n=0), "^a sweep needs at least one step$"), (dict(n=5, extent=0.0), "^extent must be positive$"),
+    (dict(n=5, mode="quantile", tail=0.5), r"^tail must lie in \(0, 0\.5\)$"),
+    (dict(n=5, mode="cubic"), "^unknown sweep mode 'cubic'; use 'linear' or 'quantile'$"),
 ])
 def test_bad_sweep_arguments_say_why(kwargs, message):
-    """Pages show these messages as they are."""
+    """Pages show these messages as they are (anchored: a mangled message fails)."""
     with pytest.raises(ValueError, match=message):
         sweep_values(**kwargs)
 
@@ -230,13 +230,13 @@ def test_coordinate_axes_take_the_first_and_last_dimension_and_name_the_range():
     for i, j in ((0, 3), (3, 0)):
         _, ax, ay = coordinate_axes(codes, i, j)
         assert np.flatnonzero(ax).tolist() == [i] and np.flatnonzero(ay).tolist() == [j]
-    with pytest.raises(ValueError, match=r"choose two different dimensions in 0\.\.3$"):
+    with pytest.raises(ValueError, match=r"^choose two different dimensions in 0\.\.3$"):
         coordinate_axes(codes, 4, 1)
 
 
 def test_interpolation_defaults_to_linear_and_names_unknown_methods():
     np.testing.assert_array_equal(interpolate([0, 0], [2, 4], 3), [[0, 0], [1, 2], [2, 4]])
-    with pytest.raises(ValueError, match="unknown interpolation 'cubic'; use 'linear' or 'slerp'"):
+    with pytest.raises(ValueError, match="^unknown interpolation 'cubic'; use 'linear' or 'slerp'$"):
         interpolate([0, 0], [1, 1], 3, "cubic")
 
 

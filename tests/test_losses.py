@@ -119,3 +119,12 @@ def test_unknown_likelihood_raises():
     x = np.zeros((1, 2), np.float32)
     with pytest.raises(ValueError, match="likelihood"):
         reconstruction_nll(x, x, "poisson")
+
+
+def test_defaults_are_bernoulli_and_sigma_one_tenth():
+    """What the VAE trains with when a recipe says nothing (found untested by the mutation run, tests/MUTATION.md)."""
+    rng = np.random.default_rng(2)
+    t, p = rng.random((2, 3, 3)).astype(np.float32), rng.uniform(0.1, 0.9, (2, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(np_(reconstruction_nll(t, p)), np_(reconstruction_nll(t, p, "bernoulli")))
+    np.testing.assert_array_equal(np_(reconstruction_nll(t, p, "gaussian")),
+                                  np_(reconstruction_nll(t, p, "gaussian", sigma=0.1)))
