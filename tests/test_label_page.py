@@ -368,9 +368,6 @@ def test_an_upload_stays_until_the_user_removes_it(own_digit):
     assert "ten" not in images(at)  # forgotten for good
 
 
-@pytest.mark.xfail(strict=True, reason="page bug: the label box of a kept upload is dropped while 'Style from' "
-                                       "is switched away, and comes back as 0 (own_style re-seeds it only for a new "
-                                       "digit); the digit is then encoded as a 0")
 def test_a_kept_upload_keeps_its_label(own_digit):
     at = own_digit
     at.file_uploader(key="transfer_file").set_value(("one.png", encode(paper_digit()), "image/png")).run()

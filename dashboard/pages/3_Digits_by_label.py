@@ -213,7 +213,7 @@ def own_style(model, judge) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     if st.session_state.get(f"{label_key}_seen") != fingerprint:  # a new digit starts from the judge's guess
         st.session_state[f"{label_key}_seen"] = fingerprint
         st.session_state[label_key] = guess
-    label = st.selectbox("Its label", range(model.num_classes), key=label_key,
+    label = st.selectbox("Its label", range(model.num_classes), key=label_key, persist_state="session",
                          format_func=lambda c: name(model, c),
                          help=f"The judge's best guess is {name(model, guess)} ({confidence[0]:.0%}); correct it if "
                               "that is wrong. The encoder needs the true label to tell the digit's style from its "
