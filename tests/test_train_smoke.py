@@ -61,6 +61,7 @@ def test_files_and_manifest(trained):
     assert list(manifest["models"]) == ["mnist-cvae", "mnist-judge", "mnist-vae-2d"]
     for model_id, entry in manifest["models"].items():
         assert entry["rebuild"] == f"python -m core.train {model_id}"
+        assert sorted(entry["files"]) == sorted(p.name for p in (out / model_id).iterdir()), model_id
         for name, digest in entry["files"].items():  # hashes match the files as evaluation left them
             assert digest == hashlib.sha256((out / model_id / name).read_bytes()).hexdigest(), name
 
