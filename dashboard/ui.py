@@ -356,43 +356,40 @@ def class_color(label: int) -> str:
     return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
 
 
-def show_digits(images, captions: list[str], size: int = 84, one_row: bool = False) -> None:
+def show_digits(images, captions: list[str] | None, size: int = 84, one_row: bool = False) -> None:
     """A row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
 
     The row wraps; with `one_row` it stays one row and shrinks as a whole where the window is too narrow
-    (a strip read left to right). One HTML element with the pictures inline, not st.image, which gives
+    (a strip read left to right). A picture wider than the window shrinks to fit it. One HTML element with the pictures inline, not st.image, which gives
     every picture of a list its own element, media file and request.
     """
     st.html(digits_html(images, captions, size, one_row))
 
 
-def digits_html(images, captions: list[str], size: int, one_row: bool = False) -> str:
+def digits_html(images, captions: list[str] | None, size: int, one_row: bool = False) -> str:
     """show_digits's markup, made only of PNGs encoded here, whole numbers and escaped text: nothing a caption,
-    a model card or an upload holds can become markup."""
+    a model card or an upload holds can become markup. No captions: pictures alone."""
     figures = []
-    for image, caption in zip(images, captions, strict=True):
+    for image, caption in zip(images, [""] * len(images) if captions is None else captions, strict=True):
         pixels = image if image.dtype == np.uint8 else to_uint8(image)
         height = round(size * pixels.shape[0] / pixels.shape[1])
         text = html.escape(caption, quote=True)
-        figures.append(f'<figure style="margin:0;flex:0 {int(one_row)} {size:d}px;min-width:0;text-align:center">'
+        figures.append(f'<figure style="margin:0;flex:0 1 {size:d}px;min-width:0;text-align:center">'
                        f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}" '
                        'style="image-rendering:pixelated;display:block;border-radius:0.375rem;width:100%;height:auto">'
-                       '<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4;overflow-wrap:anywhere">'
-                       f'{text}</figcaption></figure>')
+                       + ('<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4;overflow-wrap:anywhere">'
+                          f'{text}</figcaption>' if captions is not None else '') + '</figure>')
     return (f'<div style="display:flex;flex-wrap:{"nowrap" if one_row else "wrap"};gap:0.5rem 2px">'
             f'{"".join(figures)}</div>')
 
 
 def show_mosaic(mosaic: np.ndarray, width: int) -> None:
-    """A grid of digits (uint8) as one crisp picture `width` pixels wide.
+    """A grid of digits (uint8) as one crisp picture `width` pixels wide (narrower when the window is).
 
-    Scaled here, nearest neighbour, and encoded once, fast: given a picture no wider than asked, in the
-    format asked for, Streamlit sends it as it is (left to "auto", it re-encodes a grey PNG as JPEG).
+    Inline, like rows of digits, not an st.image media file: on quick slider moves a rerun deleted the
+    previous grid's file while the browser was still fetching it ("Image source error", a 404).
     """
-    height = round(mosaic.shape[0] * width / mosaic.shape[1])
-    rows = np.arange(height) * mosaic.shape[0] // height  # nearest neighbour: each output pixel's source
-    columns = np.arange(width) * mosaic.shape[1] // width
-    st.image(png_bytes(mosaic[rows][:, columns]), width=width, output_format="PNG")
+    show_digits([mosaic], None, size=width)
 
 
 def png_bytes(image: np.ndarray) -> bytes:

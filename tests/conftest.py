@@ -301,9 +301,10 @@ def assert_clean(at) -> None:
 
 
 class DigitRow(NamedTuple):
-    """One row of digits a page drew with ui.show_digits (an st.html element)."""
+    """One row of digits a page drew with ui.show_digits (an st.html element), or a grid ui.show_mosaic drew."""
     value: list[str]       # each picture's PNG data URI: equal strings, equal pictures
-    captions: list[str]
+    captions: list[str]    # empty for pictures shown without captions (a grid)
+    widths: list[int]      # each picture's width on screen, in pixels
 
     def pictures(self) -> list:
         from PIL import Image
@@ -311,11 +312,11 @@ class DigitRow(NamedTuple):
 
 
 def digit_rows(at) -> list[DigitRow]:
-    """The page's rows of captioned digits, in page order: each picture's source and the text under it."""
+    """The page's rows of digits and grids, in page order: each picture's source, the text under it, its width."""
     from html.parser import HTMLParser
     rows = []
     for element in at.get("html"):
-        sources, captions = [], []
+        sources, captions, widths = [], [], []
 
         class Reader(HTMLParser):
             in_caption = False
@@ -323,6 +324,7 @@ def digit_rows(at) -> list[DigitRow]:
             def handle_starttag(self, tag, attrs):
                 if tag == "img":
                     sources.append(dict(attrs)["src"])
+                    widths.append(int(dict(attrs)["width"]))
                 elif tag == "figcaption":
                     self.in_caption = True
                     captions.append("")
@@ -334,25 +336,5 @@ def digit_rows(at) -> list[DigitRow]:
                 if self.in_caption:
                     captions[-1] += data
         Reader().feed(element.proto.body)
-        rows.append(DigitRow(sources, captions))
+        rows.append(DigitRow(sources, captions, widths))
     return rows
-
-
-@pytest.fixture
-def pictures(monkeypatch):
-    """What an AppTest page's st.image elements show: `pictures(element)` -> one PIL image per picture in it.
-
-    AppTest keeps media in a mock in-memory store that it drops after each run, so this records every
-    file stored, by the id its URL ends with.
-    """
-    from PIL import Image
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-    stored = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def recording(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        stored[file_id] = self._files_by_id[file_id].content
-        return file_id
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
-    return lambda element: [Image.open(io.BytesIO(stored[Path(url).stem])) for url in element.value]

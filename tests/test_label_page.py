@@ -90,8 +90,11 @@ def assert_reading(caption: str, read: int, confidence: float, wanted: int | Non
 
 
 def images(at: AppTest) -> dict:
-    """Each section's row of digits, by name, and the style-by-digit grid (the page's one st.image)."""
-    return dict(zip(SECTIONS, digit_rows(at))) | {"grid": at.get("image")[-1]}
+    """Each section's row of captioned digits, by name, and the style-by-digit grid (the one picture shown
+    without a caption under it)."""
+    rows = digit_rows(at)
+    grids = [row for row in rows if not row.captions]
+    return dict(zip(SECTIONS, [row for row in rows if row.captions])) | ({"grid": grids[-1]} if grids else {})
 
 
 def rows_caption(caption: str) -> tuple[str, float, float, int]:
@@ -357,7 +360,7 @@ def test_an_upload_stays_until_the_user_removes_it(own_digit):
     at.radio(key="transfer_source").set_value("Your own digit").run()  # the uploader comes back empty ...
     assert_clean(at)
     assert at.file_uploader(key="transfer_file").value is None
-    assert images(at)["source"] == source and len(images(at)["ten"].value) == 10  # ... but the digit is still there
+    assert images(at)["source"] == source and images(at)["ten"] == ten  # ... but the digit and its ten are still there
     assert any(c.value == "Using `one.png`, uploaded earlier." for c in at.caption)
     at.button(key="transfer_remove").click().run()
     assert_clean(at)
@@ -410,20 +413,21 @@ def test_drawn_digit_is_read_and_encoded(own_digit):
 
 # ---------------------------------------------------------------- style by digit
 
-def test_style_by_digit_grid_follows_its_controls(page, pictures):
+def test_style_by_digit_grid_follows_its_controls(page):
     def grid() -> tuple[np.ndarray, str]:
         caption = next(c.value for c in page.caption if c.value.startswith("Left to right: the label"))
-        return np.asarray(pictures(images(page)["grid"])[0]), caption
+        shown = images(page)["grid"]
+        assert shown.widths == [STYLE_GRID_PIXELS]  # on screen, whatever the rows
+        return np.asarray(shown.pictures()[0]), caption
 
     spread = heldout()["means"].std(0)
     assert page.selectbox(key=f"grid_dim_{MODEL}").value == int(np.argmax(spread))
-    page.run()  # a run the pictures fixture sees
     mosaic, caption = grid()
-    assert mosaic.shape[:2] == (round(STYLE_GRID_PIXELS * 9 / 10), STYLE_GRID_PIXELS)  # nine rows of ten digits
+    assert mosaic.shape[:2] == (9 * 28, 10 * 28)  # nine rows of ten digits
     assert "**0** to **9**" in caption
     assert rows_caption(caption) == (f"z{chr(0x2080 + int(np.argmax(spread)) + 1)}", -3.0, 3.0, 9)
     page.slider(key="grid_rows").set_value(5).run()
-    assert grid()[0].shape[:2] == (STYLE_GRID_PIXELS * 5 // 10, STYLE_GRID_PIXELS)
+    assert grid()[0].shape[:2] == (5 * 28, 10 * 28)
     page.slider(key="grid_extent").set_value(1.0).run()
     assert rows_caption(grid()[1])[1:] == (-1.0, 1.0, 5)
     before = grid()[0]

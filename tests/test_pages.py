@@ -14,9 +14,7 @@ import base64
 import functools
 import io
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,9 +32,8 @@ if str(ROOT) not in sys.path:
 import core  # noqa: E402
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
-from conftest import (GRID, HOME, LABEL, SCATTER, APPTEST_TIMEOUT as TIMEOUT, assert_clean,  # noqa: E402
-                      build_tiny_cvae, choose, chosen, digit_rows, go_to, open_page, shipped_model_present,
-                      widget_keys)
+from conftest import (GRID, LABEL, SCATTER, assert_clean, build_tiny_cvae, choose, chosen,  # noqa: E402
+                      digit_rows, go_to, open_page, shipped_model_present, widget_keys)
 
 CARDS = {card["id"]: card for card in core.list_models() if "error" not in card}
 MODELS = list(CARDS)
@@ -278,12 +275,20 @@ def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
 
 # ---------------------------------------------------------------- Decoded grid
 
+def grids(at: AppTest) -> list:
+    """The page's decoded grids (ui.show_mosaic: one picture, no caption under it)."""
+    return [row for row in digit_rows(at) if not row.captions]
+
+
 @pytest.fixture
-def grid_picture(pictures):
-    """The decoded grid as shown (the page's first st.image) and the caption under it, which gives its extent."""
+def grid_picture():
+    """The decoded grid as sent (one digit a 28-pixel cell) and the caption under it, which gives its extent;
+    the grid is drawn GRID_PIXELS wide whatever its size."""
     def shown(at: AppTest) -> tuple[Image.Image, str]:
         captions = [c.value for c in at.caption if c.value.startswith("Left to right")]
-        return pictures(at.get("image")[0])[0], captions[0]
+        grid, = grids(at)
+        assert grid.widths == [GRID_PIXELS]
+        return grid.pictures()[0], captions[0]
     return shown
 
 
@@ -301,12 +306,12 @@ def test_grid_renders_and_its_size_follows_the_slider(model_id, grid_picture):
     for n in (4, 30):
         at.slider(key="grid_size").set_value(n).run()
         assert_clean(at)
-        picture, caption = grid_picture(at)
-        assert picture.size == (GRID_PIXELS, GRID_PIXELS)  # the same size on screen whatever n
+        picture, caption = grid_picture(at)  # on screen GRID_PIXELS wide whatever n (checked there)
+        assert picture.size == (28 * n, 28 * n)
         assert f"In {n} " in caption
         shown[n] = np.asarray(picture)
-    # n x n cells: with 4 cells a side, every 130-pixel block is one digit, so its edges are background
-    cell = GRID_PIXELS // 4
+    # n x n cells: with 4 cells a side, every 28-pixel block is one digit, so its edges are background
+    cell = 28
     border = np.concatenate([shown[4][::cell].ravel(), shown[4][:, ::cell].ravel()])
     assert np.median(border) < 30 and shown[4].max() > 200
     assert not np.array_equal(shown[4], shown[30])
@@ -379,7 +384,7 @@ def test_grid_sweeps_two_chosen_dimensions_or_principal_components(model_id, gri
     assert_extent(caption, expected_extent(model_id, 0, 3, reach))
     at.selectbox(key=f"dim_y_{model_id}").set_value(0).run()
     assert any("different" in w.value for w in at.warning)
-    assert not at.get("image") and digit_rows(at)  # no grid, the strip stays
+    assert not grids(at) and digit_rows(at)  # no grid, the strip stays
     assert not [c for c in at.caption if c.value.startswith("Left to right")]
     at.radio(key=f"plane_{model_id}").set_value("Two principal components").run()
     assert_clean(at)
@@ -393,7 +398,7 @@ def test_grid_strip_without_data_explains_and_shows_reconstructions(without_data
     assert_clean(at)
     assert any(ENV_VAR in i.value and "Originals" in i.value for i in at.info)
     assert any("shipped latent means" in c.value for c in at.caption)
-    assert len(at.get("image")) == 1 and len(digit_rows(at)) == 1  # the grid, and the reconstructions only
+    assert len(grids(at)) == 1 and len(digit_rows(at)) == 2  # the grid, and the reconstructions only
 
 
 def test_grid_strip_with_data_shows_originals_above_reconstructions():
@@ -426,7 +431,7 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
     at = open_page(GRID, model="tiny-cvae")
     assert_clean(at)
     # The grid, and the reconstruction strip, decoded with each digit's label.
-    assert len(at.get("image")) == 1 and len(digit_rows(at)) == 1
+    assert len(grids(at)) == 1 and len(digit_rows(at)) == 2
     as_zero, _ = grid_picture(at)
     at.selectbox(key="digit_tiny-cvae").set_value(7).run()
     assert_clean(at)
