@@ -5,6 +5,7 @@ and annotation files in the official format (CRLF, padded values) that also
 list images which are absent, as the real files do. `no_home_cache` clears
 $LATENT_LAB_DATA. Real-data tests skip unless $LATENT_LAB_DATA is set.
 """
+import os
 import subprocess
 import sys
 import types
@@ -355,3 +356,100 @@ def test_real_celeba_split_through_the_env_var(data_dir, monkeypatch):
     monkeypatch.setenv(ENV_VAR, str(data_dir))
     val = read_annotations(split="val")
     assert len(val) == 2044 and set(val.partition.tolist()) == {1}
+
+
+# ------------------------------------------------------------------ the decoded-face cache
+
+def _decodes(monkeypatch):
+    """Count calls to the JPEG decoder."""
+    calls = []
+    real = celeba._decode_all
+
+    def counting(paths, size):
+        calls.append(len(paths))
+        return real(paths, size)
+
+    monkeypatch.setattr(celeba, "_decode_all", counting)
+    return calls
+
+
+def test_cache_lives_outside_the_repository(no_home_cache, monkeypatch, tmp_path):
+    assert celeba.cache_dir() == no_home_cache / ".cache" / "latent-lab"
+    monkeypatch.setenv(celeba.CACHE_ENV, str(tmp_path / "elsewhere"))
+    assert celeba.cache_dir() == tmp_path / "elsewhere"
+
+
+def test_second_load_comes_from_the_cache(tmp_path, monkeypatch):
+    make_celeba(tmp_path)
+    calls = _decodes(monkeypatch)
+    first = load_celeba(tmp_path, download=False, size=16, split="train")
+    again = load_celeba(tmp_path, download=False, size=16, split="train")
+    assert calls == [2]  # decoded once
+    np.testing.assert_array_equal(first.images, again.images)
+    assert again.images.dtype == np.uint8 and again.filenames == first.filenames
+    cached = list(celeba.cache_dir().glob("celeba-16px-train-*.npy"))
+    assert len(cached) == 1 and not list(celeba.cache_dir().glob("*.tmp"))
+
+
+def test_cache_is_keyed_by_size_split_and_folder(tmp_path, monkeypatch):
+    make_celeba(tmp_path / "a")
+    make_celeba(tmp_path / "b")
+    calls = _decodes(monkeypatch)
+    for root, size, split in [("a", 16, None), ("a", 8, None), ("a", 16, "test"), ("b", 16, None)]:
+        r = load_celeba(tmp_path / root, download=False, size=size, split=split)
+        assert r.images.shape[1] == size
+    assert calls == [5, 5, 2, 5]  # each a decode of its own
+    assert len(list(celeba.cache_dir().glob("*.npy"))) == 4
+
+
+def test_a_changed_face_is_decoded_again(tmp_path, monkeypatch):
+    folder = make_celeba(tmp_path)
+    before = load_celeba(tmp_path, download=False, size=16).images
+    path = folder / "img_align_celeba" / PRESENT[1]
+    write_face(path, 250)
+    os.utime(path, ns=(1, 1))  # a different modification time, whatever the clock's resolution
+    calls = _decodes(monkeypatch)
+    after = load_celeba(tmp_path, download=False, size=16).images
+    assert calls == [5]
+    assert after[1, 8, 8, 1] > before[1, 8, 8, 1] + 100
+    np.testing.assert_array_equal(after[0], before[0])
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    make_celeba(tmp_path)
+    good = load_celeba(tmp_path, download=False, size=16).images
+    (path,) = celeba.cache_dir().glob("*.npy")
+    for damage in (b"garbage", path.read_bytes()[:200]):
+        path.write_bytes(damage)
+        np.testing.assert_array_equal(load_celeba(tmp_path, download=False, size=16).images, good)
+    np.save(path, np.zeros((5, 8, 8, 3), np.uint8))  # readable, but the wrong shape
+    np.testing.assert_array_equal(load_celeba(tmp_path, download=False, size=16).images, good)
+
+
+def test_limit_and_cache_false_bypass_the_cache(tmp_path, monkeypatch):
+    make_celeba(tmp_path)
+    calls = _decodes(monkeypatch)
+    load_celeba(tmp_path, download=False, size=16, limit=3)
+    load_celeba(tmp_path, download=False, size=16, cache=False)
+    assert calls == [3, 5] and not celeba.cache_dir().exists()
+
+
+def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
+    make_celeba(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(celeba.CACHE_ENV, str(blocker / "cache"))
+    r = load_celeba(tmp_path, download=False, size=16)
+    assert r.images.shape == (5, 16, 16, 3)
+
+
+@pytest.mark.requires_data
+def test_real_celeba_partition_counts_and_cached_test_split(data_dir, tmp_path, monkeypatch):
+    counts = {s: len(read_annotations(data_dir, split=s)) for s in ("train", "val", "test")}
+    assert counts == {"train": 15979, "val": 2044, "test": 1977}
+    monkeypatch.setenv(celeba.CACHE_ENV, str(tmp_path))
+    first = load_celeba(data_dir, download=False, size=64, split="test")
+    calls = _decodes(monkeypatch)
+    again = load_celeba(data_dir, download=False, size=64, split="test")
+    assert calls == [] and again.images.shape == (1977, 64, 64, 3)
+    np.testing.assert_array_equal(first.images, again.images)

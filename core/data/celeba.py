@@ -2,11 +2,18 @@
 
 The annotation files list all 202,599 faces, while local copies often hold a
 subset of the images; only the images present are used.
+
+Decoding 20,000 JPEGs takes a while, so whole-split loads keep the resized
+uint8 arrays in a cache (`cache_dir()`), keyed by the data folder, the size,
+the split and every image's name, byte size and modification time: a changed
+file is decoded again, never served stale.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +36,7 @@ EXPECTED = (f"the official CelebA files (any subset of the 202,599 aligned faces
             f"  <data>/{NAME}/{IMAGES}/*.jpg\n"
             f"  <data>/{NAME}/{ATTRIBUTES}\n"
             f"  <data>/{NAME}/{PARTITION}")
+CACHE_ENV = "LATENT_LAB_CACHE"
 NO_TFDS = "tensorflow-datasets is not installed; `pip install tensorflow-datasets` lets load_celeba fetch celeb_a"
 
 
@@ -211,8 +219,49 @@ def _download(size: int, split: str | None, limit: int | None) -> CelebA:
                   filenames=[""] * len(images), images=np.array(images, np.uint8).reshape(-1, size, size, 3))
 
 
+def cache_dir() -> Path:
+    """$LATENT_LAB_CACHE, else ~/.cache/latent-lab: outside the repository, since the arrays are the faces."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "latent-lab"
+
+
+def cache_path(folder: Path, filenames: list[str], size: int, split: str | None) -> Path:
+    """Where the decoded faces of these files live: the key changes when any file is added, removed or changed."""
+    h = hashlib.sha256(f"{Path(folder).resolve()}|{size}|{split}".encode())
+    for name in filenames:
+        st = os.stat(folder / IMAGES / name)
+        h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return cache_dir() / f"celeba-{size}px-{split or 'all'}-{h.hexdigest()[:20]}.npy"
+
+
+def _cached_decode(folder: Path, filenames: list[str], size: int, split: str | None) -> np.ndarray:
+    """Decoded faces from the cache when it holds exactly these files, else decoded now and cached.
+
+    A cache that cannot be read or written is skipped: it only saves time.
+    """
+    path = cache_path(folder, filenames, size, split)
+    try:
+        images = np.load(path, allow_pickle=False)
+        if images.shape == (len(filenames), size, size, 3) and images.dtype == np.uint8:
+            return images
+    except (OSError, ValueError, EOFError):
+        pass
+    images = _decode_all([folder / IMAGES / f for f in filenames], size)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+            tmp = f.name
+            np.save(f, images)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return images
+
+
 def load_celeba(path=None, download: bool = True, size: int = 64, split: str | None = None,
-                limit: int | None = None) -> CelebA:
+                limit: int | None = None, cache: bool = True) -> CelebA:
     """CelebA faces cropped to (0, 20, 178, 198) and resized to `size`, with their attributes.
 
     Looks in `path`, then $LATENT_LAB_DATA (`<root>/celeba/`); either may name the
@@ -220,6 +269,7 @@ def load_celeba(path=None, download: bool = True, size: int = 64, split: str | N
     images present are used. `split` is "train", "val" or "test" (official
     partition); `limit` keeps the first images in filename order, for quick previews.
     Without a local copy and with `download`, tries tensorflow-datasets' celeb_a.
+    `cache` keeps whole-split loads (no `limit`) in `cache_dir()`.
     """
     _check(split, size, limit)
     size = int(size)
@@ -235,5 +285,9 @@ def load_celeba(path=None, download: bool = True, size: int = 64, split: str | N
     ann = _annotations(folder, split)
     keep = slice(None if limit is None else int(limit))
     filenames = ann.filenames[keep]
+    if cache and limit is None and filenames:
+        images = _cached_decode(folder, filenames, size, split)
+    else:
+        images = _decode_all([folder / IMAGES / f for f in filenames], size)
     return CelebA(attributes=ann.attributes[keep], attribute_names=ann.attribute_names, partition=ann.partition[keep],
-                  filenames=filenames, images=_decode_all([folder / IMAGES / f for f in filenames], size))
+                  filenames=filenames, images=images)
