@@ -71,12 +71,19 @@ def plane_coordinates(codes: np.ndarray, center: np.ndarray, axes: np.ndarray) -
     return (np.asarray(codes, np.float64) - center) @ axes.T / (axes ** 2).sum(1)
 
 
-def occupied_extent(coords: np.ndarray, share: float = 0.98, step: float = 0.25,
+def occupied_extent(coords: np.ndarray, n: int = 15, share: float = 0.8, step: float = 0.25,
                     limits: tuple[float, float] = (0.5, 5.0)) -> float:
-    """The largest half-width (a multiple of `step`, within `limits`) of a square around 0 whose range holds
-    `share` of the coordinates along each axis: a sweep over it decodes where the codes lie, not empty space."""
-    reach = np.quantile(np.abs(np.asarray(coords, np.float64)), share, axis=0).min()
-    return float(np.clip(np.floor(reach / step) * step, *limits))
+    """The largest half-width e (a multiple of `step`, within `limits`) for which at least `share` of an n x n
+    grid over [-e, e]² lies within one grid spacing of some code: a sweep over it decodes where the codes are,
+    not the empty space an unevenly spread encoder (an autoencoder's) leaves beside them."""
+    from scipy.spatial import cKDTree
+    tree = cKDTree(np.asarray(coords, np.float64))
+    for extent in np.arange(limits[1], limits[0], -step):
+        steps = np.linspace(-extent, extent, n)
+        distance, _ = tree.query(np.stack(np.meshgrid(steps, steps), axis=-1).reshape(-1, 2))
+        if (distance <= 2 * extent / (n - 1)).mean() >= share:
+            return float(extent)
+    return float(limits[0])
 
 
 def interpolate(a, b, steps: int, method: str = "linear") -> np.ndarray:

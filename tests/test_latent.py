@@ -197,66 +197,14 @@ def test_plane_coordinates_recover_where_points_were_put():
     np.testing.assert_allclose(plane_coordinates(points, center, axes), xy)
 
 
-def test_occupied_extent_reaches_the_share_of_codes_on_the_narrower_axis_in_whole_steps():
+def test_occupied_extent_is_the_widest_grid_that_stays_among_the_codes():
     from core.latent import occupied_extent
     rng = np.random.default_rng(0)
-    coords = np.column_stack([rng.uniform(-4, 4, 100_000), rng.uniform(-2, 2, 100_000)])
-    # 98% of |U(-2, 2)| lies within 1.96: floored to 0.25 steps, 1.75; the wider axis does not count
-    assert occupied_extent(coords) == 1.75
-    assert occupied_extent(coords, share=0.6) == 1.0   # 1.2, floored
-    assert occupied_extent(coords * 100) == 5.0   # clipped to the slider's range
-    assert occupied_extent(coords / 100) == 0.5
-
-
-# ------------------------------------------------------------------ edges a mutation run found untested (tests/MUTATION.md)
-
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(n=0), "^a sweep needs at least one step$"), (dict(n=5, extent=0.0), "^extent must be positive$"),
-    (dict(n=5, mode="quantile", tail=0.5), r"^tail must lie in \(0, 0\.5\)$"),
-    (dict(n=5, mode="cubic"), "^unknown sweep mode 'cubic'; use 'linear' or 'quantile'$"),
-])
-def test_bad_sweep_arguments_say_why(kwargs, message):
-    """Pages show these messages as they are (anchored: a mangled message fails)."""
-    with pytest.raises(ValueError, match=message):
-        sweep_values(**kwargs)
-
-
-def test_a_sweep_narrower_than_one_is_allowed():
-    np.testing.assert_allclose(sweep_values(3, extent=0.5), [-0.5, 0.0, 0.5])
-
-
-def test_coordinate_axes_take_the_first_and_last_dimension_and_name_the_range():
-    codes = np.random.default_rng(0).normal(size=(50, 4))
-    for i, j in ((0, 3), (3, 0)):
-        _, ax, ay = coordinate_axes(codes, i, j)
-        assert np.flatnonzero(ax).tolist() == [i] and np.flatnonzero(ay).tolist() == [j]
-    with pytest.raises(ValueError, match=r"^choose two different dimensions in 0\.\.3$"):
-        coordinate_axes(codes, 4, 1)
-
-
-def test_interpolation_defaults_to_linear_and_names_unknown_methods():
-    np.testing.assert_array_equal(interpolate([0, 0], [2, 4], 3), [[0, 0], [1, 2], [2, 4]])
-    with pytest.raises(ValueError, match="^unknown interpolation 'cubic'; use 'linear' or 'slerp'$"):
-        interpolate([0, 0], [1, 1], 3, "cubic")
-
-
-def test_slerp_at_45_degrees_follows_the_arc():
-    """Small angles take the arc too (only parallel endpoints fall back to the line)."""
-    path = interpolate([1.0, 0.0], np.array([1.0, 1.0]) / np.sqrt(2), 5, "slerp")
-    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(np.arctan2(path[:, 1], path[:, 0]), np.linspace(0, np.pi / 4, 5), atol=1e-6)
-
-
-def test_slerp_of_parallel_endpoints_is_the_line_in_float32():
-    path = interpolate([2.0, 1.0], [6.0, 3.0], 3, "slerp")
-    assert path.dtype == np.float32
-    np.testing.assert_allclose(path, [[2, 1], [4, 2], [6, 3]], rtol=1e-6)
-    # For these the cosine rounds to 1 + 2e-16: unclipped, arccos would give NaN.
-    a = np.array([-482.0, 599.0, 40.0])
-    np.testing.assert_allclose(interpolate(a, 4 * a, 3, "slerp"), [a, 2.5 * a, 4 * a], rtol=1e-6)
-
-
-def test_stratified_indices_default_seed_is_zero():
-    from core.latent import stratified_indices
-    labels = np.random.default_rng(0).integers(0, 10, 500)
-    np.testing.assert_array_equal(stratified_indices(labels, 30), stratified_indices(labels, 30, seed=0))
+    square = rng.uniform(-2, 2, (20_000, 2))       # codes fill [-2, 2]²: any grid inside is covered
+    assert occupied_extent(square) == 2.25          # 2.25: the outer ring (56 of 225 cells) lies within a spacing
+    assert occupied_extent(square, share=1.0) == 2.0
+    lopsided = np.column_stack([rng.uniform(-1, 4, 20_000), rng.uniform(-1, 1, 20_000)])  # empty below -1
+    assert occupied_extent(lopsided, share=1.0) == 1.0   # the emptiness on one side limits the grid
+    assert occupied_extent(rng.uniform(-8, 8, (50_000, 2))) == 5.0   # clipped to the slider's range
+    assert occupied_extent(square / 100) == 0.5
+    assert occupied_extent(square, n=5, step=0.5) == 3.5  # a coarse grid: cells 1.75 apart, only its 4 corners bare

@@ -70,8 +70,8 @@ def label_control(model) -> int | None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name: str) -> float:
-    """The default range: as far as the held-out codes reach on this plane (98% of them along each axis),
-    so the grid opens on digits, not on the noise a decoder draws far from its data."""
+    """The default range: the widest grid whose cells lie among the held-out codes (80% of them within a cell's
+    spacing of one), so the grid opens on digits, not on the noise a decoder draws far from its data."""
     return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
 
 
@@ -84,8 +84,9 @@ def sweep_controls(model, means: np.ndarray, plane: Plane) -> dict:
         default = measured_extent(means, plane, model.id, plane.name)
         extent = st.slider("Range (± standard deviations)", 0.5, 5.0, default, 0.25,
                            key=ui.model_key(model, f"extent_{plane.name}"),
-                           help=f"Opens at ±{default:g}: the reach of 98% of the held-out codes along each axis "
-                                "of this plane. Beyond it the decoder draws regions no digit was encoded to.")
+                           help=f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its "
+                                "points beside a held-out code. Beyond it the decoder draws regions no digit was "
+                                "encoded to.")
         return {"mode": "linear", "extent": extent}
     mass = st.slider("Probability covered (%)", 50, 99, 90, key="mass",
                      help="The central share of the Gaussian that the grid spans along each axis.")
