@@ -360,8 +360,9 @@ def show_digits(images, captions: list[str] | None, size: int = 84, one_row: boo
     """A row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
 
     The row wraps; with `one_row` it stays one row and shrinks as a whole where the window is too narrow
-    (a strip read left to right). A picture wider than the window shrinks to fit it. One HTML element with the pictures inline, not st.image, which gives
-    every picture of a list its own element, media file and request.
+    (a strip read left to right); a picture wider than the window shrinks to fit it. One HTML element with
+    the pictures inline, not st.image, which gives every picture of a list its own element, media file and
+    request.
     """
     st.html(digits_html(images, captions, size, one_row))
 

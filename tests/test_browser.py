@@ -223,7 +223,8 @@ def drive_digits_by_label(tab: Watched) -> None:
     assert f"{MAX_UPLOAD_MB}MB" in limit.inner_text().replace(" ", ""), limit.inner_text()  # config.toml's cap
     tab.act(lambda: upload.set_input_files({"name": "seven.png", "mimeType": "image/png", "buffer": digit_png()}),
             "after uploading a digit")
-    assert tab.page.locator("[class*=\"st-key-transfer_label_\"]").count() == 1  # the judge's guess, to confirm or correct
+    # the judge's guess, to confirm or correct
+    assert tab.page.locator('[class*="st-key-transfer_label_"]').count() == 1
     choose(tab, "transfer_how", "Draw it", "after choosing Draw it", new_pictures=False)
     canvas = tab.page.locator(".st-key-transfer_canvas canvas.upper-canvas")  # Fabric.js's drawing layer
     canvas.scroll_into_view_if_needed()

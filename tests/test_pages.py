@@ -3,8 +3,9 @@
 Every page renders for every shipped model; controls change what is drawn; a
 missing model, a bad URL or a missing data set gives a message, never a
 traceback. Switching models, in both directions and across pages, leaves no
-option, caption, selection or picture of the previous model behind (issue 20). Pages are opened through Home, as `streamlit run dashboard/Home.py`
-does, so `import ui` resolves the same way. Passes with $LATENT_LAB_DATA set or
+option, caption, selection or picture of the previous model behind. Pages are
+opened through Home, as `streamlit run dashboard/Home.py` does, so `import ui`
+resolves the same way. Passes with $LATENT_LAB_DATA set or
 unset: tests that need the data set skip without it, and tests of the no-data
 path hide it themselves.
 """

@@ -265,7 +265,8 @@ def style_by_digit(model, spread: np.ndarray) -> None:
     controls, shown = ui.beside(STYLE_GRID_PIXELS)
     with controls:
         dim = st.selectbox("Dimension swept down the rows", range(model.latent_dim), index=int(np.argmax(spread)),
-                           key=ui.model_key(model, "grid_dim"), format_func=lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
+                           key=ui.model_key(model, "grid_dim"),
+                           format_func=lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
                            help="Spread is the standard deviation of the held-out digits' codes along it; near 0 "
                                 "means the encoder ignores it. The other dimensions stay at 0.")
         rows = st.slider("Rows", 3, 15, 9, key="grid_rows")
