@@ -1,4 +1,5 @@
-"""Latent-space maths the pages share: sweeps, planes through the latent space, projections, interpolation.
+"""Latent-space maths the pages share: sweeps, planes through the latent space, projections, interpolation,
+arithmetic (analogies, class means), nearest codes and how plausible a point is.
 
 Pure NumPy/scikit-learn; no model needed, so every function here is cheap to test.
 """
@@ -86,20 +87,134 @@ def occupied_extent(coords: np.ndarray, n: int = 15, share: float = 0.8, step: f
     return float(limits[0])
 
 
-def interpolate(a, b, steps: int, method: str = "linear") -> np.ndarray:
+def interpolation_times(steps: int, overshoot: float = 0.0) -> np.ndarray:
+    """The path parameter t of each of `steps` points: evenly spaced over [-overshoot, 1 + overshoot], so t = 0
+    is the start, t = 1 the end and the overshoot runs that fraction of the way again beyond each end."""
+    if overshoot < 0:
+        raise ValueError("overshoot must not be negative")
+    return np.linspace(-overshoot, 1.0 + overshoot, steps)
+
+
+def interpolate(a, b, steps: int, method: str = "linear", overshoot: float = 0.0) -> np.ndarray:
     """`steps` points from a to b inclusive. slerp follows the great circle, which keeps
-    Gaussian samples at a typical norm (White, 2016)."""
+    Gaussian samples at a typical norm (White, 2016). With `overshoot` the path runs that fraction of its
+    length further beyond both ends (a 6 -> 8 walk with 0.5 goes on past the 8 to a more extreme one), the
+    steps spread evenly over the whole path (interpolation_times)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if method not in ("linear", "slerp"):
+        raise ValueError(f"unknown interpolation {method!r}; use 'linear' or 'slerp'")
+    t = interpolation_times(steps, overshoot)[:, None]
     if method == "linear":
         return ((1 - t) * a + t * b).astype(np.float32)
-    if method == "slerp":
-        cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
-        omega = np.arccos(np.clip(cos, -1.0, 1.0))
-        if omega < 1e-6:
-            return ((1 - t) * a + t * b).astype(np.float32)
-        return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
-    raise ValueError(f"unknown interpolation {method!r}; use 'linear' or 'slerp'")
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-6 or np.pi - omega < 1e-6:  # parallel (or opposite): no single great circle, so the line
+        return ((1 - t) * a + t * b).astype(np.float32)
+    return ((np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)).astype(np.float32)
+
+
+def analogy(a, b, c, weights=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """wa·a − wb·b + wc·c: "a is to b as c is to ?" read as b → a applied to c (with unit weights a − b + c).
+
+    Works on single points (d,) or row-wise on stacks (N, d); float32."""
+    wa, wb, wc = (float(w) for w in weights)
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    return (wa * a - wb * b + wc * c).astype(np.float32)
+
+
+def analogy_grid(origin, right, down, rows: int, cols: int, extent: float = 1.0) -> np.ndarray:
+    """White's J-diagram: origin + u·(right − origin) + v·(down − origin) for u over `cols` steps and v over
+    `rows` steps of [0, extent], row-major from the top left. With extent 1 the corners are origin (top left),
+    right (top right), down (bottom left) and right − origin + down, the analogy (bottom right)."""
+    if rows < 2 or cols < 2:
+        raise ValueError("an analogy grid needs at least two rows and two columns")
+    origin, right, down = (np.asarray(v, np.float64) for v in (origin, right, down))
+    u, v = np.linspace(0.0, extent, cols), np.linspace(0.0, extent, rows)
+    grid = origin + u[None, :, None] * (right - origin) + v[:, None, None] * (down - origin)
+    return grid.reshape(rows * cols, -1).astype(np.float32)
+
+
+def class_means(codes, labels, num_classes: int) -> np.ndarray:
+    """(num_classes, d): the mean code of each class ("the average 6"); NaN for a class with no codes."""
+    codes, labels = np.asarray(codes, np.float64), np.asarray(labels)
+    means = np.full((num_classes, codes.shape[1]), np.nan)
+    for k in range(num_classes):
+        members = labels == k
+        if members.any():
+            means[k] = codes[members].mean(0)
+    return means.astype(np.float32)
+
+
+def nearest_codes(point, codes, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and Euclidean distances of the k codes nearest `point`, nearest first."""
+    codes = np.asarray(codes, np.float64)
+    distance = np.linalg.norm(codes - np.asarray(point, np.float64).reshape(1, -1), axis=1)
+    k = max(0, min(k, len(codes)))
+    order = np.argpartition(distance, k - 1)[:k] if 0 < k < len(codes) else np.arange(len(codes))[:k]
+    order = order[np.argsort(distance[order], kind="stable")]
+    return order, distance[order]
+
+
+def widest_dimensions(codes, k: int) -> np.ndarray:
+    """The k latent dimensions along which the codes spread most (standard deviation), widest first."""
+    return np.argsort(-np.asarray(codes).std(0), kind="stable")[:k]
+
+
+LEAVES_DATA = 5.0  # a plausibility below this percentile: less typical than 95% of the real held-out items
+
+
+class Plausibility:
+    """How typical a latent point is, as a percentile of the held-out codes' own scores: 50 is as typical as the
+    median real item, 0 less typical than all of them, 100 more than all.
+
+    A point's typicality combines two ranks among the held-out codes: of its density under a Gaussian (the
+    prior of a VAE; for an autoencoder the Gaussian fitted to its codes) and of its distance to the nearest
+    held-out code (each held-out code's own: to its nearest other code). The lower of the two counts, so a
+    point must be both dense and near real items: the prior's centre can lie in a gap between classes, and a
+    point beside one stray code can still be improbable.
+    """
+
+    def __init__(self, codes, prior_mean, prior_cov):
+        from scipy.spatial import cKDTree
+        codes = np.asarray(codes, np.float64)
+        if len(codes) < 2:
+            raise ValueError("plausibility needs at least two held-out codes")
+        self.mean = np.asarray(prior_mean, np.float64)
+        self._chol = np.linalg.cholesky(np.asarray(prior_cov, np.float64))
+        self._tree = cKDTree(codes)
+        self._densities = np.sort(self.log_density(codes))
+        own = self._tree.query(codes, k=2)[0][:, 1]  # each code's distance to its nearest other code
+        self._gaps = np.sort(own)
+        self._scores = np.sort(self._typicality(self.log_density(codes), own))
+
+    def log_density(self, points) -> np.ndarray:
+        """log N(points; mean, cov), (N,)."""
+        points = np.atleast_2d(np.asarray(points, np.float64))
+        from scipy.linalg import solve_triangular
+        white = solve_triangular(self._chol, (points - self.mean).T, lower=True)
+        log_det = 2 * np.log(np.diag(self._chol)).sum()
+        return -0.5 * ((white ** 2).sum(0) + log_det + len(self.mean) * np.log(2 * np.pi))
+
+    def nearest_distance(self, points) -> np.ndarray:
+        return self._tree.query(np.atleast_2d(np.asarray(points, np.float64)), k=1)[0]
+
+    def _typicality(self, log_density: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        dense = _share_at_most(self._densities, log_density)    # codes no denser than the point
+        near = 1.0 - _share_at_most(self._gaps, distance)       # codes farther from their neighbour than it is
+        return np.minimum(dense, near)
+
+    def __call__(self, points) -> np.ndarray:
+        """Percentiles in [0, 100], one per point (N,), or (1,) for one point."""
+        score = self._typicality(self.log_density(points), self.nearest_distance(points))
+        return 100.0 * _share_at_most(self._scores, score)
+
+
+def _share_at_most(reference_sorted: np.ndarray, values) -> np.ndarray:
+    """Mid-rank share of the sorted reference below each value: ties count half, so the median scores 0.5."""
+    values = np.asarray(values, np.float64)
+    below = np.searchsorted(reference_sorted, values, side="left")
+    at_most = np.searchsorted(reference_sorted, values, side="right")
+    return (below + at_most) / (2.0 * len(reference_sorted))
 
 
 def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:

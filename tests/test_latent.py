@@ -208,3 +208,191 @@ def test_occupied_extent_is_the_widest_grid_that_stays_among_the_codes():
     assert occupied_extent(rng.uniform(-8, 8, (50_000, 2))) == 5.0   # clipped to the slider's range
     assert occupied_extent(square / 100) == 0.5
     assert occupied_extent(square, n=5, step=0.5) == 3.5  # a coarse grid: cells 1.75 apart, only its 4 corners bare
+
+
+# ------------------------------------------------------------------ interpolation with overshoot (issue 18)
+
+from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means,  # noqa: E402
+                         interpolation_times, nearest_codes, widest_dimensions)
+
+
+@pytest.mark.parametrize("method", ["linear", "slerp"])
+def test_no_overshoot_is_the_plain_interpolation(method):
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 8))
+    np.testing.assert_array_equal(interpolate(a, b, 9, method, overshoot=0.0), interpolate(a, b, 9, method))
+    np.testing.assert_allclose(interpolation_times(5), [0, 0.25, 0.5, 0.75, 1])
+
+
+@pytest.mark.parametrize("overshoot", [0.0, 0.25, 0.5, 1.0])
+def test_linear_overshoot_lengthens_the_path_by_that_fraction_beyond_each_end(overshoot):
+    a, b = np.array([1.0, -2.0, 0.5]), np.array([4.0, 2.0, 0.5])  # 5 apart
+    path = interpolate(a, b, 11, "linear", overshoot=overshoot)
+    assert path.shape == (11, 3)
+    length = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    np.testing.assert_allclose(length.sum(), 5.0 * (1 + 2 * overshoot), rtol=1e-5)
+    np.testing.assert_allclose(length, length[0], rtol=1e-5)  # even steps
+    np.testing.assert_allclose(path[0], a - overshoot * (b - a), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(path[-1], b + overshoot * (b - a), rtol=1e-5, atol=1e-6)
+    # every point on the line through a and b
+    direction = (b - a) / 5.0
+    off_line = (path - a) - ((path - a) @ direction)[:, None] * direction
+    np.testing.assert_allclose(off_line, 0, atol=1e-5)
+
+
+def test_overshoot_passes_through_both_ends_when_the_steps_fall_on_them():
+    a, b = np.zeros(2), np.array([2.0, 0.0])
+    path = interpolate(a, b, 5, "linear", overshoot=0.5)  # t = -0.5, 0, 0.5, 1, 1.5
+    np.testing.assert_allclose(path, [[-1, 0], [0, 0], [1, 0], [2, 0], [3, 0]], atol=1e-6)
+    np.testing.assert_allclose(interpolation_times(5, 0.5), [-0.5, 0, 0.5, 1, 1.5])
+
+
+def test_slerp_overshoot_continues_along_the_great_circle():
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    path = interpolate(a, b, 5, "slerp", overshoot=0.5)  # a quarter turn, and an eighth beyond each end
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1.0, rtol=1e-6)
+    angles = np.unwrap(np.arctan2(path[:, 1], path[:, 0]))
+    np.testing.assert_allclose(angles, np.linspace(-np.pi / 4, 3 * np.pi / 4, 5), atol=1e-6)
+
+
+def test_slerp_keeps_gaussian_points_at_their_typical_norm_and_linear_does_not():
+    """White (2016): two independent standard Gaussian points in many dimensions have nearly equal norms, about
+    sqrt(d), and are nearly orthogonal; the straight line between them dips to about sqrt(d / 2) midway."""
+    d = 512
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b = rng.standard_normal((2, d))
+        typical = np.sqrt(d)
+        slerp = np.linalg.norm(interpolate(a, b, 9, "slerp", overshoot=0.25), axis=1)
+        np.testing.assert_allclose(slerp, typical, rtol=0.08)
+        assert np.ptp(slerp) <= abs(np.linalg.norm(a) - np.linalg.norm(b)) * 1.6 + 1e-6  # only as far as the ends differ
+        lerp = np.linalg.norm(interpolate(a, b, 9, "linear")[4])
+        assert lerp == pytest.approx(typical / np.sqrt(2), rel=0.08)
+
+
+@pytest.mark.parametrize("scale", [3.0, -2.0])
+def test_slerp_of_parallel_or_opposite_vectors_is_the_straight_line(scale):
+    a = np.array([0.5, -1.0, 2.0])
+    for overshoot in (0.0, 0.4):
+        path = interpolate(a, scale * a, 7, "slerp", overshoot=overshoot)
+        assert np.all(np.isfinite(path))
+        np.testing.assert_allclose(path, interpolate(a, scale * a, 7, "linear", overshoot=overshoot), rtol=1e-6)
+
+
+def test_negative_overshoot_raises():
+    with pytest.raises(ValueError, match="overshoot must not be negative"):
+        interpolate([0, 0], [1, 1], 3, overshoot=-0.1)
+
+
+# ------------------------------------------------------------------ analogies
+
+def test_analogy_is_a_minus_b_plus_c_with_weights():
+    a, b, c = np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([-3.0, 4.0])
+    np.testing.assert_allclose(analogy(a, b, c), [1 - 0.5 - 3, 2 + 1 + 4])
+    np.testing.assert_allclose(analogy(a, b, c, weights=(2, 0.5, 0)), 2 * a - 0.5 * b)
+    assert analogy(a, b, c).dtype == np.float32
+
+
+def test_analogy_completes_a_parallelogram():
+    """king - man + woman: the offset man -> king applied to woman lands on queen."""
+    rng = np.random.default_rng(1)
+    man, royal, female = rng.normal(size=(3, 6))
+    king, woman, queen = man + royal, man + female, man + royal + female
+    np.testing.assert_allclose(analogy(king, man, woman), queen, rtol=1e-5, atol=1e-6)
+    # stacks: row by row
+    stack = analogy(np.stack([king, woman]), np.stack([man, man]), np.stack([woman, king]))
+    np.testing.assert_allclose(stack, [queen, queen], rtol=1e-5, atol=1e-6)
+
+
+def test_analogy_grid_corners_are_the_inputs_and_the_analogy():
+    origin, right, down = np.array([0.0, 0.0, 1.0]), np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 1.0])
+    grid = analogy_grid(origin, right, down, rows=4, cols=3).reshape(4, 3, 3)
+    np.testing.assert_allclose(grid[0, 0], origin)
+    np.testing.assert_allclose(grid[0, -1], right)
+    np.testing.assert_allclose(grid[-1, 0], down)
+    np.testing.assert_allclose(grid[-1, -1], analogy(right, origin, down))
+    np.testing.assert_allclose(grid[0, :, 0], [0, 1, 2])   # columns step along right - origin
+    np.testing.assert_allclose(grid[:, 0, 1], [0, 1, 2, 3])  # rows along down - origin
+    with pytest.raises(ValueError):
+        analogy_grid(origin, right, down, rows=1, cols=3)
+
+
+# ------------------------------------------------------------------ class means, neighbours, spreads
+
+def test_class_means_average_each_class_and_mark_empty_ones():
+    codes = np.array([[0.0, 0.0], [2.0, 4.0], [10.0, 10.0], [1.0, 1.0]])
+    labels = np.array([0, 0, 2, 2])
+    means = class_means(codes, labels, 4)
+    np.testing.assert_allclose(means[[0, 2]], [[1, 2], [5.5, 5.5]])
+    assert np.isnan(means[1]).all() and np.isnan(means[3]).all()
+
+
+def test_nearest_codes_are_sorted_by_distance():
+    codes = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0], [-2.0, 0.0], [0.0, 0.5]])
+    idx, dist = nearest_codes([0.0, 0.0], codes, k=3)
+    assert idx.tolist() == [0, 4, 2]
+    np.testing.assert_allclose(dist, [0.0, 0.5, 1.0])
+    idx, dist = nearest_codes([3.0, 3.0], codes, k=10)  # clamped to the codes there are
+    assert idx.tolist() == [1, 2, 4, 0, 3] and np.all(np.diff(dist) >= 0)
+    rng = np.random.default_rng(0)
+    many, point = rng.normal(size=(500, 4)), rng.normal(size=4)
+    idx, dist = nearest_codes(point, many, k=7)
+    brute = np.argsort(np.linalg.norm(many - point, axis=1))[:7]
+    assert idx.tolist() == brute.tolist()
+
+
+def test_widest_dimensions_by_spread():
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(1000, 5)) * [0.1, 3.0, 1.0, 0.01, 2.0]
+    assert widest_dimensions(codes, 3).tolist() == [1, 4, 2]
+
+
+# ------------------------------------------------------------------ plausibility
+
+@pytest.fixture(scope="module")
+def gaussian_codes():
+    return np.random.default_rng(0).standard_normal((2000, 4))
+
+
+def test_plausibility_of_the_heldout_codes_themselves_spans_the_percentiles(gaussian_codes):
+    score = Plausibility(gaussian_codes, np.zeros(4), np.eye(4))
+    own = score(gaussian_codes)
+    assert own.shape == (2000,) and own.min() >= 0 and own.max() <= 100
+    # A held-out code sits at least where its own typicality ranks: its nearest code is itself.
+    assert 45 <= np.median(own) <= 75
+    assert (own < LEAVES_DATA).mean() <= 0.05 + 1e-9
+
+
+def test_plausibility_ranks_a_heldout_code_above_a_point_far_outside(gaussian_codes):
+    score = Plausibility(gaussian_codes, np.zeros(4), np.eye(4))
+    typical = gaussian_codes[np.argmin(np.linalg.norm(gaussian_codes, axis=1))]  # the one nearest the centre
+    far = np.full(4, 6.0)
+    inside, outside = score(np.stack([typical, far]))
+    assert inside > 50 and outside < LEAVES_DATA
+    assert outside == 0.0
+    # along a ray out of the data, plausibility falls
+    ray = score(np.linspace(0, 1, 8)[:, None] * far)
+    assert np.all(np.diff(ray) <= 1e-9) and ray[0] > ray[-1]
+
+
+def test_plausibility_uses_the_fitted_gaussian_of_an_autoencoder():
+    """Codes far from the origin (an autoencoder's): scored under their own Gaussian, they are typical; under
+    N(0, I) everything would look equally improbable."""
+    rng = np.random.default_rng(2)
+    mean, cov = np.array([20.0, -30.0]), np.array([[40.0, 5.0], [5.0, 10.0]])
+    codes = rng.multivariate_normal(mean, cov, size=1500)
+    score = Plausibility(codes, mean, cov)
+    assert score(mean)[0] > 50
+    assert score(np.zeros(2))[0] < LEAVES_DATA
+    np.testing.assert_allclose(score.log_density(mean[None]),
+                               -0.5 * (np.log(np.linalg.det(cov)) + 2 * np.log(2 * np.pi)), rtol=1e-9)
+
+
+def test_plausibility_is_low_in_a_gap_between_clusters_even_where_the_prior_is_dense():
+    """Two clusters either side of the prior's centre: the centre is dense under the prior but no real code
+    lies near it."""
+    rng = np.random.default_rng(3)
+    codes = np.concatenate([rng.normal(-2.0, 0.2, size=(500, 2)), rng.normal(2.0, 0.2, size=(500, 2))])
+    score = Plausibility(codes, np.zeros(2), np.eye(2) * 4)
+    assert score(np.zeros(2))[0] < LEAVES_DATA
+    assert score(np.array([2.0, 2.0]))[0] > 20
