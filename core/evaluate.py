@@ -157,7 +157,7 @@ def evaluate_judge(model_id: str, data=None) -> dict:
             "per_class_accuracy": per_class,
             "frechet_distance_real_train_vs_heldout": frechet_distance(real, judge.features(x_test)),
             "confidence_threshold": threshold, "heldout_share_confident": float(confident.mean()),
-            "heldout_accuracy_confident": float((pred == y_test)[confident].mean()),
+            "heldout_accuracy_confident": float((pred == y_test)[confident].mean()) if confident.any() else None,
             "note": "The Frechet distance between 2,000 real training digits and the held-out digits is the floor "
                     "a perfect generator would reach with this sample size. A reading counts as confident when "
                     "the judge gives it at least the confidence threshold: the lowest at which its confident "

@@ -62,7 +62,7 @@ def reading(model, judge, read: int, confidence: float, wanted: int | None = Non
 def judge_rule(judge) -> str:
     """The confidence rule behind every caption, with what it means on real digits (from the judge's card)."""
     metrics = judge.card.get("metrics", {})
-    if "heldout_share_confident" not in metrics:
+    if metrics.get("heldout_accuracy_confident") is None:  # not measured, or no reading reached the threshold
         return "The judge's card holds no confidence threshold yet (`python -m core.evaluate mnist-judge`)."
     return (f"The judge names a digit only when it is at least {judge.confidence_threshold:.1%} sure: on real "
             f"held-out digits that holds for {metrics['heldout_share_confident']:.1%} of them, and those readings "
