@@ -324,3 +324,61 @@ def test_command_line_evaluates_all_judge_first(tmp_path, monkeypatch, capsys):
     done.clear()
     ev.main(["tiny-ae"])
     assert done == [("tiny-ae", None)]
+
+
+# ------------------------------------------------------------------ clearest_style with a scripted judge
+
+
+class StyleModel:
+    """Decodes (style, label) into an 'image' that is just that pair, so the judge below can look it up."""
+    num_classes = 3
+
+    def __init__(self):
+        self.calls = []
+
+    def decode(self, styles, labels):
+        self.calls.append((np.asarray(styles).tolist(), np.asarray(labels).tolist()))
+        return np.stack([styles, labels], 1)
+
+
+class TableJudge:
+    """Reads each (style, label) image from a table: probability `table[style, label]`, misread where `wrong`."""
+
+    def __init__(self, table, wrong=()):
+        self.table, self.wrong = np.asarray(table, float), set(wrong)
+
+    def read(self, images):
+        styles, labels = images[:, 0].astype(int), images[:, 1].astype(int)
+        read = np.array([(lab + 1) % 3 if (s, lab) in self.wrong else lab for s, lab in zip(styles, labels)])
+        return read, self.table[styles, labels]
+
+
+def test_clearest_style_is_the_highest_lowest_probability_over_the_labels():
+    table = [[0.90, 0.90, 0.30],   # style 0: one label read weakly
+             [0.60, 0.70, 0.65],   # style 1: the best lowest probability (0.6)
+             [0.99, 0.99, 0.99],   # style 2: the surest of all, but its 1 is misread: counts as 0
+             [0.55, 0.95, 0.97]]   # style 3: the best mean (0.82), lowest 0.55
+    model = StyleModel()
+    got = ev.clearest_style(model, TableJudge(table, wrong={(2, 1)}), np.arange(4), np.array([0, 1, 2, 0]))
+    assert got == 1 and type(got) is int
+    # every candidate decoded once as each label, in candidate-major order
+    assert model.calls == [([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], [0, 1, 2] * 4)]
+    # a correct reading of the 1 makes style 2 the clearest
+    assert ev.clearest_style(StyleModel(), TableJudge(table), np.arange(4), np.array([0, 1, 2, 0])) == 2
+
+
+def test_clearest_style_returns_an_index_into_all_digits_among_the_candidates():
+    from core.latent import stratified_indices
+    labels = np.arange(101) % 3
+    means = np.arange(101)                     # digit i has style i
+    table = np.full((101, 3), 0.5)
+    left_out = np.setdiff1d(np.arange(101), stratified_indices(labels, 100))
+    assert left_out.size == 1
+    table[left_out[0]] = 0.99                  # the clearest digit is the one 100 candidates leave out ...
+    runner_up = 60 if left_out[0] != 60 else 61
+    table[runner_up] = 0.9                     # ... so the default picks the runner-up
+    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels) == runner_up
+    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=101) == left_out[0]
+    few = stratified_indices(labels, 3)
+    table[few[2]] = 0.95                       # three candidates: the best of them, as an index into all digits
+    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=3) == few[2]

@@ -119,3 +119,46 @@ def test_confidence_threshold_is_the_lowest_whose_confident_readings_are_right_o
     assert confidence_threshold(confidence, correct, max_error=0.005) == 0.7   # 0.5 also admits the ten at 0.6
     assert confidence_threshold(confidence, correct, max_error=0.02) == 0.5
     assert confidence_threshold(confidence, np.zeros_like(correct), max_error=0.001) == 0.999  # never good enough
+
+
+def test_judge_read_is_the_softmax_argmax_and_its_probability():
+    keras = pytest.importorskip("keras")
+    from scipy.special import softmax
+
+    from core.judges import Judge, build_judge
+    keras.utils.set_random_seed(1)
+    clf = build_judge((28, 28, 1))
+    x = np.random.default_rng(1).integers(0, 256, (9, 28, 28), dtype=np.uint8)
+    logits = clf(x[..., None].astype(np.float32) / 255, training=False).numpy().astype(np.float64)
+    read, probability = Judge(clf, {}).read(x)
+    want = softmax(logits, axis=1)
+    np.testing.assert_array_equal(read, logits.argmax(1))
+    np.testing.assert_allclose(probability, want.max(1), rtol=1e-5)
+    assert np.all((probability > 0.1) & (probability < 1))  # a probability, not a logit
+
+
+def test_judge_confidence_threshold_comes_from_its_card():
+    keras = pytest.importorskip("keras")
+    from core.judges import Judge, build_judge
+    clf = build_judge((28, 28, 1), classes=3)
+    assert Judge(clf, {"metrics": {"confidence_threshold": 0.97}}).confidence_threshold == 0.97
+    got = Judge(clf, {"metrics": {}}).confidence_threshold
+    assert got == 0.0 and type(got) is float       # no threshold measured yet: every reading counts
+    assert Judge(clf, {}).confidence_threshold == 0.0
+
+
+def test_confidence_threshold_candidates_and_default_error():
+    from core.judges import THRESHOLD_CANDIDATES, confidence_threshold
+    assert THRESHOLD_CANDIDATES == (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
+    # one error in 1,000 confident readings is allowed by default (0.1%), two are not
+    confidence = np.array([0.5] * 1000 + [0.7] * 1000)
+    correct = np.ones(2000, bool)
+    correct[0] = False
+    assert confidence_threshold(confidence, correct) == 0.5       # 1 wrong in 2,000
+    correct[1:3] = False
+    assert confidence_threshold(confidence, correct) == 0.7       # 3 wrong in 2,000 at 0.5; none at 0.7
+    # exactly at a candidate counts as confident; nothing confident at all gives the top candidate
+    assert confidence_threshold(np.array([0.8, 0.79]), np.array([True, False])) == 0.8
+    assert confidence_threshold(np.array([0.4, 0.3]), np.array([True, True])) == 0.999
+    # the error bound is inclusive: 1 wrong in 4 with max_error=0.25 (both exact in binary)
+    assert confidence_threshold(np.full(4, 0.6), np.arange(4) > 0, max_error=0.25) == 0.5

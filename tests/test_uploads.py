@@ -9,7 +9,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 from scipy import ndimage
 
-from core.data.uploads import MAX_BYTES, UploadError, normalise_canvas, normalise_upload, read_image, to_mnist
+from core.data.uploads import (MAX_BYTES, UploadError, _flatten, _sane_mode, normalise_canvas, normalise_upload,
+                               read_image, to_mnist)
 
 
 def encode(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -279,7 +280,7 @@ def test_canvas_with_opaque_background_works():
 
 
 def test_empty_canvas_raises():
-    with pytest.raises(UploadError, match="canvas is empty"):
+    with pytest.raises(UploadError, match=r"^The canvas is empty\. Draw a digit on it first\.$"):
         normalise_canvas(np.zeros((280, 280, 4), np.uint8))
     with pytest.raises(UploadError, match="blank"):
         normalise_canvas(np.full((280, 280, 4), 255, np.uint8))  # opaque white, nothing drawn
@@ -307,3 +308,98 @@ def test_real_mnist_digits_survive_a_round_trip(data_dir):
         # Integer centring by mass can land a pixel either way of MNIST's own choice.
         best.append(max(corr(np.roll(digit, (dy, dx), (0, 1)), original) for dy in (-1, 0, 1) for dx in (-1, 0, 1)))
     assert np.mean(plain) > 0.9 and min(best) > 0.85, (np.mean(plain), min(best))
+
+
+# ------------------------------------------------------------------ deep greys: the range each is scaled from
+
+
+def levels_image(values, dtype) -> bytes:
+    """An 8 x 24 grey image of three vertical bands at `values`, as a 16-bit PNG, or a 32-bit int or float TIFF."""
+    x = np.repeat(np.array([values], dtype), 8, axis=1).repeat(8, axis=0)
+    return encode(Image.fromarray(x), "PNG" if dtype == np.uint16 else "TIFF")
+
+
+def band_levels(data: bytes) -> list[int]:
+    img = read_image(data)
+    assert img.mode == "L"
+    x = np.asarray(img)
+    return [int(x[0, 0]), int(x[0, 8]), int(x[0, 16])]
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32], ids=["16-bit PNG", "32-bit TIFF"])
+def test_deep_greys_are_scaled_from_65535_exactly(dtype):
+    # 65407 / 65535 * 255 = 254.502 rounds up; over 65536 it would be 254.498 and round down
+    assert band_levels(levels_image([0, 65407, 65535], dtype)) == [0, 255, 255]
+
+
+def test_dark_sixteen_bit_image_stays_dark():
+    """A 16-bit image is scaled from 65535 whatever its brightest pixel: levels up to 200 are nearly black."""
+    assert band_levels(levels_image([0, 100, 200], np.uint16)) == [0, 0, 1]
+
+
+def test_32_bit_greys_use_the_smallest_range_that_holds_them():
+    assert band_levels(levels_image([0, 128, 255], np.int32)) == [0, 128, 255]        # an 8-bit range in 32 bits
+    assert band_levels(levels_image([0, 256, 65535], np.int32)) == [0, 1, 255]       # just over 255: 16-bit range
+    assert band_levels(levels_image([-7, 50_000, 100_000], np.int32)) == [0, 128, 255]  # beyond: its own maximum
+
+
+def test_float_greys_are_scaled_from_one_and_negatives_clipped():
+    assert band_levels(levels_image([-0.5, 0.5, 1.0], np.float32)) == [0, 128, 255]
+    assert band_levels(levels_image([0.0, 1.5, 255.0], np.float32)) == [0, 2, 255]   # over 1: an 8-bit range
+
+
+# ------------------------------------------------------------------ what read_image hands on: "L" or "RGB"
+
+
+GREY_SOURCES = ["grayscale PNG", "1-bit BMP", "LA PNG", "16-bit PNG (I;16)", "float TIFF (F)", "32-bit int TIFF (I)",
+                "multi-page TIFF"]
+COLOUR_SOURCES = ["animated GIF", "RGB JPEG", "WebP", "RGBA dark strokes", "RGBA light strokes", "palette PNG with transparency",
+                  "palette GIF with transparency", "CMYK JPEG", "YCbCr TIFF"]
+
+
+@pytest.mark.parametrize("name", GREY_SOURCES + COLOUR_SOURCES)
+def test_read_image_gives_grey_for_grey_sources_and_rgb_for_the_rest(name):
+    img = read_image(CORPUS[name][0]())
+    assert img.mode == ("L" if name in GREY_SOURCES else "RGB")
+
+
+@pytest.mark.parametrize("mode,want", [("PA", "RGB"), ("RGBa", "RGB"), ("LA", "L"), ("1", "L"), ("P", "RGB")])
+def test_sane_mode_of_modes_no_test_file_decodes_to(mode, want):
+    img = Image.new("RGBA", (16, 16), (0, 0, 0, 0))
+    ImageDraw.Draw(img).rectangle((4, 4, 11, 11), fill=(0, 0, 0, 255))  # a black square on transparency
+    out = _sane_mode(img.convert(mode))
+    assert out.mode == want
+    if "A" in mode or "a" in mode:  # composited: the transparent margin becomes the white backdrop
+        assert np.asarray(out.convert("L"))[0, 0] == 255 and np.asarray(out.convert("L"))[8, 8] == 0
+
+
+def test_palette_transparency_is_composited_whatever_colour_it_hides():
+    """A transparent GIF whose transparent index is black, like its strokes: the backdrop must not be that black."""
+    img = Image.new("P", (40, 40), 0)
+    img.putpalette([0, 0, 0, 10, 10, 10] + [0] * 762)
+    ImageDraw.Draw(img).rectangle((15, 5, 24, 34), fill=1)
+    for fmt in ("PNG", "GIF"):
+        x = np.asarray(read_image(encode(img, fmt, transparency=0)).convert("L"))
+        assert x[0, 0] == 255 and x[20, 20] == 10, fmt
+
+
+def test_fully_transparent_upload_is_white():
+    x = np.asarray(read_image(encode(Image.new("RGBA", (20, 20), (0, 0, 0, 0)))))
+    assert x.shape == (20, 20, 3) and (x == 255).all()
+
+
+@pytest.mark.parametrize("grey,backdrop", [(127, 255), (128, 0)])
+def test_backdrop_turns_black_only_when_the_visible_pixels_are_lighter_than_127(grey, backdrop):
+    img = Image.new("RGBA", (16, 16), (grey, grey, grey, 0))
+    ImageDraw.Draw(img).rectangle((4, 4, 11, 11), fill=(grey, grey, grey, 255))
+    out = np.asarray(_flatten(img))
+    np.testing.assert_array_equal(out[0, 0], [backdrop] * 3)
+    np.testing.assert_array_equal(out[8, 8], [grey] * 3)
+
+
+def test_half_transparent_pixels_are_blended_with_an_opaque_backdrop():
+    img = Image.new("RGBA", (16, 16), (0, 0, 0, 0))
+    ImageDraw.Draw(img).rectangle((4, 4, 11, 11), fill=(0, 0, 0, 255))
+    img.putpixel((0, 0), (0, 0, 0, 128))
+    out = np.asarray(_flatten(img.convert("LA")))
+    assert out.ndim == 2 and out[0, 0] == 127 and out[1, 1] == 255 and out[8, 8] == 0
