@@ -403,3 +403,63 @@ def test_half_transparent_pixels_are_blended_with_an_opaque_backdrop():
     img.putpixel((0, 0), (0, 0, 0, 128))
     out = np.asarray(_flatten(img.convert("LA")))
     assert out.ndim == 2 and out[0, 0] == 127 and out[1, 1] == 255 and out[8, 8] == 0
+
+
+# ------------------------------------------------------------------ limits at their edges, and every named kind
+
+
+def test_geometry_limits_are_inclusive():
+    digit = paper_digit((90, 120))
+    assert read_image(encode(digit), max_pixels=90 * 120).size == (90, 120)       # exactly the limit: accepted
+    assert read_image(encode(Image.new("L", (8, 8))), max_pixels=64).size == (8, 8)  # MIN_SIDE each way
+    assert read_image(encode(Image.new("L", (80, 8)))).size == (80, 8)             # exactly 10:1
+    with pytest.raises(UploadError, match=r"^This picture is only 7 x 8 pixels, too small to show a digit\. "
+                                          r"Please upload one at least 8 pixels each way"):
+        read_image(encode(Image.new("L", (7, 8))))
+    with pytest.raises(UploadError, match=r"^This picture is 81 x 8 pixels, a thin strip rather than a digit\. "
+                                          r".*\(at most 10:1\)\.$"):
+        read_image(encode(Image.new("L", (81, 8))))
+    with pytest.raises(UploadError, match=r"^This picture is 90 x 120 pixels, more than the 0\.010799 megapixels"
+                                          r" we accept\. Please crop it"):
+        read_image(encode(digit), max_pixels=90 * 120 - 1)
+    data = encode(digit)
+    assert read_image(data, max_bytes=len(data)).size == (90, 120)
+    with pytest.raises(UploadError, match=r"^The file is 0\.1 MB, over the 0\.00042 MB limit\. Please upload a "
+                                          r"smaller picture; a cropped photo of the digit is plenty\.$"):
+        read_image(data + bytes(100_000 - len(data)), max_bytes=440)
+
+
+@pytest.mark.parametrize("data,kind", [
+    (b"%!PS-Adobe-3.0 EPSF-3.0\n", "EPS/PostScript files"),
+    (b"\xc5\xd0\xd3\xc6" + bytes(40), "EPS/PostScript files"),             # DOS EPS binary header
+    (b"\xef\xbb\xbf \r\n\t%PDF-1.4\n", "PDF documents"),                    # BOM and whitespace first
+    (b"\n  <svg xmlns='http://www.w3.org/2000/svg'/>", "SVG drawings (shapes, not pixels)"),
+    *[(b"\x00\x00\x00\x1cftyp" + brand + bytes(40), "HEIC/AVIF photos (the iPhone default)")
+      for brand in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif")],
+])
+def test_every_named_non_raster_kind_is_named(data, kind):
+    with pytest.raises(UploadError) as e:
+        read_image(data)
+    assert str(e.value) == (f"{kind} can't be read here. Please export or screenshot the digit as PNG or JPEG "
+                            "and upload that.")
+
+
+@pytest.mark.parametrize("data", [b"<html><body>a page</body></html>", b"x<svg></svg>",
+                                  b"\x00\x00\x00\x1cftypisom" + bytes(40)],
+                         ids=["HTML", "svg not first", "MP4"])
+def test_lookalikes_are_not_named_as_those_kinds(data):
+    with pytest.raises(UploadError, match=r"^This file is not a picture we can read\. Please upload a PNG, JPEG, "
+                                          r"GIF, BMP, WebP or TIFF image\.$"):
+        read_image(data)
+
+
+def test_whole_messages_for_empty_damaged_and_bomb_files():
+    with pytest.raises(UploadError, match=r"^The file is empty \(0 bytes\)\. Please upload a PNG, JPEG, GIF, BMP, "
+                                          r"WebP or TIFF picture of a digit\.$"):
+        read_image(b"")
+    with pytest.raises(UploadError, match=r"^This picture seems damaged or incomplete, so it could not be decoded\. "
+                                          r"Please save or export it again as PNG or JPEG and upload that\.$"):
+        read_image(truncated("PNG"))
+    with pytest.raises(UploadError, match=r"^This picture is enormous, more than the 25 megapixels we accept\. "
+                                          r"Please crop it to the digit or resize it, then upload it again\.$"):
+        read_image(claimed_size_png(20000, 20000))
