@@ -382,3 +382,72 @@ def test_clearest_style_returns_an_index_into_all_digits_among_the_candidates():
     few = stratified_indices(labels, 3)
     table[few[2]] = 0.95                       # three candidates: the best of them, as an index into all digits
     assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=3) == few[2]
+
+
+def test_command_line_help_and_out(tmp_path, monkeypatch, capsys):
+    """`--help` says what the command and each argument are; `--out` reads and writes another pretrained folder."""
+    from core import registry
+    with pytest.raises(SystemExit):
+        ev.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for want in ("usage: python -m core.evaluate [-h] [--data DATA] [--out OUT] model_id",
+                 "Measure a shipped model on the held-out split and write the figures into its model card.",
+                 "model_id a shipped model id, or 'all'",
+                 "--data DATA data folder (default: $LATENT_LAB_DATA, then the usual caches)",
+                 "--out OUT pretrained folder to read and write (default: pretrained/)"):
+        assert want in text
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "tiny-ae").mkdir(parents=True)
+    (elsewhere / "tiny-ae" / registry.CARD).write_text(json.dumps({"id": "tiny-ae", "kind": "generative"}))
+    registry.write_manifest_entry("tiny-ae", elsewhere)
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path / "empty"))
+    roots = []
+    monkeypatch.setattr(ev, "evaluate", lambda model_id, d: roots.append((model_id, registry.pretrained_root())) or {})
+    ev.main(["all", "--out", str(elsewhere)])
+    assert roots == [("tiny-ae", elsewhere)]
+    assert registry.pretrained_root() == tmp_path / "empty"  # put back afterwards
+
+
+class ReadingJudge:
+    """Stands in for a judge: reads the held-out digits as scripted, and gives each image a 3-D 'feature'."""
+
+    def __init__(self, x_test, read, confidence):
+        self.x_test, self.reading = x_test, (read, confidence)
+
+    def read(self, images):
+        np.testing.assert_array_equal(images, self.x_test)  # the held-out digits, as loaded
+        return self.reading
+
+    def features(self, images):
+        return images.reshape(len(images), -1)[:, :3].astype(np.float64)
+
+
+def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, monkeypatch):
+    from core import registry
+    from core.judges import frechet_distance
+    root, data, ((x_train, _), (x_test, y_test)) = tiny_world
+    assert len(y_test) == 24
+    pred = y_test.copy()
+    pred[[0, 5]] = (y_test[[0, 5]] + 1) % 10                       # two misreadings, both unsure
+    confidence = np.full(24, 0.95)
+    confidence[[0, 5, 6, 7]] = 0.6
+    confidence[[8, 9, 10, 11]] = 0.7                                # exactly the threshold: confident
+    judge = ReadingJudge(x_test, pred, confidence)
+    monkeypatch.setattr(registry, "load_judge", lambda model_id: judge)
+    got = ev.evaluate_judge("tiny-judge", data)
+    assert got["heldout_accuracy"] == pytest.approx(22 / 24)
+    assert got["per_class_accuracy"] == pytest.approx(
+        {str(c): float((pred[y_test == c] == c).mean()) for c in np.unique(y_test)})
+    assert got["confidence_threshold"] == 0.7                         # 0.5 admits the two misreadings
+    assert got["heldout_share_confident"] == pytest.approx(20 / 24)
+    assert got["heldout_accuracy_confident"] == 1.0
+    pick = np.random.default_rng(0).choice(40, size=40, replace=False)
+    assert got["frechet_distance_real_train_vs_heldout"] == pytest.approx(
+        frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-9)
+    assert got["note"].startswith("The Frechet distance between 2,000 real training digits")
+    assert got["note"].endswith("readings of held-out digits are wrong at most 0.1% of the time.")
+    # a judge never sure enough: no reading counts as confident, and no accuracy is made up for them
+    judge.reading = (pred, np.full(24, 0.3))
+    unsure = ev.evaluate_judge("tiny-judge", data)
+    assert unsure["confidence_threshold"] == 0.999
+    assert unsure["heldout_share_confident"] == 0.0 and unsure["heldout_accuracy_confident"] is None
