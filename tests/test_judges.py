@@ -162,3 +162,36 @@ def test_confidence_threshold_candidates_and_default_error():
     assert confidence_threshold(np.array([0.4, 0.3]), np.array([True, True])) == 0.999
     # the error bound is inclusive: 1 wrong in 4 with max_error=0.25 (both exact in binary)
     assert confidence_threshold(np.full(4, 0.6), np.arange(4) > 0, max_error=0.25) == 0.5
+
+
+def test_judge_architecture_is_the_documented_cnn():
+    """Two conv blocks (32 and 64 filters, 3x3 'same', ReLU, 2x2 max-pool, dropout 0.25), a 128-unit ReLU
+    'features' layer (the Frechet space), dropout 0.5 and 10 linear logits: what the shipped judge was trained as."""
+    pytest.importorskip("keras")
+    from core.judges import build_judge
+    model = build_judge()
+    assert model.name == "judge" and model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.inputs[0].name == "images"
+    got = []
+    for layer in model.layers[1:]:
+        c = layer.get_config()
+        got.append((type(layer).__name__, *(c[k] for k in ("filters", "kernel_size", "padding", "activation", "rate",
+                                                             "units", "pool_size") if k in c)))
+    conv = lambda f: ("Conv2D", f, (3, 3), "same", "relu")  # noqa: E731
+    assert got == [conv(32), conv(32), ("MaxPooling2D", "valid", (2, 2)), ("Dropout", 0.25),
+                   conv(64), conv(64), ("MaxPooling2D", "valid", (2, 2)), ("Dropout", 0.25),
+                   ("Flatten",), ("Dense", "relu", 128), ("Dropout", 0.5), ("Dense", "linear", 10)]
+    assert model.layers[-3].name == "features" and model.layers[-1].name == "logits"
+    assert build_judge((14, 14, 3), classes=4).output_shape == (None, 4)
+
+
+def test_augmenter_shifts_rotates_and_zooms_a_little():
+    pytest.importorskip("keras")
+    from core.judges import augmenter
+    aug = augmenter()
+    assert aug.name == "augment"
+    rotation, zoom, shift = (layer.get_config() for layer in aug.layers)
+    assert [type(layer).__name__ for layer in aug.layers] == ["RandomRotation", "RandomZoom", "RandomTranslation"]
+    assert rotation["factor"] == (-0.04, 0.04)
+    assert (zoom["height_factor"], zoom["width_factor"]) == (0.08, None)
+    assert (shift["height_factor"], shift["width_factor"]) == (0.08, 0.08)

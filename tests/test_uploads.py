@@ -463,3 +463,20 @@ def test_whole_messages_for_empty_damaged_and_bomb_files():
     with pytest.raises(UploadError, match=r"^This picture is enormous, more than the 25 megapixels we accept\. "
                                           r"Please crop it to the digit or resize it, then upload it again\.$"):
         read_image(claimed_size_png(20000, 20000))
+
+
+@pytest.mark.parametrize("contrast,accepted", [(48, True), (47, False)])
+def test_ink_must_clear_the_papers_grain_by_32_levels(contrast, accepted):
+    """Paper 200 whose border alternates 196/204 (median deviation 4, so grain 4 x 4 = 16): ink 48 levels darker
+    clears the grain by exactly BLANK_CONTRAST (32) and counts; 47 levels does not."""
+    x = np.full((60, 60), 200, np.uint8)
+    ring = np.ones((60, 60), bool)
+    ring[1:-1, 1:-1] = False
+    x[ring] = np.where(np.indices((60, 60)).sum(0)[ring] % 2 == 0, 196, 204)
+    x[10:50, 27:33] = 200 - contrast
+    if accepted:
+        digit = to_mnist(Image.fromarray(x))
+        assert digit.max() == 255 and is_upright(digit)
+    else:
+        with pytest.raises(UploadError, match="looks blank"):
+            to_mnist(Image.fromarray(x))
