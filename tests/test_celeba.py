@@ -444,12 +444,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
 
 
 @pytest.mark.requires_data
-def test_real_celeba_partition_counts_and_cached_test_split(data_dir, tmp_path, monkeypatch):
-    counts = {s: len(read_annotations(data_dir, split=s)) for s in ("train", "val", "test")}
-    assert counts == {"train": 15979, "val": 2044, "test": 1977}
-    monkeypatch.setenv(celeba.CACHE_ENV, str(tmp_path))
-    first = load_celeba(data_dir, download=False, size=64, split="test")
-    calls = _decodes(monkeypatch)
-    again = load_celeba(data_dir, download=False, size=64, split="test")
-    assert calls == [] and again.images.shape == (1977, 64, 64, 3)
-    np.testing.assert_array_equal(first.images, again.images)
+def test_real_celeba_partition_counts(data_dir):
+    """The shared data's 20,000 faces split as its README says (one pass over the annotation files, no decoding)."""
+    counts = np.bincount(read_annotations(data_dir).partition, minlength=3)
+    assert counts.tolist() == [15979, 2044, 1977]

@@ -13,7 +13,7 @@ import numpy as np
 
 FEATURES_LAYER = "features"
 BLOCKS = ("block1", "block2", "block3", "block4")
-THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+THRESHOLD_GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
 
 
 def build_face_judge(image_shape=(64, 64, 3), attributes: int = 40, widths=(32, 64, 128, 256),
