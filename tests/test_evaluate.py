@@ -451,3 +451,44 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     unsure = ev.evaluate_judge("tiny-judge", data)
     assert unsure["confidence_threshold"] == 0.999
     assert unsure["heldout_share_confident"] == 0.0 and unsure["heldout_accuracy_confident"] is None
+
+
+def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_world, monkeypatch):
+    """A conditional VAE: bounds on -log p(x | label), FID samples cycling through the labels, label fidelity."""
+    from conftest import build_tiny_cvae
+
+    import core
+    from core import registry
+    from core.images import as_model_input
+    from core.judges import frechet_distance
+    root, data, ((_, _), (x_test, y_test)) = tiny_world
+    build_tiny_cvae(root)
+    judge = registry.load_judge("tiny-judge")
+    monkeypatch.setattr(registry, "load_judge", lambda model_id="mnist-judge": judge)
+    monkeypatch.setattr(ev, "label_fidelity", lambda model, j, x, y: {"fidelity_of": (j is judge, x.shape, y.tolist())})
+    metrics = ev.evaluate("tiny-cvae", data)
+    model = core.load_model("tiny-cvae", heldout=False)
+    labels = y_test.astype(np.int64)
+    grey = as_model_input(x_test)[..., 0]
+    recon = model.decode(model.encode(x_test, labels), labels)
+    assert metrics["likelihood_conditioned_on_label"] is True
+    assert metrics["reconstruction_mse"] == pytest.approx(float(((recon - grey) ** 2).mean()), rel=1e-6)
+    for key, value in ev.likelihood_bounds(model, grey, labels).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-6), key
+    assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
+        float((judge.predict_labels(recon) == y_test).mean()))
+    samples = model.sample(2000, seed=0, labels=np.arange(2000) % 10)
+    assert metrics["frechet_distance_samples"] == pytest.approx(
+        frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
+    assert metrics["fidelity_of"] == (True, x_test.shape, y_test.tolist())
+
+
+def test_tsne_projection_is_the_stated_tsne():
+    """t-SNE as stated: PCA initialisation, perplexity 30, seeded (the seed argument reaching both views)."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+    codes = np.random.default_rng(1).normal(size=(60, 3)) * [3.0, 1.0, 0.2]
+    got = ev.projections(codes, seed=2)
+    want = TSNE(2, init="pca", perplexity=30, random_state=2).fit_transform(codes)
+    np.testing.assert_allclose(got["tsne"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got["pca"], PCA(2, random_state=2).fit_transform(codes), rtol=1e-5, atol=1e-5)

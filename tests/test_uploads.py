@@ -480,3 +480,22 @@ def test_ink_must_clear_the_papers_grain_by_32_levels(contrast, accepted):
     else:
         with pytest.raises(UploadError, match="looks blank"):
             to_mnist(Image.fromarray(x))
+
+
+def test_light_ink_on_mid_grey_paper_is_not_inverted():
+    page = 255 - (np.asarray(paper_digit(), np.float32) * (110 / 255) + 20)  # paper 125, ink 235
+    digit = to_mnist(Image.fromarray(page.astype(np.uint8)))
+    assert digit.max() == 255 and digit[0].max() == 0 and is_upright(digit)
+
+
+def test_paper_inside_the_digits_box_is_exactly_black():
+    digit = normalise_upload(encode(paper_digit()))
+    rows, cols = np.nonzero(digit > 128)
+    inside = digit[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    assert (inside == 0).mean() > 0.3  # the paper between the flag and the stem is no ink at all
+
+
+def test_blank_message_is_whole():
+    with pytest.raises(UploadError, match=r"^This picture looks blank: no pen strokes stand out from the background\. "
+                                          r"Please upload a picture of a darker or bigger digit\.$"):
+        to_mnist(Image.new("L", (40, 40), 255))
