@@ -180,7 +180,9 @@ class Plausibility:
         if len(codes) < 2:
             raise ValueError("plausibility needs at least two held-out codes")
         self.mean = np.asarray(prior_mean, np.float64)
-        self._chol = np.linalg.cholesky(np.asarray(prior_cov, np.float64))
+        chol = np.linalg.cholesky(np.asarray(prior_cov, np.float64))
+        self._whiten = np.linalg.inv(chol)  # small (d x d): a product per call, not a solver's checks
+        self._log_norm = 2 * np.log(np.diag(chol)).sum() + len(self.mean) * np.log(2 * np.pi)
         self._tree = cKDTree(codes)
         self._densities = np.sort(self.log_density(codes))
         own = self._tree.query(codes, k=2)[0][:, 1]  # each code's distance to its nearest other code
@@ -189,11 +191,8 @@ class Plausibility:
 
     def log_density(self, points) -> np.ndarray:
         """log N(points; mean, cov), (N,)."""
-        points = np.atleast_2d(np.asarray(points, np.float64))
-        from scipy.linalg import solve_triangular
-        white = solve_triangular(self._chol, (points - self.mean).T, lower=True)
-        log_det = 2 * np.log(np.diag(self._chol)).sum()
-        return -0.5 * ((white ** 2).sum(0) + log_det + len(self.mean) * np.log(2 * np.pi))
+        white = (np.atleast_2d(np.asarray(points, np.float64)) - self.mean) @ self._whiten.T
+        return -0.5 * ((white ** 2).sum(1) + self._log_norm)
 
     def nearest_distance(self, points) -> np.ndarray:
         return self._tree.query(np.atleast_2d(np.asarray(points, np.float64)), k=1)[0]
@@ -231,3 +230,16 @@ def stratified_indices(labels, n: int, seed: int = 0) -> np.ndarray:
         rank[rng.permutation(members)] = np.arange(len(members))
     order = np.lexsort((rng.random(len(labels)), rank))  # by rank; ties (one per class) in random order
     return np.sort(order[:max(0, min(n, len(labels)))])
+
+
+def label_mixture(weights, fallback=None) -> np.ndarray:
+    """Label weight vectors made by arithmetic (wa·la − wb·lb + wc·lc, a blend along a path) as a conditional
+    decoder takes them: negative weights dropped, each row scaled to sum to 1. A row with nothing left takes
+    `fallback`'s row (or stays all zero without one)."""
+    w = np.clip(np.atleast_2d(np.asarray(weights, np.float64)), 0.0, None)
+    total = w.sum(1, keepdims=True)
+    out = np.divide(w, total, out=np.zeros_like(w), where=total > 1e-9)
+    if fallback is not None:
+        empty = total[:, 0] <= 1e-9
+        out[empty] = np.broadcast_to(np.atleast_2d(np.asarray(fallback, np.float64)), w.shape)[empty]
+    return out.astype(np.float32)

@@ -265,7 +265,8 @@ def test_slerp_keeps_gaussian_points_at_their_typical_norm_and_linear_does_not()
         typical = np.sqrt(d)
         slerp = np.linalg.norm(interpolate(a, b, 9, "slerp", overshoot=0.25), axis=1)
         np.testing.assert_allclose(slerp, typical, rtol=0.08)
-        assert np.ptp(slerp) <= abs(np.linalg.norm(a) - np.linalg.norm(b)) * 1.6 + 1e-6  # only as far as the ends differ
+        # the norm varies only about as much as the two ends' norms differ
+        assert np.ptp(slerp) <= abs(np.linalg.norm(a) - np.linalg.norm(b)) * 1.6 + 1e-6
         lerp = np.linalg.norm(interpolate(a, b, 9, "linear")[4])
         assert lerp == pytest.approx(typical / np.sqrt(2), rel=0.08)
 
@@ -396,3 +397,14 @@ def test_plausibility_is_low_in_a_gap_between_clusters_even_where_the_prior_is_d
     score = Plausibility(codes, np.zeros(2), np.eye(2) * 4)
     assert score(np.zeros(2))[0] < LEAVES_DATA
     assert score(np.array([2.0, 2.0]))[0] > 20
+
+
+def test_label_mixture_drops_negative_weights_and_sums_to_one():
+    from core.latent import label_mixture
+    eye = np.eye(4)
+    six_minus_six_plus_eight = analogy(eye[1], eye[1], eye[3])  # the label of "this 6 − average 6 + average 8"
+    np.testing.assert_allclose(label_mixture(six_minus_six_plus_eight), [eye[3]])
+    np.testing.assert_allclose(label_mixture(analogy(eye[0], eye[1], eye[2])), [[0.5, 0, 0.5, 0]])
+    np.testing.assert_allclose(label_mixture([[0.2, 0.6, 0, 0]]), [[0.25, 0.75, 0, 0]])
+    np.testing.assert_allclose(label_mixture(-eye[:2], fallback=eye[2]), [eye[2], eye[2]])
+    np.testing.assert_allclose(label_mixture(-eye[:1]), [[0, 0, 0, 0]])
