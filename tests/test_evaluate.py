@@ -268,7 +268,9 @@ def test_evaluate_writes_independently_checked_figures(tiny_world, monkeypatch, 
         frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
     assert "likelihood_conditioned_on_label" not in metrics
 
-    card = json.loads((root / "tiny-vae" / "card.json").read_text())
+    text = (root / "tiny-vae" / "card.json").read_text()
+    card = json.loads(text)
+    assert text == json.dumps(card, indent=2) + "\n"  # cards are committed: two-space indent, final newline
     assert card["metrics"] == pytest.approx(metrics)
     assert card["evaluation"]["command"] == "python -m core.evaluate tiny-vae"
     assert card["evaluation"]["method"].startswith("each held-out digit's grey levels are binarised once")
@@ -492,3 +494,14 @@ def test_tsne_projection_is_the_stated_tsne():
     want = TSNE(2, init="pca", perplexity=30, random_state=2).fit_transform(codes)
     np.testing.assert_allclose(got["tsne"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got["pca"], PCA(2, random_state=2).fit_transform(codes), rtol=1e-5, atol=1e-5)
+
+
+def test_evaluate_root_points_the_registry_elsewhere_for_the_call(tmp_path, monkeypatch):
+    from core import registry
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path / "usual"))
+    seen = []
+    monkeypatch.setattr(ev, "_evaluate", lambda model_id, data: seen.append((model_id, data, registry.pretrained_root()))
+                        or {"done": model_id})
+    assert ev.evaluate("m", "somewhere", root=tmp_path / "other") == {"done": "m"}
+    assert ev.evaluate("n") == {"done": "n"}
+    assert seen == [("m", "somewhere", tmp_path / "other"), ("n", None, tmp_path / "usual")]
