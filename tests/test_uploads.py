@@ -499,3 +499,76 @@ def test_blank_message_is_whole():
     with pytest.raises(UploadError, match=r"^This picture looks blank: no pen strokes stand out from the background\. "
                                           r"Please upload a picture of a darker or bigger digit\.$"):
         to_mnist(Image.new("L", (40, 40), 255))
+
+
+# ------------------------------------------------------------------ the recipe's geometry, step by step
+
+
+def mnist_recipe(ink: np.ndarray) -> np.ndarray:
+    """LeCun et al.'s recipe written out for clean ink (paper 0): the box of ink above 20% of the strongest,
+    scaled so its longer side is 20 px (Lanczos, aspect kept), placed in 28 x 28 with its centre of mass at the
+    centre, as near as the canvas allows."""
+    rows, cols = np.nonzero(ink > 0.2 * ink.max())
+    box = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float32)
+    h, w = box.shape
+    size = (max(1, round(w * 20 / max(h, w))), max(1, round(h * 20 / max(h, w))))
+    small = np.maximum(np.asarray(Image.fromarray(box).resize(size, Image.Resampling.LANCZOS)), 0)
+    cy, cx = ndimage.center_of_mass(small)
+    top = min(max(round(14 - cy), 0), 28 - small.shape[0])
+    left = min(max(round(14 - cx), 0), 28 - small.shape[1])
+    out = np.zeros((28, 28), np.float32)
+    out[top:top + small.shape[0], left:left + small.shape[1]] = small
+    return np.rint(out * (255 / out.max())).astype(np.uint8)
+
+
+def wide_lopsided() -> Image.Image:
+    """A short heavy stem with a long thin arm to its right: an 8 x 20 digit whose mass sits far to the left."""
+    img = Image.new("L", (100, 100), 255)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((10, 10, 22, 40), fill=0)
+    draw.rectangle((22, 10, 90, 12), fill=0)
+    return img
+
+
+ORIENTATIONS = {"as drawn": None, "mirrored": Image.Transpose.FLIP_LEFT_RIGHT,
+                "transposed": Image.Transpose.TRANSPOSE, "transversed": Image.Transpose.TRANSVERSE}
+
+
+@pytest.mark.parametrize("turn", list(ORIENTATIONS))
+def test_recipe_step_by_step(turn):
+    img = wide_lopsided() if ORIENTATIONS[turn] is None else wide_lopsided().transpose(ORIENTATIONS[turn])
+    digit = to_mnist(img)
+    np.testing.assert_array_equal(digit, mnist_recipe(255 - np.asarray(img, np.float32)))
+    # shifted only as far as the canvas allows, along the long side; centred by mass across it
+    h, w = ink_box(digit)
+    cy, cx = ndimage.center_of_mass(digit.astype(float))
+    if turn in ("as drawn", "mirrored"):
+        assert (h, w) == (8, 20) and abs(cy - 14) <= 1
+        assert digit[:, 27 if turn == "as drawn" else 0].any()
+    else:
+        assert (h, w) == (20, 8) and abs(cx - 14) <= 1
+        assert digit[27 if turn == "transposed" else 0].any()
+
+
+@pytest.mark.parametrize("make", [paper_digit, lambda: stem_and_arm(50, 8)], ids=["paper digit", "stem and arm"])
+def test_recipe_matches_on_other_digits(make):
+    img = make()
+    np.testing.assert_array_equal(to_mnist(img), mnist_recipe(255 - np.asarray(img, np.float32)))
+
+
+def test_faint_marks_do_not_stretch_the_box():
+    """Marks at most 20% as strong as the strongest ink are left out of the box that is scaled to 20 px."""
+    clean = paper_digit()
+    digit = to_mnist(clean)
+    for level, counted in ((204, False), (203, True)):  # ink 51 = 20% of 255 exactly; 52 is above it
+        speck = clean.copy()
+        ImageDraw.Draw(speck).rectangle((80, 110, 82, 112), fill=level)
+        assert np.array_equal(to_mnist(speck), digit) is not counted, level
+
+
+@pytest.mark.parametrize("vertical", [False, True])
+def test_a_hairline_stays_one_pixel_thick(vertical):
+    img = Image.new("L", (100, 100), 255)
+    ImageDraw.Draw(img).line([(10, 50), (89, 50)] if not vertical else [(50, 10), (50, 89)], fill=0, width=1)
+    h, w = ink_box(to_mnist(img))
+    assert (h, w) == ((20, 1) if vertical else (1, 20))
