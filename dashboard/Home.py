@@ -94,7 +94,8 @@ st.markdown(
     "into images. Latent Lab lets you look inside that space: see where every digit lands, then decode "
     "any point of it and watch the digits morph as you move.")
 
-explore, sweep, by_label = st.columns(3)
+explore, sweep = st.columns(2)  # two by two: four columns cut the links short in an 800 px window
+by_label, arithmetic = st.columns(2)
 with explore:
     ui.page_link("scatter")
     st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
@@ -107,6 +108,10 @@ with by_label:
     ui.page_link("label")
     st.caption("Conditional models: ask for a digit, move its style, blend an 8 into a 3, and write all ten "
                "digits in the style of one you upload or draw.")
+with arithmetic:
+    ui.page_link("arithmetic")
+    st.caption("Walk from an average 6 to an average 8 and past it, add and subtract digits' codes, and see "
+               "where each point lies among the real digits, in 3-D.")
 
 st.header("Models", anchor=False)
 cards = ui.shipped_cards()

@@ -241,6 +241,20 @@ def drive_digits_by_label(tab: Watched) -> None:
     tab.act(draw_a_one, "after drawing a digit")
 
 
+def drive_latent_arithmetic(tab: Watched) -> None:
+    """Steps 12 -> 13: the walk from an average 6 to an average 8 is decoded again, one step longer; the 3-D view
+    and the bar chart (Plotly, WebGL for the 3-D one) are drawn."""
+    charts = tab.page.locator(f'{srv.MAIN} [data-testid="stPlotlyChart"]')
+    charts.last.locator("canvas").first.wait_for()
+    assert charts.count() == 2, charts.count()
+    strip = tab.page.locator(f"{srv.MAIN} figure")
+    shown = strip.count()
+    before, after = nudge(tab, "arith_steps")
+    assert (before, after) == ("12", "13")
+    assert strip.count() == shown + 1
+    assert "steps=13" in tab.page.url, tab.page.url  # the view is kept in the URL
+
+
 def drive_generic(tab: Watched) -> None:
     """A page this test does not know yet: move its first slider, or failing that pick its first radio's other option."""
     main = tab.page.locator(srv.MAIN)
@@ -261,7 +275,7 @@ def drive_generic(tab: Watched) -> None:
 
 
 DRIVERS = {"home": drive_home, "latent_scatter": drive_latent_scatter, "decoded_grid": drive_decoded_grid,
-           "digits_by_label": drive_digits_by_label}
+           "digits_by_label": drive_digits_by_label, "latent_arithmetic": drive_latent_arithmetic}
 
 
 # ---------------------------------------------------------------- the test

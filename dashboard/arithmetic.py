@@ -1,0 +1,465 @@
+"""The parts of the Latent arithmetic page (pages/4_Latent_arithmetic.py): its points, URL state, sections and
+exports; the page script lays them out.
+
+Why a module: a page script is read, rewritten by Streamlit's "magic" and compiled again on every AppTest run,
+at a cost that grows faster than its length (57 ms for this code as one script, 6 ms for the Decoded grid page);
+an imported module is compiled once. Nothing here runs on import.
+"""
+import hashlib
+import io
+import re
+from typing import NamedTuple
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+import arithmetic_charts as charts
+import ui
+from core.images import tile, to_uint8
+from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate,
+                         interpolation_times, label_mixture, nearest_codes, widest_dimensions)
+
+MEAN, ITEM, SEED, OWN = "Class mean", "Held-out item", "Random seed", "Your digit"
+PREFIX = {MEAN: "mean", ITEM: "item", SEED: "seed", OWN: "own"}  # a point in the URL: mean-6, item-12, seed-3, own
+METHODS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
+STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # slider ranges
+SEEDS = 9999
+SLOTS = {"from": "From", "to": "To", "a": "A", "b": "B", "c": "C"}
+DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5}
+DIM_SLIDERS = 8      # sliders for the widest dimensions of a latent above 2-D
+NEIGHBOURS = 6
+STRIP_SIZE = 56      # each step of the walk on screen
+SHOWN_WIDTH = 540    # what a section's controls drive: beside them at 1280 px, below them at 800
+GRID_PIXELS = 360
+GIF_SCALE, GIF_FRAME_MS = 4, 120
+URL_ECHO = "arith_url"  # the parameters this session last wrote: tells a new link from our own echo
+
+
+class Point(NamedTuple):
+    z: np.ndarray              # (latent_dim,)
+    label: np.ndarray | None   # label weights for a conditional model, else None
+    spec: str                  # as the URL writes it: mean-6, item-12, seed-3, own
+    name: str                  # as captions say it
+
+
+# ---------------------------------------------------------------- cached per model
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def plausibility(_model, model_id: str) -> Plausibility:
+    mean, cov = _model.prior()
+    return Plausibility(_model.heldout["means"], mean, cov)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def means_of_classes(_model, model_id: str) -> np.ndarray:
+    return class_means(_model.heldout["means"], _model.heldout["labels"], _model.num_classes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def view(_model, model_id: str) -> charts.View:
+    codes = _model.heldout["means"]
+    return charts.view_of(codes, [ui.latent_name(k) for k in range(_model.latent_dim)],
+                          plausibility(_model, model_id).log_density)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def heldout_traces(_model, model_id: str) -> list[dict]:
+    """The held-out codes in the 3-D view, built once a model."""
+    return charts.heldout_traces(charts.coordinates(view(_model, model_id), _model.heldout["means"]),
+                                 _model.heldout["labels"],
+                                 [ui.class_name(_model, c) for c in range(_model.num_classes)],
+                                 [ui.class_color(c) for c in range(_model.num_classes)])
+
+
+# ---------------------------------------------------------------- the URL
+
+def read_link(model) -> list[str]:
+    """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used."""
+    echo = st.session_state.get(URL_ECHO, {})
+    ignored = []
+    for name, value in st.query_params.to_dict().items():
+        if name == ui.MODEL_PARAM or echo.get(name) == value:
+            continue
+        try:
+            apply_parameter(model, name, value)
+        except ValueError as why:
+            ignored.append(f"`{name}={value[:40]}` ({why})")
+    return ignored
+
+
+def apply_parameter(model, name: str, value: str) -> None:
+    state = st.session_state
+    if name in SLOTS:
+        kind, number = parse_point(model, value)
+        state[ui.model_key(model, f"{name}_kind")] = kind
+        if kind != OWN:
+            state[ui.model_key(model, f"{name}_{PREFIX[kind]}")] = number
+    elif name == "method":
+        if value not in METHODS:
+            raise ValueError(f"use {' or '.join(METHODS)}")
+        state["arith_method"] = value
+    elif name in ("steps", "grid"):
+        low, high = STEPS if name == "steps" else GRID
+        state[f"arith_{name}"] = whole_number(value, low, high)
+    elif name == "over":
+        state["arith_over"] = snapped(value, *OVERSHOOT, 0.05)
+    elif name == "w":
+        parts = value.split(",")
+        if len(parts) != 3:
+            raise ValueError("three weights, as 1,1,1")
+        weights = [snapped(part, *WEIGHT, 0.1) for part in parts]
+        for slot, weight in zip("abc", weights):
+            state[f"weight_{slot}"] = weight
+    else:
+        raise ValueError("not a setting of this page")
+
+
+def parse_point(model, value: str) -> tuple[str, int]:
+    if value == "own":
+        if st.session_state.get("arith_own_digit") is None:
+            raise ValueError("your own digit is not part of a link: upload or draw it again")
+        return OWN, 0
+    found = re.fullmatch(r"(mean|item|seed)-(\d{1,6})", value)
+    if not found:
+        raise ValueError("a point is mean-<digit>, item-<number> or seed-<number>")
+    kind = {v: k for k, v in PREFIX.items()}[found[1]]
+    number = int(found[2])
+    limit = {MEAN: model.num_classes, ITEM: len(model.heldout["labels"]), SEED: SEEDS + 1}[kind]
+    if number >= limit:
+        raise ValueError(f"{found[1]} runs from 0 to {limit - 1} for {model.id}")
+    return kind, number
+
+
+def whole_number(value: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"\d{1,4}", value) or not low <= int(value) <= high:
+        raise ValueError(f"a whole number from {low} to {high}")
+    return int(value)
+
+
+def snapped(value: str, low: float, high: float, step: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"a number from {low:g} to {high:g}") from None
+    if not low <= number <= high:  # also refuses nan
+        raise ValueError(f"a number from {low:g} to {high:g}")
+    return round(round(number / step) * step, 2)
+
+
+def write_link(values: dict) -> None:
+    """The view as URL parameters (beside ?model=), remembered as our own echo; anything else in the URL goes."""
+    for name in [name for name in st.query_params if name not in values and name != ui.MODEL_PARAM]:
+        del st.query_params[name]
+    st.query_params.update(values)
+    st.session_state[URL_ECHO] = dict(values)
+
+
+# ---------------------------------------------------------------- choosing points
+
+def remembered(key: str, default):
+    """A widget's value lives in session state (a link may have set it); a widget made with a default too would
+    warn, so the default goes there first."""
+    st.session_state.setdefault(key, default)
+    return key
+
+
+def first_of_class(model, label: int) -> int:
+    return int(np.flatnonzero(model.heldout["labels"] == label)[0]) if (model.heldout["labels"] == label).any() else 0
+
+
+def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
+    """A point from one of the sources, by its kind and then its digit, item number or seed."""
+    kinds = [MEAN, ITEM, SEED] + ([OWN] if own is not None else [])
+    kind_key = ui.model_key(model, f"{slot}_kind")
+    default_kind, default_number = parse_point(model, default)
+    if st.session_state.get(kind_key) not in kinds:
+        st.session_state[kind_key] = default_kind
+    kind = st.selectbox(SLOTS[slot], kinds, key=kind_key)
+    if kind == OWN:
+        return own._replace(name=f"{SLOTS[slot]}: your digit")
+    key = remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else
+                     {MEAN: 0, ITEM: 0, SEED: 0}[kind])
+    labels, names = model.heldout["labels"], [ui.class_name(model, c) for c in range(model.num_classes)]
+    if kind == MEAN:
+        digit = st.selectbox(f"{SLOTS[slot]}: the mean of", range(model.num_classes), key=key,
+                             format_func=lambda c: f"every held-out {names[c]}")
+        return point(model, means_of_classes(model, model.id)[digit], digit, f"mean-{digit}", f"average {names[digit]}")
+    if kind == ITEM:
+        index = int(st.number_input(f"{SLOTS[slot]}: held-out item #", 0, len(labels) - 1, key=key,
+                                    help="One of the held-out digits the model never saw in training."))
+        return point(model, model.heldout["means"][index], int(labels[index]), f"item-{index}",
+                     f"#{index}, a {names[labels[index]]}")
+    seed = int(st.number_input(f"{SLOTS[slot]}: seed", 0, SEEDS, key=key,
+                               help="A point drawn from the prior (an autoencoder: from the Gaussian fitted to its "
+                                    "codes)." + (" This model is told the label: a seed draws the digit its last "
+                                                 "figure names." if model.conditional else "")))
+    return point(model, model.sample_latents(1, seed=seed)[0], seed % max(model.num_classes, 1), f"seed-{seed}",
+                 f"seed {seed}")
+
+
+def point(model, z: np.ndarray, label: int, spec: str, name: str) -> Point:
+    weights = np.eye(model.num_classes, dtype=np.float32)[label] if model.conditional else None
+    return Point(np.asarray(z, np.float32), weights, spec, name)
+
+
+def own_point(model) -> Point | None:
+    """The user's uploaded or drawn digit, encoded (a conditional model with the judge's reading, correctable)."""
+    if not st.toggle("Use your own digit", key="arith_own_on",
+                     help="Upload or draw a digit, then pick **Your digit** as any point below."):
+        st.session_state["arith_own_digit"] = None
+        return None
+    with st.container(border=True):
+        digit = ui.user_digit("arith")
+        st.session_state["arith_own_digit"] = digit
+        if digit is None:
+            return None
+        label = None
+        if model.conditional:
+            judge = ui.load_judge()
+            read, confidence = judge.read(digit[None])
+            fingerprint = hashlib.sha1(digit.tobytes()).hexdigest()
+            key = ui.model_key(model, "own_label")
+            if st.session_state.get(f"{key}_seen") != fingerprint:  # a new digit starts from the judge's reading
+                st.session_state[f"{key}_seen"] = fingerprint
+                st.session_state[key] = int(read[0])
+            label = st.selectbox("Its label", range(model.num_classes), key=key,
+                                 format_func=lambda c: ui.class_name(model, c),
+                                 help=f"The judge reads {ui.class_name(model, int(read[0]))} "
+                                      f"({confidence[0]:.0%}); correct it if that is wrong. The encoder needs the "
+                                      "label to tell the style from the digit.")
+        z = model.encode(digit[None], None if label is None else [label])[0]
+        ui.show_digits([digit], ["yours, as the encoder sees it"], size=84)
+        return point(model, z, label or 0, "own", "your digit")
+
+
+# ---------------------------------------------------------------- pictures and files
+
+def decode(model, z: np.ndarray, labels) -> np.ndarray:
+    return model.decode(z, labels if model.conditional else None)
+
+
+def score_caption(score: float) -> str:
+    return f"{score:.0f}%" + (" ⚠" if score < LEAVES_DATA else "")
+
+
+def png(images: np.ndarray, rows: int, cols: int) -> bytes:
+    return ui.png_bytes(to_uint8(tile(images, rows, cols, pad=2)))
+
+
+def gif(images: np.ndarray) -> bytes:
+    """The walk as an animated GIF that loops, each digit scaled up with crisp pixels."""
+    frames = [Image.fromarray(to_uint8(x)).resize((x.shape[1] * GIF_SCALE, x.shape[0] * GIF_SCALE), Image.NEAREST)
+              for x in images]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0)
+    return buffer.getvalue()
+
+
+def npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array, np.float32))
+    return buffer.getvalue()
+
+
+def csv(model, names: list[str], z: np.ndarray, scores: np.ndarray, first: str = "point") -> bytes:
+    header = [first] + [f"z{k + 1}" for k in range(model.latent_dim)] + ["plausibility_percentile"]
+    rows = [",".join([name.replace(",", ";")] + [f"{v:.6g}" for v in row] + [f"{s:.1f}"])
+            for name, row, s in zip(names, z, scores)]
+    return ("\n".join([",".join(header), *rows]) + "\n").encode()
+
+
+def downloads(name: str, files: list[tuple[str, bytes, str, str]]) -> None:
+    """Download buttons in a row that wraps: (label, data or a function making it, file suffix, MIME type) each."""
+    with st.container(horizontal=True, gap="small"):
+        for label, data, suffix, mime in files:
+            st.download_button(label, data, file_name=f"{name}{suffix}", mime=mime, on_click="ignore",
+                               icon=":material/download:", key=f"download_{name}{suffix}")
+
+
+def chart(spec: dict, key: str, **config) -> None:
+    """A Plotly figure written as plain data (tests/test_arithmetic_page.py checks each against Plotly's schema),
+    drawn as wide as its container. st.plotly_chart validates a dict property by property on every rerun, more
+    time than everything else this page draws; a Figure it takes as already valid, and asks only for its dict."""
+    import plotly.graph_objects as go
+
+    class Checked(go.Figure):
+        def __init__(self, figure: dict):  # not Figure.__init__: that is the validation
+            self._figure = figure
+
+        def to_dict(self) -> dict:
+            return self._figure
+    st.plotly_chart(Checked(spec), width="stretch", key=key, config={"displaylogo": False, **config})
+
+
+# ---------------------------------------------------------------- sections
+
+def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, list[Point]]:
+    """From one point to another, linear or along the great circle, past both ends by the overshoot."""
+    st.subheader("Interpolation", anchor=False)
+    controls, shown = ui.beside(SHOWN_WIDTH)
+    with controls:
+        start = choose_point(model, "from", "mean-6", own)
+        end = choose_point(model, "to", "mean-8", own)
+        method = st.segmented_control("Path", list(METHODS), key=remembered("arith_method", DEFAULTS["method"]),
+                                      format_func=METHODS.get, required=True,
+                                      help="Spherical paths keep the distance from the centre that points drawn "
+                                           "from a Gaussian prior have (White, 2016); straight ones cut inside.")
+        steps = st.slider("Steps", *STEPS, key=remembered("arith_steps", DEFAULTS["steps"]))
+        over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=remembered("arith_over", DEFAULTS["over"]),
+                         help="How far the walk goes on beyond each end, as a share of the way from one to the "
+                              "other: past the 8 to a more extreme 8.")
+    link.update({"from": start.spec, "to": end.spec, "method": method, "steps": str(steps), "over": f"{over:g}"})
+    t = interpolation_times(steps, over)
+    path = interpolate(start.z, end.z, steps, method, overshoot=over)
+    labels = None
+    if model.conditional:  # the labels blend along the way and stay put beyond the ends
+        labels = label_mixture((1 - np.clip(t, 0, 1))[:, None] * start.label + np.clip(t, 0, 1)[:, None] * end.label)
+    digits = decode(model, path, labels)
+    scores = plausibility(model, model.id)(path)
+    with shown:
+        st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
+                    + (f", {over:.0%} beyond each end" if over else "") + ". Under each step: t and its "
+                    "plausibility.")
+        ui.show_digits(digits, [f"{v:+.2f} · {score_caption(s)}" for v, s in zip(t, scores)], size=STRIP_SIZE,
+                       one_row=True)
+        off = np.flatnonzero(scores < LEAVES_DATA)
+        if len(off):
+            st.warning(f"{len(off)} of {steps} steps leave the region the data occupies (⚠, plausibility under "
+                       f"{LEAVES_DATA:.0f}%: less typical than 95% of the held-out digits), at t = "
+                       + ", ".join(f"{t[k]:+.2f}" for k in off) + ". The decoder draws there what it never saw.")
+        else:
+            st.caption(f"Every step stays among the data (plausibility {scores.min():.0f}% at least; "
+                       f"under {LEAVES_DATA:.0f}% a step would be flagged ⚠).")
+        downloads(f"walk_{model.id}", [
+            ("PNG", png(digits, 1, steps), ".png", "image/png"),
+            ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
+            ("Vectors (.npy)", npy(path), ".npy", "application/octet-stream"),
+            ("CSV", csv(model, [f"{v:.3f}" for v in t], path, scores, first="t"), ".csv", "text/csv")])
+    return path, [start, end]
+
+
+def arithmetic(model, own: Point | None, link: dict) -> Point:
+    """wa·A − wb·B + wc·C, decoded beside its inputs, with its plausibility and nearest held-out digits."""
+    st.subheader("Arithmetic: A − B + C", anchor=False)
+    st.caption("Take B away from A and add C: a held-out 6, minus the average 6, plus the average 8 writes an 8 "
+               "in that 6's hand, if the space keeps style apart from the digit.")
+    controls, shown = ui.beside(SHOWN_WIDTH)
+    item_six = f"item-{first_of_class(model, 6 % max(model.num_classes, 1))}"
+    inputs, weights = [], []
+    with controls:
+        for slot, default in (("a", item_six), ("b", "mean-6"), ("c", "mean-8")):
+            inputs.append(choose_point(model, slot, default, own))
+            weights.append(st.slider(f"Weight of {SLOTS[slot]}", *WEIGHT, step=0.1,
+                                     key=remembered(f"weight_{slot}", DEFAULTS["w"][0])))
+    link.update({slot: p.spec for slot, p in zip("abc", inputs)})
+    link["w"] = ",".join(f"{w:g}" for w in weights)
+    a, b, c = inputs
+    z = analogy(a.z, b.z, c.z, weights)
+    label = label_mixture(analogy(a.label, b.label, c.label, weights), fallback=c.label)[0] if model.conditional \
+        else None
+    result = Point(z, label, "", f"{weights[0]:g}·A − {weights[1]:g}·B + {weights[2]:g}·C")
+    stack = np.stack([a.z, b.z, c.z, z])
+    labels = np.stack([a.label, b.label, c.label, label]) if model.conditional else None
+    digits = decode(model, stack, labels)
+    scores = plausibility(model, model.id)(stack)
+    with shown:
+        names = [f"A: {a.name}", f"B: {b.name}", f"C: {c.name}", "= result"]
+        ui.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96)
+        ui.metrics_row([("Result's plausibility", f"{scores[-1]:.0f}%",
+                         "Where the result ranks among the held-out digits' own typicality (density under the prior "
+                         "and closeness to a real digit's code): 50% is as typical as the median real digit.")])
+        if scores[-1] < LEAVES_DATA:
+            st.warning("The result lies outside the region the data occupies: the decoder draws there what it "
+                       "never saw. Smaller weights bring it back.")
+        near, distance = nearest_codes(z, model.heldout["means"], NEIGHBOURS)
+        originals, missing = ui.heldout_originals(model)
+        pictures = originals[near] if originals is not None else ui.decode_heldout(model, model.heldout, near)
+        st.markdown("Its nearest held-out digits" + ("" if originals is not None else ", redrawn from their codes")
+                    + ", with their distance in latent space:")
+        ui.show_digits(pictures, [f"#{i} · {d:.2f}" for i, d in zip(near, distance)], size=56, one_row=True)
+        if missing:
+            st.caption(missing)
+        downloads(f"arithmetic_{model.id}", [
+            ("PNG", png(digits, 1, 4), ".png", "image/png"),
+            ("Vectors (.npy)", npy(stack), ".npy", "application/octet-stream"),
+            ("CSV", csv(model, ["A " + a.spec, "B " + b.spec, "C " + c.spec, "result"], stack, scores), ".csv",
+             "text/csv")])
+    return result, inputs
+
+
+def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
+    """White's J-diagram: B top left, A top right, C bottom left, and A − B + C where the rows and columns meet."""
+    st.subheader("Analogy grid", anchor=False)
+    a, b, c = inputs
+    controls, shown = ui.beside(GRID_PIXELS)
+    with controls:
+        n = st.slider("Rows and columns", *GRID, key=remembered("arith_grid", DEFAULTS["grid"]))
+        st.caption("Left to right the offset from B to A is added in even steps; top to bottom the offset from B "
+                   "to C. The corner opposite B is A − B + C with unit weights: the analogy "
+                   "\"B is to A as C is to ?\" (White's J-diagram).")
+    link["grid"] = str(n)
+    z = analogy_grid(b.z, a.z, c.z, n, n)
+    labels = label_mixture(analogy_grid(b.label, a.label, c.label, n, n), fallback=c.label) \
+        if model.conditional else None
+    digits = decode(model, z, labels)
+    with shown:
+        mosaic = to_uint8(tile(digits, n, n))
+        ui.show_mosaic(mosaic, GRID_PIXELS)
+        downloads(f"analogy_grid_{model.id}", [("PNG", ui.png_bytes(mosaic), ".png", "image/png"),
+                                               ("Vectors (.npy)", npy(z), ".npy", "application/octet-stream")])
+
+
+def dimension_sliders(model, result: Point) -> np.ndarray:
+    """The result, moved one latent dimension at a time, beside each dimension's held-out mean and spread."""
+    st.subheader("One dimension at a time", anchor=False)
+    codes = model.heldout["means"]
+    mean, spread = codes.mean(0), codes.std(0)
+    if model.latent_dim <= 2:
+        st.caption("A 2-D latent is drawn whole on the Latent scatter and Decoded grid pages; the 3-D view below "
+                   "shows the result in it.")
+        return result.z
+    dims = sorted(widest_dimensions(codes, DIM_SLIDERS).tolist())
+    fingerprint = hashlib.sha1(result.z.tobytes()).hexdigest()[:8]  # a new result starts the sliders afresh
+    st.caption(f"The sliders start at the arithmetic's result and move the {len(dims)} dimensions along which "
+               f"the held-out codes spread most, each over their mean ± 4 standard deviations; the chart marks "
+               "where the point is in every dimension.")
+    controls, shown = ui.beside(controls_width=2 * ui.CONTROLS_WIDTH)
+    z = result.z.copy()
+    with controls:
+        for column, k in zip(st.columns(2) * len(dims), dims):
+            low, high = round(float(mean[k] - 4 * spread[k]), 2), round(float(mean[k] + 4 * spread[k]), 2)
+            start = float(np.clip(round(float(z[k]), 2), low, high))
+            value = column.slider(ui.latent_name(k), low, high, step=0.01,
+                                  key=remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
+                                  help=f"Held-out mean {mean[k]:+.2f}, spread {spread[k]:.2f}.")
+            if value != start:  # moved: a slider's 0.01 steps alone do not move the point
+                z[k] = value
+    digit = decode(model, z[None], None if result.label is None else result.label[None])
+    score = plausibility(model, model.id)(z)[0]
+    with shown:
+        ui.show_digits(digit, [f"plausibility {score_caption(score)}"], size=112)
+        chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
+              "spread_chart", displayModeBar=False)
+    return z
+
+
+def three_d_view(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,
+                 moved: np.ndarray) -> None:
+    st.subheader("In 3-D", anchor=False)
+    chart(view_figure(model, path, ends, inputs, result, moved), "view_3d")
+    st.caption("The held-out codes, coloured by label, " + (
+        "over the plane of the 2-D latent, raised by their log density under the prior" if model.latent_dim == 2
+        else f"on the first three principal components of the {model.latent_dim}-D codes") +
+        ". Drag to turn it, scroll to zoom, click a label to hide its class. Black: the interpolation path; "
+        "the inputs, the result and the point the sliders moved are marked.")
+
+
+def view_figure(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,
+                moved: np.ndarray) -> dict:
+    marks = [charts.Mark(p.name, p.z, "circle", "#000000") for p in ends] + \
+            [charts.Mark(f"{slot}: {p.name}", p.z, "square", "#555555") for slot, p in zip("ABC", inputs)] + \
+            [charts.Mark("result", result.z, "diamond", "#D62728")]
+    if not np.array_equal(moved, result.z):
+        marks.append(charts.Mark("moved by the sliders", moved, "diamond-open", "#D62728"))
+    return charts.view_figure(view(model, model.id), heldout_traces(model, model.id), path, marks, model.id)
