@@ -325,3 +325,40 @@ def test_the_face_vae_needs_its_judge_first(tmp_path, monkeypatch):
 def test_face_targets():
     from core.train import face_targets
     np.testing.assert_array_equal(face_targets(np.array([[1, -1], [-1, 1]], np.int8)), [[1.0, 0.0], [0.0, 1.0]])
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_face_run_resumes_and_its_card_counts_every_epoch(tmp_path, monkeypatch):
+    """Epoch times live in runs/<id>/progress.json, so a resumed run's card still sums the whole training."""
+    from core.train import train
+    data = write_fake_celeba(tmp_path / "data", n=12)
+    out, runs = tmp_path / "pretrained", tmp_path / "runs"
+    monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(out))
+    real = keras.callbacks.EarlyStopping
+
+    class CrashAfterFirstEpoch(real):
+        crash = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1 and CrashAfterFirstEpoch.crash:
+                raise Interrupted  # epoch 0 is saved, epoch 1 is not
+            super().on_epoch_end(epoch, logs)
+
+    monkeypatch.setattr(keras.callbacks, "EarlyStopping", CrashAfterFirstEpoch)
+    with pytest.raises(Interrupted):
+        train("celeba-judge", data=data, epochs=3, out=out, runs=runs, verbose=0, evaluate_after=False)
+    progress = json.loads((runs / "celeba-judge" / "progress.json").read_text())
+    assert [e["epoch"] for e in progress] == [1]  # the crash came before epoch 2 was logged or saved
+    CrashAfterFirstEpoch.crash = False
+    card = train("celeba-judge", data=data, epochs=3, out=out, runs=runs, verbose=0, evaluate_after=False)
+    t = card["training"]
+    assert t["epochs_run"] == 3 and len(t["epoch_times_s"]) == 3  # epoch 1 from the first run, 2 and 3 resumed
+    assert t["epoch_times_s"][0] == progress[0]["wall_s"]
+    assert t["wall_time_s"] == pytest.approx(sum(t["epoch_times_s"]), abs=0.2)
+    # a new run (no backup left) starts its times afresh
+    card = train("celeba-judge", data=data, epochs=1, out=out, runs=runs, verbose=0, evaluate_after=False)
+    assert len(card["training"]["epoch_times_s"]) == 1
