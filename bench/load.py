@@ -25,6 +25,8 @@ the same tenth of a second):
     Decoded grid      the grid-size slider, one arrow-key step          (key "grid_size")
     Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
+    Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the walk,
+                      its plausibilities and the 3-D view's path redrawn, the whole page rerun
 
 The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
 that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit replaces a changed
@@ -109,6 +111,7 @@ SCENARIOS = [
     Scenario("Decoded grid", "Decoded_grid", "mnist-vae-2d", "grid_size"),
     Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
     Scenario("Digits by label", "Digits_by_label", "mnist-cvae", "style_z"),
+    Scenario("Latent arithmetic", "Latent_arithmetic", "mnist-vae-16d", "arith_steps"),
 ]
 @dataclass
 class Tally:

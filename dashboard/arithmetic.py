@@ -27,6 +27,7 @@ STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # sli
 SEEDS = 9999
 SLOTS = {"from": "From", "to": "To", "a": "A", "b": "B", "c": "C"}
 DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5}
+COURSE_POINTS = 33   # the walk's line in the 3-D view: the same whatever the steps, so moving them redraws no 3-D
 DIM_SLIDERS = 8      # sliders for the widest dimensions of a latent above 2-D
 NEIGHBOURS = 6
 STRIP_SIZE = 56      # each step of the walk on screen
@@ -295,7 +296,8 @@ def chart(spec: dict, key: str, **config) -> None:
 # ---------------------------------------------------------------- sections
 
 def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, list[Point]]:
-    """From one point to another, linear or along the great circle, past both ends by the overshoot."""
+    """From one point to another, linear or along the great circle, past both ends by the overshoot; returns the
+    course of the walk (COURSE_POINTS along it, whatever the steps) for the 3-D view, and its two ends."""
     st.subheader("Interpolation", anchor=False)
     controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
@@ -336,7 +338,8 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
             ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
             ("Vectors (.npy)", npy(path), ".npy", "application/octet-stream"),
             ("CSV", csv(model, [f"{v:.3f}" for v in t], path, scores, first="t"), ".csv", "text/csv")])
-    return path, [start, end]
+    # Software-drawn WebGL takes the browser a second to redraw the 3-D view: a steps move leaves it as it is.
+    return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
 
 
 def arithmetic(model, own: Point | None, link: dict) -> Point:

@@ -53,12 +53,12 @@ def heldout_traces(xyz: np.ndarray, labels: np.ndarray, names: list[str], colors
 
 
 def view_figure(view: View, heldout: list[dict], path: np.ndarray, marks: list[Mark], revision: str) -> dict:
-    """The 3-D view: the held-out traces, the interpolation path as a black line, and one marker a mark.
+    """The 3-D view: the held-out traces, the interpolation's course as a black line, and one marker a mark.
     `revision` keeps the camera where the user turned it while the same model is shown."""
     walk, places = coordinates(view, path), coordinates(view, np.stack([m.z for m in marks]))
     traces = [*heldout, {"type": "scatter3d", "mode": "lines+markers", "name": "path", "x": walk[:, 0],
                          "y": walk[:, 1], "z": walk[:, 2], "line": {"color": "#000000", "width": 5},
-                         "marker": {"size": 3, "color": "#000000"}}]
+                         "marker": {"size": 2, "color": "#000000"}}]
     for mark, (x, y, z) in zip(marks, places):
         traces.append({"type": "scatter3d", "mode": "markers", "name": mark.name, "x": [x], "y": [y], "z": [z],
                        "marker": {"size": 7, "symbol": mark.symbol, "color": mark.color}})

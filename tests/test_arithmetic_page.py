@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 import core
-from conftest import (SHIPPED, assert_clean, choose, chosen, digit_rows, open_page, shipped_model_present,
+from conftest import (assert_clean, choose, chosen, digit_rows, open_page, shipped_model_present,
                       widget_keys)
 from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate,
                          interpolation_times, label_mixture, nearest_codes)
@@ -162,8 +162,12 @@ def test_a_link_restores_the_whole_view_on_every_model(model_id):
     view = figure(at, "view_3d")
     codes = sum(len(t["x"]) for t in view.data if t.type == "scatter3d" and t.name in [str(c) for c in range(10)])
     assert codes == len(model(model_id).heldout["labels"])
-    path = next(t for t in view.data if t.name == "path")
-    assert len(path.x) == 7
+    course = next(t for t in view.data if t.name == "path")  # the walk's course, whatever its steps
+    (a, _), (b, _) = point(model_id, "item-5"), point(model_id, "seed-3")
+    expected = interpolate(a, b, 33, "slerp", overshoot=0.5)
+    if model(model_id).latent_dim == 2:  # the view's floor is the latent plane itself
+        np.testing.assert_allclose(np.column_stack([course.x, course.y]), expected, rtol=1e-4, atol=1e-4)
+    assert len(course.x) == 33
     assert [t.name for t in view.data][-4:] == ["A: average 1", "B: #2, a " + str(model(model_id).heldout["labels"][2]),
                                                  "C: seed 4", "result"]
 
@@ -262,6 +266,18 @@ def test_every_control_changes_what_is_shown(model_id):
     np.testing.assert_allclose(bars.data[1].y, moved, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bars.data[0].y, model(model_id).heldout["means"].mean(0), rtol=1e-5, atol=1e-6)
     assert "moved by the sliders" in [t.name for t in figure(at, "view_3d").data]
+
+
+def test_moving_the_steps_leaves_the_3d_view_as_it_is():
+    """The browser redraws a changed 3-D view in software WebGL for a second or more: the steps slider, the page's
+    main control, changes the strip but not the view (the walk's course is drawn the same whatever the steps)."""
+    at = open_page(PAGE, model="mnist-vae-16d")
+    spec = lambda: next(c for c in at.get("plotly_chart") if c.proto.id.endswith("view_3d")).proto.spec  # noqa: E731
+    before, strip = spec(), digit_rows(at)[WALK].value
+    at.slider(key="arith_steps").set_value(20).run()
+    assert spec() == before and digit_rows(at)[WALK].value != strip
+    at.slider(key="arith_over").set_value(0.5).run()
+    assert spec() != before
 
 
 def test_a_path_that_leaves_the_data_is_flagged():
