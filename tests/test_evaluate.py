@@ -338,9 +338,11 @@ class StyleModel:
     def __init__(self):
         self.calls = []
 
-    def decode(self, styles, labels):
-        self.calls.append((np.asarray(styles).tolist(), np.asarray(labels).tolist()))
-        return np.stack([styles, labels], 1)
+    def decode(self, codes, labels):
+        """`codes` are (N, 2) latent means whose first coordinate names the style."""
+        assert codes.shape == (len(labels), 2)
+        self.calls.append((codes[:, 0].tolist(), np.asarray(labels).tolist()))
+        return np.stack([codes[:, 0], labels], 1)
 
 
 class TableJudge:
@@ -361,18 +363,19 @@ def test_clearest_style_is_the_highest_lowest_probability_over_the_labels():
              [0.99, 0.99, 0.99],   # style 2: the surest of all, but its 1 is misread: counts as 0
              [0.55, 0.95, 0.97]]   # style 3: the best mean (0.82), lowest 0.55
     model = StyleModel()
-    got = ev.clearest_style(model, TableJudge(table, wrong={(2, 1)}), np.arange(4), np.array([0, 1, 2, 0]))
+    means = np.column_stack([np.arange(4), np.full(4, -1.5)])  # 2-D codes; the first coordinate names the style
+    got = ev.clearest_style(model, TableJudge(table, wrong={(2, 1)}), means, np.array([0, 1, 2, 0]))
     assert got == 1 and type(got) is int
     # every candidate decoded once as each label, in candidate-major order
     assert model.calls == [([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], [0, 1, 2] * 4)]
     # a correct reading of the 1 makes style 2 the clearest
-    assert ev.clearest_style(StyleModel(), TableJudge(table), np.arange(4), np.array([0, 1, 2, 0])) == 2
+    assert ev.clearest_style(StyleModel(), TableJudge(table), means, np.array([0, 1, 2, 0])) == 2
 
 
 def test_clearest_style_returns_an_index_into_all_digits_among_the_candidates():
     from core.latent import stratified_indices
     labels = np.arange(101) % 3
-    means = np.arange(101)                     # digit i has style i
+    means = np.column_stack([np.arange(101), np.zeros(101)])  # digit i has style i
     table = np.full((101, 3), 0.5)
     left_out = np.setdiff1d(np.arange(101), stratified_indices(labels, 100))
     assert left_out.size == 1

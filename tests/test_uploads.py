@@ -572,3 +572,12 @@ def test_a_hairline_stays_one_pixel_thick(vertical):
     ImageDraw.Draw(img).line([(10, 50), (89, 50)] if not vertical else [(50, 10), (50, 89)], fill=0, width=1)
     h, w = ink_box(to_mnist(img))
     assert (h, w) == ((20, 1) if vertical else (1, 20))
+
+
+def test_backdrop_is_chosen_by_the_strokes_luminance_not_their_red():
+    """Red strokes (luminance 76) are dark: they go on white, though their red channel is 255."""
+    img = Image.new("RGBA", (16, 16), (255, 0, 0, 0))
+    ImageDraw.Draw(img).rectangle((4, 4, 11, 11), fill=(255, 0, 0, 255))
+    out = np.asarray(_flatten(img))
+    np.testing.assert_array_equal(out[0, 0], [255, 255, 255])
+    np.testing.assert_array_equal(out[8, 8], [255, 0, 0])
