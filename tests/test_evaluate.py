@@ -401,6 +401,7 @@ def test_command_line_help_and_out(tmp_path, monkeypatch, capsys):
                  "--data DATA data folder (default: $LATENT_LAB_DATA, then the usual caches)",
                  "--out OUT pretrained folder to read and write (default: pretrained/)"):
         assert want in text
+    assert "How the likelihood is measured" not in text  # the description is the docstring's first line only
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "tiny-ae").mkdir(parents=True)
     (elsewhere / "tiny-ae" / registry.CARD).write_text(json.dumps({"id": "tiny-ae", "kind": "generative"}))
