@@ -5,8 +5,13 @@
 Compiled decode (LatentModel.decode: tf.function, batched) is timed beside the
 naive way (`model.predict` per image) so the ratio shows; a conditional model
 decodes with a label. The page reruns are AppTest runs, warm, opened through
-Home: the Decoded grid page after a grid-size change and, for conditional
-models, the Digits by label page after a style-slider change.
+Home: the Decoded grid page after a grid-size change, the Latent arithmetic
+page after a steps-slider change and, for conditional models, the Digits by
+label page after a style-slider change. The Latent arithmetic page's own work
+is timed apart: a 16-step interpolation decoded (a conditional model with the
+labels blending along it), and its 3-D view of the 2,000 held-out codes built
+from scratch (principal components, traces, the path and the marks) and
+serialised as Streamlit sends it.
 """
 from __future__ import annotations
 
@@ -25,10 +30,13 @@ from bench.report import (count, json_argument, json_target, print_table, refere
                           timings_ms, write_json)
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
-            "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0}
+            "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0,
+            "decode 16-step interpolation": 20.0, "build 3-D view of the held-out codes": 100.0,
+            "arithmetic page rerun (steps slider)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
+ARITHMETIC_PAGE = "pages/4_Latent_arithmetic.py"
 
 
 def decode_rows(model, repeats: int) -> list[dict]:
@@ -102,6 +110,58 @@ def label_page_rerun_row(model_id: str, repeats: int) -> dict:
             "goal_ms": GOALS_MS[op]}
 
 
+def interpolation_row(model, repeats: int) -> dict:
+    """The arithmetic page's walk: 16 steps from an average 6 past an average 8, interpolated and decoded."""
+    from core.latent import class_means, interpolate, interpolation_times, label_mixture
+    means = class_means(model.heldout["means"], model.heldout["labels"], model.num_classes)
+    t = np.clip(interpolation_times(16, 0.25), 0, 1)[:, None]
+    eye = np.eye(model.num_classes, dtype=np.float32)
+
+    def walk():
+        path = interpolate(means[6], means[8], 16, "linear", overshoot=0.25)
+        labels = label_mixture((1 - t) * eye[6] + t * eye[8]) if model.conditional else None
+        return model.decode(path, labels)
+
+    op = "decode 16-step interpolation"
+    return {"model": model.id, "operation": op, **summary(timings_ms(walk, repeats)), "goal_ms": GOALS_MS[op]}
+
+
+def three_d_view_row(model, repeats: int) -> dict:
+    """The arithmetic page's 3-D view built from nothing (the page caches the held-out part per model) and turned
+    into the JSON Streamlit sends."""
+    import plotly.io
+    sys.path.insert(0, str(ROOT / "dashboard"))
+    import arithmetic_charts as charts
+    from core.latent import Plausibility, interpolate
+    codes, labels = model.heldout["means"], model.heldout["labels"]
+    density = Plausibility(codes, *model.prior()).log_density
+    names, colors = [str(c) for c in range(model.num_classes)], ["#1F77B4"] * model.num_classes
+    path = interpolate(codes[0], codes[1], 16, "linear", overshoot=0.25)
+    marks = [charts.Mark(f"m{k}", codes[k], "circle", "#000000") for k in range(6)]
+
+    def build():
+        view = charts.view_of(codes, ["z1", "z2"], density)
+        traces = charts.heldout_traces(charts.coordinates(view, codes), labels, names, colors)
+        return plotly.io.to_json(charts.view_figure(view, traces, path, marks, model.id), validate=False)
+
+    op = "build 3-D view of the held-out codes"
+    return {"model": model.id, "operation": op, **summary(timings_ms(build, repeats)), "goal_ms": GOALS_MS[op]}
+
+
+def arithmetic_page_rerun_row(model_id: str, repeats: int) -> dict:
+    """Steps moved through values not seen in a while (the page caches no decode), the whole page rerun."""
+    at = open_page(ARITHMETIC_PAGE, model_id)
+    steps = [10, 14, 11, 15, 12, 16, 13]
+
+    def rerun(state={"i": 0}):
+        state["i"] += 1
+        at.slider(key="arith_steps").set_value(steps[state["i"] % len(steps)]).run()
+
+    op = "arithmetic page rerun (steps slider)"
+    return {"model": model_id, "operation": op, **summary(timings_ms(rerun, repeats, warmup=3)),
+            "goal_ms": GOALS_MS[op]}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
@@ -117,6 +177,10 @@ def main(argv=None):
         model = core.load_model(card["id"])
         rows += decode_rows(model, a.repeats)
         rows.append(page_rerun_row(card["id"], max(a.repeats // 10, 20)))
+        if model.heldout is not None and card.get("dataset", {}).get("name") == "mnist":
+            rows.append(interpolation_row(model, a.repeats))
+            rows.append(three_d_view_row(model, max(a.repeats // 10, 20)))
+            rows.append(arithmetic_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
         if model.conditional:
             rows.append(style_grid_row(model, a.repeats))
             rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))

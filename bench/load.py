@@ -25,8 +25,8 @@ the same tenth of a second):
     Decoded grid      the grid-size slider, one arrow-key step          (key "grid_size")
     Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
-    Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the walk,
-                      its plausibilities and the 3-D view's path redrawn, the whole page rerun
+    Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the whole
+                      page reruns and the walk is redrawn; the 3-D view stays (it draws the walk's course)
 
 The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
 that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit replaces a changed

@@ -404,3 +404,24 @@ def figure(at, key: str):
     import plotly.graph_objects as go
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
     return go.Figure(json.loads(chart.proto.spec))
+
+
+def test_nearest_neighbours_are_the_original_digits_when_the_data_is_here():
+    """With the held-out digits on this machine the neighbours are the real digits; without, their codes redrawn."""
+    from core.data import DatasetNotFound, load_dataset
+    m = model("mnist-vae-2d")
+    try:
+        images, labels = load_dataset("mnist", download=False)[1]
+    except DatasetNotFound:
+        images = None
+    if images is not None and not np.array_equal(labels, m.heldout["labels"]):
+        images = None
+    at = open_page(PAGE, model="mnist-vae-2d")
+    z, _ = expected_sum("mnist-vae-2d", {k: at.query_params[k] for k in ("a", "b", "c", "w")})
+    near, _ = nearest_codes(z[-1], m.heldout["means"], 6)
+    row = digit_rows(at)[NEAR]
+    if images is None:
+        assert_pictures(row, decoded("mnist-vae-2d", m.heldout["means"][near]))
+        assert any("redrawn from their codes" in md.value for md in at.markdown)
+    else:
+        assert [np.asarray(p).tolist() for p in row.pictures()] == [images[i].tolist() for i in near]
