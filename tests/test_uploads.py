@@ -581,3 +581,15 @@ def test_backdrop_is_chosen_by_the_strokes_luminance_not_their_red():
     out = np.asarray(_flatten(img))
     np.testing.assert_array_equal(out[0, 0], [255, 255, 255])
     np.testing.assert_array_equal(out[8, 8], [255, 0, 0])
+
+
+def test_recipe_on_a_noisy_photo():
+    """Paper = the border's median, grain = 4 x its median deviation; ink is what stands out beyond the grain,
+    never below zero (noise lighter than the paper is not negative ink that would dim the strokes' edges)."""
+    img = noisy_photo()
+    x = np.asarray(img, np.float32)
+    border = np.concatenate([x[0], x[-1], x[:, 0], x[:, -1]])
+    paper = np.median(border)
+    grain = 4 * np.median(np.abs(border - paper))
+    assert grain > 0
+    np.testing.assert_array_equal(to_mnist(img), mnist_recipe(np.maximum(paper - x - grain, 0)))
