@@ -457,6 +457,14 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     unsure = ev.evaluate_judge("tiny-judge", data)
     assert unsure["confidence_threshold"] == 0.999
     assert unsure["heldout_share_confident"] == 0.0 and unsure["heldout_accuracy_confident"] is None
+    # more training digits than the 2,000 the Frechet floor uses: a seeded draw without replacement (seed 0)
+    many = np.random.default_rng(9).integers(0, 256, (2100, 28, 28), dtype=np.uint8)
+    monkeypatch.setattr(ev, "load_dataset", lambda name, d: ((many, None), (x_test, y_test)))
+    pick = np.random.default_rng(0).choice(2100, size=2000, replace=False)
+    got = ev.evaluate_judge("tiny-judge", data)["frechet_distance_real_train_vs_heldout"]
+    assert got == pytest.approx(frechet_distance(judge.features(many[pick]), judge.features(x_test)), rel=1e-9)
+    other = np.random.default_rng(1).choice(2100, size=2000, replace=False)
+    assert abs(got - frechet_distance(judge.features(many[other]), judge.features(x_test))) > 1e-6 * got
 
 
 def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_world, monkeypatch):
