@@ -450,8 +450,11 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     pick = np.random.default_rng(0).choice(40, size=40, replace=False)
     assert got["frechet_distance_real_train_vs_heldout"] == pytest.approx(
         frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-9)
-    assert got["note"].startswith("The Frechet distance between 2,000 real training digits")
-    assert got["note"].endswith("readings of held-out digits are wrong at most 0.1% of the time.")
+    assert got["note"] == (  # the card's explanation of both figures, word for word
+        "The Frechet distance between 2,000 real training digits and the held-out digits is the floor a perfect "
+        "generator would reach with this sample size. A reading counts as confident when the judge gives it at "
+        "least the confidence threshold: the lowest at which its confident readings of held-out digits are wrong "
+        "at most 0.1% of the time.")
     # a judge never sure enough: no reading counts as confident, and no accuracy is made up for them
     judge.reading = (pred, np.full(24, 0.3))
     unsure = ev.evaluate_judge("tiny-judge", data)
