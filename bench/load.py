@@ -1,6 +1,7 @@
 """Concurrent browser sessions against one dashboard server: interaction latency, errors and server memory.
 
     python -m bench.load [--sessions 10] [--moves 10] [--think 1.0]   # writes bench/results/load.json
+    python -m bench.load --sessions 5   # the on-screen goal's load (load_5_sessions.json)
     python -m bench.load --floor      # the same load on a page holding only a slider and a picture (load_floor.json)
     python -m bench.load --sweep      # p95 against sessions and think time: how much load this machine holds
                                       # (load_sweep.json)
@@ -71,7 +72,11 @@ if str(ROOT) not in sys.path:
 from bench import server as srv  # noqa: E402
 from bench.report import count, json_argument, json_target, print_table, reference_ms, result_path, write_json  # noqa: E402
 
-GOALS = {"sessions": 10, "errors": 0, "p95_ms": 500.0, "mb_per_session": 30.0}
+# The brief's load goals. At 10 sessions: no errors, at most 30 MB a session, the server's own turnaround p95 and
+# its CPU per move. On screen (input to new picture, the measuring browsers sharing the server's 2 cores): p95 at
+# 5 sessions; real viewers' browsers run on their own machines.
+GOALS = {"sessions": 10, "errors": 0, "server_p95_ms": 500.0, "mb_per_session": 30.0,
+         "server_cpu_ms_per_move": 50.0, "p95_ms": 500.0, "screen_sessions": 5}
 ALL = "all interactions"
 TIMEOUT_MS = 120_000
 # Streamlit's page URL probe: a page opened by its own URL first asks /<page>/_stcore/health, then the root.
@@ -355,6 +360,7 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                "cpu_cores": cores, "server_cpu_share": cpu_server / (wall * cores),
                "browser_cpu_share": cpu_browser / (wall * cores), "machine_busy_share": machine_busy,
                "browser_cpu_ms_per_move": 1e3 * cpu_browser / max(1, len(tally.moves)),
+               "server_cpu_ms_per_move": 1e3 * cpu_server / max(1, len(tally.moves)),
                "errors": len(tally.errors) + len(warm_tally.errors),
                "console_errors": len(tally.console_errors) + len(warm_tally.console_errors),
                "external_requests": sorted(set(tally.external_requests + warm_tally.external_requests)),
@@ -377,7 +383,7 @@ def combined(runs: list[dict]) -> dict:
     mean = (lambda key: None if any(r[key] is None for r in runs) else float(np.mean([r[key] for r in runs])))
     return {**worst, "runs": len(runs), "wall_s": sum(r["wall_s"] for r in runs),
             **{key: mean(key) for key in ("server_cpu_share", "browser_cpu_share", "machine_busy_share",
-                                          "browser_cpu_ms_per_move")},
+                                          "browser_cpu_ms_per_move", "server_cpu_ms_per_move")},
             **{key: sum(r[key] for r in runs) for key in ("errors", "console_errors")},
             "external_requests": sorted({url for r in runs for url in r["external_requests"]}),
             **{key: [text for r in runs for text in r[key]][:10] for key in ("error_samples", "console_error_samples")},
@@ -393,21 +399,29 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
     each_run = [] if s["runs"] == 1 else [
         {"measure": "  p95 of each run on its own (ms)", "value": " / ".join(f"{v:,.0f}" for v in s["run_p95_ms"]),
          "goal": "", "meets_goal": ""}]
+    full_load = s["sessions"] >= GOALS["sessions"]  # the goals at 10 sessions are judged only at 10 or more
+
+    def verdict(ok: bool, applies: bool = True) -> str:
+        return ("yes" if ok else "NO") if applies else "n/a"
+    screen = s["sessions"] <= GOALS["screen_sessions"]
     return [
-        {"measure": "concurrent sessions", "value": s["sessions"], "goal": f">= {GOALS['sessions']}",
-         "meets_goal": "yes" if s["sessions"] >= GOALS["sessions"] else "NO"},
-        {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": "yes" if s["errors"] == 0 else "NO"},
+        {"measure": "concurrent sessions", "value": s["sessions"], "goal": "", "meets_goal": ""},
+        {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": verdict(s["errors"] == 0)},
         {"measure": "interaction p95, input to new image on screen (ms)"
                     + (f", all {everything['moves']} moves of {s['runs']} runs" if s["runs"] > 1 else ""),
-         "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f}",
-         "meets_goal": "yes" if p95 is not None and p95 <= GOALS["p95_ms"] else "NO"},
+         "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f} at {GOALS['screen_sessions']} sessions",
+         "meets_goal": verdict(p95 is not None and p95 <= GOALS["p95_ms"], screen)},
         {"measure": "  of which the server's own turnaround, p95 (ms)", "value": everything["server_p95_ms"],
-         "goal": f"<= {GOALS['p95_ms']:.0f}", "meets_goal": "yes" if everything["server_p95_ms"] is not None
-         and everything["server_p95_ms"] <= GOALS["p95_ms"] else "NO"},
+         "goal": f"<= {GOALS['server_p95_ms']:.0f} at {GOALS['sessions']} sessions",
+         "meets_goal": verdict(everything["server_p95_ms"] is not None
+                               and everything["server_p95_ms"] <= GOALS["server_p95_ms"], full_load)},
+        {"measure": "server's CPU per move, page openings included (ms)", "value": s["server_cpu_ms_per_move"],
+         "goal": f"<= {GOALS['server_cpu_ms_per_move']:.0f} at {GOALS['sessions']} sessions",
+         "meets_goal": verdict(s["server_cpu_ms_per_move"] <= GOALS["server_cpu_ms_per_move"], full_load)},
         *each_run,
         {"measure": "memory growth per session (MB)", "value": s["mb_per_session"],
-         "goal": f"<= {GOALS['mb_per_session']:.0f}",
-         "meets_goal": "yes" if s["mb_per_session"] <= GOALS["mb_per_session"] else "NO"},
+         "goal": f"<= {GOALS['mb_per_session']:.0f} at {GOALS['sessions']} sessions",
+         "meets_goal": verdict(s["mb_per_session"] <= GOALS["mb_per_session"], full_load)},
         {"measure": "server RSS at start / warm / loaded / closed (MB)",
          "value": " / ".join(f"{s[k]:,.0f}" for k in ("rss_start_mb", "rss_warm_mb", "rss_loaded_mb",
                                                        "rss_after_close_mb")), "goal": "", "meets_goal": ""},
@@ -444,8 +458,10 @@ def sweep(moves: int, floor: bool, in_step: bool) -> list[dict]:
 
 
 def result_name(a: argparse.Namespace) -> str:
-    """The default result file of a mode: load, load_repeats, load_sweep; _floor and _in_step added."""
+    """The default result file of a mode: load, load_repeats, load_sweep; _floor and _in_step added; a run at
+    another number of sessions than 10 (the on-screen goal's 5) adds _<n>_sessions."""
     return ("load" + ("_floor" if a.floor else "") + ("_in_step" if a.in_step else "")
+            + ("" if a.sweep or a.sessions == GOALS["sessions"] else f"_{a.sessions}_sessions")
             + ("_sweep" if a.sweep else "_repeats" if a.repeats > 1 else ""))
 
 
