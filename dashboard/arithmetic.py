@@ -179,8 +179,7 @@ def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
     kind = st.selectbox(SLOTS[slot], kinds, key=kind_key)
     if kind == OWN:
         return own._replace(name=f"{SLOTS[slot]}: your digit")
-    key = remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else
-                     {MEAN: 0, ITEM: 0, SEED: 0}[kind])
+    key = remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else 0)
     labels, names = model.heldout["labels"], [ui.class_name(model, c) for c in range(model.num_classes)]
     if kind == MEAN:
         digit = st.selectbox(f"{SLOTS[slot]}: the mean of", range(model.num_classes), key=key,
@@ -278,19 +277,26 @@ def downloads(name: str, files: list[tuple[str, bytes, str, str]]) -> None:
                                icon=":material/download:", key=f"download_{name}{suffix}")
 
 
+class _Checked:
+    """Made on first use (plotly is imported only by this page): see chart()."""
+    figure = None
+
+
 def chart(spec: dict, key: str, **config) -> None:
     """A Plotly figure written as plain data (tests/test_arithmetic_page.py checks each against Plotly's schema),
     drawn as wide as its container. st.plotly_chart validates a dict property by property on every rerun, more
     time than everything else this page draws; a Figure it takes as already valid, and asks only for its dict."""
-    import plotly.graph_objects as go
+    if _Checked.figure is None:
+        import plotly.graph_objects as go
 
-    class Checked(go.Figure):
-        def __init__(self, figure: dict):  # not Figure.__init__: that is the validation
-            self._figure = figure
+        class Figure(go.Figure):
+            def __init__(self, figure: dict):  # not go.Figure.__init__: that is the validation
+                self._figure = figure
 
-        def to_dict(self) -> dict:
-            return self._figure
-    st.plotly_chart(Checked(spec), width="stretch", key=key, config={"displaylogo": False, **config})
+            def to_dict(self) -> dict:
+                return self._figure
+        _Checked.figure = Figure
+    st.plotly_chart(_Checked.figure(spec), width="stretch", key=key, config={"displaylogo": False, **config})
 
 
 # ---------------------------------------------------------------- sections
@@ -373,8 +379,8 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
                          "Where the result ranks among the held-out digits' own typicality (density under the prior "
                          "and closeness to a real digit's code): 50% is as typical as the median real digit.")])
         if scores[-1] < LEAVES_DATA:
-            st.warning("The result lies outside the region the data occupies: the decoder draws there what it "
-                       "never saw. Smaller weights bring it back.")
+            st.warning("The result lies outside the region the data occupies (⚠): the decoder draws there what it "
+                       "never saw.")
         near, distance = nearest_codes(z, model.heldout["means"], NEIGHBOURS)
         originals, missing = ui.heldout_originals(model)
         pictures = originals[near] if originals is not None else ui.decode_heldout(model, model.heldout, near)
