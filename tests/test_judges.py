@@ -138,7 +138,7 @@ def test_judge_read_is_the_softmax_argmax_and_its_probability():
 
 
 def test_judge_confidence_threshold_comes_from_its_card():
-    keras = pytest.importorskip("keras")
+    pytest.importorskip("keras")
     from core.judges import Judge, build_judge
     clf = build_judge((28, 28, 1), classes=3)
     assert Judge(clf, {"metrics": {"confidence_threshold": 0.97}}).confidence_threshold == 0.97
