@@ -145,16 +145,9 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     folder = out / model_id
     folder.mkdir(parents=True, exist_ok=True)
     card = _card(recipe, image_shape, fit, val, x_test, history.history, wall, history.epoch)
-    if recipe.family == "judge":
-        # A fresh functional view shares the weights but not the optimizer, which users do not need.
-        keras.Model(model.input, model.output, name="judge").save(folder / "classifier.keras")
-        card["files"] = {"classifier": "classifier.keras"}
-    else:
-        model.encoder.save(folder / "encoder.keras")
-        model.decoder.save(folder / "decoder.keras")
-        card["files"] = {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"}
-        if recipe.family == "ae":
-            card["prior"] = _fitted_prior(model.encoder, fit[0])
+    card["files"] = _save_networks(model, folder, recipe.family, "judge")
+    if recipe.family == "ae":
+        card["prior"] = _fitted_prior(model.encoder, fit[0])
     (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
     registry.write_manifest_entry(model_id, out)
     if evaluate_after:
@@ -294,13 +287,8 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
         "time_note": "wall_time_s sums every epoch's wall time, over resumed runs too; training ran at nice 19 "
                      "on a shared 2-core CPU, so cpu_time_s says more about the cost than wall time does",
     })
-    if recipe.family == "judge":
-        keras.Model(model.input, model.output, name="face_judge").save(folder / "classifier.keras")
-        card["files"] = {"classifier": "classifier.keras"}
-    else:
-        model.encoder.save(folder / "encoder.keras")
-        model.decoder.save(folder / "decoder.keras")
-        card["files"] = {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"}
+    card["files"] = _save_networks(model, folder, recipe.family, "face_judge")
+    if recipe.family != "judge":
         card["training"]["options"] = model.config_for_card()
         card["training"]["perceptual_judge"] = judge_used
     (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
@@ -310,6 +298,21 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
         evaluate(recipe.model_id, data=data, root=out)
         card = registry.read_card(recipe.model_id, out)
     return card
+
+
+def _save_networks(model, folder: Path, family: str, judge_name: str) -> dict:
+    """Write a trained model's networks as the .keras files the registry loads; returns the card's "files".
+
+    A judge is saved as a fresh functional view: it shares the weights but not the optimizer, which users
+    do not need. A generative model's encoder and decoder are saved apart (latents.npz comes from evaluation).
+    """
+    import keras
+    if family == "judge":
+        keras.Model(model.input, model.output, name=judge_name).save(folder / "classifier.keras")
+        return {"classifier": "classifier.keras"}
+    model.encoder.save(folder / "encoder.keras")
+    model.decoder.save(folder / "decoder.keras")
+    return {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz"}
 
 
 def _fitted_prior(encoder, images) -> dict:
