@@ -1,5 +1,5 @@
 """Latent-space maths the pages share: sweeps, planes through the latent space, projections, interpolation,
-arithmetic (analogies, class means), nearest codes and how plausible a point is.
+arithmetic (analogies, class means), nearest codes, how plausible a point is, and attribute-vector edits.
 
 Pure NumPy/scikit-learn; no model needed, so every function here is cheap to test.
 """
@@ -243,3 +243,59 @@ def label_mixture(weights, fallback=None) -> np.ndarray:
         empty = total[:, 0] <= 1e-9
         out[empty] = np.broadcast_to(np.atleast_2d(np.asarray(fallback, np.float64)), w.shape)[empty]
     return out.astype(np.float32)
+
+
+# ---------------------------------------------------------------- attribute vectors (face editing)
+
+def attribute_vectors(codes, present) -> np.ndarray:
+    """(A, d): per attribute, the mean code of the items with it minus the mean code of those without.
+
+    `present` is (N, A) bool. The sign is positive minus negative, so adding the vector adds the attribute.
+    An attribute that every item, or none, has gives no direction and raises.
+    """
+    codes, present = np.asarray(codes, np.float64), np.asarray(present, bool)
+    if present.shape[0] != codes.shape[0]:
+        raise ValueError(f"{codes.shape[0]} codes but {present.shape[0]} rows of attributes")
+    count = present.sum(0)
+    if np.any(count == 0) or np.any(count == len(codes)):
+        raise ValueError("every attribute needs items with it and items without it; columns "
+                         f"{np.flatnonzero((count == 0) | (count == len(codes))).tolist()} have only one side")
+    with_mean = (present.T.astype(np.float64) @ codes) / count[:, None]
+    without_mean = ((~present).T.astype(np.float64) @ codes) / (len(codes) - count)[:, None]
+    return (with_mean - without_mean).astype(np.float32)
+
+
+def orthogonal_to(direction, others) -> np.ndarray:
+    """`direction` minus its projection onto the span of `others` (k, d): moving along the result leaves every
+    other direction's coordinate unchanged (InterFaceGAN's conditional manipulation, Shen et al. 2020)."""
+    direction = np.asarray(direction, np.float64)
+    others = np.atleast_2d(np.asarray(others, np.float64)).reshape(-1, direction.shape[-1])
+    if not len(others):
+        return direction.astype(np.float32)
+    # Orthonormal columns spanning the others; a repeated direction, or a combination of others, adds none.
+    basis, spread, _ = np.linalg.svd(others.T, full_matrices=False)
+    basis = basis[:, spread > 1e-9 * max(1.0, spread.max(initial=0.0))]
+    return (direction - basis @ (basis.T @ direction)).astype(np.float32)
+
+
+def edit_direction(vectors: dict, strengths: dict, hold=()) -> np.ndarray:
+    """Σ strength · vector over the edited attributes, each first made orthogonal to the held attributes'
+    vectors (an attribute being edited is not held against itself)."""
+    unknown = sorted((set(strengths) | set(hold)) - set(vectors))
+    if unknown:
+        raise KeyError(f"no attribute vector for {', '.join(unknown)}; known: {', '.join(sorted(vectors))}")
+    d = len(next(iter(vectors.values())))
+    total = np.zeros(d, np.float64)
+    for name, strength in strengths.items():
+        if not strength:
+            continue
+        held = [vectors[h] for h in hold if h != name]
+        total += float(strength) * (orthogonal_to(vectors[name], held) if held else np.asarray(vectors[name]))
+    return total.astype(np.float32)
+
+
+def edit_latents(z, vectors: dict, strengths: dict, hold=()) -> np.ndarray:
+    """z (d,) or (N, d) moved by edit_direction: strengths are multiples of each attribute's mean-difference
+    vector (1 moves a face as far as the average face with the attribute lies from the average without)."""
+    z = np.asarray(z, np.float32)
+    return (z + edit_direction(vectors, strengths, hold)).astype(np.float32)

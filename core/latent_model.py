@@ -4,6 +4,10 @@ Encoding and decoding run through `tf.function`s with a fixed input signature,
 in batches, so one point costs about a millisecond and a 900-image grid tens of
 milliseconds. Images come back as float32 in [0, 1], shaped (N, H, W) for
 grayscale and (N, H, W, 3) for colour.
+
+A model shipped with attribute vectors (the face VAE) also edits codes:
+`m.edit(z, {"Smiling": 1.0}, hold=["Male"])`, strengths in multiples of each
+attribute's mean-difference vector.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ BATCH = 1024
 
 
 class LatentModel:
-    def __init__(self, card: dict, encoder, decoder, heldout: dict | None = None):
+    def __init__(self, card: dict, encoder, decoder, heldout: dict | None = None, attributes: dict | None = None):
         import tensorflow as tf
         self.card = card
         self.id = card["id"]
@@ -23,7 +27,13 @@ class LatentModel:
         self.image_shape = tuple(card["image_shape"])
         self.num_classes = int(card.get("num_classes", 0))
         self.conditional = bool(card.get("conditional", False))
-        self.heldout = heldout  # latent means, labels and 2-D projections of the held-out split
+        self.heldout = heldout  # latent means, labels and 2-D projections of the held-out split (digits), or
+        # for faces only aggregate statistics of the training codes (train_mean, train_std): no face's own code
+        attributes = attributes or {}
+        self.attribute_vectors = {str(n): np.asarray(v, np.float32)
+                                  for n, v in zip(attributes.get("names", ()), attributes.get("vectors", ()))}
+        edits = card.get("metrics", {}).get("attribute_edits", {})
+        self.default_strengths = {n: float(s) for n, s in edits.get("default_strengths", {}).items()}
         self.encoder, self.decoder = encoder, decoder
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32)
         c_specs = [tf.TensorSpec([None, self.num_classes], tf.float32)] if self.conditional else []
@@ -103,9 +113,33 @@ class LatentModel:
             return np.zeros(self.latent_dim, np.float32), np.eye(self.latent_dim, dtype=np.float32)
         return np.asarray(p["mean"], np.float32), np.asarray(p["cov"], np.float32)
 
-    def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
+    def sample_latents(self, n: int, seed: int = 0, trick: bool = False) -> np.ndarray:
+        """n points from the prior; `trick` draws from N(mean, spread^2) of the training codes instead (the
+        "sampling trick": where the encoder actually put faces, which a VAE's aggregate codes do not fill evenly)."""
+        if trick:
+            mean, std = self.training_code_stats()
+            return (mean + std * np.random.default_rng(seed).standard_normal((n, self.latent_dim))).astype(np.float32)
         mean, cov = self.prior()
         return np.random.default_rng(seed).multivariate_normal(mean, cov, size=n).astype(np.float32)
 
-    def sample(self, n: int, seed: int = 0, labels=None) -> np.ndarray:
-        return self.decode(self.sample_latents(n, seed), labels)
+    def sample(self, n: int, seed: int = 0, labels=None, trick: bool = False) -> np.ndarray:
+        return self.decode(self.sample_latents(n, seed, trick), labels)
+
+    def training_code_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension mean and standard deviation of the training items' latent means (shipped for faces)."""
+        if not self.heldout or "train_mean" not in self.heldout:
+            raise ValueError(f"{self.id} ships no statistics of its training codes")
+        return (np.asarray(self.heldout["train_mean"], np.float32),
+                np.asarray(self.heldout["train_std"], np.float32))
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list(self.attribute_vectors)
+
+    def edit(self, z, strengths: dict, hold=()) -> np.ndarray:
+        """z (d,) or (N, d) plus each attribute's vector times its strength; the directions are first made
+        orthogonal to the `hold` attributes' vectors, so those stay as they were (core.latent.edit_latents)."""
+        from .latent import edit_latents
+        if not self.attribute_vectors:
+            raise ValueError(f"{self.id} ships no attribute vectors")
+        return edit_latents(z, self.attribute_vectors, strengths, hold)

@@ -156,12 +156,22 @@ def load_model(model_id: str, heldout: bool = True):
     files = card["files"]
     encoder = load_keras(model_id, files["encoder"]) if files.get("encoder") else None
     decoder = load_keras(model_id, files["decoder"])
-    codes = None
-    if heldout and files.get("latents"):
-        import numpy as np
-        with np.load(verified_path(model_id, files["latents"]), allow_pickle=False) as d:
-            codes = {k: d[k] for k in d.files}
-    return LatentModel(card, encoder, decoder, codes)
+    codes = _arrays(model_id, files.get("latents")) if heldout else None
+    attributes = _arrays(model_id, files.get("attributes")) if heldout else None
+    return LatentModel(card, encoder, decoder, codes, attributes)
+
+
+def _arrays(model_id: str, filename: str | None) -> dict | None:
+    """A verified .npz of the model as a dict of arrays (no pickles), or None when the card names none."""
+    if not filename:
+        return None
+    import numpy as np
+    try:
+        with np.load(verified_path(model_id, filename), allow_pickle=False) as d:
+            return {k: d[k] for k in d.files}
+    except (ValueError, OSError) as e:  # a damaged zip, or an object array that would need pickle
+        raise PretrainedError(f"{filename} of {model_id} cannot be read ({e}); "
+                              f"rebuild it with `{rebuild_command(model_id)}`") from e
 
 
 def load_judge(model_id: str = "mnist-judge"):

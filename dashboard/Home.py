@@ -34,6 +34,15 @@ METRICS = [
      "Conditional models: every held-out digit's style decoded as each of the ten labels; how often the judge "
      "reads the requested label. Higher is better."),
 ]
+# The figures of a face model (CelebA), measured on the official test partition by core.evaluate.
+FACE_METRICS = [
+    ("reconstruction_mse", "Reconstruction MSE", "{:.4f}",
+     "Mean squared error per pixel and colour channel (levels 0–1) between held-out test faces and their "
+     "reconstructions. Lower is better."),
+    ("judge_agreement", "Judge agreement", "{:.1%}",
+     "How often the face judge reads an attribute the same way in a held-out test face and in its reconstruction, "
+     "over the attributes it reads best. Higher is better."),
+]
 ABOUT_WIDTH, FIGURES_WIDTH = 300, 440  # a card's two halves: side by side from 1280 px, stacked at 800
 
 
@@ -52,12 +61,14 @@ def model_card(card: dict) -> None:
             return
         about, figures = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
         data, training = card["dataset"], card["training"]
+        faces = data["name"] == "celeba"
+        items = "faces" if faces else "digits"
         with about:
             st.subheader(card.get("title", card["id"]), anchor=False)
             st.write(card.get("summary", ""))
             st.markdown(
                 f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
-                f"**Data** {data['name'].upper()}: {data['fit']:,} digits to fit, {data['validation']:,} to "
+                f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {data['validation']:,} to "
                 f"validate, {data['heldout']:,} held out for the figures  \n"
                 f"**Training** {training['epochs_run']} epochs (best {training['best_epoch']}) in "
                 f"{duration(training['wall_time_s'])} on CPU",
@@ -66,19 +77,25 @@ def model_card(card: dict) -> None:
                 for page in ui.pages_for(card):
                     ui.page_link(page, card["id"])
         with figures:
-            measured = [m for m in METRICS if m[0] in card.get("metrics", {})]
+            measured = [m for m in (FACE_METRICS if faces else METRICS) if m[0] in card.get("metrics", {})]
             ui.metrics_row((label, fmt.format(card["metrics"][key]), meaning) for key, label, fmt, meaning in measured)
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
             given_label = " Likelihoods are of each digit given its label." if card.get("conditional") else ""
-            st.caption(f"Measured on the {data['heldout']:,} held-out digits.{given_label} "
+            st.caption(f"Measured on the {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
+                       f"{given_label} "
                        f"Rebuild: `{training['command']}`")
 
 
 def judge_note() -> None:
-    """The judge behind two of the figures, with the floor its Fréchet distance has on real digits."""
+    """The judge behind two of the figures, with the floor its Fréchet distance has on real digits; and the face
+    judge behind the face models' judge agreement."""
     for judge in ui.shipped_cards("judge"):
         metrics = judge.get("metrics", {})
+        if "best_judged_mean_balanced_accuracy" in metrics:
+            st.caption(f"Face figures use **{judge.get('title', judge['id'])}**, which reads CelebA's 40 attributes "
+                       f"({metrics['best_judged_mean_balanced_accuracy']:.1%} mean balanced accuracy on held-out "
+                       f"test faces over the {len(metrics.get('best_judged', []))} attributes it reads best).")
         if "heldout_accuracy" in metrics:
             floor = metrics.get("frechet_distance_real_train_vs_heldout")
             st.caption(
@@ -92,10 +109,12 @@ st.title("Latent Lab")
 st.markdown(
     "Generative models squeeze each image into a few numbers, its **latent code**, and can turn codes back "
     "into images. Latent Lab lets you look inside that space: see where every digit lands, then decode "
-    "any point of it and watch the digits morph as you move.")
+    "any point of it and watch the digits morph as you move. A face model does the same with photos of faces: "
+    "add a smile or glasses by moving a face's code.")
 
 explore, sweep = st.columns(2)  # two by two: four columns cut the links short in an 800 px window
 by_label, arithmetic = st.columns(2)
+faces_link, _ = st.columns(2)
 with explore:
     ui.page_link("scatter")
     st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
@@ -112,6 +131,10 @@ with arithmetic:
     ui.page_link("arithmetic")
     st.caption("Walk from an average 6 to an average 8 and past it, add and subtract digits' codes, and see "
                "where each point lies among the real digits, in 3-D.")
+with faces_link:
+    ui.page_link("faces")
+    st.caption("Face models: start from a random face, a held-out one or your photo, and add or take away a "
+               "smile, glasses or blond hair with sliders, while the face judge reads the result.")
 
 st.header("Models", anchor=False)
 cards = ui.shipped_cards()

@@ -53,17 +53,21 @@ class Page(NamedTuple):
     icon: str
     showcase: str                   # the model the page opens on: the one that shows its idea best
     conditional_only: bool = False  # the page needs a model that is told the label
+    datasets: tuple = ("mnist",)    # the data sets whose models the page can show
+    needs: str = ""                 # what a model needs to be shown here, for a page that cannot show every model
 
 
 PAGES = {
     "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d"),
     "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d"),
     "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:", "mnist-cvae",
-                  conditional_only=True),
+                  conditional_only=True, needs="a model that is told the label"),
     # The 16-D VAE walks from an average 6 to an average 8 most cleanly: the judge reads only 6s then only 8s
     # along it, every step plausible (both 2-D models pass through a 5 or a 2 and 3; the conditional one is
     # told the label, which makes the walk a label blend).
     "arithmetic": Page("pages/4_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "mnist-vae-16d"),
+    "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae", datasets=("celeba",),
+                  needs="a face model shipped with attribute vectors"),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
 CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
@@ -81,9 +85,15 @@ def page_link(page: str, model_id: str | None = None) -> None:
     st.page_link(path, label=label, icon=icon, query_params={MODEL_PARAM: model_id} if model_id else None)
 
 
+def serves(page: Page, card: dict) -> bool:
+    """Whether a page can show this model: its data set's kind, and the label for a conditional_only page."""
+    return (card.get("dataset", {}).get("name", "mnist") in page.datasets
+            and (card.get("conditional") or not page.conditional_only))
+
+
 def pages_for(card: dict) -> list[str]:
-    """The PAGES that can show this model: a conditional_only page takes only models told the label."""
-    return [key for key, page in PAGES.items() if card.get("conditional") or not page.conditional_only]
+    """The PAGES that can show this model."""
+    return [key for key, page in PAGES.items() if serves(page, card)]
 
 
 # ---------------------------------------------------------------- models
@@ -100,9 +110,10 @@ def shipped_cards(kind: str = "generative") -> list[dict]:
         st.stop()
 
 
-def no_models_message(conditional: bool = False) -> str:
-    kind, example = ("conditional models", "mnist-cvae") if conditional else ("models", "mnist-vae-2d")
-    return (f"No pretrained {kind} were found in `{registry.pretrained_root()}`. "
+def no_models_message(page: Page | None = None) -> str:
+    what = f" for this page ({page.needs})" if page and page.needs else ""
+    example = page.showcase if page else "mnist-vae-2d"
+    return (f"No pretrained models{what} were found in `{registry.pretrained_root()}`. "
             f"Build one with `{registry.rebuild_command(example)}` (see the README).")
 
 
@@ -143,6 +154,27 @@ def load_judge():
         st.stop()
 
 
+@st.cache_resource(show_spinner="Loading the face judge (once per server)…", max_entries=2)
+def _load_face_judge(judge_id: str, pretrained_root: str):
+    from core.models.face_judge import load_face_judge as load  # TensorFlow: only for pages that read faces
+    judge = load(judge_id)
+    gc.freeze()  # as for models
+    return judge
+
+
+def load_face_judge(judge_id: str = "celeba-judge"):
+    """The cached face judge that reads CelebA's 40 attributes, or None after a clear error: unlike the digit
+    judge, a page can still draw and edit faces without it, so it goes on and leaves the readings out."""
+    try:
+        return _load_face_judge(judge_id, str(registry.pretrained_root()))
+    except registry.PretrainedError as e:
+        why = str(e)
+    except KeyError as e:  # a card without the classifier's file name
+        why = f"Its card names no {e} file; rebuild it with `{registry.rebuild_command(judge_id)}`."
+    st.error(f"The face judge **{judge_id}** cannot be loaded, so its readings of the faces are not shown. {why}")
+    return None
+
+
 def pick_model(page: str):
     """The sidebar's model choice for one of PAGES, mirrored in ?model= so a copied URL reopens it; returns the model.
 
@@ -153,9 +185,9 @@ def pick_model(page: str):
     """
     spec = PAGES[page]
     shipped = shipped_cards()
-    cards = {card["id"]: card for card in shipped if card.get("conditional") or not spec.conditional_only}
+    cards = {card["id"]: card for card in shipped if serves(spec, card)}
     if not cards:
-        st.info(no_models_message(spec.conditional_only))
+        st.info(no_models_message(spec))
         st.stop()
     requested = st.query_params.get(MODEL_PARAM)
     if requested is not None and requested != st.session_state.get(URL_KEY):  # a link or an edited URL, not our echo
@@ -163,9 +195,9 @@ def pick_model(page: str):
             st.session_state[CHOSEN_KEY] = requested
         else:
             known = any(card["id"] == requested for card in shipped)
-            st.warning((f"`{requested}` is not told the label, so it cannot draw a chosen digit" if known
-                        else f"There is no {'conditional ' if spec.conditional_only else ''}model called "
-                             f"`{requested}`") + f" (shipped: {', '.join(cards)}).")
+            st.warning((f"`{requested}` cannot be shown here: this page needs {spec.needs}" if known
+                        else f"There is no model called `{requested}` that this page can show")
+                       + f" (shipped: {', '.join(cards)}).")
     chosen = st.session_state.get(CHOSEN_KEY)
     model_id = chosen if chosen in cards else spec.showcase if spec.showcase in cards else next(iter(cards))
     st.session_state[PICKER_KEY] = model_id
@@ -174,7 +206,7 @@ def pick_model(page: str):
     _show_in_url(model_id)
     if chosen is not None and chosen != model_id:
         others = {card["id"]: card.get("title", card["id"]) for card in shipped}
-        st.info(f"This page needs a model that is told the label, so it shows **{cards[model_id].get('title')}**. "
+        st.info(f"This page needs {spec.needs}, so it shows **{cards[model_id].get('title')}**. "
                 f"Your choice, **{others.get(chosen, chosen)}**, returns on the other pages.")
     card = cards[model_id]
     if "error" in card:
@@ -360,20 +392,35 @@ def class_color(label: int) -> str:
     return CLASS_COLORS[int(label) % len(CLASS_COLORS)]
 
 
-def show_digits(images, captions: list[str] | None, size: int = 84, one_row: bool = False) -> None:
+def show_digits(images, captions: list[str] | None, size: int = 84, one_row: bool = False,
+                pixelated: bool = True) -> None:
     """A row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
 
     The row wraps; with `one_row` it stays one row and shrinks as a whole where the window is too narrow
     (a strip read left to right); a picture wider than the window shrinks to fit it. One HTML element with
     the pictures inline, not st.image, which gives every picture of a list its own element, media file and
-    request.
+    request. `pixelated=False` scales the pictures smoothly, as photographs are (faces); digits stay crisp.
     """
-    st.html(digits_html(images, captions, size, one_row))
+    show_markup(digits_html(images, captions, size, one_row, pixelated))
 
 
-def digits_html(images, captions: list[str] | None, size: int, one_row: bool = False) -> str:
+class DigitsMarkup(str):
+    """Markup that digits_html made: PNGs encoded here, whole numbers and escaped text, nothing else."""
+
+
+def show_markup(markup: DigitsMarkup) -> None:
+    """Draw what digits_html made (a page may cache it for rows that seldom change): the app's one st.html, which
+    takes nothing but digits_html's own markup, so no text from a user, a card or a URL can become HTML."""
+    if not isinstance(markup, DigitsMarkup):
+        raise TypeError("show_markup draws only markup made by digits_html")
+    st.html(markup)
+
+
+def digits_html(images, captions: list[str] | None, size: int, one_row: bool = False,
+                pixelated: bool = True) -> DigitsMarkup:
     """show_digits's markup, made only of PNGs encoded here, whole numbers and escaped text: nothing a caption,
     a model card or an upload holds can become markup. No captions: pictures alone."""
+    rendering = "pixelated" if pixelated else "auto"
     figures = []
     for image, caption in zip(images, [""] * len(images) if captions is None else captions, strict=True):
         pixels = image if image.dtype == np.uint8 else to_uint8(image)
@@ -381,11 +428,12 @@ def digits_html(images, captions: list[str] | None, size: int, one_row: bool = F
         text = html.escape(caption, quote=True)
         figures.append(f'<figure style="margin:0;flex:0 1 {size:d}px;min-width:0;text-align:center">'
                        f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}" '
-                       'style="image-rendering:pixelated;display:block;border-radius:0.375rem;width:100%;height:auto">'
+                       f'style="image-rendering:{rendering};display:block;border-radius:0.375rem;width:100%;'
+                       'height:auto">'
                        + ('<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4;overflow-wrap:anywhere">'
                           f'{text}</figcaption>' if captions is not None else '') + '</figure>')
-    return (f'<div style="display:flex;flex-wrap:{"nowrap" if one_row else "wrap"};gap:0.5rem 2px">'
-            f'{"".join(figures)}</div>')
+    return DigitsMarkup(f'<div style="display:flex;flex-wrap:{"nowrap" if one_row else "wrap"};gap:0.5rem 2px">'
+                        f'{"".join(figures)}</div>')
 
 
 def show_mosaic(mosaic: np.ndarray, width: int) -> None:

@@ -338,3 +338,66 @@ def digit_rows(at) -> list[DigitRow]:
         Reader().feed(element.proto.body)
         rows.append(DigitRow(sources, captions, widths))
     return rows
+
+
+FACE_ATTRIBUTES = (
+    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair "
+    "Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup High_Cheekbones "
+    "Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose Receding_Hairline "
+    "Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick "
+    "Wearing_Necklace Wearing_Necktie Young").split()
+
+
+def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
+    """An untrained face VAE ('tiny-face-vae', 64x64 RGB, narrow networks from core.models.face_vae) with attribute
+    vectors and training-code statistics, and an untrained face judge ('tiny-face-judge'), in `root` with their
+    manifest entries: cards shaped like the ones core.train and core.evaluate write for celeba-vae / celeba-judge."""
+    import json
+
+    import keras
+
+    from core import registry
+    from core.models import face_judge, face_vae
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    shape, names = (64, 64, 3), list(FACE_ATTRIBUTES)
+    judged = ["Smiling", "Male", "Eyeglasses", "Blond_Hair", "Young", "Wearing_Hat"]
+    folder = root / "tiny-face-judge"
+    folder.mkdir(parents=True)
+    face_judge.build_face_judge(shape, widths=(4, 8), features=16).save(folder / "classifier.keras")
+    (folder / registry.CARD).write_text(json.dumps({
+        "id": "tiny-face-judge", "title": "Tiny face judge", "kind": "judge", "family": "judge",
+        "attribute_names": names, "image_shape": list(shape), "files": {"classifier": "classifier.keras"},
+        "dataset": {"name": "celeba", "fit": 1, "validation": 1, "heldout": 1},
+        "metrics": {"thresholds": {n: 0.5 for n in names}, "best_judged": judged,
+                    "per_attribute": {n: {"accuracy": 0.9, "balanced_accuracy": 0.8, "positives": 10,
+                                          "threshold": 0.5} for n in names}}}))
+    registry.write_manifest_entry("tiny-face-judge", root)
+
+    folder = root / "tiny-face-vae"
+    folder.mkdir(parents=True)
+    face_vae.build_encoder(latent_dim, shape, widths=(4, 8), residual=False).save(folder / "encoder.keras")
+    face_vae.build_decoder(latent_dim, shape, widths=(4, 8), residual=False).save(folder / "decoder.keras")
+    np.savez_compressed(folder / "latents.npz", train_mean=rng.normal(0, 0.1, latent_dim).astype(np.float32),
+                        train_std=rng.uniform(0.5, 1.0, latent_dim).astype(np.float32), train_faces=np.int64(100))
+    np.savez_compressed(folder / "attributes.npz", names=np.array(names),
+                        vectors=rng.normal(0, 1, (len(names), latent_dim)).astype(np.float32))
+    scores = {"success": 0.9, "kept": 0.88, "faces": 50}
+    card = {"id": "tiny-face-vae", "title": "Tiny face VAE", "kind": "generative", "family": "face-vae",
+            "summary": "An untrained face VAE for tests.", "latent_dim": latent_dim, "image_shape": list(shape),
+            "conditional": False, "num_classes": 0, "class_names": None, "attribute_names": names,
+            "files": {"encoder": "encoder.keras", "decoder": "decoder.keras", "latents": "latents.npz",
+                      "attributes": "attributes.npz"},
+            "dataset": {"name": "celeba", "fit": 100, "validation": 10, "heldout": 10},
+            "training": {"command": "python -m core.train tiny-face-vae", "epochs_run": 1, "best_epoch": 1,
+                         "wall_time_s": 1.0, "perceptual_judge": {"id": "tiny-face-judge", "sha256": ""}},
+            "metrics": {"reconstruction_mse": 0.02, "judge_agreement": 0.8, "judge_agreement_attributes": judged,
+                        "attribute_edits": {
+                            "default_strengths": {n: 1.5 for n in names},
+                            "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0], "judged_attributes": judged,
+                            "per_attribute": {n: {"strength": 1.5, "plain": scores, "held_fixed": scores}
+                                              for n in names}}}}
+    (folder / registry.CARD).write_text(json.dumps(card, indent=2))
+    registry.write_manifest_entry("tiny-face-vae", root)
+    return root

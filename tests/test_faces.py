@@ -242,7 +242,7 @@ def test_face_training_writes_cards_and_files(faces_trained):
     data, out, runs, judge, vae = faces_trained
     assert sorted(p.name for p in (out / "celeba-judge").iterdir()) == ["card.json", "classifier.keras"]
     assert sorted(p.name for p in (out / "celeba-vae").iterdir()) == [
-        "card.json", "decoder.keras", "encoder.keras", "latents.npz"]
+        "attributes.npz", "card.json", "decoder.keras", "encoder.keras", "latents.npz"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert list(manifest["models"]) == ["celeba-judge", "celeba-vae"]
     for card, kind in ((judge, "judge"), (vae, "generative")):
@@ -362,3 +362,76 @@ def test_an_interrupted_face_run_resumes_and_its_card_counts_every_epoch(tmp_pat
     # a new run (no backup left) starts its times afresh
     card = train("celeba-judge", data=data, epochs=1, out=out, runs=runs, verbose=0, evaluate_after=False)
     assert len(card["training"]["epoch_times_s"]) == 1
+
+
+# ------------------------------------------------------------------ attribute vectors and their edits
+
+def test_face_vae_ships_attribute_vectors_from_the_training_faces(faces_trained):
+    """Mean code of training faces with an attribute minus without, for each attribute with both sides, shipped;
+    model.edit adds strength times that vector; the card gives default strengths and success / kept figures."""
+    import core
+    from core.data.celeba import load_celeba
+    data, out, _, _, vae = faces_trained
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LATENT_LAB_PRETRAINED", str(out))
+        mp.setenv("LATENT_LAB_CACHE", str(out.parent / "cache"))
+        model = core.load_model("celeba-vae")
+        train = load_celeba(data, size=64, split="train")
+    codes, present = model.encode(train.images), train.attributes > 0
+    both = [n for a, n in enumerate(NAMES) if 0 < present[:, a].sum() < len(present)]
+    assert model.attribute_names == both and len(both) > 30
+    smiling = NAMES.index("Smiling")
+    expected = codes[present[:, smiling]].mean(0) - codes[~present[:, smiling]].mean(0)
+    np.testing.assert_allclose(model.attribute_vectors["Smiling"], expected, rtol=1e-4, atol=1e-6)
+    z = codes[:2]
+    np.testing.assert_allclose(model.edit(z, {"Smiling": 1.5}), z + 1.5 * expected, rtol=1e-4, atol=1e-5)
+    edits = vae["metrics"]["attribute_edits"]
+    assert set(edits["default_strengths"]) <= set(both) and model.default_strengths == edits["default_strengths"]
+    assert all(s in edits["strength_grid"] for s in edits["default_strengths"].values())
+    for name, row in edits["per_attribute"].items():
+        assert row["strength"] == edits["default_strengths"][name]
+        for kind in ("plain", "held_fixed"):
+            assert 0 <= row[kind]["success"] <= 1 and 0 <= row[kind]["kept"] <= 1 and row[kind]["faces"] >= 1
+    assert set(edits["goals_met"]) <= {"Smiling", "Eyeglasses", "Male", "Blond_Hair"}
+
+
+class ScriptedJudge:
+    """Reads attribute 0 as present when a code's first coordinate, decoded by IdentityDecoder, is above 1, and
+    attribute 1 when the second coordinate is above 0: edits' success and kept can be worked out by hand."""
+    attribute_names = ["A", "B", "C"]
+
+    def read(self, images):
+        x = np.asarray(images)
+        return np.stack([x[:, 0] > 1.0, x[:, 1] > 0.0, np.zeros(len(x), bool)], axis=1)
+
+
+class IdentityDecoder:
+    def decode(self, z):
+        return np.asarray(z)
+
+
+def test_edit_scores_count_success_on_the_attribute_and_kept_on_the_others():
+    from core.evaluate import edit_scores
+    vectors = {"A": np.array([1.0, 0.0]), "B": np.array([0.0, 1.0])}
+    codes = np.array([[0.5, -1.0], [0.0, -0.2], [-1.0, -0.5], [0.9, 0.5]])
+    base = ScriptedJudge().read(codes)
+    moved = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, vectors, "A", 1.0, judged=["A", "B", "C"])
+    # x + 1 is above 1 for the first and fourth codes only (the second lands on 1.0 exactly)
+    assert moved == {"success": 0.5, "kept": 1.0, "faces": 4}
+    tilted = {"A": np.array([1.0, 0.5]), "B": np.array([0.0, 1.0])}  # A drags B along: kept falls
+    plain = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, tilted, "A", 2.0, judged=["A", "B", "C"])
+    # +2·(1, 0.5): B turns on for the second and third codes, 2 of the 8 (face, other attribute) readings
+    assert plain["success"] == 0.75 and plain["kept"] == 0.75
+    held = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, tilted, "A", 2.0, judged=["A", "B", "C"],
+                       hold=["B"])
+    assert held["success"] == 0.75 and held["kept"] == 1.0  # held fixed: B's readings all stay
+
+
+def test_default_strength_is_the_smallest_that_meets_both_goals():
+    from core.evaluate import choose_strength
+    def grid(*pairs):
+        return [{"success": s, "kept": k} for s, k in pairs]
+    assert choose_strength(grid((0.5, 0.99), (0.91, 0.9), (0.97, 0.86))) == 1
+    assert choose_strength(grid((0.5, 0.99), (0.8, 0.9), (0.89, 0.86), (0.95, 0.7))) == 2  # best with kept
+    assert choose_strength(grid((0.5, 0.8), (0.9, 0.7))) == 0  # no strength keeps enough: the gentlest
+    assert choose_strength(grid((0.9, 0.85))) == 0  # the goals are inclusive

@@ -165,7 +165,7 @@ def test_an_unconditional_model_in_the_url_falls_back_with_a_message(monkeypatch
     monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
     at = open_page(PAGE, model="mnist-vae-2d")
     assert not at.exception
-    assert any("not told the label" in w.value for w in at.warning)
+    assert any("this page needs a model that is told the label" in w.value for w in at.warning)
     assert at.selectbox(key="model_picker").value == MODEL and at.query_params["model"] == MODEL
 
 

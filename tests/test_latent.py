@@ -408,3 +408,66 @@ def test_label_mixture_drops_negative_weights_and_sums_to_one():
     np.testing.assert_allclose(label_mixture([[0.2, 0.6, 0, 0]]), [[0.25, 0.75, 0, 0]])
     np.testing.assert_allclose(label_mixture(-eye[:2], fallback=eye[2]), [eye[2], eye[2]])
     np.testing.assert_allclose(label_mixture(-eye[:1]), [[0, 0, 0, 0]])
+
+
+# ---------------------------------------------------------------- attribute vectors (face editing)
+
+def test_attribute_vectors_are_mean_with_minus_mean_without():
+    from core.latent import attribute_vectors
+    codes = np.array([[1.0, 0.0], [3.0, 2.0], [0.0, 4.0], [2.0, 6.0]])
+    present = np.array([[True, False], [True, True], [False, False], [False, True]])
+    v = attribute_vectors(codes, present)
+    # attribute 0: mean of rows 0, 1 = (2, 1), of rows 2, 3 = (1, 5); attribute 1: rows 1, 3 = (2.5, 4), rows 0, 2 = (0.5, 2)
+    np.testing.assert_allclose(v, [[1.0, -4.0], [2.0, 2.0]])
+    assert v.dtype == np.float32
+    moved = codes + v[0]  # adding the vector to the faces without it lands on the mean of those with it
+    np.testing.assert_allclose(moved[~present[:, 0]].mean(0), codes[present[:, 0]].mean(0))
+
+
+@pytest.mark.parametrize("column", [[True, True, True], [False, False, False]])
+def test_attribute_vectors_need_both_sides(column):
+    from core.latent import attribute_vectors
+    present = np.array([[i == 0, c] for i, c in enumerate(column)])
+    with pytest.raises(ValueError, match=r"columns \[1\] have only one side"):
+        attribute_vectors(np.zeros((3, 2)), present)
+    with pytest.raises(ValueError, match="3 codes but 2 rows"):
+        attribute_vectors(np.zeros((3, 2)), present[:2])
+
+
+def test_orthogonal_to_removes_exactly_the_held_directions():
+    from core.latent import orthogonal_to
+    rng = np.random.default_rng(0)
+    direction, held = rng.normal(size=16), rng.normal(size=(3, 16))
+    out = orthogonal_to(direction, held).astype(np.float64)
+    np.testing.assert_allclose(held @ out, 0.0, atol=1e-5)  # no move along any held direction
+    # what is removed lies in the held span: direction - out = held^T c for some c
+    c, *_ = np.linalg.lstsq(held.T, direction - out, rcond=None)
+    np.testing.assert_allclose(held.T @ c, direction - out, atol=1e-5)
+    np.testing.assert_allclose(orthogonal_to(direction, np.zeros((0, 16))), direction, rtol=1e-6)
+
+
+def test_orthogonal_to_with_a_repeated_or_dependent_held_direction():
+    from core.latent import orthogonal_to
+    a, b = np.array([1.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.0])
+    held = np.stack([a, 2 * a, b, a + b])  # rank 2: the span of x and y
+    np.testing.assert_allclose(orthogonal_to([3.0, 4.0, 5.0], held), [0.0, 0.0, 5.0], atol=1e-6)
+    np.testing.assert_allclose(orthogonal_to([3.0, 4.0, 5.0], [2 * a, a]), [0.0, 4.0, 5.0], atol=1e-6)
+
+
+def test_edit_latents_adds_strength_times_vector_and_holds():
+    from core.latent import edit_direction, edit_latents
+    vectors = {"Smiling": np.array([1.0, 1.0, 0.0]), "Male": np.array([0.0, 1.0, 0.0]),
+               "Young": np.array([0.0, 0.0, 2.0])}
+    z = np.array([[0.5, 0.5, 0.5], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(edit_latents(z, vectors, {"Smiling": 2.0, "Young": -0.5}),
+                               z + [2.0, 2.0, -1.0])
+    held = edit_latents(z, vectors, {"Smiling": 2.0}, hold=["Male"])  # Smiling without its Male component
+    np.testing.assert_allclose(held, z + [2.0, 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(held @ vectors["Male"], z @ vectors["Male"], atol=1e-6)  # Male coordinate unmoved
+    # an attribute being edited is not held against itself; a zero strength moves nothing
+    np.testing.assert_allclose(edit_direction(vectors, {"Male": 1.0}, hold=["Male"]), [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(edit_latents(z[0], vectors, {"Smiling": 0.0}, hold=["Male"]), z[0])
+    with pytest.raises(KeyError, match="no attribute vector for Smiles"):
+        edit_latents(z, vectors, {"Smiles": 1.0})
+    with pytest.raises(KeyError, match="no attribute vector for Beard"):
+        edit_latents(z, vectors, {"Smiling": 1.0}, hold=["Beard"])

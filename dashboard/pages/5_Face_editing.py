@@ -1,0 +1,37 @@
+"""Face editing: start from a random face, a held-out CelebA test face or your own photo, and add or take away
+attributes (Smiling, Eyeglasses, Male ...) by moving its latent code along the attribute vectors of the face VAE.
+
+Each edit moves the code by strength x the attribute's mean-difference vector, optionally made orthogonal to held
+attributes (LatentModel.edit); the face judge reads the edited face. The edit (start, seed or test face, strengths,
+held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py;
+this script lays them out. The editor is a fragment: moving a slider reruns it alone.
+"""
+import streamlit as st
+
+import faces as parts
+import ui
+
+ui.setup_page("Face editing")
+st.title("Face editing", anchor=False)  # before the picker: the page is named even when no face model is shipped
+model = ui.pick_model("faces")
+metrics = model.card.get("metrics", {})
+measured = ([f"redraws held-out test faces with a mean squared error of {metrics['reconstruction_mse']:.4f} a "
+             "pixel"] if "reconstruction_mse" in metrics else []) + \
+           ([f"keeps the judge's reading of a face in its reconstruction {metrics['judge_agreement']:.0%} of the "
+             "time"] if "judge_agreement" in metrics else [])
+st.caption("Move a face's latent code along the attribute vectors of the face VAE: each vector is the average code "
+           "of CelebA's training faces labelled with the attribute minus that of the faces without it."
+           + (f" This model {' and '.join(measured)}." if measured else ""))
+if not model.attribute_vectors:
+    st.info(f"**{model.id}** ships no attribute vectors yet; `python -m core.evaluate {model.id}` writes them.")
+    st.stop()
+notice = st.empty()
+ignored = parts.read_link(model)
+start = parts.start_face(model)
+parts.editor(model, start)
+parts.prior_against_trick(model)
+parts.measured(model)
+parts.biases(model, st.session_state.get(parts.attrs_key(model)) or parts.default_sliders(model))
+if ignored:
+    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
+                   + ".")

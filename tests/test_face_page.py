@@ -1,0 +1,724 @@
+"""The "Face editing" page, driven headless through Streamlit's AppTest on the tiny untrained face VAE and face judge
+(conftest.build_tiny_faces), in a temporary pretrained folder.
+
+What the page draws is re-done here from the model's own API: the start face (a seed's face drawn with the
+sampling trick, a held-out test face from a small synthetic CelebA folder the test writes, or an uploaded photo
+cropped by core.data.uploads), LatentModel.edit with and without held attributes, the strip, the N(0, I) and
+sampling-trick rows, and the judge's readings. Every control changes what is shown; the edit round-trips through
+the URL, and bad parameters fall back to the defaults with one notice naming each; bad uploads, a missing data set
+and a missing or damaged judge give a message and the rest of the page goes on. Exports are read back as the
+browser would download them. No real face is used: the synthetic "faces" are colour gradients.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import core
+from conftest import FACE_ATTRIBUTES, assert_clean, build_tiny_faces, digit_rows, open_page
+from core import registry
+from core.images import to_uint8
+
+PAGE = "pages/5_Face_editing.py"
+MODEL, JUDGE = "tiny-face-vae", "tiny-face-judge"
+SHOWN = ["Smiling", "Eyeglasses", "Male", "Blond_Hair", "Mustache", "Young"]  # the sliders the page opens with
+JUDGED = ["Smiling", "Male", "Eyeglasses", "Blond_Hair", "Young", "Wearing_Hat"]  # the tiny card's judged attributes
+DEFAULT = 1.5  # every default strength of the tiny card
+STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def key(name: str) -> str:
+    """A widget key of the tiny face model (ui.model_key)."""
+    return f"{name}_{MODEL}"
+
+
+def slider(name: str) -> str:
+    return key(f"face_s_{name}")
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="session")
+def faces_master(tmp_path_factory):
+    return build_tiny_faces(tmp_path_factory.mktemp("faces-master"))
+
+
+@pytest.fixture
+def faces_pretrained(faces_master, tmp_path, monkeypatch):
+    """A fresh copy of the tiny face models (tests may damage it), and no CelebA data anywhere."""
+    root = tmp_path / "pretrained"
+    shutil.copytree(faces_master, root)
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(root))
+    monkeypatch.setenv("LATENT_LAB_DATA", str(tmp_path / "no-data"))
+    monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path / "cache"))
+    return root
+
+
+@functools.cache
+def loaded(root: str):
+    """The tiny model and judge, loaded here to re-do what the page shows (one load per folder)."""
+    from core.models.face_judge import load_face_judge
+    with registry.using_root(root):
+        return core.load_model(MODEL), load_face_judge(JUDGE)
+
+
+@pytest.fixture
+def tiny(faces_master):
+    return loaded(str(faces_master))
+
+
+def gradient(width: int, height: int, seed: int) -> np.ndarray:
+    """A synthetic colour picture (no face): smooth gradients, different for every seed."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    a, b, c = rng.uniform(0.2, 1.0, 3)
+    return to_uint8(np.stack([x * a, y * b, (1 - x) * c], axis=-1))
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def fake_celeba(faces_pretrained, tmp_path, monkeypatch):
+    """A CelebA folder of six synthetic 178 x 218 'faces' (two train, one val, three test) with both annotation
+    files, as the official ones are laid out; $LATENT_LAB_DATA points at it."""
+    folder = tmp_path / "data" / "celeba"
+    (folder / "img_align_celeba").mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    names = [f"{i:06d}.jpg" for i in range(1, 7)]
+    parts = [0, 0, 1, 2, 2, 2]
+    rows = []
+    for i, name in enumerate(names):
+        Image.fromarray(gradient(178, 218, i)).save(folder / "img_align_celeba" / name, quality=95)
+        rows.append(name + " " + " ".join(rng.choice(["1", "-1"], len(FACE_ATTRIBUTES))))
+    (folder / "list_attr_celeba.txt").write_text(f"{len(names)}\n{' '.join(FACE_ATTRIBUTES)}\n"
+                                                 + "\n".join(rows) + "\n")
+    (folder / "list_eval_partition.txt").write_text("".join(f"{n} {p}\n" for n, p in zip(names, parts)))
+    monkeypatch.setenv("LATENT_LAB_DATA", str(tmp_path / "data"))
+    from core.data import load_celeba
+    return load_celeba(None, download=False, size=64, split="test", cache=False)
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What each download button would hand the browser, by file name: deferred files as the function a click calls."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    files = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def kept(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        files[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    def kept_deferred(self, make, mimetype, coordinates, file_name=None, **kw):
+        files[file_name] = make
+        return add_deferred(self, make, mimetype, coordinates, file_name, **kw)
+    monkeypatch.setattr(MediaFileManager, "add", kept)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", kept_deferred)
+    return files
+
+
+@pytest.fixture
+def fragment_reruns(monkeypatch):
+    """Turn AppTest's next runs into reruns of one fragment alone, as the browser asks for when a widget inside
+    the fragment moves (AppTest itself always reruns the whole script): set ["id"] to the fragment's id."""
+    import dataclasses
+
+    from streamlit.runtime.scriptrunner import script_runner
+    fragment = {"id": None}
+    run_script = script_runner.ScriptRunner._run_script
+
+    def only_the_fragment(self, rerun_data):
+        if fragment["id"]:
+            rerun_data = dataclasses.replace(rerun_data, fragment_id_queue=[fragment["id"]])
+        return run_script(self, rerun_data)
+    monkeypatch.setattr(script_runner.ScriptRunner, "_run_script", only_the_fragment)
+    return fragment
+
+
+# ---------------------------------------------------------------- reading the page
+
+def faces_row(at):
+    """The editor's pictures: [generated, edited] or [original, reconstruction, edited]."""
+    rows = [r for r in digit_rows(at) if any(c.startswith("edited") for c in r.captions)]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def strip_row(at):
+    rows = [r for r in digit_rows(at) if any(c.startswith("0: ") for c in r.captions)]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def sample_rows(at):
+    return [r for r in digit_rows(at) if r.captions and r.captions[0].startswith("seed ")]
+
+
+def arrays(row) -> list[np.ndarray]:
+    return [np.asarray(p.convert("RGB"), int) for p in row.pictures()]
+
+
+def assert_same(shown: np.ndarray, expected, atol: int = 1) -> None:
+    """A picture as the page sent it (uint8 PNG) against one decoded here (float in [0, 1], or uint8)."""
+    expected = np.asarray(expected if np.asarray(expected).dtype == np.uint8 else to_uint8(expected), int)
+    assert shown.shape == expected.shape
+    assert np.abs(shown - expected).max() <= atol
+
+
+def differs(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.abs(a - b).max() > 2
+
+
+def readings(at) -> dict[str, tuple[str, str, str]]:
+    """The judge's reading table: attribute -> (before, edited, change), as shown ('✓ 0.51', '0.48', 'now read')."""
+    table = next(m.value for m in at.markdown if m.value.startswith("**The judge's reading**"))
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \| ([^|]+?) \| ?([^|]*?) ?\|$", table, re.M)
+    return {name: (before, after, change) for name, before, after, change in rows
+            if name != "attribute" and not set(name) <= {"-", " "}}
+
+
+def shown_probability(text: str) -> tuple[bool, float]:
+    return text.startswith("✓"), float(text.removeprefix("✓ "))
+
+
+def start_z(m, seed: int) -> np.ndarray:
+    return m.sample_latents(1, seed=seed, trick=True)[0]
+
+
+def decoded(m, z) -> np.ndarray:
+    return m.decode(np.asarray(z, np.float32)[None])[0]
+
+
+def edit_param(at) -> str | None:
+    return at.query_params.get("edit")
+
+
+def figure(at, key_suffix: str):
+    """A Plotly chart of the page rebuilt as a plotly Figure, which validates it against Plotly's schema."""
+    import plotly.graph_objects as go
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key_suffix))
+    return go.Figure(json.loads(chart.proto.spec))
+
+
+# ---------------------------------------------------------------- opening, sliders and presets
+
+def test_opens_on_a_generated_face_with_the_default_sliders(faces_pretrained, tiny):
+    m, judge = tiny
+    at = open_page(PAGE)
+    assert_clean(at)
+    assert at.selectbox(key="model_picker").value == MODEL
+    assert {s.key for s in at.slider} == {slider(n) for n in SHOWN} and len(at.slider) == len(SHOWN)
+    assert all(s.value == 0 for s in at.slider)
+    assert at.segmented_control(key="face_start").value == "random"
+    row = faces_row(at)
+    assert row.widths == [256, 256]  # a generated face has no separate original
+    assert row.captions == ["generated face (seed 0)", "edited: no edit yet"]
+    assert any("no separate original" in c.value for c in at.caption)
+    generated, edited = arrays(row)
+    assert_same(generated, decoded(m, start_z(m, 0)))
+    assert_same(edited, decoded(m, start_z(m, 0)))
+    html = next(e.proto.body for e in at.get("html") if "edited: no edit yet" in e.proto.body)
+    assert "image-rendering:auto" in html and "pixelated" not in html  # faces are drawn smooth
+    assert dict(at.query_params) == {"model": MODEL, "start": "random", "seed": "0", "strip": "Smiling"}
+
+
+def test_the_judge_reads_every_judged_attribute_of_the_edited_face(faces_pretrained, tiny):
+    m, judge = tiny
+    at = open_page(PAGE)
+    at.slider(key=slider("Male")).set_value(-3.0).run()
+    assert_clean(at)
+    shown = readings(at)
+    assert list(shown) == [n.replace("_", " ") for n in JUDGED]
+    z = start_z(m, 0)
+    before = judge.probabilities(decoded(m, z)[None])[0]
+    after = judge.probabilities(decoded(m, m.edit(z, {"Male": -3.0}))[None])[0]
+    for name in JUDGED:
+        k = judge.attribute_names.index(name)
+        was, p_before = shown_probability(shown[name.replace("_", " ")][0])
+        now, p_after = shown_probability(shown[name.replace("_", " ")][1])
+        assert abs(p_before - before[k]) <= 0.005 and abs(p_after - after[k]) <= 0.005
+        assert was == (before[k] >= judge.thresholds[k]) and now == (after[k] >= judge.thresholds[k])
+        expected = "" if was == now else "now read" if now else "no longer read"
+        assert shown[name.replace("_", " ")][2] == expected
+    changed = [n for n in JUDGED if shown[n.replace("_", " ")][2]]
+    summary = next(c.value for c in at.caption if "against the generated" in c.value)
+    assert all(f"**{n.replace('_', ' ')}**" in summary for n in changed)
+    assert summary.startswith("No reading changed") == (not changed)
+
+
+def test_moving_a_slider_edits_the_face_and_nothing_else(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    before = arrays(faces_row(at))
+    strip_before = arrays(strip_row(at))
+    at.slider(key=slider("Smiling")).set_value(1.5).run()
+    assert_clean(at)
+    generated, edited = arrays(faces_row(at))
+    z = start_z(m, 0)
+    assert_same(edited, decoded(m, m.edit(z, {"Smiling": 1.5})))
+    assert differs(edited, before[1])
+    assert np.array_equal(generated, before[0])  # the start face stays as it was
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(strip_row(at)), strip_before))  # the strip too
+    assert faces_row(at).captions[1] == "edited: Smiling +1.5"
+    assert edit_param(at) == "Smiling:1.5"
+    at.slider(key=slider("Young")).set_value(-1.0).run()
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(z, {"Smiling": 1.5, "Young": -1.0})))
+    assert edit_param(at) == "Smiling:1.5,Young:-1"
+    bars = figure(at, "face_strengths").data[0]
+    assert list(bars.y) == [n.replace("_", " ") for n in SHOWN]
+    assert list(bars.x) == [1.5, 0, 0, 0, 0, -1.0]
+    assert list(figure(at, "face_strengths").data[1].x) == [DEFAULT] * len(SHOWN)  # the default strengths
+
+
+def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragment_reruns, monkeypatch):
+    import sys
+    m, _ = tiny
+    at = open_page(PAGE)
+    parts = sys.modules["faces"]  # the page's module, as the app imported it
+    ran = []
+    for name in ("start_face", "prior_against_trick", "measured"):
+        part = getattr(parts, name)
+        monkeypatch.setattr(parts, name, lambda *a, _part=part, _name=name: (ran.append(_name), _part(*a))[1])
+    fragment_reruns["id"], = at._fragment_storage._fragments  # the page's one fragment: the editor
+    at.slider(key=slider("Smiling")).set_value(2.0).run()
+    at.button(key=key("face_minus_Young")).click().run()
+    at.multiselect(key=key("face_hold")).set_value(["Male"]).run()
+    assert not at.exception
+    assert ran == []  # neither the start face, the samples nor the table was made again
+    z = start_z(m, 0)
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(z, {"Smiling": 2.0, "Young": -1.5}, hold=["Male"])))
+    assert at.query_params["edit"] == "Smiling:2,Young:-1.5" and at.query_params["hold"] == "Male"
+    assert at.query_params["seed"] == "0"  # the start's parameters, written by the whole run, stay
+    fragment_reruns["id"] = None
+    at.run()  # a whole run (a fragment run's tree holds the fragment alone)
+    assert_clean(at)
+    assert ran == ["start_face", "prior_against_trick", "measured"]
+    at.number_input(key="face_seed").set_value(1).run()  # outside the editor: the whole page reruns
+    assert_same(arrays(faces_row(at))[1],
+                decoded(m, m.edit(start_z(m, 1), {"Smiling": 2.0, "Young": -1.5}, hold=["Male"])))
+    assert not at.warning  # the editor's own parameters are our echo, not a new link
+
+
+def test_plus_and_minus_set_the_default_strength_and_reset_clears_everything(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    assert at.button(key=key("face_plus_Eyeglasses")).label == "+1.5"
+    at.button(key=key("face_plus_Eyeglasses")).click().run()
+    assert at.slider(key=slider("Eyeglasses")).value == DEFAULT
+    assert edit_param(at) == "Eyeglasses:1.5"
+    at.button(key=key("face_minus_Mustache")).click().run()
+    assert at.slider(key=slider("Mustache")).value == -DEFAULT
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Eyeglasses": 1.5, "Mustache": -1.5})))
+    at.multiselect(key=key("face_hold")).set_value(["Male"]).run()
+    assert at.query_params.get("hold") == "Male"
+    at.button(key=key("face_reset")).click().run()
+    assert_clean(at)
+    assert all(s.value == 0 for s in at.slider)
+    assert at.multiselect(key=key("face_hold")).value == []
+    assert "edit" not in at.query_params and "hold" not in at.query_params
+    generated, edited = arrays(faces_row(at))
+    assert np.array_equal(generated, edited)
+
+
+def test_holding_an_attribute_fixed_changes_the_edit_direction(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    at.slider(key=slider("Mustache")).set_value(2.0).run()
+    plain = arrays(faces_row(at))[1]
+    at.multiselect(key=key("face_hold")).set_value(["Male", "Young"]).run()
+    assert_clean(at)
+    held = arrays(faces_row(at))[1]
+    z = start_z(m, 0)
+    assert_same(plain, decoded(m, m.edit(z, {"Mustache": 2.0})))
+    assert_same(held, decoded(m, m.edit(z, {"Mustache": 2.0}, hold=["Male", "Young"])))
+    assert differs(held, plain)
+    assert faces_row(at).captions[1] == "edited: Mustache +2; Male, Young held fixed"
+    assert at.query_params.get("hold") == "Male,Young"
+    # The strip holds them too: its +1 step is the attribute's vector made orthogonal to the held ones.
+    strip = arrays(strip_row(at))
+    assert_same(strip[STEPS.index(1.0)], decoded(m, m.edit(z, {"Smiling": DEFAULT}, hold=["Male", "Young"])))
+
+
+def test_adding_and_removing_an_attribute_gives_and_takes_its_slider(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    at.multiselect(key=key("face_attrs")).select("Bald").run()
+    assert slider("Bald") in [s.key for s in at.slider] and len(at.slider) == len(SHOWN) + 1
+    at.slider(key=slider("Bald")).set_value(2.5).run()
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Bald": 2.5})))
+    assert edit_param(at) == "Bald:2.5"
+    at.multiselect(key=key("face_attrs")).unselect("Bald").run()
+    assert_clean(at)
+    assert slider("Bald") not in [s.key for s in at.slider]
+    assert "edit" not in at.query_params  # its edit went with it
+    generated, edited = arrays(faces_row(at))
+    assert np.array_equal(generated, edited)
+
+
+def test_the_seed_draws_another_face_and_moves_the_sample_rows(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    at.number_input(key="face_seed").set_value(5).run()
+    assert_clean(at)
+    assert_same(arrays(faces_row(at))[0], decoded(m, start_z(m, 5)))
+    assert at.query_params["seed"] == "5"
+    prior, trick = sample_rows(at)
+    assert prior.captions == trick.captions == [f"seed {s}" for s in range(5, 13)]
+    for k, s in enumerate(range(5, 13)):
+        assert_same(arrays(prior)[k], decoded(m, m.sample_latents(1, seed=s)[0]))
+        assert_same(arrays(trick)[k], decoded(m, start_z(m, s)))
+    assert any(not np.array_equal(a, b) for a, b in zip(arrays(prior), arrays(trick)))  # two distributions
+    assert np.array_equal(arrays(trick)[0], arrays(faces_row(at))[0])  # the start face is the first trick face
+    assert any("N(0, I)" in m.value for m in at.markdown) and any("sampling trick" in c.value for c in at.caption)
+
+
+def test_the_strip_walks_the_chosen_attribute_either_side_of_the_start(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    row = strip_row(at)
+    assert row.captions == ["-3", "-2.25", "-1.5", "-0.75", "0: generated", "+0.75", "+1.5", "+2.25", "+3"]
+    z = start_z(m, 0)
+    for picture, k in zip(arrays(row), STEPS):
+        assert_same(picture, decoded(m, m.edit(z, {"Smiling": k * DEFAULT})))
+    at.selectbox(key=key("face_strip")).set_value("Eyeglasses").run()
+    assert_clean(at)
+    assert at.query_params["strip"] == "Eyeglasses"
+    shown = arrays(strip_row(at))
+    assert_same(shown[0], decoded(m, m.edit(z, {"Eyeglasses": -2 * DEFAULT})))
+    assert_same(shown[-1], decoded(m, m.edit(z, {"Eyeglasses": 2 * DEFAULT})))
+    assert differs(shown[-1], arrays(row)[-1])
+
+
+# ---------------------------------------------------------------- the URL
+
+def test_a_link_restores_the_edit(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE, edit="Smiling:1.5", hold="Male", seed="3")
+    assert_clean(at)
+    assert not at.warning
+    assert at.number_input(key="face_seed").value == 3
+    assert at.slider(key=slider("Smiling")).value == 1.5
+    assert all(s.value == 0 for s in at.slider if s.key != slider("Smiling"))
+    assert at.multiselect(key=key("face_hold")).value == ["Male"]
+    z = start_z(m, 3)
+    generated, edited = arrays(faces_row(at))
+    assert_same(generated, decoded(m, z))
+    assert_same(edited, decoded(m, m.edit(z, {"Smiling": 1.5}, hold=["Male"])))
+    assert differs(edited, np.asarray(to_uint8(decoded(m, m.edit(z, {"Smiling": 1.5}))), int))
+    assert at.query_params["edit"] == "Smiling:1.5" and at.query_params["hold"] == "Male"
+    at.run()  # our own echo is not a new link: moving on keeps working
+    at.slider(key=slider("Smiling")).set_value(-1.0).run()
+    assert at.slider(key=slider("Smiling")).value == -1.0 and at.query_params["edit"] == "Smiling:-1"
+
+
+def test_a_link_adds_sliders_for_the_attributes_it_edits(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE, edit="wearing_hat:-2,Male:1", strip="Bald")
+    assert_clean(at)
+    assert at.slider(key=slider("Wearing_Hat")).value == -2.0 and at.slider(key=slider("Male")).value == 1.0
+    assert at.selectbox(key=key("face_strip")).value == "Bald"
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Male": 1.0, "Wearing_Hat": -2.0})))
+
+
+def test_a_copied_link_reopens_what_the_controls_made(faces_pretrained):
+    at = open_page(PAGE)
+    at.number_input(key="face_seed").set_value(7).run()
+    at.slider(key=slider("Blond_Hair")).set_value(2.0).run()
+    at.slider(key=slider("Male")).set_value(-0.5).run()
+    at.multiselect(key=key("face_hold")).set_value(["Young"]).run()
+    at.selectbox(key=key("face_strip")).set_value("Male").run()
+    link = {k: v for k, v in at.query_params.items() if k != "model"}
+    assert link == {"start": "random", "seed": "7", "edit": "Male:-0.5,Blond_Hair:2", "hold": "Young", "strip": "Male"}
+    again = open_page(PAGE, **link)
+    assert_clean(again)
+    assert not again.warning
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(faces_row(again)), arrays(faces_row(at))))
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(strip_row(again)), arrays(strip_row(at))))
+
+
+def test_bad_link_values_fall_back_to_the_defaults_with_one_notice_naming_each(faces_pretrained, tiny):
+    m, _ = tiny
+    bad = {"seed": "99999", "edit": "Smiling:9", "hold": "Nose", "strip": "Smiling,Male", "start": "moon",
+           "face": "3", "junk": "1"}
+    at = open_page(PAGE, **bad)
+    assert_clean(at)
+    assert len(at.warning) == 1
+    notice = at.warning[0].value
+    for name, value in bad.items():
+        assert f"`{name}={value}`" in notice
+    assert "Smiling: a number from -4 to 4" in notice and "Nose is not one of the 40 CelebA attributes" in notice
+    assert "CelebA data set" in notice  # face=3 without the data
+    assert at.number_input(key="face_seed").value == 0
+    assert all(s.value == 0 for s in at.slider)
+    assert at.multiselect(key=key("face_hold")).value == []
+    assert at.selectbox(key=key("face_strip")).value == "Smiling"
+    assert at.segmented_control(key="face_start").value == "random"
+    assert dict(at.query_params) == {"model": MODEL, "start": "random", "seed": "0", "strip": "Smiling"}
+    generated, edited = arrays(faces_row(at))
+    assert_same(generated, decoded(m, start_z(m, 0))) and np.array_equal(generated, edited)
+    at.run()  # the notice is for the link only
+    assert not at.warning
+
+
+def test_an_edit_link_with_one_bad_entry_is_ignored_whole(faces_pretrained):
+    at = open_page(PAGE, edit="Smiling:1,Smiling:2")
+    assert len(at.warning) == 1 and "Smiling is edited twice" in at.warning[0].value
+    assert all(s.value == 0 for s in at.slider)
+    at = open_page(PAGE, edit="Smiling=1")
+    assert "an edit is Name:strength" in at.warning[0].value
+
+
+# ---------------------------------------------------------------- held-out test faces
+
+def test_without_the_data_the_held_out_option_says_how_to_provide_it(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    at.segmented_control(key="face_start").set_value("test").run()
+    assert_clean(at)
+    why = [i.value for i in at.info if "Held-out test faces need the CelebA data set" in i.value]
+    assert len(why) == 1 and "LATENT_LAB_DATA" in why[0] and "celeba/" in why[0]
+    assert any("Until then the editor starts from a random face" in c.value for c in at.caption)
+    assert_same(arrays(faces_row(at))[0], decoded(m, start_z(m, 0)))  # the editor goes on
+    at.slider(key=slider("Smiling")).set_value(1.0).run()
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+    assert open_page(PAGE, start="test").warning[0].value.count("CelebA data set") == 1
+
+
+def test_a_held_out_face_beside_its_reconstruction_and_edit(fake_celeba, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    at.segmented_control(key="face_start").set_value("test").run()
+    at.number_input(key="face_test").set_value(2).run()
+    assert_clean(at)
+    assert at.number_input(key="face_test").max == len(fake_celeba.images) - 1 == 2
+    face = fake_celeba.images[2]
+    z = m.encode(face[None])[0]
+    row = faces_row(at)
+    assert row.widths == [256, 256, 256]
+    assert row.captions[:2] == ["original: test face #2", "its reconstruction"]
+    original, reconstruction, edited = arrays(row)
+    assert_same(original, face, atol=0)
+    assert_same(reconstruction, decoded(m, z))
+    assert_same(edited, decoded(m, z))
+    at.slider(key=slider("Smiling")).set_value(2.0).run()
+    again = arrays(faces_row(at))
+    assert np.array_equal(again[0], original) and np.array_equal(again[1], reconstruction)
+    assert_same(again[2], decoded(m, m.edit(z, {"Smiling": 2.0})))
+    strip = strip_row(at)
+    assert strip.captions[0] == "original" and strip.captions[5] == "0: reconstruction" and len(strip.captions) == 10
+    assert_same(arrays(strip)[0], face, atol=0)
+    labelled = [n.replace("_", " ") for n, v in zip(FACE_ATTRIBUTES, fake_celeba.attributes[2]) if v > 0 and n in SHOWN]
+    assert any(c.value == "CelebA's labellers marked this face: " + (", ".join(labelled) or "none of "
+               + ", ".join(n.replace("_", " ") for n in SHOWN)) + "." for c in at.caption)
+    assert any("against the reconstruction" in c.value for c in at.caption)
+    assert at.query_params["start"] == "test" and at.query_params["face"] == "2" and "seed" not in at.query_params
+    restored = open_page(PAGE, start="test", face="2", edit="Smiling:2")
+    assert_clean(restored)
+    assert not restored.warning
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(faces_row(restored)), again))
+    out_of_range = open_page(PAGE, start="test", face="3")
+    assert "`face=3` (a whole number from 0 to 2)" in out_of_range.warning[0].value
+    assert out_of_range.number_input(key="face_test").value == 0
+
+
+# ---------------------------------------------------------------- uploads
+
+def upload(at, name: str, data: bytes, mime: str = "image/png"):
+    at.segmented_control(key="face_start").set_value("photo").run()
+    at.file_uploader(key="face_file").set_value((name, data, mime)).run()
+    return at
+
+
+def test_an_uploaded_photo_is_cropped_shown_and_edited(faces_pretrained, tiny):
+    from core.data.uploads import face_preview, normalise_face_upload
+    m, _ = tiny
+    data = png_bytes(gradient(300, 200, 7))
+    at = open_page(PAGE)
+    at.segmented_control(key="face_start").set_value("photo").run()
+    assert any("Upload a photo of a face" in i.value for i in at.info)
+    upload(at, "me.png", data)
+    assert_clean(at)
+    face, box = normalise_face_upload(data)
+    preview = next(r for r in digit_rows(at) if r.captions == ["the crop used, outlined"])
+    assert_same(arrays(preview)[0], face_preview(data, box, max_side=256), atol=0)
+    original, reconstruction, _ = arrays(faces_row(at))
+    assert_same(original, face, atol=0)
+    assert_same(reconstruction, decoded(m, m.encode(face[None])[0]))
+    assert faces_row(at).captions[0] == "original: your photo"
+    at.slider(key="face_zoom").set_value(2.0).run()
+    at.slider(key="face_dx").set_value(-1.0).run()
+    zoomed, box2 = normalise_face_upload(data, zoom=2.0, dx=-1.0)
+    assert box2 != box
+    assert_same(arrays(faces_row(at))[0], zoomed, atol=0)
+    at.slider(key=slider("Eyeglasses")).set_value(1.0).run()
+    assert_same(arrays(faces_row(at))[2], decoded(m, m.edit(m.encode(zoomed[None])[0], {"Eyeglasses": 1.0})))
+    assert at.query_params["start"] == "photo" and not {"seed", "face"} & set(at.query_params)  # no photo in a link
+    # The photo stays for the session while the uploader is hidden, until removed.
+    at.segmented_control(key="face_start").set_value("random").run()
+    at.segmented_control(key="face_start").set_value("photo").run()
+    assert_same(arrays(faces_row(at))[0], zoomed, atol=0)
+    if at.file_uploader(key="face_file").value is None:
+        assert any("uploaded earlier" in c.value for c in at.caption)
+        at.button(key="face_remove").click().run()
+    else:
+        at.file_uploader(key="face_file").set_value(None).run()
+    assert_clean(at)
+    assert any("Upload a photo of a face" in i.value for i in at.info)
+    assert faces_row(at).captions[0] == "generated face (seed 0)"
+    assert "photo is never part of a link" in open_page(PAGE, start="photo").warning[0].value
+
+
+def tiny_png() -> bytes:
+    return png_bytes(np.full((10, 10, 3), 128, np.uint8))
+
+
+@pytest.mark.parametrize("name,data,mime", [
+    ("notes.png", b"this is not a picture at all, only words", "image/png"),
+    ("tiny.png", tiny_png(), "image/png"),
+    ("paper.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "application/pdf"),
+])
+def test_a_bad_upload_gives_its_message_and_the_page_goes_on(faces_pretrained, tiny, name, data, mime):
+    from core.data.uploads import UploadError, normalise_face_upload
+    m, _ = tiny
+    with pytest.raises(UploadError) as refused:
+        normalise_face_upload(data)
+    at = upload(open_page(PAGE), name, data, mime)
+    assert not at.exception
+    assert [e.value for e in at.error] == [str(refused.value)]
+    assert faces_row(at).captions[0] == "generated face (seed 0)"  # the editor goes on with a random face
+    at.slider(key=slider("Smiling")).set_value(1.0).run()
+    assert not at.exception
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+    assert len(strip_row(at).captions) == 9 and len(sample_rows(at)) == 2 and at.dataframe
+
+
+# ---------------------------------------------------------------- exports, table, notes
+
+def test_downloads_hold_the_edited_face_and_the_strip(faces_pretrained, tiny, downloads):
+    m, _ = tiny
+    at = open_page(PAGE, edit="Smiling:1.5", seed="2")
+    assert_clean(at)
+    assert [b.proto.label for b in at.get("download_button")] == ["Edited face (PNG)", "Strip (PNG)"]
+    made = downloads[f"face_edited_{MODEL}.png"]
+    edited = Image.open(io.BytesIO(made() if callable(made) else made))
+    assert edited.format == "PNG" and edited.size == (256, 256)
+    expected = decoded(m, m.edit(start_z(m, 2), {"Smiling": 1.5}))
+    small = np.asarray(edited.convert("RGB").resize((64, 64), Image.Resampling.BOX), int)
+    assert np.abs(small - np.asarray(to_uint8(expected), int)).mean() < 4  # the same face, scaled up smoothly
+    made = downloads[f"face_strip_Smiling_{MODEL}.png"]
+    strip = Image.open(io.BytesIO(made() if callable(made) else made))
+    assert strip.format == "PNG" and strip.size == (9 * 128 + 10 * 4, 128 + 8)
+    last = np.asarray(strip.convert("RGB"), int)[4:132, 4 + 8 * 132:4 + 8 * 132 + 128]
+    far = decoded(m, m.edit(start_z(m, 2), {"Smiling": 2 * DEFAULT}))
+    assert np.abs(np.asarray(Image.fromarray(np.uint8(last)).resize((64, 64), Image.Resampling.BOX), int)
+                  - np.asarray(to_uint8(far), int)).mean() < 4
+
+
+def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    edits = card["metrics"]["attribute_edits"]
+    edits["per_attribute"]["Mustache"] = {"strength": 2.0, "plain": {"success": 0.71, "kept": 0.83, "faces": 40},
+                                          "held_fixed": {"success": 0.64, "kept": 0.91, "faces": 40}}
+    edits["default_strengths"]["Mustache"] = 2.0
+    edits["method"] = "Vectors are mean differences; success counts faces read with the attribute."
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert list(table["attribute"][:6]) == [n.replace("_", " ") for n in SHOWN]
+    assert len(table) == 40
+    row = table[table["attribute"] == "Mustache"].iloc[0]
+    assert (row["default strength"], row["success"], row["kept"]) == (2.0, 0.71, 0.83)
+    assert (row["success, held fixed"], row["kept, held fixed"], row["faces"]) == (0.64, 0.91, 40)
+    assert (table[table["attribute"] == "Smiling"].iloc[0][["success", "kept"]] == [0.9, 0.88]).all()
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["success"]["type_config"]["format"] == "percent"
+    assert at.expander[0].label == "How this was measured"
+    assert at.expander[0].markdown[0].value == edits["method"]
+    assert at.button(key=key("face_plus_Mustache")).label == "+2"  # "+" sets the card's default strength
+
+
+def test_the_note_on_biases_cites_the_cards_figures(faces_pretrained):
+    judge_path = faces_pretrained / JUDGE / "card.json"
+    card = json.loads(judge_path.read_text())
+    card["metrics"]["per_attribute"]["Smiling"]["balanced_accuracy"] = 0.934
+    card["metrics"]["per_attribute"]["Smiling"]["positives"] = 480
+    card["metrics"]["heldout_faces"] = 1000
+    judge_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(JUDGE, faces_pretrained)
+    model_path = faces_pretrained / MODEL / "card.json"
+    model_card = json.loads(model_path.read_text())
+    model_card["metrics"]["judge_agreement_per_attribute"] = {"Smiling": 0.87}
+    model_path.write_text(json.dumps(model_card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    note = "\n".join(m.value for m in at.markdown)
+    assert "CelebA's labels" in note and "entangled" in note and "not equally good for everyone" in note
+    assert "\"Attractive\"" in note and "\"Male\"" in note
+    assert ("- **Smiling**: the judge reads it with 93% balanced accuracy; 48% of the test faces are labelled with "
+            "it; a reconstruction keeps the judge's reading in 87% of test faces.") in note
+    assert "- **Eyeglasses**: the judge reads it with 80% balanced accuracy" in note
+    caption = at.caption[0].value
+    assert "0.0200" in caption and "80%" in caption  # the model's own figures under the title
+
+
+# ---------------------------------------------------------------- missing pieces
+
+@pytest.mark.parametrize("damage", ["missing", "damaged"])
+def test_without_a_working_judge_the_page_says_so_and_still_edits(faces_pretrained, tiny, damage):
+    m, _ = tiny
+    if damage == "missing":
+        shutil.rmtree(faces_pretrained / JUDGE)
+    else:
+        (faces_pretrained / JUDGE / "classifier.keras").write_bytes(b"not a keras file")
+    at = open_page(PAGE)
+    assert not at.exception
+    assert len(at.error) == 1 and "face judge **tiny-face-judge** cannot be loaded" in at.error[0].value
+    assert ("missing" if damage == "missing" else "damaged") in at.error[0].value
+    assert not [x for x in at.markdown if x.value.startswith("**The judge's reading**")]
+    at.slider(key=slider("Smiling")).set_value(1.0).run()
+    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+
+
+def test_a_face_model_without_attribute_vectors_says_how_to_make_them(faces_pretrained):
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    del card["files"]["attributes"]
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert not at.exception
+    assert any("ships no attribute vectors" in i.value and "python -m core.evaluate" in i.value for i in at.info)
+    assert not at.slider
+
+
+def test_digit_models_are_not_offered_here_and_home_shows_the_face_card(faces_pretrained):
+    at = open_page(PAGE, model="mnist-vae-2d")
+    assert not at.exception
+    assert at.selectbox(key="model_picker").options == ["Tiny face VAE"]
+    home = open_page()
+    assert_clean(home)
+    block = next(b for b in home.main.children.values()
+                 if hasattr(b, "subheader") and b.subheader and b.subheader[0].value == "Tiny face VAE")
+    text = "\n".join(x.value for x in block.markdown)
+    assert "100 faces to fit" in text and "digits" not in text
+    assert [(x.label, x.value) for x in block.metric] == [("Reconstruction MSE", "0.0200"),
+                                                          ("Judge agreement", "80.0%")]
+    assert any("held-out test faces" in c.value for c in block.caption)
+    links = {(link.proto.label, link.proto.query_string) for link in home.get("page_link")}
+    assert ("Face editing", f"model={MODEL}") in links
+    assert ("Latent scatter", f"model={MODEL}") not in links
