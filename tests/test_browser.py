@@ -366,7 +366,7 @@ def test_no_page_renders_raw_html():
     found = [f"{path.relative_to(ROOT)}: {line.strip()}"
              for path in sorted((ROOT / "dashboard").rglob("*.py"))
              for line in path.read_text().splitlines() if risky.search(line)]
-    assert found == ["dashboard/ui.py: st.html(digits_html(images, captions, size, one_row))"], found
+    assert found == ["dashboard/ui.py: st.html(markup)"], found
 
 
 def test_rows_of_digits_show_any_caption_as_text_and_only_inline_pngs():

@@ -76,10 +76,10 @@ def quality_figures(model) -> None:
     if "label_accuracy_prior_samples" not in metrics:
         st.caption(f"Not evaluated yet: `python -m core.evaluate {model.id}` measures how well it obeys the label.")
         return
-    unconditional = [c for c in ui.shipped_cards()
-                     if not c.get("conditional") and "frechet_distance_samples" in c.get("metrics", {})]
+    unconditional = [c for c in ui.shipped_cards() if not c.get("conditional") and ui.serves(ui.PAGES["grid"], c)
+                     and "frechet_distance_samples" in c.get("metrics", {})]  # digit models: the same judge
     rival = min(unconditional, key=lambda c: c["metrics"]["frechet_distance_samples"], default={})
-    judge = next(iter(ui.shipped_cards("judge")), {})
+    judge = next((c for c in ui.shipped_cards("judge") if c.get("dataset", {}).get("name") == "mnist"), {})
     figures = [  # (label, value or None when not measured, format, what it means)
         ("Label accuracy of samples", metrics.get("label_accuracy_prior_samples"), "{:.1%}",
          "Prior samples decoded with each label; how often the judge reads the label asked for."),
