@@ -302,8 +302,9 @@ def read_cards(pretrained: Path = PRETRAINED) -> list[dict]:
 
 def models_block(pretrained: Path = PRETRAINED) -> str:
     cards = read_cards(pretrained)
-    models = sorted((c for c in cards if c.get("kind") == "generative"),
+    models = sorted((c for c in cards if c.get("kind") == "generative" and c["dataset"]["name"] != "celeba"),
                     key=lambda c: (bool(c.get("conditional")), c["latent_dim"], c["family"]))
+    faces = [c for c in cards if c.get("kind") == "generative" and c["dataset"]["name"] == "celeba"]
     data_sets = {(c["dataset"]["description"], c["dataset"]["fit"], c["dataset"]["validation"],
                   c["dataset"]["heldout"]) for c in models}
     lines = []
@@ -347,7 +348,25 @@ def models_block(pretrained: Path = PRETRAINED) -> str:
             line += (f"; re-rendering each held-out digit's style as all ten labels keeps the label in "
                      f"{_pct(m['style_transfer_label_accuracy'])} of {m['style_transfer_n']:,} cases")
         lines.append(line + ".")
+    lines += [""] + [face_line(c, cards) for c in faces]
     return "\n".join(lines).strip()
+
+
+def face_line(card: dict, cards: list[dict]) -> str:
+    """A face VAE's test-partition figures against its goals, and the four goal attributes' default edits."""
+    m, t = card["metrics"], card["training"]
+    goals = m.get("goals", {})
+    line = (f"- `{card['id']}` ({card['latent_dim']}-D, {t['epochs_run']} epochs / {t['wall_time_s'] / 60:.1f} min "
+            f"on CPU), on the {m['heldout_faces']:,} CelebA test faces: reconstruction MSE "
+            f"{m['reconstruction_mse']:.4f} (goal ≤ {goals.get('reconstruction_mse_max')}), judge agreement "
+            f"{_pct(m['judge_agreement'])} (goal ≥ {_pct(goals.get('judge_agreement_min'))}; "
+            f"{_pct(m['judge_agreement_at_0.5'])} with every threshold at 0.5)")
+    edits = m.get("attribute_edits", {})
+    shown = [f"{n} {_pct(r['plain']['success'])} / {_pct(r['plain']['kept'])}"
+             for n, r in edits.get("per_attribute", {}).items() if n in edits.get("goals", {}).get("attributes", [])]
+    if shown:
+        line += ("; default edits, success / other readings kept (goal ≥ 90% / ≥ 85%): " + ", ".join(shown))
+    return line + "."
 
 
 BLOCKS = {"models": ("pretrained/*/card.json", models_block), "bench": ("bench/results/*.json", bench_block)}
