@@ -32,11 +32,13 @@ from bench.report import (count, json_argument, json_target, print_table, refere
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0,
             "decode 16-step interpolation": 20.0, "build 3-D view of the held-out codes": 100.0,
-            "arithmetic page rerun (steps slider)": 150.0}
+            "arithmetic page rerun (steps slider)": 150.0,
+            "decode 1 face": 8.0, "decode 9-face strip": 40.0, "face page rerun (Smiling slider)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
 ARITHMETIC_PAGE = "pages/4_Latent_arithmetic.py"
+FACE_PAGE = "pages/5_Face_editing.py"
 
 
 def decode_rows(model, repeats: int) -> list[dict]:
@@ -162,6 +164,22 @@ def arithmetic_page_rerun_row(model_id: str, repeats: int) -> dict:
             "goal_ms": GOALS_MS[op]}
 
 
+def face_rows(model, repeats: int) -> list[dict]:
+    """A face VAE: one face decoded, the Face editing page's 9-face strip (4 minus steps, the face, 4 plus steps,
+    edited along Smiling), and the page rerun after its Smiling slider moves to a value not seen before."""
+    z = model.sample_latents(1, seed=0, trick=True)
+    strip = np.concatenate([model.edit(z, {"Smiling": s}) for s in np.linspace(-2, 2, 9)])
+    rows = [{"model": model.id, "operation": op, **summary(timings_ms(fn, repeats)), "goal_ms": GOALS_MS[op]}
+            for op, fn in (("decode 1 face", lambda: model.decode(z)),
+                           ("decode 9-face strip", lambda: model.decode(strip)))]
+    at = open_page(FACE_PAGE, model.id)
+    key = f"face_s_Smiling_{model.id}"
+    positions = iter([v for v in np.round(np.arange(-4.0, 4.01, 0.1), 1) if v != 0])  # it opens at 0
+    op = "face page rerun (Smiling slider)"
+    ms = timings_ms(lambda: at.slider(key=key).set_value(float(next(positions))).run(), min(repeats, 60), warmup=3)
+    return rows + [{"model": model.id, "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
@@ -175,6 +193,9 @@ def main(argv=None):
             print(f"skipping {card['id']}: {card['error']}")
             continue
         model = core.load_model(card["id"])
+        if card.get("dataset", {}).get("name") == "celeba":
+            rows += face_rows(model, a.repeats)
+            continue
         rows += decode_rows(model, a.repeats)
         rows.append(page_rerun_row(card["id"], max(a.repeats // 10, 20)))
         if model.heldout is not None and card.get("dataset", {}).get("name") == "mnist":
