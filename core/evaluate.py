@@ -25,8 +25,10 @@ from . import registry
 from .data import load_dataset
 from .images import as_model_input
 from .latent import attribute_vectors
+from .recipes import GAN_FAMILIES
 
 ELBO_SAMPLES, IWAE_SAMPLES, FID_SAMPLES = 16, 128, 2000
+SAMPLE_FID = 5000  # a digit model's samples for its Frechet distance against the 2,000 held-out digits (all alike)
 
 
 def binarise(x_grey: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -70,21 +72,24 @@ def likelihood_bounds(model, x_grey: np.ndarray, labels=None, seed: int = 0,
             "kl_nats": float(kl.mean()), "reconstruction_nats": float(-rec.mean())}
 
 
-def label_fidelity(model, judge, x_test, y_test, per_class: int = 1000) -> dict:
-    """How well a conditional model obeys its label, as the judge sees it.
-
-    Prior samples: `per_class` draws a class from N(0, I), decoded with that label.
-    Style transfer: every held-out digit encoded with its own label, then decoded as each of the ten.
-    """
+def sample_label_accuracy(model, judge, per_class: int = 1000) -> dict:
+    """How often the judge reads the requested digit in a conditional model's samples: `per_class` draws a class
+    from the prior, decoded with that label."""
     classes = np.arange(model.num_classes)
     wanted = np.repeat(classes, per_class)
     got = judge.predict_labels(model.sample(len(wanted), seed=0, labels=wanted))
-    per_class_acc = {str(c): float((got[wanted == c] == c).mean()) for c in classes}
+    return {"label_accuracy_prior_samples": float((got == wanted).mean()),
+            "label_accuracy_prior_samples_per_class": {str(c): float((got[wanted == c] == c).mean()) for c in classes},
+            "label_accuracy_prior_samples_n": int(len(wanted))}
+
+
+def label_fidelity(model, judge, x_test, y_test, per_class: int = 1000) -> dict:
+    """How well a conditional model obeys its label, as the judge sees it: its samples (sample_label_accuracy),
+    and style transfer, every held-out digit encoded with its own label, then decoded as each of the ten."""
+    classes = np.arange(model.num_classes)
     style = model.encode(x_test, y_test)
     transfer_ok = [judge.predict_labels(model.decode(style, np.full(len(style), c))) == c for c in classes]
-    return {"label_accuracy_prior_samples": float((got == wanted).mean()),
-            "label_accuracy_prior_samples_per_class": per_class_acc,
-            "label_accuracy_prior_samples_n": int(len(wanted)),
+    return {**sample_label_accuracy(model, judge, per_class),
             "style_transfer_label_accuracy": float(np.mean(transfer_ok)),
             "style_transfer_n": int(len(style) * len(classes))}
 
@@ -131,9 +136,10 @@ def evaluate_generative(model_id: str, data=None, judge=None) -> dict:
     if judge is not None:
         from .judges import frechet_distance
         metrics["judge_accuracy_on_reconstructions"] = float((judge.predict_labels(recon) == y_test).mean())
-        sample_labels = np.arange(FID_SAMPLES) % model.num_classes if model.conditional else None
-        samples = model.sample(FID_SAMPLES, seed=0, labels=sample_labels)
+        sample_labels = np.arange(SAMPLE_FID) % model.num_classes if model.conditional else None
+        samples = model.sample(SAMPLE_FID, seed=0, labels=sample_labels)
         metrics["frechet_distance_samples"] = frechet_distance(judge.features(samples), judge.features(x_test))
+        metrics["frechet_distance_samples_n"] = SAMPLE_FID
         if model.conditional:
             metrics.update(label_fidelity(model, judge, x_test, labels))
     folder = registry.pretrained_root() / model_id
@@ -163,6 +169,80 @@ def evaluate_judge(model_id: str, data=None) -> dict:
                     "a perfect generator would reach with this sample size. A reading counts as confident when "
                     "the judge gives it at least the confidence threshold: the lowest at which its confident "
                     "readings of held-out digits are wrong at most 0.1% of the time."}
+
+
+# ------------------------------------------------------------------ GANs (no encoder: samples only)
+
+TRUNCATIONS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the spreads of the truncation trade-off, 1 being the prior itself
+GAN_GOALS = {"class_share_min": 0.05, "class_share_max": 0.15, "dcgan_frechet_max_share_of_vae_2d": 0.5,
+             "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93}
+GAN_METHOD = (
+    f"{SAMPLE_FID:,} samples (seed 0; a conditional GAN's labels 0-9 in turn) are read by mnist-judge: the "
+    "Frechet distance of their judge features to the 2,000 held-out digits' (the VAE cards use the same protocol), "
+    "the share of samples the judge reads as each digit (mode coverage: a collapsed GAN draws a few digits "
+    "only), its mean confidence and the share of readings at least its confidence threshold. Truncation psi "
+    f"draws z from N(0, psi^2 I); the same figures at psi = {', '.join(map(str, TRUNCATIONS))}. A conditional "
+    "GAN's label accuracy: 1,000 samples a digit, the share the judge reads as the digit asked for.")
+
+
+def sample_scores(model, judge, real_features: np.ndarray, truncation: float, n: int) -> dict:
+    """What the judge makes of n samples at one truncation: Frechet distance, class shares, confidence."""
+    from .judges import frechet_distance
+    labels = np.arange(n) % model.num_classes if model.conditional else None
+    x = model.sample(n, seed=0, labels=labels, truncation=truncation)
+    read, confidence = judge.read(x)
+    shares = np.bincount(read, minlength=10) / n
+    scores = {"truncation": truncation, "frechet_distance": frechet_distance(judge.features(x), real_features),
+              "class_shares": [float(v) for v in shares], "smallest_class_share": float(shares.min()),
+              "largest_class_share": float(shares.max()), "mean_confidence": float(confidence.mean()),
+              "share_confident": float((confidence >= judge.confidence_threshold).mean())}
+    if model.conditional:
+        scores["label_accuracy"] = float((read == labels).mean())
+    return scores
+
+
+def evaluate_gan(model_id: str, data=None, judge=None) -> dict:
+    """Sample quality, mode coverage and the truncation trade-off of a GAN (GAN_METHOD), with its goals."""
+    if judge is None:
+        raise registry.PretrainedError(f"{model_id} is measured by mnist-judge only: train it first "
+                                       f"(python -m core.train mnist-judge)")
+    card = registry.read_card(model_id)
+    (_, _), (x_test, _) = load_dataset(card["dataset"]["name"], data)
+    model = registry.load_model(model_id, heldout=False)
+    real = judge.features(x_test)
+    sweep = [sample_scores(model, judge, real, t, SAMPLE_FID) for t in TRUNCATIONS]
+    plain = sweep[TRUNCATIONS.index(1.0)]
+    metrics = {"heldout_digits": int(len(x_test)), "frechet_distance_samples": plain["frechet_distance"],
+               "frechet_distance_samples_n": SAMPLE_FID, "class_shares": plain["class_shares"],
+               "mean_confidence": plain["mean_confidence"], "share_confident": plain["share_confident"],
+               "truncation": sweep, "goals": GAN_GOALS}
+    if model.conditional:
+        metrics.update(sample_label_accuracy(model, judge))
+        per_class = metrics["label_accuracy_prior_samples_per_class"].values()
+        metrics["goals_met"] = {
+            "label_accuracy": metrics["label_accuracy_prior_samples"] >= GAN_GOALS["label_accuracy_min"],
+            "label_accuracy_per_class": min(per_class) >= GAN_GOALS["label_accuracy_per_class_min"]}
+    else:
+        metrics["goals_met"] = {"mode_coverage": GAN_GOALS["class_share_min"] <= plain["smallest_class_share"]
+                                and plain["largest_class_share"] <= GAN_GOALS["class_share_max"]}
+    if card["family"] == "dcgan":
+        metrics["goals_met"].update(_frechet_against_rivals(plain["frechet_distance"]))
+    return metrics
+
+
+def _frechet_against_rivals(frechet: float) -> dict:
+    """The DCGAN's goals against the 2-D VAE's samples and the vanilla GAN's, from their cards (measured alike)."""
+    met = {}
+    for rival, key, bound in (("mnist-vae-2d", "frechet_at_most_half_of_vae_2d", 0.5),
+                              ("mnist-gan", "frechet_below_vanilla_gan", 1.0)):
+        try:
+            theirs = registry.read_card(rival)["metrics"]
+        except registry.PretrainedError:
+            continue
+        if theirs.get("frechet_distance_samples_n") == SAMPLE_FID:
+            met[key] = frechet <= bound * theirs["frechet_distance_samples"] if bound < 1 else \
+                frechet < theirs["frechet_distance_samples"]
+    return met
 
 
 # ------------------------------------------------------------------ faces (CelebA)
@@ -395,10 +475,11 @@ def _evaluate(model_id: str, data=None) -> dict:
         except registry.PretrainedError as e:
             print(f"(no judge metrics: {e})")
             judge = None
-        metrics = evaluate_generative(model_id, data, judge)
+        metrics = (evaluate_gan if card["family"] in GAN_FAMILIES else evaluate_generative)(model_id, data, judge)
     card["metrics"] = metrics
-    card["evaluation"] = {"command": f"python -m core.evaluate {model_id}",
-                          "method": __doc__.split("How the likelihood is measured: ")[1].strip().replace("\n", " ")}
+    method = GAN_METHOD if card["family"] in GAN_FAMILIES else \
+        __doc__.split("How the likelihood is measured: ")[1].strip().replace("\n", " ")
+    card["evaluation"] = {"command": f"python -m core.evaluate {model_id}", "method": method}
     (registry.pretrained_root() / model_id / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
     registry.write_manifest_entry(model_id)
     return metrics
@@ -412,7 +493,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     with registry.using_root(a.out):
         ids = list(registry.read_manifest()["models"]) if a.model_id == "all" else [a.model_id]
-        ids.sort(key=lambda i: registry.read_card(i).get("kind") != "judge")  # judge first: others use it
+        # Judges first (the others are measured by them), GANs last (their goals compare with the VAEs' figures).
+        ids.sort(key=lambda i: (registry.read_card(i).get("kind") != "judge",
+                                registry.read_card(i).get("family") in GAN_FAMILIES))
         for model_id in ids:
             print(model_id, json.dumps(evaluate(model_id, a.data), indent=2))
 

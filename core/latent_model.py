@@ -19,7 +19,8 @@ BATCH = 1024
 
 
 class LatentModel:
-    def __init__(self, card: dict, encoder, decoder, heldout: dict | None = None, attributes: dict | None = None):
+    def __init__(self, card: dict, encoder, decoder, heldout: dict | None = None, attributes: dict | None = None,
+                 story: dict | None = None):
         import tensorflow as tf
         self.card = card
         self.id = card["id"]
@@ -34,12 +35,18 @@ class LatentModel:
                                   for n, v in zip(attributes.get("names", ()), attributes.get("vectors", ()))}
         edits = card.get("metrics", {}).get("attribute_edits", {})
         self.default_strengths = {n: float(s) for n, s in edits.get("default_strengths", {}).items()}
+        self.story = story  # a GAN's training story: per-epoch samples of fixed noise (card: training.story)
         self.encoder, self.decoder = encoder, decoder
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32)
         c_specs = [tf.TensorSpec([None, self.num_classes], tf.float32)] if self.conditional else []
-        # Keras models take a single tensor, or a list when conditioned on labels.
-        self._decode = tf.function(lambda *a: decoder(list(a) if len(a) > 1 else a[0], training=False),
-                                   input_signature=[z_spec, *c_specs])
+        # GAN generators end in tanh, [-1, 1]; every family hands out [0, 1].
+        low, high = card.get("output_range", (0.0, 1.0))
+
+        def decode(*a):  # Keras models take a single tensor, or a list when conditioned on labels
+            x = decoder(list(a) if len(a) > 1 else a[0], training=False)
+            return x if (low, high) == (0.0, 1.0) else (x - low) / (high - low)
+
+        self._decode = tf.function(decode, input_signature=[z_spec, *c_specs])
         if encoder is not None:
             x_spec = tf.TensorSpec([None, *self.image_shape], tf.float32)
             self._encode = tf.function(lambda *a: encoder(list(a) if len(a) > 1 else a[0], training=False),
@@ -113,17 +120,27 @@ class LatentModel:
             return np.zeros(self.latent_dim, np.float32), np.eye(self.latent_dim, dtype=np.float32)
         return np.asarray(p["mean"], np.float32), np.asarray(p["cov"], np.float32)
 
-    def sample_latents(self, n: int, seed: int = 0, trick: bool = False) -> np.ndarray:
+    def sample_latents(self, n: int, seed: int = 0, trick: bool = False, truncation: float = 1.0) -> np.ndarray:
         """n points from the prior; `trick` draws from N(mean, spread^2) of the training codes instead (the
-        "sampling trick": where the encoder actually put faces, which a VAE's aggregate codes do not fill evenly)."""
+        "sampling trick": where the encoder actually put faces, which a VAE's aggregate codes do not fill evenly).
+
+        `truncation` psi < 1 shrinks every draw towards the prior's mean (N(0, psi^2 I) for a GAN): typical,
+        cleaner samples at the cost of variety (the truncation trick, as a reduced spread)."""
+        if not 0.0 < truncation <= 4.0:
+            raise ValueError(f"truncation must lie in (0, 4], got {truncation}")
         if trick:
             mean, std = self.training_code_stats()
-            return (mean + std * np.random.default_rng(seed).standard_normal((n, self.latent_dim))).astype(np.float32)
-        mean, cov = self.prior()
-        return np.random.default_rng(seed).multivariate_normal(mean, cov, size=n).astype(np.float32)
+            z = mean + std * np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        elif self.card.get("prior") is None:  # N(0, I): the same draws as multivariate_normal gives, without
+            mean = np.zeros(self.latent_dim)  # its SVD, whose BLAS threads stalled decodes under load (bench)
+            z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        else:
+            mean, cov = self.prior()
+            z = np.random.default_rng(seed).multivariate_normal(mean, cov, size=n)
+        return (z if truncation == 1.0 else mean + truncation * (z - mean)).astype(np.float32)
 
-    def sample(self, n: int, seed: int = 0, labels=None, trick: bool = False) -> np.ndarray:
-        return self.decode(self.sample_latents(n, seed, trick), labels)
+    def sample(self, n: int, seed: int = 0, labels=None, trick: bool = False, truncation: float = 1.0) -> np.ndarray:
+        return self.decode(self.sample_latents(n, seed, trick, truncation), labels)
 
     def training_code_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-dimension mean and standard deviation of the training items' latent means (shipped for faces)."""

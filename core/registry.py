@@ -155,10 +155,11 @@ def load_model(model_id: str, heldout: bool = True):
         raise PretrainedError(f"{model_id!r} is a {card.get('kind')} model; use load_judge for judges")
     files = card["files"]
     encoder = load_keras(model_id, files["encoder"]) if files.get("encoder") else None
-    decoder = load_keras(model_id, files["decoder"])
+    decoder = load_keras(model_id, files.get("decoder") or files["generator"])  # a GAN ships a generator
     codes = _arrays(model_id, files.get("latents")) if heldout else None
     attributes = _arrays(model_id, files.get("attributes")) if heldout else None
-    return LatentModel(card, encoder, decoder, codes, attributes)
+    story = _arrays(model_id, files.get("story")) if heldout else None
+    return LatentModel(card, encoder, decoder, codes, attributes, story)
 
 
 def _arrays(model_id: str, filename: str | None) -> dict | None:
