@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 class Recipe:
     model_id: str
     title: str
-    family: str               # "ae", "vae", "cvae" or "judge"
+    family: str               # "ae", "vae", "cvae", "judge", "face-vae", "gan", "dcgan" or "cgan"
     dataset: str              # a key of core.data.LOADERS
     latent_dim: int | None = None
     epochs: int = 60
@@ -27,7 +27,8 @@ class Recipe:
 
 
 RECIPES = {r.model_id: r for r in [
-    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=60,
+    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=300, patience=20,
+           reduce_lr_patience=6,
            summary="A plain autoencoder squeezed to two numbers: no prior shapes its space, so the classes sprawl "
                    "unevenly and overlap, and its samples come from a Gaussian fitted to its codes."),
     Recipe("mnist-vae-2d", "MNIST VAE, 2-D", "vae", "mnist", latent_dim=2, epochs=100, patience=12,
@@ -73,6 +74,30 @@ MODEL_OPTIONS = {
     "celeba-vae": {"sigma": 0.05, "perceptual_weight": 0.4, "perceptual_judge": "celeba-judge",
                    "kl_warmup_epochs": 1, "widths": [32, 64, 128, 256], "residual": True},
 }
+
+
+# ------------------------------------------------------------------ GANs (issue 17)
+GAN_FAMILIES = ("gan", "dcgan", "cgan")  # generators only: no encoder, samples measured by the judge
+# Trained on all 13,000 training digits (nothing is chosen on a validation split: no early stopping, fixed
+# epochs); measured on the 2,000 held-out digits. Adam(2e-4, beta_1 = 0.5) for both networks, as in DCGAN.
+RECIPES.update({r.model_id: r for r in [
+    Recipe("mnist-gan", "MNIST vanilla GAN", "gan", "mnist", latent_dim=100, epochs=40, batch_size=64,
+           learning_rate=2e-4,
+           summary="The chapter's dense GAN with its plain recipe (no smoothing, no averaging): it learns digits, "
+                   "blotchy ones, and its training story shows the tug of war that makes GANs hard to train."),
+    Recipe("mnist-dcgan", "MNIST DCGAN", "dcgan", "mnist", latent_dim=100, epochs=40, batch_size=64,
+           learning_rate=2e-4,
+           summary="A deep convolutional GAN: transposed convolutions draw sharp digits from 100 random numbers; "
+                   "it has no encoder, so no scatter and no reconstruction."),
+    Recipe("mnist-cgan", "MNIST conditional GAN", "cgan", "mnist", latent_dim=100, epochs=40, batch_size=64,
+           learning_rate=2e-4,
+           summary="A DCGAN told the label: both networks see which digit is meant, so you ask for a 7 and get one."),
+]})
+
+# Remedies for the DCGAN recipe's mode collapse (issue 17), none needed by the vanilla GAN's story.
+_GAN_REMEDIES = {"real_label": 0.9, "ema_decay": 0.999}
+MODEL_OPTIONS.update({"mnist-gan": {"real_label": 1.0, "ema_decay": None},
+                      "mnist-dcgan": dict(_GAN_REMEDIES), "mnist-cgan": dict(_GAN_REMEDIES)})
 
 
 def model_options(model_id: str) -> dict:
