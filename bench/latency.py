@@ -1,6 +1,6 @@
-"""Decode and page-rerun latency against the goals of the foundation issue.
+"""Decode and page-rerun latency against the goals of the foundation issue (and issue 17's, for the GANs).
 
-    python -m bench.latency [--repeats 200] [--json bench/results/latency.json | --no-json]
+    python -m bench.latency [--repeats 200] [--models ID ...] [--json bench/results/latency.json | --no-json]
 
 Compiled decode (LatentModel.decode: tf.function, batched) is timed beside the
 naive way (`model.predict` per image) so the ratio shows; a conditional model
@@ -12,6 +12,12 @@ is timed apart: a 16-step interpolation decoded (a conditional model with the
 labels blending along it), and its 3-D view of the 2,000 held-out codes built
 from scratch (principal components, traces, the path and the marks) and
 serialised as Streamlit sends it.
+
+A GAN (no encoder, no held-out codes) is timed on what its pages do: one point, a 64-sample grid drawn with a
+seed, a 16-frame slerp walk between two seeds' noise decoded and encoded as an animated GIF, the GAN samples page
+rerun (AppTest, warm, opened through Home) after its truncation slider moves to another stop, with a seed not drawn
+before so that its caches cannot answer; and its training throughput, images a second through the compiled
+train_step on random data, beside its card's figure.
 """
 from __future__ import annotations
 
@@ -33,12 +39,16 @@ GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun":
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0,
             "decode 16-step interpolation": 20.0, "build 3-D view of the held-out codes": 100.0,
             "arithmetic page rerun (steps slider)": 150.0,
-            "decode 1 face": 8.0, "decode 9-face strip": 40.0, "face page rerun (Smiling slider)": 150.0}
+            "decode 1 face": 8.0, "decode 9-face strip": 40.0, "face page rerun (Smiling slider)": 150.0,
+            "decode 64-sample grid": 40.0, "16-frame walk with its GIF": 300.0,
+            "GAN page rerun (truncation slider)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
 ARITHMETIC_PAGE = "pages/4_Latent_arithmetic.py"
 FACE_PAGE = "pages/5_Face_editing.py"
+GAN_PAGE = "pages/6_GAN_samples.py"
+GAN_WALK, GAN_DIGIT = (3, 8), 3  # the walk's end points (two seeds' noise); a conditional GAN's digit
 
 
 def decode_rows(model, repeats: int) -> list[dict]:
@@ -180,19 +190,110 @@ def face_rows(model, repeats: int) -> list[dict]:
     return rows + [{"model": model.id, "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
 
 
+def gan_rows(model, repeats: int) -> list[dict]:
+    """A GAN (issue 17): one point (beside the naive predict), a 64-sample grid sampled with a seed (a conditional
+    GAN: labels 0-9 in turn), and a 16-frame slerp walk between two seeds' noise (a conditional GAN: one digit all
+    the way), decoded and made into its GIF."""
+    from core.images import gif
+    from core.latent import interpolate
+    digit = GAN_DIGIT if model.conditional else None
+    one = model.sample_latents(1, seed=0)
+    grid_labels = np.arange(64) % model.num_classes if model.conditional else None
+    start, end = (model.sample_latents(1, seed=s)[0] for s in GAN_WALK)
+
+    def walk():
+        return gif(model.decode(interpolate(start, end, 16, "slerp"), digit))
+
+    def predict(z, labels):
+        inputs = [z, model.label_weights(labels, len(z))] if model.conditional else z
+        return model.decoder.predict(inputs, verbose=0)
+
+    naive = float(np.median(timings_ms(lambda: predict(one, digit), max(repeats // 10, 10))))
+    fast = summary(timings_ms(lambda: model.decode(one, digit), repeats))
+    rows = [{"model": model.id, "operation": "decode 1 point", **fast, "naive_p50_ms": naive,
+             "speedup": naive / fast["p50_ms"], "goal_ms": GOALS_MS["decode 1 point"]}]
+    for op, fn in (("decode 64-sample grid", lambda: model.sample(64, seed=0, labels=grid_labels)),
+                   ("16-frame walk with its GIF", walk)):
+        rows.append({"model": model.id, "operation": op, **summary(timings_ms(fn, repeats)), "goal_ms": GOALS_MS[op]})
+    return rows
+
+
+def gan_page_rerun_row(model_id: str, repeats: int) -> dict:
+    """The truncation slider moved to another of its stops, the whole page rerun. Its five stops alone would be
+    answered from the page's caches after five moves, so each move also draws a seed not drawn before (typed into
+    the seed box, untimed, and sent with the slider's move in one run): the samples are decoded and read by the
+    judge every time, as after "New samples"."""
+    at = open_page(GAN_PAGE, model_id)
+    stops = [0.25, 0.5, 0.75, 1.0, 1.25]  # dashboard/gans.py's PSIS; the page opens at 1 with seed 0
+    seeds = iter(range(1, 10_000))  # the seed box's range: 0 to 9999
+
+    def rerun():
+        k = next(seeds)
+        at.number_input(key="gan_seed").set_value(k)  # no run of its own: sent with the slider's move
+        at.slider(key="gan_psi").set_value(stops[(3 + k) % len(stops)]).run()
+
+    op = "GAN page rerun (truncation slider)"
+    return {"model": model_id, "operation": op, **summary(timings_ms(rerun, min(repeats, 9_000), warmup=3)),
+            "goal_ms": GOALS_MS[op]}
+
+
+def gan_throughput_row(card: dict, steps: int) -> dict:
+    """Training images a second: the GAN as core.train builds it from its recipe, its train_step (both networks'
+    moves, and the moving average where there is one) compiled with tf.function, timed per step on a fixed batch
+    of the recipe's size of random pixels in [-1, 1] after 3 untimed steps (the first traces). No data pipeline,
+    no callbacks: the card's figure (whole epochs of model.fit) includes both, so it comes out somewhat lower."""
+    import tensorflow as tf
+    from core.recipes import get_recipe
+    from core.train import build_gan
+    recipe = get_recipe(card["id"])
+    shape = tuple(card["image_shape"])
+    model = build_gan(recipe, shape)
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.uniform(-1, 1, (recipe.batch_size, *shape)).astype(np.float32))
+    if model.conditional:  # labels 0-9 in turn, one-hot as gan_dataset gives them
+        k = card["num_classes"]
+        batch = (images, tf.constant(np.eye(k, dtype=np.float32)[np.arange(recipe.batch_size) % k]))
+    else:
+        batch = images
+    step = tf.function(model.train_step)
+    ms = timings_ms(lambda: float(step(batch)["d_loss"]), steps)  # float(): wait for the step's result
+    return {"model": card["id"], "operation": f"training throughput (batch {recipe.batch_size})", **summary(ms),
+            "goal_ms": None, "batch": recipe.batch_size,
+            "images_per_s": recipe.batch_size / (float(np.median(ms)) / 1e3),
+            "card_images_per_s": card.get("training", {}).get("images_per_second")}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
+    p.add_argument("--models", nargs="+", metavar="ID",
+                   help="time only these models (a smoke run: pair it with --no-json or --json elsewhere, since "
+                        "the committed result file holds every model)")
     json_argument(p, "latency")
     a = p.parse_args(argv)
     out = json_target(p, a)
+    if a.models and out is not None and out.resolve().parent == (ROOT / "bench" / "results").resolve():
+        p.error("--models times a subset: write it with --json FILE outside bench/results/ or --no-json, so the "
+                "committed results (and the README generated from them) keep every model")
     import core
+    from core.recipes import GAN_FAMILIES
+    cards = core.list_models()
+    if a.models:
+        unknown = sorted(set(a.models) - {c["id"] for c in cards})
+        if unknown:
+            p.error(f"--models: no shipped generative model {', '.join(unknown)}")
+        cards = [c for c in cards if c["id"] in a.models]
     rows, speed = [], [reference_ms()]
-    for card in core.list_models():
+    for card in cards:
         if "error" in card:
             print(f"skipping {card['id']}: {card['error']}")
             continue
         model = core.load_model(card["id"])
+        if card.get("family") in GAN_FAMILIES:
+            rows += gan_rows(model, a.repeats)
+            rows.append(gan_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
+            rows.append(gan_throughput_row(card, max(a.repeats // 10, 20)))
+            continue
         if card.get("dataset", {}).get("name") == "celeba":
             rows += face_rows(model, a.repeats)
             continue
@@ -206,9 +307,15 @@ def main(argv=None):
             rows.append(style_grid_row(model, a.repeats))
             rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
     for r in rows:
-        r["meets_goal"] = "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
+        r["meets_goal"] = None if r["goal_ms"] is None else "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
     speed.append(reference_ms())
-    print_table(rows, ["model", "operation", "n", "p50_ms", "p95_ms", "naive_p50_ms", "speedup", "goal_ms", "meets_goal"])
+    timed = [r for r in rows if "images_per_s" not in r]
+    print_table(timed, ["model", "operation", "n", "p50_ms", "p95_ms", "naive_p50_ms", "speedup", "goal_ms",
+                        "meets_goal"])
+    throughput = [r for r in rows if "images_per_s" in r]
+    if throughput:  # no goal: measured beside what the card's training run achieved
+        print("\nGAN training throughput (compiled train_step, random data; ms per step):")
+        print_table(throughput, ["model", "batch", "n", "p50_ms", "p95_ms", "images_per_s", "card_images_per_s"])
     print("\n" + speed_note(*speed))
     write_json(out, rows, p.prog, argv, repeats=a.repeats, reference_ms=speed)
 

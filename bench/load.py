@@ -28,12 +28,16 @@ the same tenth of a second):
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
     Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the whole
                       page reruns and the walk is redrawn; the 3-D view stays (it draws the walk's course)
+    GAN samples       the truncation slider, one arrow-key step (key "gan_psi"), and the "New samples"
+                      button (key "gan_new"), in turn: the sample grid's fragment reruns and its samples
+                      are drawn again (a new seed's after the button, never drawn before, so neither its
+                      decode nor the judge's reading is cached); when that page exists
 
 The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
 that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit replaces a changed
 chart whole).
 
-Latency (p50_ms, p95_ms) is measured inside the page: from the key press to the moment the run it
+Latency (p50_ms, p95_ms) is measured inside the page: from the key press (or click) to the moment the run it
 caused has finished, nothing is loading and the pictures on the page differ from before.
 server_p50_ms and server_p95_ms are the server's own turnaround for the same moves, logged inside
 the server process (bench.server.record_turnaround): from the rerun request reaching the session to
@@ -104,11 +108,13 @@ MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, befo
 
 @dataclass
 class Scenario:
-    """One heavy page: where it is and its main control, a slider (by widget key) or a click on a chart's dot."""
+    """One heavy page: where it is and its main control, a slider (by widget key) or a click on a chart's dot,
+    and a button pressed every other move where the page has one its users press as often."""
     name: str
     url_path: str
     model: str                 # the model the page opens with when it is the first one a session visits
     slider_key: str | None     # widget key, or key prefix ("style_z" matches style_z3); None: click a dot
+    button_key: str | None = None  # a button's widget key: moves alternate, the slider's first, then a press
 
 
 FLOOR = Scenario("Floor: a slider and one picture", "", "", "step")  # bench/floor_app.py, with --floor
@@ -117,6 +123,7 @@ SCENARIOS = [
     Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
     Scenario("Digits by label", "Digits_by_label", "mnist-cvae", "style_z"),
     Scenario("Latent arithmetic", "Latent_arithmetic", "mnist-vae-16d", "arith_steps"),
+    Scenario("GAN samples", "GAN_samples", "mnist-dcgan", "gan_psi", "gan_new"),
 ]
 @dataclass
 class Tally:
@@ -203,6 +210,30 @@ def slider_mover(page, key: str):
     return move
 
 
+def button_presser(page, key: str):
+    """A move: a click on the button with this widget key (scrolled into view first, before the measurement's
+    input: the press). Streamlit 1.67 draws a button that has a tooltip twice, once hidden: the visible one."""
+    button = page.locator(f".st-key-{key} button:visible").first
+
+    async def move():
+        await button.wait_for()
+        await button.scroll_into_view_if_needed()
+        start = await page.evaluate(MOVE_START_JS)
+        await button.click()
+        return start
+    return move
+
+
+def in_turn(*movers):
+    """A move: each of `movers` in turn, the first one first."""
+    made = [0]
+
+    async def move():
+        made[0] += 1
+        return await movers[(made[0] - 1) % len(movers)]()
+    return move
+
+
 def dot_clicker(page, rng: random.Random):
     """A move: a click on a dot of the page's chart, picked at random (seeded per session) among those in the
     window, a few pixels away from the last one clicked (the chart picks the dot nearest the click: a new one)."""
@@ -263,6 +294,8 @@ async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: 
                     await opened.wait()
                     await asyncio.sleep(think * rng.random())
             move = slider_mover(page, scenario.slider_key) if scenario.slider_key else dot_clicker(page, rng)
+            if scenario.button_key:
+                move = in_turn(move, button_presser(page, scenario.button_key))
             for _ in range(moves):
                 *measured, problems = await move_once(page, move)
                 tally.moves.append((scenario.name, *measured))

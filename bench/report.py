@@ -28,6 +28,9 @@ RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 PRETRAINED = ROOT / "pretrained"
 REGENERATE = "python -m bench.report --readme"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from core.recipes import GAN_FAMILIES  # noqa: E402  (plain data: imports no TensorFlow)
 
 
 def count(text: str) -> int:
@@ -207,12 +210,26 @@ def provenance(data: dict, name: str) -> str:
     return f"`{command}` · {date} · {where} · {machine_speed}"
 
 
+def _per_s(v) -> str | None:
+    return None if v is None else f"{v:,.0f}"
+
+
 def latency_section(data: dict) -> list[str]:
+    timed = [r for r in data["rows"] if "images_per_s" not in r]
     rows = [[f"`{r['model']}`", r["operation"], r["n"], _ms(r["p50_ms"]), _ms(r["p95_ms"]),
              _ms(r.get("naive_p50_ms")), f"{r['speedup']:,.0f}×" if r.get("speedup") else None,
-             _ms(r["goal_ms"]), r.get("meets_goal")] for r in data["rows"]]
-    return ["Decoding and page reruns, warm (milliseconds; \"naive\" is `model.predict` per image):", "",
-            *_table(["model", "operation", "n", "p50", "p95", "naive p50", "speed-up", "goal", "met"], rows)]
+             _ms(r["goal_ms"]), r.get("meets_goal")] for r in timed]
+    out = ["Decoding and page reruns, warm (milliseconds; \"naive\" is `model.predict` per image):", "",
+           *_table(["model", "operation", "n", "p50", "p95", "naive p50", "speed-up", "goal", "met"], rows)]
+    throughput = [[f"`{r['model']}`", r.get("batch"), r["n"], _ms(r["p50_ms"]), _ms(r["p95_ms"]),
+                   _per_s(r["images_per_s"]), _per_s(r.get("card_images_per_s"))]
+                  for r in data["rows"] if "images_per_s" in r]
+    if throughput:
+        out += ["", "GAN training throughput, no goal: the compiled `train_step` on random data, milliseconds a step "
+                    "and images a second at its p50, beside the card's figure from its training run (whole epochs of "
+                    "`model.fit`, data pipeline and callbacks included):", "",
+                *_table(["model", "batch", "steps", "p50", "p95", "images/s", "card's images/s"], throughput)]
+    return out
 
 
 def cold_start_section(data: dict) -> list[str]:
@@ -300,10 +317,16 @@ def read_cards(pretrained: Path = PRETRAINED) -> list[dict]:
     return [json.loads((pretrained / n / "card.json").read_text()) for n in names]
 
 
+def _is_gan(card: dict) -> bool:
+    return card.get("kind") == "generative" and card.get("family") in GAN_FAMILIES
+
+
 def models_block(pretrained: Path = PRETRAINED) -> str:
     cards = read_cards(pretrained)
-    models = sorted((c for c in cards if c.get("kind") == "generative" and c["dataset"]["name"] != "celeba"),
+    models = sorted((c for c in cards if c.get("kind") == "generative" and c["dataset"]["name"] != "celeba"
+                     and not _is_gan(c)),
                     key=lambda c: (bool(c.get("conditional")), c["latent_dim"], c["family"]))
+    gans = sorted((c for c in cards if _is_gan(c)), key=lambda c: GAN_FAMILIES.index(c["family"]))
     faces = [c for c in cards if c.get("kind") == "generative" and c["dataset"]["name"] == "celeba"]
     data_sets = {(c["dataset"]["description"], c["dataset"]["fit"], c["dataset"]["validation"],
                   c["dataset"]["heldout"]) for c in models}
@@ -348,8 +371,86 @@ def models_block(pretrained: Path = PRETRAINED) -> str:
             line += (f"; re-rendering each held-out digit's style as all ten labels keeps the label in "
                      f"{_pct(m['style_transfer_label_accuracy'])} of {m['style_transfer_n']:,} cases")
         lines.append(line + ".")
+    if gans:
+        lines += ["", *gan_lines(gans, models)]
     lines += [""] + [face_line(c, cards) for c in faces]
     return "\n".join(lines).strip()
+
+
+# What a GAN card's goals_met keys mean, as the table says it (other keys are shown as they are named).
+GOAL_NAMES = {"mode_coverage": "mode coverage", "label_accuracy": "label accuracy",
+              "label_accuracy_per_class": "every class's label accuracy",
+              "frechet_at_most_half_of_vae_2d": "Fréchet ≤ half `mnist-vae-2d`'s",
+              "frechet_below_vanilla_gan": "Fréchet below `mnist-gan`'s"}
+
+
+def gan_lines(gans: list[dict], others: list[dict]) -> list[str]:
+    """The GANs' table (samples only: no encoder, so no ELBO or reconstruction), its goals read from the cards,
+    and whether the other digit models' Fréchet distances are of as many samples (their cards say)."""
+    lines, seen = [], {c["dataset"]["description"] for c in others}
+    for description, fit, heldout in sorted({(c["dataset"]["description"], c["dataset"]["fit"],
+                                               c["dataset"]["heldout"]) for c in gans}):
+        where = "the same subset" if description in seen else f"the {description}"
+        lines.append(f"GANs, trained on CPU on {where}: all {fit:,} digits for a fixed number of epochs (no early "
+                     f"stopping, so none kept apart for it). Their samples are measured against the {heldout:,} "
+                     "held-out digits by `python -m core.evaluate`, through the judge:")
+    lines.append("")
+    goals = next((c["metrics"]["goals"] for c in gans if c.get("metrics", {}).get("goals")), {})
+    sample_ns = {c.get("metrics", {}).get("frechet_distance_samples_n") for c in gans} - {None}
+    one_n = next(iter(sample_ns)) if len(sample_ns) == 1 else None
+    rows = []
+    for c in gans:
+        m, t = c.get("metrics", {}), c["training"]
+        fid = m.get("frechet_distance_samples")
+        if fid is not None:
+            n = m.get("frechet_distance_samples_n")
+            fid = (f"{fid:.1f}" if one_n else f"{fid:.1f} ({n:,} samples)" if n
+                   else f"{fid:.1f} (samples not recorded)")
+        shares = m.get("class_shares")
+        per_class = m.get("label_accuracy_prior_samples_per_class")
+        label = (f"{_pct(m['label_accuracy_prior_samples'])} (every class ≥ {_pct(min(per_class.values()))})"
+                 if "label_accuracy_prior_samples" in m and per_class else None)
+        met = ", ".join(f"{GOAL_NAMES.get(k, k.replace('_', ' '))}: {'yes' if v else 'NO'}"
+                        for k, v in m.get("goals_met", {}).items())
+        ips = t.get("images_per_second")
+        rows.append([f"`{c['id']}`", c["family"].upper(), fid,
+                     f"{_pct(min(shares))} / {_pct(max(shares))}" if shares else None, label,
+                     f"{t['epochs_run']} / {t['wall_time_s'] / 60:.1f} min", _per_s(ips), met or None])
+
+    def goal(text: str, *keys: str) -> str:
+        return f" (goal {text.format(*(f'{goals[k]:.0%}' for k in keys))})" if all(k in goals for k in keys) else ""
+    lines += _table(["model", "family",
+                     f"Fréchet dist. of {one_n:,} samples" if one_n else "Fréchet dist. of samples",
+                     "smallest / largest class share" + goal("{} – {}", "class_share_min", "class_share_max"),
+                     "label accuracy" + goal("≥ {}, every class ≥ {}", "label_accuracy_min",
+                                             "label_accuracy_per_class_min"),
+                     "epochs / wall-clock time", "training images/s", "goals met"], rows)
+    note = ("The class shares are of the judge's readings of those samples (mode coverage: a GAN that collapsed "
+            "draws a few digits only); a conditional GAN's samples ask for each digit in turn")
+    labelled = next((c for c in gans if c.get("metrics", {}).get("label_accuracy_prior_samples_n")), None)
+    if labelled:
+        n, k = labelled["metrics"]["label_accuracy_prior_samples_n"], labelled.get("num_classes") or 10
+        note += (f", and its label accuracy is the share of {n:,} samples ({n // k:,} a digit) read as the digit "
+                 "asked for")
+    lines += ["", note + "."]
+    measured = [c for c in others if "frechet_distance_samples" in c.get("metrics", {})]
+    if one_n and measured:
+        heldout = {c["dataset"]["heldout"] for c in gans}
+        differ = [c for c in measured if c["metrics"].get("frechet_distance_samples_n") != one_n
+                  or c["dataset"]["heldout"] not in heldout]
+        if not differ:
+            lines.append(f"The first table's Fréchet distances are measured the same way ({one_n:,} samples "
+                         "against the same held-out digits), so the two tables' figures compare.")
+        else:
+            by_n: dict = {}
+            for c in differ:
+                by_n.setdefault(c["metrics"].get("frechet_distance_samples_n"), []).append(f"`{c['id']}`")
+            said = [f"{', '.join(ids)} " + (f"({n:,} samples)" if n else
+                                            f"(no sample count on {'their cards' if len(ids) > 1 else 'its card'})")
+                    for n, ids in by_n.items()]
+            lines.append(f"The first table's Fréchet distances do not yet compare with these ({one_n:,} samples): "
+                         f"{'; '.join(said)}. Re-evaluate those models with `python -m core.evaluate`.")
+    return lines
 
 
 def face_line(card: dict, cards: list[dict]) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 from . import registry
 from .data import load_dataset
 from .images import as_model_input
-from .latent import attribute_vectors
+from .latent import attribute_vectors, code_components
 from .recipes import GAN_FAMILIES
 
 ELBO_SAMPLES, IWAE_SAMPLES, FID_SAMPLES = 16, 128, 2000
@@ -87,9 +87,10 @@ def label_fidelity(model, judge, x_test, y_test, per_class: int = 1000) -> dict:
     """How well a conditional model obeys its label, as the judge sees it: its samples (sample_label_accuracy),
     and style transfer, every held-out digit encoded with its own label, then decoded as each of the ten."""
     classes = np.arange(model.num_classes)
+    samples = sample_label_accuracy(model, judge, per_class)
     style = model.encode(x_test, y_test)
     transfer_ok = [judge.predict_labels(model.decode(style, np.full(len(style), c))) == c for c in classes]
-    return {**sample_label_accuracy(model, judge, per_class),
+    return {**samples,
             "style_transfer_label_accuracy": float(np.mean(transfer_ok)),
             "style_transfer_n": int(len(style) * len(classes))}
 
@@ -158,15 +159,16 @@ def evaluate_judge(model_id: str, data=None) -> dict:
     confident = confidence >= threshold
     per_class = {str(c): float((pred[y_test == c] == c).mean()) for c in np.unique(y_test)}
     # A seeded random draw: the training split is sorted by class.
-    pick = np.random.default_rng(0).choice(len(x_train), size=min(FID_SAMPLES, len(x_train)), replace=False)
+    pick = np.random.default_rng(0).choice(len(x_train), size=min(SAMPLE_FID, len(x_train)), replace=False)
     real = judge.features(x_train[pick])
     return {"heldout_digits": int(len(x_test)), "heldout_accuracy": float((pred == y_test).mean()),
             "per_class_accuracy": per_class,
             "frechet_distance_real_train_vs_heldout": frechet_distance(real, judge.features(x_test)),
             "confidence_threshold": threshold, "heldout_share_confident": float(confident.mean()),
             "heldout_accuracy_confident": float((pred == y_test)[confident].mean()) if confident.any() else None,
-            "note": "The Frechet distance between 2,000 real training digits and the held-out digits is the floor "
-                    "a perfect generator would reach with this sample size. A reading counts as confident when "
+            "frechet_floor_samples": int(len(pick)),
+            "note": f"The Frechet distance between {len(pick):,} real training digits and the held-out digits is the "
+                    "floor a perfect generator would reach with the models' sample size. A reading counts as confident when "
                     "the judge gives it at least the confidence threshold: the lowest at which its confident "
                     "readings of held-out digits are wrong at most 0.1% of the time."}
 
@@ -247,6 +249,7 @@ def _frechet_against_rivals(frechet: float) -> dict:
 
 # ------------------------------------------------------------------ faces (CelebA)
 
+FACE_COMPONENTS = 8  # principal axes of the training codes shipped in a face VAE's latents.npz
 FACE_GOALS = {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90}
 FACE_METHOD = (
     "Face models are measured on the official CelebA test partition only (the faces present in the data folder); "
@@ -258,7 +261,8 @@ FACE_METHOD = (
     "the same on a test face and on its reconstruction (judge_agreement_at_0.5: the same with every threshold "
     "at 0.5, where rare attributes are seldom read at all). Frechet distances use the judge's 256-D features "
     "against the test faces; samples are 2,000 draws from N(0, I), seed 0. latents.npz holds aggregate "
-    "statistics of the training faces' latent means only, never a face's own code.")
+    "statistics of the training faces' latent means only, never a face's own code: their mean and standard "
+    "deviation per dimension, and their first 8 principal axes with the standard deviation along each.")
 
 
 def _faces(data, split: str):
@@ -357,8 +361,10 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     train = _faces(data, "train")
     codes = model.encode(train.images)  # aggregate statistics only: no face's code is kept
     folder = registry.pretrained_root() / model_id
+    components, component_std = code_components(codes, FACE_COMPONENTS)  # the planes of Decoded grid and scatter
     np.savez_compressed(folder / card["files"]["latents"],
                         train_mean=codes.mean(0).astype(np.float32), train_std=codes.std(0).astype(np.float32),
+                        train_components=components, train_component_std=component_std,
                         train_faces=np.int64(len(codes)))
     present = train.attributes > 0
     both = [a for a in range(present.shape[1]) if 0 < present[:, a].sum() < len(present)]  # else no direction
@@ -475,9 +481,9 @@ def _evaluate(model_id: str, data=None) -> dict:
         except registry.PretrainedError as e:
             print(f"(no judge metrics: {e})")
             judge = None
-        metrics = (evaluate_gan if card["family"] in GAN_FAMILIES else evaluate_generative)(model_id, data, judge)
+        metrics = (evaluate_gan if card.get("family") in GAN_FAMILIES else evaluate_generative)(model_id, data, judge)
     card["metrics"] = metrics
-    method = GAN_METHOD if card["family"] in GAN_FAMILIES else \
+    method = GAN_METHOD if card.get("family") in GAN_FAMILIES else \
         __doc__.split("How the likelihood is measured: ")[1].strip().replace("\n", " ")
     card["evaluation"] = {"command": f"python -m core.evaluate {model_id}", "method": method}
     (registry.pretrained_root() / model_id / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")

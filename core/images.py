@@ -65,3 +65,17 @@ def paste_sprites(sprites, corners, shape) -> np.ndarray:
     coverage = premultiplied[..., 3:]
     rgb = np.divide(premultiplied[..., :3], coverage, out=np.zeros_like(premultiplied[..., :3]), where=coverage > 0)
     return to_uint8(np.concatenate([rgb, coverage], axis=-1))
+
+
+GIF_SCALE, GIF_FRAME_MS = 4, 120
+
+
+def gif(images, scale: int = GIF_SCALE, frame_ms: int = GIF_FRAME_MS) -> bytes:
+    """A walk as an animated GIF that loops, each picture (uint8, or float in [0, 1]) scaled up with crisp pixels."""
+    import io
+    from PIL import Image
+    frames = [Image.fromarray(x if x.dtype == np.uint8 else to_uint8(x)).resize(
+        (x.shape[1] * scale, x.shape[0] * scale), Image.NEAREST) for x in np.asarray(images)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
+    return buffer.getvalue()

@@ -66,6 +66,28 @@ def principal_axes(codes: np.ndarray, k: int = 2, seed: int = 0):
     return pca.mean_, axes, pca.explained_variance_ratio_
 
 
+def code_components(codes: np.ndarray, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """The first k principal axes of `codes` (N, d) as unit vectors (k, d), largest variance first, and the
+    standard deviation of the codes along each (k,): an SVD of the centred codes, population variance (as
+    `codes.std(0)`), so stds**2 / codes.var(0).sum() is the share of the total variance each axis carries.
+
+    Aggregate statistics only, like a mean: no single code can be read back from them. Each axis's sign is
+    fixed (its largest entry in absolute value is positive), so re-running on the same codes gives the same axes.
+    """
+    codes = np.asarray(codes, np.float64)
+    if codes.ndim != 2 or len(codes) < 2:
+        raise ValueError(f"principal axes need at least two codes (N, d), got shape {codes.shape}")
+    k = min(int(k), *codes.shape)
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    centred = codes - codes.mean(0)
+    _, singular, rows = np.linalg.svd(centred, full_matrices=False)
+    components = rows[:k]
+    flip = np.sign(components[np.arange(k), np.abs(components).argmax(1)])
+    components = components * np.where(flip == 0, 1.0, flip)[:, None]
+    return components.astype(np.float32), (singular[:k] / np.sqrt(len(codes))).astype(np.float32)
+
+
 def plane_coordinates(codes: np.ndarray, center: np.ndarray, axes: np.ndarray) -> np.ndarray:
     """Where codes fall on the plane center + x·axes[0] + y·axes[1] (orthogonal axes): (N, 2), in axis lengths."""
     axes = np.asarray(axes, np.float64)

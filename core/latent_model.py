@@ -29,7 +29,8 @@ class LatentModel:
         self.num_classes = int(card.get("num_classes", 0))
         self.conditional = bool(card.get("conditional", False))
         self.heldout = heldout  # latent means, labels and 2-D projections of the held-out split (digits), or
-        # for faces only aggregate statistics of the training codes (train_mean, train_std): no face's own code
+        # for faces only aggregate statistics of the training codes (train_mean, train_std, train_components,
+        # train_component_std): no face's own code
         attributes = attributes or {}
         self.attribute_vectors = {str(n): np.asarray(v, np.float32)
                                   for n, v in zip(attributes.get("names", ()), attributes.get("vectors", ()))}
@@ -148,6 +149,21 @@ class LatentModel:
             raise ValueError(f"{self.id} ships no statistics of its training codes")
         return (np.asarray(self.heldout["train_mean"], np.float32),
                 np.asarray(self.heldout["train_std"], np.float32))
+
+    def principal_axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The principal axes of the training items' latent means, as shipped for faces: unit vectors (k, d),
+        largest variance first, and the standard deviation of the training codes along each (k,). Aggregate
+        statistics, like training_code_stats; the plane of Decoded grid and the axes of Latent scatter."""
+        if not self.heldout or "train_components" not in self.heldout:
+            raise ValueError(f"{self.id} ships no principal axes of its training codes: write them with "
+                             f"`python -m core.evaluate {self.id}`")
+        components = np.asarray(self.heldout["train_components"], np.float32)
+        stds = np.asarray(self.heldout["train_component_std"], np.float32)
+        if components.ndim != 2 or components.shape[1] != self.latent_dim or stds.shape != components.shape[:1]:
+            raise ValueError(f"{self.id}'s principal axes have the wrong shape ({components.shape}, {stds.shape} for "
+                             f"a {self.latent_dim}-D latent): write them again with "
+                             f"`python -m core.evaluate {self.id}`")
+        return components, stds
 
     @property
     def attribute_names(self) -> list[str]:

@@ -27,8 +27,7 @@ class Recipe:
 
 
 RECIPES = {r.model_id: r for r in [
-    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=300, patience=20,
-           reduce_lr_patience=6,
+    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=60,
            summary="A plain autoencoder squeezed to two numbers: no prior shapes its space, so the classes sprawl "
                    "unevenly and overlap, and its samples come from a Gaussian fitted to its codes."),
     Recipe("mnist-vae-2d", "MNIST VAE, 2-D", "vae", "mnist", latent_dim=2, epochs=100, patience=12,
@@ -85,19 +84,20 @@ RECIPES.update({r.model_id: r for r in [
            learning_rate=2e-4,
            summary="The chapter's dense GAN with its plain recipe (no smoothing, no averaging): it learns digits, "
                    "blotchy ones, and its training story shows the tug of war that makes GANs hard to train."),
-    Recipe("mnist-dcgan", "MNIST DCGAN", "dcgan", "mnist", latent_dim=100, epochs=40, batch_size=64,
+    Recipe("mnist-dcgan", "MNIST DCGAN", "dcgan", "mnist", latent_dim=100, epochs=60, batch_size=64,
            learning_rate=2e-4,
            summary="A deep convolutional GAN: transposed convolutions draw sharp digits from 100 random numbers; "
                    "it has no encoder, so no scatter and no reconstruction."),
-    Recipe("mnist-cgan", "MNIST conditional GAN", "cgan", "mnist", latent_dim=100, epochs=40, batch_size=64,
+    Recipe("mnist-cgan", "MNIST conditional GAN", "cgan", "mnist", latent_dim=100, epochs=30, batch_size=64,
            learning_rate=2e-4,
            summary="A DCGAN told the label: both networks see which digit is meant, so you ask for a 7 and get one."),
 ]})
 
 # Remedies for the DCGAN recipe's mode collapse (issue 17), none needed by the vanilla GAN's story.
+# pack 2 (PacGAN): without it, 40 epochs drew 4.0% ones against 10.8% in the data (FID 80), below the 5% goal.
 _GAN_REMEDIES = {"real_label": 0.9, "ema_decay": 0.999}
 MODEL_OPTIONS.update({"mnist-gan": {"real_label": 1.0, "ema_decay": None},
-                      "mnist-dcgan": dict(_GAN_REMEDIES), "mnist-cgan": dict(_GAN_REMEDIES)})
+                      "mnist-dcgan": {**_GAN_REMEDIES, "pack": 2}, "mnist-cgan": dict(_GAN_REMEDIES)})
 
 
 def model_options(model_id: str) -> dict:

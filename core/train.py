@@ -46,6 +46,8 @@ def strategy():
 
 def build(recipe: Recipe, image_shape, perceptual=None, steps_per_epoch: int = 0):
     """The model a recipe trains; `perceptual` (the face judge's blocks) and `steps_per_epoch` serve the face VAE."""
+    if recipe.family in GAN_FAMILIES:
+        return build_gan(recipe, image_shape)
     if recipe.family == "face-vae":
         from .models.face_vae import FaceVAE
         o = model_options(recipe.model_id)
@@ -92,10 +94,6 @@ def datasets(recipe: Recipe, fit, val, batch_size):
         valid = tf.data.Dataset.from_tensor_slices((x_val, onehot[y_val])).batch(1000)
     else:
         train = tf.data.Dataset.from_tensor_slices(x_fit).shuffle(len(x_fit), seed=recipe.seed).batch(batch_size)
-        if model_options(recipe.model_id).get("augment"):
-            from .judges import augmenter  # the judge's small shifts, turns and zooms: input and target alike
-            aug = augmenter()
-            train = train.map(lambda x: aug(x, training=True), num_parallel_calls=tf.data.AUTOTUNE)
         valid = tf.data.Dataset.from_tensor_slices(x_val).batch(1000)
     return train.prefetch(tf.data.AUTOTUNE), valid.prefetch(tf.data.AUTOTUNE)
 
@@ -295,13 +293,7 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
     if recipe.family != "judge":
         card["training"]["options"] = model.config_for_card()
         card["training"]["perceptual_judge"] = judge_used
-    (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
-    registry.write_manifest_entry(recipe.model_id, out)
-    if evaluate_after:
-        from .evaluate import evaluate
-        evaluate(recipe.model_id, data=data, root=out)
-        card = registry.read_card(recipe.model_id, out)
-    return card
+    return _publish(card, out, data, evaluate_after)
 
 
 # ------------------------------------------------------------------ GANs
@@ -340,7 +332,8 @@ def build_gan(recipe: Recipe, image_shape):
     from .models.gan import GAN
     o = model_options(recipe.model_id)
     model = GAN(recipe.family, recipe.latent_dim, image_shape, num_classes=10 if recipe.family == "cgan" else 0,
-                real_label=o.get("real_label", 1.0), ema_decay=o.get("ema_decay"), seed=recipe.seed)
+                real_label=o.get("real_label", 1.0), ema_decay=o.get("ema_decay"), pack=o.get("pack", 1),
+                seed=recipe.seed)
     model.compile(d_optimizer=keras.optimizers.Adam(recipe.learning_rate, beta_1=0.5),
                   g_optimizer=keras.optimizers.Adam(recipe.learning_rate, beta_1=0.5))
     model.d_optimizer.build(model.discriminator.trainable_weights)
@@ -441,13 +434,7 @@ def train_gan(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int, 
     np.savez_compressed(folder / STORY_FILE, epochs=np.array([e["epoch"] for e in log]),
                         samples=np.load(checkpoint.frames)[:len(log)], inputs_seed=np.int64(STORY_SEED))
     card = gan_card(recipe, image_shape, len(x_train), len(x_test), log)
-    (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
-    registry.write_manifest_entry(recipe.model_id, out)
-    if evaluate_after:
-        from .evaluate import evaluate
-        evaluate(recipe.model_id, data=data, root=out)
-        card = registry.read_card(recipe.model_id, out)
-    return card
+    return _publish(card, out, data, evaluate_after)
 
 
 def gan_card(recipe: Recipe, image_shape, n_train: int, n_test: int, log: list[dict]) -> dict:
@@ -474,6 +461,17 @@ def gan_card(recipe: Recipe, image_shape, n_train: int, n_test: int, log: list[d
         "files": {"generator": "generator.keras", "story": STORY_FILE},
         "metrics": {},
     }
+
+
+def _publish(card: dict, out: Path, data, evaluate_after: bool) -> dict:
+    """Write a trained model's card and manifest entry, then measure it (core.evaluate): the card as it ends."""
+    (out / card["id"] / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
+    registry.write_manifest_entry(card["id"], out)
+    if not evaluate_after:
+        return card
+    from .evaluate import evaluate
+    evaluate(card["id"], data=data, root=out)
+    return registry.read_card(card["id"], out)
 
 
 def _save_networks(model, folder: Path, family: str, judge_name: str) -> dict:

@@ -25,15 +25,27 @@ METRICS = [
     ("judge_accuracy_on_reconstructions", "Judge accuracy", "{:.1%}",
      "How often the judge classifier names the right digit when shown the reconstruction. Higher is better."),
     ("frechet_distance_samples", "Fréchet distance", "{:,.0f}",
-     "Fréchet distance between 2,000 samples from the model and the held-out digits, on the judge's 128-D "
-     "features. Lower is better."),
+     "Fréchet distance between samples from the model and the held-out digits, on the judge's 128-D features. "
+     "Lower is better."),
+    # A GAN's mode coverage: derived from the card's class_shares (see figures()).
+    ("smallest_class_share", "Smallest class share", "{:.1%}",
+     "Of the model's samples, the share the judge reads as the digit it draws least often. An even spread over ten "
+     "digits is 10% each; near 0 the model misses a digit (mode collapse)."),
+    ("largest_class_share", "Largest class share", "{:.1%}",
+     "Of the model's samples, the share the judge reads as the digit it draws most often: far above 10%, the model "
+     "has collapsed towards that digit."),
     ("label_accuracy_prior_samples", "Label accuracy (samples)", "{:.1%}",
      "Conditional models: how often the judge reads the requested digit in prior samples decoded with that "
      "label. Higher is better."),
     ("style_transfer_label_accuracy", "Style transfer accuracy", "{:.1%}",
      "Conditional models: every held-out digit's style decoded as each of the ten labels; how often the judge "
      "reads the requested label. Higher is better."),
+    ("mean_confidence", "Judge confidence", "{:.1%}",
+     "The judge's mean probability for its own reading of a sample: clear digits score high, blotches low."),
 ]
+# How many samples a figure was measured with, when its card says: appended to the figure's meaning.
+SAMPLE_COUNTS = {"frechet_distance_samples": "frechet_distance_samples_n",
+                 "label_accuracy_prior_samples": "label_accuracy_prior_samples_n"}
 # The figures of a face model (CelebA), measured on the official test partition by core.evaluate.
 FACE_METRICS = [
     ("reconstruction_mse", "Reconstruction MSE", "{:.4f}",
@@ -52,6 +64,21 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
+def figures(card: dict) -> dict:
+    """A card's measured figures, with the mode coverage derived from its class shares (GANs)."""
+    metrics = dict(card.get("metrics", {}))
+    shares = metrics.get("class_shares")
+    if shares:
+        metrics["smallest_class_share"], metrics["largest_class_share"] = min(shares), max(shares)
+    return metrics
+
+
+def meaning(key: str, text: str, metrics: dict) -> str:
+    """A figure's help: what it means, and how many samples it was measured with when the card says."""
+    n = metrics.get(SAMPLE_COUNTS.get(key, ""))
+    return text + (f" Measured with {n:,} samples." if isinstance(n, int) else "")
+
+
 def model_card(card: dict) -> None:
     """One model: what it is, its data and training effort, its measured figures, and links into the pages."""
     with st.container(border=True):
@@ -59,30 +86,37 @@ def model_card(card: dict) -> None:
             st.subheader(card["id"], anchor=False)
             st.error(card["error"])
             return
-        about, figures = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
+        about, shown = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
         data, training = card["dataset"], card["training"]
         faces = data["name"] == "celeba"
         items = "faces" if faces else "digits"
+        validate = f"{data['validation']:,} to validate" if data.get("validation") else "no validation split"
+        best = f" (best {training['best_epoch']})" if "best_epoch" in training else ""
         with about:
             st.subheader(card.get("title", card["id"]), anchor=False)
             st.write(card.get("summary", ""))
             st.markdown(
                 f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
-                f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {data['validation']:,} to "
-                f"validate, {data['heldout']:,} held out for the figures  \n"
-                f"**Training** {training['epochs_run']} epochs (best {training['best_epoch']}) in "
+                f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {validate}, "
+                f"{data['heldout']:,} held out for the figures  \n"
+                f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
                 f"{duration(training['wall_time_s'])} on CPU",
                 help=data.get("description"))
             with st.container(horizontal=True):  # wraps instead of truncating when a card has three links
                 for page in ui.pages_for(card):
                     ui.page_link(page, card["id"])
-        with figures:
-            measured = [m for m in (FACE_METRICS if faces else METRICS) if m[0] in card.get("metrics", {})]
-            ui.metrics_row((label, fmt.format(card["metrics"][key]), meaning) for key, label, fmt, meaning in measured)
+        with shown:
+            metrics = figures(card)
+            measured = [m for m in (FACE_METRICS if faces else METRICS) if m[0] in metrics]
+            ui.metrics_row((label, fmt.format(metrics[key]), meaning(key, text, metrics))
+                           for key, label, fmt, text in measured)
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
-            given_label = " Likelihoods are of each digit given its label." if card.get("conditional") else ""
-            st.caption(f"Measured on the {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
+            generator = "files" in card and not card["files"].get("encoder")  # a GAN: samples only
+            given_label = " Likelihoods are of each digit given its label." \
+                if card.get("conditional") and not generator else ""
+            against = "Its samples, read by the judge, against the" if generator else "Measured on the"
+            st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`")
 
@@ -101,7 +135,8 @@ def judge_note() -> None:
             st.caption(
                 f"Judge figures use **{judge['title']}** ({metrics['heldout_accuracy']:.1%} accurate on held-out "
                 "digits)." + (f" Real digits against real digits score a Fréchet distance of {floor:,.0f}: "
-                              "the floor for 2,000 samples." if floor else ""))
+                              f"the floor for {metrics.get('frechet_floor_samples', 2000):,} samples." if floor
+                              else ""))
 
 
 ui.setup_page("Home")
@@ -110,19 +145,21 @@ st.markdown(
     "Generative models squeeze each image into a few numbers, its **latent code**, and can turn codes back "
     "into images. Latent Lab lets you look inside that space: see where every digit lands, then decode "
     "any point of it and watch the digits morph as you move. A face model does the same with photos of faces: "
-    "add a smile or glasses by moving a face's code.")
+    "add a smile or glasses by moving a face's code. A GAN goes one way only: it draws digits from random noise, "
+    "with no encoder to find a digit's code.")
 
 explore, sweep = st.columns(2)  # two by two: four columns cut the links short in an 800 px window
 by_label, arithmetic = st.columns(2)
-faces_link, _ = st.columns(2)
+faces_link, gans_link = st.columns(2)
 with explore:
     ui.page_link("scatter")
     st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
-               "or draw the digits themselves as markers.")
+               "or draw the digits themselves as markers. For faces: generated faces, coloured by what the "
+               "face judge reads in them.")
 with sweep:
     ui.page_link("grid")
     st.caption("Decode an evenly spaced grid across a plane of latent space and watch one digit "
-               "turn into another.")
+               "turn into another, or one face into another along the face model's principal axes.")
 with by_label:
     ui.page_link("label")
     st.caption("Conditional models: ask for a digit, move its style, blend an 8 into a 3, and write all ten "
@@ -135,6 +172,10 @@ with faces_link:
     ui.page_link("faces")
     st.caption("Face models: start from a random face, a held-out one or your photo, and add or take away a "
                "smile, glasses or blond hair with sliders, while the face judge reads the result.")
+with gans_link:
+    ui.page_link("gans")
+    st.caption("GANs: sample digits from noise, trade variety for clarity with the truncation trick, walk between "
+               "two noises, and watch the digits emerge epoch by epoch.")
 
 st.header("Models", anchor=False)
 cards = ui.shipped_cards()

@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 import arithmetic_charts as charts
 import ui
-from core.images import tile, to_uint8
+from exports import chart, downloads
+from core.images import gif, tile, to_uint8
 from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate,
                          interpolation_times, label_mixture, nearest_codes, widest_dimensions)
 
@@ -33,7 +33,6 @@ NEIGHBOURS = 6
 STRIP_SIZE = 56      # each step of the walk on screen
 SHOWN_WIDTH = 540    # what a section's controls drive: beside them at 1280 px, below them at 800
 GRID_PIXELS = 360
-GIF_SCALE, GIF_FRAME_MS = 4, 120
 URL_ECHO = "arith_url"  # the parameters this session last wrote: tells a new link from our own echo
 
 
@@ -77,16 +76,7 @@ def heldout_traces(_model, model_id: str) -> list[dict]:
 
 def read_link(model) -> list[str]:
     """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used."""
-    echo = st.session_state.get(URL_ECHO, {})
-    ignored = []
-    for name, value in st.query_params.to_dict().items():
-        if name == ui.MODEL_PARAM or echo.get(name) == value:
-            continue
-        try:
-            apply_parameter(model, name, value)
-        except ValueError as why:
-            ignored.append(f"`{name}={value[:40]}` ({why})")
-    return ignored
+    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
 
 
 def apply_parameter(model, name: str, value: str) -> None:
@@ -247,15 +237,6 @@ def png(images: np.ndarray, rows: int, cols: int) -> bytes:
     return ui.png_bytes(to_uint8(tile(images, rows, cols, pad=2)))
 
 
-def gif(images: np.ndarray) -> bytes:
-    """The walk as an animated GIF that loops, each digit scaled up with crisp pixels."""
-    frames = [Image.fromarray(to_uint8(x)).resize((x.shape[1] * GIF_SCALE, x.shape[0] * GIF_SCALE), Image.NEAREST)
-              for x in images]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0)
-    return buffer.getvalue()
-
-
 def npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(array, np.float32))
@@ -267,36 +248,6 @@ def csv(model, names: list[str], z: np.ndarray, scores: np.ndarray, first: str =
     rows = [",".join([name.replace(",", ";")] + [f"{v:.6g}" for v in row] + [f"{s:.1f}"])
             for name, row, s in zip(names, z, scores)]
     return ("\n".join([",".join(header), *rows]) + "\n").encode()
-
-
-def downloads(name: str, files: list[tuple[str, bytes, str, str]]) -> None:
-    """Download buttons in a row that wraps: (label, data or a function making it, file suffix, MIME type) each."""
-    with st.container(horizontal=True, gap="small"):
-        for label, data, suffix, mime in files:
-            st.download_button(label, data, file_name=f"{name}{suffix}", mime=mime, on_click="ignore",
-                               icon=":material/download:", key=f"download_{name}{suffix}")
-
-
-class _Checked:
-    """Made on first use (plotly is imported only by this page): see chart()."""
-    figure = None
-
-
-def chart(spec: dict, key: str, **config) -> None:
-    """A Plotly figure written as plain data (tests/test_arithmetic_page.py checks each against Plotly's schema),
-    drawn as wide as its container. st.plotly_chart validates a dict property by property on every rerun, more
-    time than everything else this page draws; a Figure it takes as already valid, and asks only for its dict."""
-    if _Checked.figure is None:
-        import plotly.graph_objects as go
-
-        class Figure(go.Figure):
-            def __init__(self, figure: dict):  # not go.Figure.__init__: that is the validation
-                self._figure = figure
-
-            def to_dict(self) -> dict:
-                return self._figure
-        _Checked.figure = Figure
-    st.plotly_chart(_Checked.figure(spec), width="stretch", key=key, config={"displaylogo": False, **config})
 
 
 # ---------------------------------------------------------------- sections

@@ -20,6 +20,7 @@ import streamlit as st
 from PIL import Image
 
 import ui
+from exports import chart, downloads
 from core import registry
 from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound
 from core.images import tile, to_uint8
@@ -34,6 +35,7 @@ STRIP_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # multiples of 
 SAMPLES = 8           # faces in each row of the prior-against-trick comparison
 FACE_SIZE = 256       # each of the editor's faces on screen
 STRIP_SIZE = 96
+STRIP_WIDTH = 520  # px: ten faces of 52 px with their captions whole, the least the strip is shown at
 SAMPLE_SIZE = 96
 PREVIEW_SIDE = 256
 EXPORT_SIDE = 256     # the edited face's PNG; the strip's faces are EXPORT_SIDE // 2 each
@@ -206,16 +208,7 @@ def _keep_upload() -> None:
 
 def read_link(model) -> list[str]:
     """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used."""
-    echo = st.session_state.get(URL_ECHO, {})
-    ignored = []
-    for name, value in st.query_params.to_dict().items():
-        if name == ui.MODEL_PARAM or echo.get(name) == value:
-            continue
-        try:
-            apply_parameter(model, name, value)
-        except ValueError as why:
-            ignored.append(f"`{name}={value[:40]}` ({why})")
-    return ignored
+    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
 
 
 def apply_parameter(model, name: str, value: str) -> None:
@@ -434,13 +427,13 @@ def editor(model, start: Start) -> None:
     st.subheader("Edit", anchor=False)
     faces_area = st.container()
     names = model.attribute_names
+    # A row of its own, chips wrapping: in a row with "Hold fixed", chips that did not fit ran on under it.
+    shown = st.multiselect("Attributes with a slider", names, key=remembered(attrs_key(model),
+                           default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
+                           help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
-        shown = st.multiselect("Attributes with a slider", names, key=remembered(attrs_key(model),
-                               default_sliders(model)), format_func=pretty, persist_state="session",
-                               help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).",
-                               width=420)
         hold = st.multiselect("Hold fixed", names, key=remembered(hold_key(model), []), format_func=pretty,
-                              persist_state="session", width=320,
+                              persist_state="session", width=320, wrap=True,
                               help="Make every edit direction orthogonal to these attributes' vectors, so their "
                                    "coordinates stay as they were (InterFaceGAN's conditional manipulation): e.g. "
                                    "hold Male while adding Mustache.")
@@ -472,7 +465,7 @@ def editor(model, start: Start) -> None:
     with st.container(width=CHART_WIDTH):
         st.caption("The edit's strengths, in multiples of each attribute's vector; ◆ marks each default strength.")
         chart(strengths_figure(model, shown, strengths), "face_strengths", displayModeBar=False)
-        downloads([("Edited face (PNG)", lambda: png_upscaled(edited), f"face_edited_{model.id}.png")])
+        downloads(f"face_edited_{model.id}", [("Edited face (PNG)", lambda: png_upscaled(edited), ".png", "image/png")])
     strip(model, start, hold)
     write_link({**({"edit": edit_text(strengths)} if strengths else {}),
                 **({"hold": ",".join(hold)} if hold else {}),
@@ -510,6 +503,7 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
     after = probabilities(judge, key, edited, f"{ident(model)}|{code_key(z)}")
     index = {n: k for k, n in enumerate(judge.attribute_names)}
     base = "generated" if start.original is None else "reconstruction"
+    before_face = "generated face" if start.original is None else base
     rows, changed = [], []
     for name in judged_attributes(model, judge):
         k = index[name]
@@ -519,8 +513,10 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
             changed.append(f"**{pretty(name)}** {change}")
         rows.append(f"| {pretty(name)} | {'✓ ' if was else ''}{before[k]:.2f} "
                     f"| {'✓ ' if now else ''}{after[k]:.2f} | {change} |")
-    st.markdown(f"**The judge's reading** (✓ read: probability at its threshold or above)\n\n"
-                f"| attribute | {base} | edited | change |\n| --- | --- | --- | --- |\n" + "\n".join(rows))
+    # "before", not the base's name, heads its column: "reconstruction" made the table wider than its box.
+    st.markdown(f"**The judge's reading** of the {before_face} (before) and of the edited face (✓ read: "
+                "probability at its threshold or above)\n\n"
+                "| attribute | before | edited | change |\n| --- | --- | --- | --- |\n" + "\n".join(rows))
     st.caption(("Changed against the " + base + ": " + ", ".join(changed) + ".") if changed
                else f"No reading changed against the {base}.")
 
@@ -532,22 +528,22 @@ def strip(model, start: Start, hold: list[str]) -> None:
     key = remembered(strip_key(model), default_sliders(model)[0])
     if st.session_state[key] not in names:
         st.session_state[key] = default_sliders(model)[0]
-    controls, shown = ui.beside()
+    controls, shown = ui.beside(STRIP_WIDTH)  # below the box when the window cannot give the strip its width
     with controls:
         name = st.selectbox("Attribute", names, key=key, format_func=pretty, persist_state="session")
     d = default_strength(model, name)
     faces = strip_faces(model, ident(model), start.z, start.key, name, tuple(hold), d)
-    captions = [f"{k * d:+g}" if k else ("0: reconstruction" if start.original is not None else "0: generated")
-                for k in STRIP_STEPS]
+    captions = [f"{k * d:+g}" if k else "0" for k in STRIP_STEPS]
     pictures = list(faces)
     if start.original is not None:
         pictures, captions = [start.original, *pictures], ["original", *captions]
     with shown:
-        st.caption(f"{pretty(name)} from −2 to +2 times its default strength ({d:g})"
+        st.caption(f"{pretty(name)} from −2 to +2 times its default strength ({d:g}); at 0 the "
+                   + ("reconstruction" if start.original is not None else "generated face")
                    + (f", with {', '.join(map(pretty, hold))} held fixed" if hold else "") + ".")
         ui.show_markup(row_html(f"{ident(model)}|{start.key}|{name}|{hold}|{d}", pictures, tuple(captions),
                                 STRIP_SIZE))
-        downloads([("Strip (PNG)", lambda: png_strip(pictures), f"face_strip_{name}_{model.id}.png")])
+        downloads(f"face_strip_{name}_{model.id}", [("Strip (PNG)", lambda: png_strip(pictures), ".png", "image/png")])
 
 
 # ---------------------------------------------------------------- charts and files
@@ -572,27 +568,6 @@ def strengths_figure(model, names: list[str], strengths: dict) -> dict:
     }
 
 
-class _Checked:
-    """Made on first use (plotly is imported only by pages that draw with it): see chart()."""
-    figure = None
-
-
-def chart(spec: dict, key: str, **config) -> None:
-    """A Plotly figure written as plain data (tests/test_face_page.py checks it against Plotly's schema): given to
-    st.plotly_chart as a Figure that skips go.Figure's property-by-property validation on every rerun."""
-    if _Checked.figure is None:
-        import plotly.graph_objects as go
-
-        class Figure(go.Figure):
-            def __init__(self, figure: dict):  # not go.Figure.__init__: that is the validation
-                self._figure = figure
-
-            def to_dict(self) -> dict:
-                return self._figure
-        _Checked.figure = Figure
-    st.plotly_chart(_Checked.figure(spec), width="stretch", key=key, config={"displaylogo": False, **config})
-
-
 def upscaled(face: np.ndarray, side: int) -> Image.Image:
     return Image.fromarray(to_uint8(face) if face.dtype != np.uint8 else face).resize((side, side),
                                                                                       Image.Resampling.LANCZOS)
@@ -610,14 +585,6 @@ def png_strip(faces: list[np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(tile(pictures, 1, len(pictures), pad=4, fill=255).astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def downloads(files: list[tuple[str, object, str]]) -> None:
-    """Download buttons, each file made on the click: (label, a function making the bytes, file name)."""
-    with st.container(horizontal=True, gap="small"):
-        for label, make, file_name in files:
-            st.download_button(label, make, file_name=file_name, mime="image/png", on_click="ignore",
-                               icon=":material/download:", key=f"download_{file_name}")
 
 
 # ---------------------------------------------------------------- the rest of the page
@@ -665,9 +632,12 @@ def measured(model) -> None:
                "**Success**: the share the judge then reads with it. **Kept**: the share of the other judged "
                "attributes' readings that stay as they were. **Held fixed**: the same edit made orthogonal to the "
                "other judged attributes' vectors.")
-    st.dataframe(table, hide_index=True, key="face_edit_table", column_config={
-        "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
-        "default strength": st.column_config.NumberColumn(format="%+.1f")})
+    # As wide as its columns and inside a container: there Streamlit draws no resize handle, which juts 10 px
+    # past the table's box (it does for a stretched table or one at the page's top level).
+    with st.container():
+        st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
+            "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
+            "default strength": st.column_config.NumberColumn(format="%+.1f")})
     with st.expander("How this was measured"):
         st.markdown(edits_card(model).get("method") or "The model card gives no description of the method; "
                     f"`python -m core.evaluate {model.id}` writes one.")

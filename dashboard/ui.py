@@ -31,6 +31,7 @@ import core  # noqa: E402  (needs the path fix above)
 from core import registry  # noqa: E402
 from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound, load_dataset  # noqa: E402
 from core.images import to_uint8  # noqa: E402
+from core.recipes import GAN_FAMILIES, RECIPES  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner as _script_runner  # noqa: E402
 
 # After every script run Streamlit 1.67 calls keras.backend.clear_session() once Keras is imported: a full
@@ -55,19 +56,30 @@ class Page(NamedTuple):
     conditional_only: bool = False  # the page needs a model that is told the label
     datasets: tuple = ("mnist",)    # the data sets whose models the page can show
     needs: str = ""                 # what a model needs to be shown here, for a page that cannot show every model
+    encoder: bool = True            # the page needs a model with an encoder (codes of held-out digits): no GAN
+    families: tuple = ()            # when given, only models of these families (the GANs' own page)
 
 
 PAGES = {
-    "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d"),
-    "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d"),
+    # Digit models with an encoder, and the face VAE (generated faces on its principal axes: dashboard/face_views.py).
+    "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d",
+                    datasets=("mnist", "celeba"),
+                    needs="a model with an encoder, which places each digit or face at a point (a GAN has none)"),
+    # Every digit model: a plane through a GAN's latent space decodes as well as a VAE's; and the face VAE.
+    "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d", encoder=False,
+                 datasets=("mnist", "celeba")),
     "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:", "mnist-cvae",
-                  conditional_only=True, needs="a model that is told the label"),
+                  conditional_only=True, needs="a model that is told the label and has an encoder"),
     # The 16-D VAE walks from an average 6 to an average 8 most cleanly: the judge reads only 6s then only 8s
     # along it, every step plausible (both 2-D models pass through a 5 or a 2 and 3; the conditional one is
     # told the label, which makes the walk a label blend).
-    "arithmetic": Page("pages/4_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "mnist-vae-16d"),
+    "arithmetic": Page("pages/4_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "mnist-vae-16d",
+                       needs="a model with an encoder, whose codes of real digits the sums start from"),
     "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae", datasets=("celeba",),
                   needs="a face model shipped with attribute vectors"),
+    # Opens on the DCGAN, issue 17's showcase: convolutional, and trained with the remedies the vanilla GAN lacks.
+    "gans": Page("pages/6_GAN_samples.py", "GAN samples", ":material/auto_awesome:", "mnist-dcgan", encoder=False,
+                 families=GAN_FAMILIES, needs="a GAN (a generator trained against a discriminator)"),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
 CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
@@ -86,9 +98,15 @@ def page_link(page: str, model_id: str | None = None) -> None:
 
 
 def serves(page: Page, card: dict) -> bool:
-    """Whether a page can show this model: its data set's kind, and the label for a conditional_only page."""
+    """Whether a page can show this model: its data set's kind, the label for a conditional_only page, an encoder
+    for a page that needs one (a card that lists its files without one is a generator alone), its family."""
+    files = card.get("files")
+    recipe = RECIPES.get(card.get("id"))  # a damaged card's family: its recipe's, so its page can show the error
+    family = card.get("family") or (recipe.family if recipe else None)
     return (card.get("dataset", {}).get("name", "mnist") in page.datasets
-            and (card.get("conditional") or not page.conditional_only))
+            and bool(card.get("conditional") or not page.conditional_only)
+            and (not page.encoder or files is None or bool(files.get("encoder")))
+            and (not page.families or family in page.families))
 
 
 def pages_for(card: dict) -> list[str]:
@@ -131,11 +149,20 @@ def _load_model(model_id: str, pretrained_root: str):
 
 def load_model(model_id: str):
     """The cached LatentModel, or a clear error (with the command that rebuilds it) and the page stops."""
-    try:
-        return _load_model(model_id, str(registry.pretrained_root()))
-    except registry.PretrainedError as e:
-        st.error(f"**{model_id}** cannot be loaded. {e}")
+    model, error = try_load_model(model_id)
+    if error:
+        st.error(f"**{model_id}** cannot be loaded. {error}")
         st.stop()
+    return model
+
+
+def try_load_model(model_id: str):
+    """(the cached LatentModel, None), or (None, why not): for a view of several models, where one that cannot
+    load leaves its message in its place rather than stopping the page."""
+    try:
+        return _load_model(model_id, str(registry.pretrained_root())), None
+    except registry.PretrainedError as e:
+        return None, str(e)
 
 
 @st.cache_resource(show_spinner="Loading the judge classifier (once per server)…", max_entries=2)
@@ -225,6 +252,21 @@ def _remember_choice() -> None:
 def _show_in_url(model_id: str) -> None:
     st.query_params[MODEL_PARAM] = model_id
     st.session_state[URL_KEY] = model_id
+
+
+def read_link(echo_key: str, apply) -> list[str]:
+    """URL parameters new to a page (a link or an edited URL, not its own echo in session_state[echo_key]), each
+    given to apply(name, value); those it refuses with a ValueError, with why, for the page's single notice."""
+    echo = st.session_state.get(echo_key, {})
+    ignored = []
+    for name, value in st.query_params.to_dict().items():
+        if name == MODEL_PARAM or echo.get(name) == value:
+            continue
+        try:
+            apply(name, value)
+        except ValueError as why:
+            ignored.append(f"`{name}={value[:40]}` ({why})")
+    return ignored
 
 
 def model_key(model, name: str) -> str:
@@ -381,6 +423,14 @@ def metrics_row(figures) -> None:
 def class_name(model, label: int) -> str:
     names = model.card.get("class_names") or []
     return names[label] if label < len(names) else str(label)
+
+
+def reading(model, judge, read: int, confidence: float, wanted: int | None = None) -> str:
+    """The caption under a generated digit: what the judge reads, when it is sure enough (flagged ✗ when that is
+    not the digit asked for); otherwise that it is unsure, with its best guess and how probable it finds it."""
+    if confidence < judge.confidence_threshold:
+        return f"unsure: {class_name(model, int(read))}? {confidence:.1%}"
+    return f"reads {class_name(model, int(read))}" + (" ✗" if wanted is not None and read != wanted else "")
 
 
 def latent_name(k: int) -> str:

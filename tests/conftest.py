@@ -300,6 +300,26 @@ def assert_clean(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+@pytest.fixture
+def downloads(monkeypatch):
+    """What each download button would hand the browser, by file name (a deferred file: the function a click
+    calls), so a page's test reads its exports back as the user gets them."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    files = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def kept(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        files[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    def kept_deferred(self, make, mimetype, coordinates, file_name=None, **kw):
+        files[file_name] = make
+        return add_deferred(self, make, mimetype, coordinates, file_name, **kw)
+    monkeypatch.setattr(MediaFileManager, "add", kept)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", kept_deferred)
+    return files
+
+
 class DigitRow(NamedTuple):
     """One row of digits a page drew with ui.show_digits (an st.html element), or a grid ui.show_mosaic drew."""
     value: list[str]       # each picture's PNG data URI: equal strings, equal pictures
@@ -350,7 +370,7 @@ FACE_ATTRIBUTES = (
 
 def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
     """An untrained face VAE ('tiny-face-vae', 64x64 RGB, narrow networks from core.models.face_vae) with attribute
-    vectors and training-code statistics, and an untrained face judge ('tiny-face-judge'), in `root` with their
+    vectors and training-code statistics (principal axes too), and an untrained face judge ('tiny-face-judge'), in `root` with their
     manifest entries: cards shaped like the ones core.train and core.evaluate write for celeba-vae / celeba-judge."""
     import json
 
@@ -379,8 +399,14 @@ def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
     folder.mkdir(parents=True)
     face_vae.build_encoder(latent_dim, shape, widths=(4, 8), residual=False).save(folder / "encoder.keras")
     face_vae.build_decoder(latent_dim, shape, widths=(4, 8), residual=False).save(folder / "decoder.keras")
+    # Principal axes of the training codes as core.evaluate ships them: orthonormal, spreads largest first (their
+    # own generator, so the other arrays stay as they were).
+    axes_rng = np.random.default_rng(1)
+    components = np.linalg.qr(axes_rng.normal(size=(latent_dim, latent_dim)))[0].T.astype(np.float32)
     np.savez_compressed(folder / "latents.npz", train_mean=rng.normal(0, 0.1, latent_dim).astype(np.float32),
-                        train_std=rng.uniform(0.5, 1.0, latent_dim).astype(np.float32), train_faces=np.int64(100))
+                        train_std=rng.uniform(0.5, 1.0, latent_dim).astype(np.float32), train_faces=np.int64(100),
+                        train_components=components,
+                        train_component_std=np.sort(axes_rng.uniform(0.3, 1.5, latent_dim))[::-1].astype(np.float32))
     np.savez_compressed(folder / "attributes.npz", names=np.array(names),
                         vectors=rng.normal(0, 1, (len(names), latent_dim)).astype(np.float32))
     scores = {"success": 0.9, "kept": 0.88, "faces": 50}

@@ -348,26 +348,6 @@ def test_a_bad_upload_gives_a_message_and_the_page_goes_on():
 
 # ---------------------------------------------------------------- exports and charts
 
-@pytest.fixture
-def downloads(monkeypatch):
-    """What each download button would hand the browser, by its label and section: eager files as stored, and a
-    deferred one (the GIF) made by calling it, as a click does."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-    files = {}
-    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
-
-    def kept(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
-        files[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
-
-    def kept_deferred(self, make, mimetype, coordinates, file_name=None, **kw):
-        files[file_name] = make
-        return add_deferred(self, make, mimetype, coordinates, file_name, **kw)
-    monkeypatch.setattr(MediaFileManager, "add", kept)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", kept_deferred)
-    return files
-
-
 def test_exports_hold_what_is_shown(downloads):
     at = open_page(PAGE, model="mnist-vae-2d", **RESTORED)
     assert_clean(at)

@@ -263,7 +263,8 @@ def test_evaluate_writes_independently_checked_figures(tiny_world, monkeypatch, 
         assert metrics[key] == pytest.approx(value, rel=1e-6), key
     assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
         float((judge.predict_labels(recon) == y_test).mean()))
-    samples = model.sample(2000, seed=0)
+    samples = model.sample(5000, seed=0)
+    assert metrics["frechet_distance_samples_n"] == 5000
     assert metrics["frechet_distance_samples"] == pytest.approx(
         frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
     assert "likelihood_conditioned_on_label" not in metrics
@@ -451,8 +452,8 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     assert got["frechet_distance_real_train_vs_heldout"] == pytest.approx(
         frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-9)
     assert got["note"] == (  # the card's explanation of both figures, word for word
-        "The Frechet distance between 2,000 real training digits and the held-out digits is the floor a perfect "
-        "generator would reach with this sample size. A reading counts as confident when the judge gives it at "
+        "The Frechet distance between 40 real training digits and the held-out digits is the floor a perfect "
+        "generator would reach with the models' sample size. A reading counts as confident when the judge gives it at "
         "least the confidence threshold: the lowest at which its confident readings of held-out digits are wrong "
         "at most 0.1% of the time.")
     # a judge never sure enough: no reading counts as confident, and no accuracy is made up for them
@@ -460,13 +461,16 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     unsure = ev.evaluate_judge("tiny-judge", data)
     assert unsure["confidence_threshold"] == 0.999
     assert unsure["heldout_share_confident"] == 0.0 and unsure["heldout_accuracy_confident"] is None
-    # more training digits than the 2,000 the Frechet floor uses: a seeded draw without replacement (seed 0)
-    many = np.random.default_rng(9).integers(0, 256, (2100, 28, 28), dtype=np.uint8)
+    # more training digits than the 5,000 the Frechet floor uses (the models' sample count): a seeded draw
+    # without replacement (seed 0)
+    many = np.random.default_rng(9).integers(0, 256, (5100, 28, 28), dtype=np.uint8)
     monkeypatch.setattr(ev, "load_dataset", lambda name, d: ((many, None), (x_test, y_test)))
-    pick = np.random.default_rng(0).choice(2100, size=2000, replace=False)
-    got = ev.evaluate_judge("tiny-judge", data)["frechet_distance_real_train_vs_heldout"]
+    pick = np.random.default_rng(0).choice(5100, size=5000, replace=False)
+    floor = ev.evaluate_judge("tiny-judge", data)
+    got = floor["frechet_distance_real_train_vs_heldout"]
+    assert floor["frechet_floor_samples"] == 5000 and "between 5,000 real training digits" in floor["note"]
     assert got == pytest.approx(frechet_distance(judge.features(many[pick]), judge.features(x_test)), rel=1e-9)
-    other = np.random.default_rng(1).choice(2100, size=2000, replace=False)
+    other = np.random.default_rng(1).choice(5100, size=5000, replace=False)
     assert abs(got - frechet_distance(judge.features(many[other]), judge.features(x_test))) > 1e-6 * got
 
 
@@ -494,7 +498,7 @@ def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_wor
         assert metrics[key] == pytest.approx(value, rel=1e-6), key
     assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
         float((judge.predict_labels(recon) == y_test).mean()))
-    samples = model.sample(2000, seed=0, labels=np.arange(2000) % 10)
+    samples = model.sample(5000, seed=0, labels=np.arange(5000) % 10)
     assert metrics["frechet_distance_samples"] == pytest.approx(
         frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
     assert metrics["fidelity_of"] == (True, x_test.shape, y_test.tolist())

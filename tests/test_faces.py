@@ -286,8 +286,11 @@ def test_face_vae_card_figures_and_no_per_face_codes(faces_trained):
     assert set(m["validation"]) == {"faces", "reconstruction_mse", "judge_agreement", "judge_agreement_at_0.5"}
     assert 0 <= m["judge_agreement_at_0.5"] <= 1
     with np.load(out / "celeba-vae" / "latents.npz") as d:  # aggregate statistics only
-        assert set(d.files) == {"train_mean", "train_std", "train_faces"}
+        assert set(d.files) == {"train_mean", "train_std", "train_faces", "train_components", "train_component_std"}
         assert d["train_mean"].shape == d["train_std"].shape == (128,) and int(d["train_faces"]) == 15
+        assert d["train_components"].shape == (8, 128) and d["train_component_std"].shape == (8,)
+        np.testing.assert_allclose(d["train_components"] @ d["train_components"].T, np.eye(8), atol=1e-5)
+        assert np.all(np.diff(d["train_component_std"]) <= 0)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LATENT_LAB_PRETRAINED", str(out))
         mp.setenv("LATENT_LAB_CACHE", str(out.parent / "cache"))

@@ -415,7 +415,7 @@ def test_story_and_card_hold_both_epochs(trained):
     assert card["files"] == {"generator": "generator.keras", "story": "training_story.npz"}
     tr_ = card["training"]
     assert tr_["epochs_run"] == 2 and tr_["recipe"]["epochs"] == 2
-    assert tr_["options"] == {"real_label": 0.9, "ema_decay": 0.999}
+    assert tr_["options"] == {"real_label": 0.9, "ema_decay": 0.999, "pack": 2}
     assert set(tr_["history"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
     for key, values in tr_["history"].items():
         assert len(values) == 2 and np.isfinite(values).all(), key

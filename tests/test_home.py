@@ -34,9 +34,15 @@ LABELS = {
     "Reconstruction MSE": "reconstruction_mse",
     "Judge accuracy": "judge_accuracy_on_reconstructions",
     "Fréchet distance": "frechet_distance_samples",
+    "Smallest class share": "smallest_class_share",
+    "Largest class share": "largest_class_share",
     "Label accuracy (samples)": "label_accuracy_prior_samples",
     "Style transfer accuracy": "style_transfer_label_accuracy",
+    "Judge confidence": "mean_confidence",
 }
+# The sample count each figure's help names, when the card records it.
+SAMPLES = {"frechet_distance_samples": "frechet_distance_samples_n",
+           "label_accuracy_prior_samples": "label_accuracy_prior_samples_n"}
 FACE_LABELS = {"Reconstruction MSE": "reconstruction_mse", "Judge agreement": "judge_agreement"}  # face cards
 
 
@@ -57,6 +63,24 @@ def shown_number(text: str) -> tuple[float, float]:
     value = float(whole.replace(",", "") + (f".{decimals}" if decimals else ""))
     half = 0.5 * 10.0 ** -len(decimals or "")
     return (value / 100, half / 100) if unit == "%" else (value, half)
+
+
+def card_figures(card: dict) -> dict:
+    """A card's figures as Home may show them: its metrics, and a GAN's mode coverage from its class shares (the
+    smallest and largest share, which its psi = 1 truncation entry also records)."""
+    metrics = dict(card.get("metrics", {}))
+    shares = metrics.get("class_shares")
+    if shares:
+        metrics["smallest_class_share"], metrics["largest_class_share"] = min(shares), max(shares)
+        plain = [p for p in metrics.get("truncation", []) if p["truncation"] == 1.0]
+        for point in plain:
+            assert (point["smallest_class_share"], point["largest_class_share"]) == (min(shares), max(shares))
+    return metrics
+
+
+def helped(key: str, meaning: str, metrics: dict) -> str:
+    n = metrics.get(SAMPLES.get(key, ""))
+    return meaning + (f" Measured with {n:,} samples." if isinstance(n, int) else "")
 
 
 def card_blocks(at) -> list:
@@ -98,10 +122,11 @@ def test_home_shows_every_model_card_with_its_metrics_and_links(shipped_pretrain
     titles = [b.subheader[0].value for b in blocks]
     assert titles == [c["title"] for c in sorted(cards, key=lambda c: c["latent_dim"])]
     for block, title in zip(blocks, titles):
-        metrics = by_title[title]["metrics"]
+        metrics = card_figures(by_title[title])
         faces = by_title[title]["dataset"]["name"] == "celeba"
         table, labels = (home_metrics("FACE_METRICS"), FACE_LABELS) if faces else (home_metrics(), LABELS)
-        expected = [(label, fmt.format(metrics[key]), meaning) for key, label, fmt, meaning in table if key in metrics]
+        expected = [(label, fmt.format(metrics[key]), helped(key, meaning, metrics))
+                    for key, label, fmt, meaning in table if key in metrics]
         shown = [(m.label, m.value, m.help) for m in block.metric]
         assert shown == expected, title
         assert {labels[label] for label, _, _ in shown} == set(metrics) & set(labels.values()), title
@@ -114,8 +139,36 @@ def test_home_shows_every_model_card_with_its_metrics_and_links(shipped_pretrain
         if card["dataset"]["name"] == "celeba":
             assert ("Face editing", f"model={card['id']}") in links
             continue
-        assert ("Latent scatter", f"model={card['id']}") in links
+        generator = not card["files"].get("encoder")  # a GAN: its own page and the grid, no scatter to show
+        assert (("Latent scatter", f"model={card['id']}") in links) != generator
+        assert (("GAN samples", f"model={card['id']}") in links) == generator
         assert ("Decoded grid", f"model={card['id']}") in links
+
+
+def test_home_gan_cards_show_mode_coverage_and_training_without_a_validation_split(shipped_pretrained):
+    """A GAN's card: its Fréchet distance with the sample count, the smallest and largest class share (and the
+    conditional GAN's label accuracy), fixed epochs with no best one, and links to the pages that serve it."""
+    gans = [c for c in core.list_models() if "error" not in c and not c.get("files", {}).get("encoder")]
+    if not gans:
+        pytest.skip("no shipped GAN")
+    at = open_page()
+    blocks = {b.subheader[0].value: b for b in card_blocks(at)}
+    for card in gans:
+        block, metrics = blocks[card["title"]], card["metrics"]
+        shown = {m.label: (m.value, m.help) for m in block.metric}
+        assert shown["Smallest class share"][0] == f"{min(metrics['class_shares']):.1%}"
+        assert shown["Largest class share"][0] == f"{max(metrics['class_shares']):.1%}"
+        value, meaning = shown["Fréchet distance"]
+        assert value == f"{metrics['frechet_distance_samples']:,.0f}"
+        assert meaning.endswith(f"Measured with {metrics['frechet_distance_samples_n']:,} samples.")
+        assert ("Label accuracy (samples)" in shown) == card["conditional"]
+        about = " ".join(m.value for m in block.markdown)
+        assert "no validation split" in about and "(best" not in about
+        assert f"{card['training']['epochs_run']} epoch" in about
+        measured = next(c.value for c in block.caption if "held-out digits" in c.value)
+        assert measured.startswith("Its samples, read by the judge, against the") and "Likelihoods" not in measured
+    links = [link.proto.label for link in at.get("page_link") if link.proto.query_string == "model=mnist-dcgan"]
+    assert links == ["Decoded grid", "GAN samples"]
 
 
 def test_home_judge_note_quotes_the_judge_card(shipped_pretrained):

@@ -119,6 +119,45 @@ def test_principal_axes_match_sklearn():
     np.testing.assert_allclose(ratio, ref.explained_variance_ratio_, rtol=1e-6)
 
 
+# ------------------------------------------------------------------ code_components (shipped for face models)
+
+def test_code_components_recover_exact_axes_and_spreads():
+    """Codes put exactly along two known orthogonal directions: the axes are those directions (largest spread
+    first, sign fixed), the spreads their population standard deviations."""
+    from core.latent import code_components
+    u = np.array([0.6, 0.8, 0.0, 0.0])  # largest entry positive: the sign the function fixes
+    v = np.array([0.0, 0.0, -0.28, 0.96])
+    mean = np.array([1.0, -2.0, 0.5, 3.0])
+    codes = mean + np.array([3 * u, -3 * u, 1 * v, -1 * v])  # spreads: 3/sqrt(2) along u, 1/sqrt(2) along v
+    components, stds = code_components(codes, k=2)
+    assert components.shape == (2, 4) and stds.shape == (2,) and components.dtype == stds.dtype == np.float32
+    np.testing.assert_allclose(components, [u, v], atol=1e-6)
+    np.testing.assert_allclose(stds, [3 / np.sqrt(2), 1 / np.sqrt(2)], rtol=1e-6)
+    flipped, _ = code_components(mean - (codes - mean), k=2)  # the same cloud mirrored: the same signed axes
+    np.testing.assert_allclose(flipped, components, atol=1e-6)
+
+
+def test_code_components_are_orthonormal_ordered_and_carry_the_variance():
+    from core.latent import code_components
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    codes = (rng.normal(size=(500, 6)) * [4.0, 3.0, 2.0, 1.0, 0.5, 0.2]) @ q.T + 7.0
+    components, stds = code_components(codes, k=8)  # k beyond the dimensions: all six
+    assert components.shape == (6, 6)
+    np.testing.assert_allclose(components @ components.T, np.eye(6), atol=1e-5)
+    assert np.all(np.diff(stds) < 0)
+    np.testing.assert_allclose((stds.astype(np.float64) ** 2).sum(), codes.var(0).sum(), rtol=1e-5)
+    projected = (codes - codes.mean(0)) @ components.T.astype(np.float64)
+    np.testing.assert_allclose(projected.std(0), stds, rtol=1e-5)  # the spread along each axis, as shipped
+    assert all(abs(c @ q[:, k]) > 0.98 for k, c in enumerate(components[:3]))  # the generating directions
+
+
+def test_code_components_need_two_codes():
+    from core.latent import code_components
+    with pytest.raises(ValueError, match="at least two codes"):
+        code_components(np.zeros((1, 4)))
+
+
 # ------------------------------------------------------------------ interpolate
 
 @pytest.mark.parametrize("method", ["linear", "slerp"])

@@ -36,8 +36,13 @@ from core.data import ENV_VAR, DatasetNotFound, load_dataset  # noqa: E402
 from conftest import (GRID, LABEL, SCATTER, assert_clean, build_tiny_cvae, choose, chosen,  # noqa: E402
                       digit_rows, go_to, open_page, shipped_model_present, widget_keys)
 
-CARDS = {card["id"]: card for card in core.list_models()  # the digit pages: face models have their own page
-         if "error" not in card and card.get("dataset", {}).get("name") == "mnist"}
+DIGIT_CARDS = {card["id"]: card for card in core.list_models()  # digits: face models' views are test_face_views.py's
+               if "error" not in card and card.get("dataset", {}).get("name") == "mnist"}
+FACE_TITLES = [card["title"] for card in core.list_models()  # Latent scatter and Decoded grid serve them too
+               if "error" not in card and card.get("dataset", {}).get("name") == "celeba"]
+# Models with an encoder, which every digit page shows; GANs (generators alone) have their own page and the grid.
+CARDS = {i: card for i, card in DIGIT_CARDS.items() if card.get("files", {}).get("encoder")}
+GANS = [i for i, card in DIGIT_CARDS.items() if not card.get("files", {}).get("encoder")]
 MODELS = list(CARDS)
 WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
 PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
@@ -634,3 +639,124 @@ def test_a_home_link_makes_its_model_the_choice():
     assert any(f"**{CARDS['mnist-ae-2d']['title']}**" in i.value for i in at.info)
     go_to(at, GRID)
     assert chosen(at) == "mnist-ae-2d" and at.query_params["model"] == "mnist-ae-2d"
+
+
+# ---------------------------------------------------------------- GANs: no encoder (issue 17)
+
+GAN_PAGE = "pages/6_GAN_samples.py"
+
+
+def needs_gans(*model_ids: str) -> None:
+    missing = [m for m in model_ids if m not in GANS]
+    if missing:
+        pytest.skip(f"needs the shipped {', '.join(missing)} (python -m core.train <model_id>)")
+
+
+@functools.cache
+def generator(model_id: str):
+    return core.load_model(model_id)
+
+
+def noise_grid(model_id: str, axes: np.ndarray, seed: int = 0, n: int = 15, reach: float = 3.0,
+               label: int | None = None) -> np.ndarray:
+    """The grid the page should draw for a GAN: n x n points on the plane through seed's noise along `axes` (two
+    unit vectors, in standard deviations of the noise N(0, I)), over ±reach, decoded and tiled, rows top down."""
+    from core.images import tile, to_uint8
+    m = generator(model_id)
+    center = m.sample_latents(1, seed=seed)[0]
+    steps = np.linspace(-reach, reach, n)
+    points = [center + x * axes[0] + y * axes[1] for y in steps[::-1] for x in steps]
+    return to_uint8(tile(m.decode(np.array(points, np.float32), label), n, n))
+
+
+def unit_axes(latent_dim: int, i: int, j: int) -> np.ndarray:
+    axes = np.zeros((2, latent_dim), np.float32)
+    axes[0, i] = axes[1, j] = 1
+    return axes
+
+
+def assert_grid_is(at: AppTest, grid_picture, expected: np.ndarray) -> None:
+    assert_clean(at)
+    shown = np.asarray(grid_picture(at)[0], int)
+    assert shown.shape == expected.shape and np.abs(shown - expected).max() <= 1  # float noise at most
+
+
+def test_pages_offer_only_the_models_they_can_show():
+    """A GAN has no encoder: the grid and the GAN page offer it, the scatter, arithmetic and label pages do not.
+    The face VAE is on the scatter and the grid (dashboard/face_views.py), not on the GAN page."""
+    needs_gans("mnist-gan", "mnist-dcgan", "mnist-cgan")
+    title = {i: c["title"] for i, c in DIGIT_CARDS.items()}
+    offered = {page: open_page(page).selectbox(key="model_picker").options for page in (SCATTER, GRID, GAN_PAGE)}
+    assert sorted(offered[SCATTER]) == sorted([title[i] for i in MODELS] + FACE_TITLES)
+    assert sorted(offered[GRID]) == sorted([*title.values(), *FACE_TITLES])
+    assert sorted(offered[GAN_PAGE]) == sorted(title[i] for i in GANS)
+    arithmetic = open_page("pages/4_Latent_arithmetic.py").selectbox(key="model_picker").options
+    assert not set(arithmetic) & {title[i] for i in GANS} and set(arithmetic) >= {title[i] for i in MODELS}
+
+
+@pytest.mark.parametrize("model_id", ["mnist-dcgan", "mnist-gan"])
+def test_grid_draws_a_plane_through_a_gans_noise(model_id, grid_picture):
+    needs_gans(model_id)
+    at = open_page(GRID, model=model_id)
+    assert chosen(at) == model_id and at.query_params["model"] == model_id
+    d = DIGIT_CARDS[model_id]["latent_dim"]
+    assert_grid_is(at, grid_picture, noise_grid(model_id, unit_axes(d, 0, 1)))
+    assert at.slider(key=f"extent_z0z1_{model_id}").value == 3.0  # ±3 sd of the noise: where 99.7% of it lies
+    center = generator(model_id).sample_latents(1, seed=0)[0]
+    assert_extent(grid_picture(at)[1], {"Left to right": ("z₁", center[0] - 3, center[0] + 3),
+                                        "Top to bottom": ("z₂", center[1] + 3, center[1] - 3)})
+    # no held-out digits or reconstructions for a model without an encoder, and it says why
+    assert not [s for s in at.subheader if "reconstructions" in s.value]
+    assert len(digit_rows(at)) == 1
+    assert any("no encoder" in c.value and "nothing maps a digit back" in c.value for c in at.caption)
+    # other dimensions, another seed's noise, then two random directions
+    at.selectbox(key=f"dim_x_{model_id}").set_value(4).run()
+    at.selectbox(key=f"dim_y_{model_id}").set_value(9).run()
+    assert_grid_is(at, grid_picture, noise_grid(model_id, unit_axes(d, 4, 9)))
+    at.number_input(key=f"plane_seed_{model_id}").set_value(3).run()
+    assert_grid_is(at, grid_picture, noise_grid(model_id, unit_axes(d, 4, 9), seed=3))
+    at.radio(key=f"plane_{model_id}").set_value("Two random directions").run()
+    at.number_input(key=f"directions_{model_id}").set_value(5).run()
+    axes = np.linalg.qr(np.random.default_rng(5).standard_normal((d, 2)))[0].T
+    np.testing.assert_allclose(axes @ axes.T, np.eye(2), atol=1e-9)  # orthonormal: one sd of the noise each
+    assert_grid_is(at, grid_picture, noise_grid(model_id, axes, seed=3))
+    assert extent(grid_picture(at)[1])["Left to right"] == ("direction 1", pytest.approx(-3), pytest.approx(3))
+    at.slider(key="grid_size").set_value(6).run()
+    at.slider(key=f"extent_random_{model_id}").set_value(1.5).run()
+    assert_grid_is(at, grid_picture, noise_grid(model_id, axes, seed=3, n=6, reach=1.5))
+
+
+def test_grid_draws_every_cell_of_the_conditional_gan_as_the_chosen_digit(grid_picture):
+    needs_gans("mnist-cgan")
+    at = open_page(GRID, model="mnist-cgan")
+    d = DIGIT_CARDS["mnist-cgan"]["latent_dim"]
+    assert_grid_is(at, grid_picture, noise_grid("mnist-cgan", unit_axes(d, 0, 1), label=0))
+    at.selectbox(key="digit_mnist-cgan").set_value(7).run()
+    assert_grid_is(at, grid_picture, noise_grid("mnist-cgan", unit_axes(d, 0, 1), label=7))
+
+
+def test_scatter_says_why_a_gan_has_no_scatter_and_links_to_its_page():
+    needs(SHOWCASE)
+    needs_gans("mnist-dcgan")
+    title = DIGIT_CARDS["mnist-dcgan"]["title"]
+    at = open_page(SCATTER, model="mnist-dcgan")  # a link naming the GAN
+    assert_clean(at)
+    assert any("`mnist-dcgan` cannot be shown here" in w.value and "encoder" in w.value for w in at.warning)
+    assert any(m.value.startswith(f"**There is no scatter of {title}.**") and "no encoder" in m.value
+               and "nothing maps a digit to a point" in m.value for m in at.markdown)
+    links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    assert ("GAN samples", "model=mnist-dcgan") in links
+    assert chosen(at) == SHOWCASE and at.get(CHART)  # the showcase's scatter, below the message
+
+    # chosen on the GAN page, the GAN gives way here with the same message, and returns on the grid
+    at = open_page(GAN_PAGE, model="mnist-dcgan")
+    go_to(at, SCATTER)
+    assert_clean(at)
+    assert chosen(at) == SHOWCASE and at.query_params["model"] == SHOWCASE
+    assert any("no encoder" in m.value for m in at.markdown)
+    assert any(f"**{title}**" in i.value and "returns on the other pages" in i.value for i in at.info)
+    go_to(at, GRID)
+    assert_clean(at)
+    assert chosen(at) == "mnist-dcgan"
+    at = open_page(SCATTER, model=SHOWCASE)
+    assert not [m for m in at.markdown if "no scatter" in m.value]

@@ -137,14 +137,17 @@ class GAN(keras.Model):
     """
 
     def __init__(self, family="dcgan", latent_dim=NOISE_DIM, image_shape=(28, 28, 1), num_classes=0,
-                 real_label=1.0, ema_decay=None, seed=0, **kwargs):
+                 real_label=1.0, ema_decay=None, pack=1, seed=0, **kwargs):
         super().__init__(**kwargs)
         build_g, build_d = FAMILIES[family]
         self.conditional = bool(num_classes)
+        if pack > 1 and self.conditional:
+            raise ValueError("packing is for unconditional GANs (a pack would mix labels)")
         g_kwargs = {"num_classes": num_classes}
         self.generator = build_g(latent_dim, image_shape, **g_kwargs)
-        self.discriminator = (build_d(image_shape, num_classes=num_classes) if family != "gan"
-                              else build_d(image_shape))
+        d_shape = (*image_shape[:-1], image_shape[-1] * pack)
+        self.discriminator = (build_d(d_shape, num_classes=num_classes) if family != "gan" else build_d(d_shape))
+        self.pack = pack
         self.ema_generator = build_g(latent_dim, image_shape, **g_kwargs) if ema_decay else None
         if self.ema_generator is not None:
             self.ema_generator.set_weights(self.generator.get_weights())
@@ -168,11 +171,23 @@ class GAN(keras.Model):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
+    def _packed(self, images):
+        """PacGAN (Lin et al. 2018): the discriminator judges `pack` images at once, stacked as channels, so a
+        generator that draws the same few digits is caught by the lack of variety within each pack."""
+        if self.pack == 1:
+            return images
+        h, w, c = images.shape[1:]
+        x = ops.reshape(images, (-1, self.pack, h, w, c))
+        return ops.reshape(ops.transpose(x, (0, 2, 3, 1, 4)), (-1, h, w, self.pack * c))
+
     def _split(self, data):
         return data if self.conditional else (data, None)
 
     def _with(self, x, labels):
         return [x, labels] if self.conditional else x
+
+    def _judge(self, images, labels):
+        return self.discriminator(self._with(self._packed(images), labels), training=True)
 
     def train_step(self, data):
         real, labels = self._split(data)
@@ -180,16 +195,14 @@ class GAN(keras.Model):
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:  # the discriminator's move: tell real from generated
             fake = self.generator(self._with(z, labels), training=True)
-            real_logits = self.discriminator(self._with(real, labels), training=True)
-            fake_logits = self.discriminator(self._with(fake, labels), training=True)
+            real_logits, fake_logits = self._judge(real, labels), self._judge(fake, labels)
             d_loss = discriminator_loss(real_logits, fake_logits, self.real_label)
         grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
 
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:  # the generator's move: be read as real
-            g_logits = self.discriminator(self._with(self.generator(self._with(z, labels), training=True),
-                                                     labels), training=True)
+            g_logits = self._judge(self.generator(self._with(z, labels), training=True), labels)
             g_loss = generator_loss(g_logits)
         grads = tape.gradient(g_loss, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))

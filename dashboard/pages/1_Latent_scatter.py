@@ -4,12 +4,16 @@ Click near a dot, or drag a box, to see the digits behind it. "Images as
 markers" draws decoded digits where their codes lie, like the sprite view of
 TensorFlow's Embedding Projector, so the layout of the space reads at a glance.
 The chart, its controls and the selection are one fragment: a click reruns only them.
+A GAN has no encoder, so there is nothing to scatter: asked for one, the page says so
+and links to its own page. The face VAE ships no face's code: its scatter (dashboard/face_views.py)
+plots faces it generates on the principal axes of its training codes, coloured by the face judge.
 """
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+import face_views
 import ui
 from core.images import paste_sprites
 from core.latent import stratified_indices
@@ -200,10 +204,32 @@ def explorer(model, codes: dict) -> None:
             st.caption(missing_originals)
 
 
+def generator_asked_for() -> dict | None:
+    """The card of a generator without an encoder (a GAN) that a link or the user's last choice asks for: this page
+    cannot show it, and says why. Read before pick_model, which answers the same link."""
+    requested = st.query_params.get(ui.MODEL_PARAM)
+    wanted = requested if requested is not None and requested != st.session_state.get(ui.URL_KEY) \
+        else st.session_state.get(ui.CHOSEN_KEY)
+    card = next((c for c in ui.shipped_cards() if c["id"] == wanted and "error" not in c), None)
+    if card is None or ui.serves(ui.PAGES["scatter"], card) or not ui.serves(ui.PAGES["gans"], card):
+        return None
+    return card
+
+
 ui.setup_page("Latent scatter")
+generator = generator_asked_for()
 model = ui.pick_model("scatter")
-codes = ui.heldout_codes(model)
 st.title("Latent scatter", anchor=False)
+if generator is not None:
+    with st.container(border=True):
+        st.markdown(f"**There is no scatter of {generator.get('title', generator['id'])}.** It is a GAN: it draws "
+                    "digits from random noise and has no encoder, so nothing maps a digit to a point to plot. Its "
+                    "samples, walks and training story are on its own page:")
+        ui.page_link("gans", generator["id"])
+if face_views.is_face_model(model):
+    face_views.latent_scatter(model)
+    st.stop()
+codes = ui.heldout_codes(model)
 st.caption(f"Each dot is one of the {len(codes['labels']):,} held-out digits, placed at the latent mean the "
            "encoder gives it, coloured by its true label. The model never saw these digits in training."
            + (" This model is told each digit's label, so its code holds only the style (slant, width, stroke): "

@@ -2,20 +2,27 @@
 
 A 2-D latent is its own plane. For more dimensions pick two latent dimensions
 or two principal components; the other dimensions stay at the mean of the
-held-out codes. The grid lives in a fragment, so moving its controls reruns
-only the grid, not the page.
+held-out codes. A GAN has no held-out codes: its plane runs through one seed's
+noise, along two of its dimensions or two random directions, in standard
+deviations of the noise. The face VAE's plane runs through the mean of its
+training codes along their principal axes (dashboard/face_views.py). The grid
+lives in a fragment, so moving its controls reruns only the grid, not the page.
 """
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 
+import face_views
 import ui
 from core.images import tile, to_uint8
 from core.latent import (coordinate_axes, occupied_extent, plane_coordinates, plane_points, principal_axes,
                          stratified_indices, sweep_values)
 
 PLANES = ("Two latent dimensions", "Two principal components")
+NOISE_PLANES = ("Two latent dimensions", "Two random directions")  # a generator's: no codes to take components of
+NOISE_EXTENT = 3.0  # along any direction, 99.7% of a generator's noise N(0, I) lies within 3 standard deviations
+SEEDS = 9999
 SWEEPS = ("Linear steps", "Gaussian quantiles")
 GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the controls at 1280 px, below them at 800
 
@@ -35,8 +42,36 @@ def principal_plane(_means: np.ndarray, model_id: str) -> tuple[np.ndarray, np.n
     return principal_axes(_means, k=2)
 
 
-def choose_plane(model, means: np.ndarray) -> Plane | None:
-    """Widgets that pick the plane to sweep (none for a 2-D latent); None when the choice is not a plane."""
+def noise_plane(model) -> Plane | None:
+    """A generator's plane: through one seed's noise (a point it was trained on), along two of its dimensions or two
+    random orthonormal directions, each one standard deviation of the noise N(0, I) long."""
+    kind = st.radio("Plane", NOISE_PLANES, key=ui.model_key(model, "plane"),
+                    help="Random directions mix every dimension; in 100-D a single dimension moves the digit less.")
+    through = int(st.number_input("Through the noise of seed", 0, SEEDS, 0, key=ui.model_key(model, "plane_seed"),
+                                  help="The plane passes through this seed's noise z: the grid's centre is the "
+                                       "digit the GAN draws from it, and the other dimensions keep its values."))
+    center = model.sample_latents(1, seed=through)[0]
+    if kind == NOISE_PLANES[1]:
+        seed = int(st.number_input("Directions from seed", 0, SEEDS, 0, key=ui.model_key(model, "directions"),
+                                   help="Two random directions at right angles to each other, drawn from this seed."))
+        axes = np.linalg.qr(np.random.default_rng(seed).standard_normal((model.latent_dim, 2)))[0].T
+        return Plane(center, axes.astype(np.float32), ("direction 1", "direction 2"), np.zeros(2), "random")
+    dims = list(range(model.latent_dim))
+    i = st.selectbox("Horizontal axis", dims, index=0, key=ui.model_key(model, "dim_x"), format_func=ui.latent_name)
+    j = st.selectbox("Vertical axis", dims, index=1, key=ui.model_key(model, "dim_y"), format_func=ui.latent_name)
+    if i == j:
+        st.warning("Pick two different dimensions.")
+        return None
+    axes = np.zeros((2, model.latent_dim), np.float32)
+    axes[0, i] = axes[1, j] = 1.0
+    return Plane(center, axes, (ui.latent_name(i), ui.latent_name(j)), center[[i, j]], f"z{i}z{j}")
+
+
+def choose_plane(model, means: np.ndarray | None) -> Plane | None:
+    """Widgets that pick the plane to sweep (none for a 2-D latent); None when the choice is not a plane. `means`
+    is None for a model without an encoder (a GAN): then the plane is one through its noise."""
+    if means is None:
+        return noise_plane(model)
     if model.latent_dim == 2:
         center, axis_x, axis_y = coordinate_axes(means, 0, 1)
         return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(0), ui.latent_name(1)), center, "z")
@@ -75,18 +110,23 @@ def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name
     return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
 
 
-def sweep_controls(model, means: np.ndarray, plane: Plane) -> dict:
+def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
     """Keyword arguments of core.latent.sweep_values: linear steps over a range, or Gaussian quantiles."""
     mode = st.radio("Steps", SWEEPS, key="sweep",
-                    help="Gaussian quantiles give each cell equal probability under a Gaussian fitted to the codes, "
-                         "so steps are dense near the centre and wide in the tails (as in Kingma & Welling's figures).")
+                    help="Gaussian quantiles give each cell equal probability under a Gaussian fitted to the codes "
+                         "(a GAN's noise itself), so steps are dense near the centre and wide in the tails (as in "
+                         "Kingma & Welling's figures).")
     if mode == SWEEPS[0]:
-        default = measured_extent(means, plane, model.id, plane.name)
+        if means is None:
+            default = NOISE_EXTENT
+            why = (f"Opens at ±{default:g}: along any direction, 99.7% of the noise the generator was trained on "
+                   "lies within 3 standard deviations.")
+        else:
+            default = measured_extent(means, plane, model.id, plane.name)
+            why = (f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its points beside a "
+                   "held-out code. Beyond it the decoder draws regions no digit was encoded to.")
         extent = st.slider("Range (± standard deviations)", 0.5, 5.0, default, 0.25,
-                           key=ui.model_key(model, f"extent_{plane.name}"),
-                           help=f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its "
-                                "points beside a held-out code. Beyond it the decoder draws regions no digit was "
-                                "encoded to.")
+                           key=ui.model_key(model, f"extent_{plane.name}"), help=why)
         return {"mode": "linear", "extent": extent}
     mass = st.slider("Probability covered (%)", 50, 99, 90, key="mass",
                      help="The central share of the Gaussian that the grid spans along each axis.")
@@ -104,7 +144,7 @@ def axes_caption(steps: np.ndarray, plane: Plane, sweep: dict) -> str:
 
 
 @st.fragment
-def decoded_grid(model, means: np.ndarray) -> None:
+def decoded_grid(model, means: np.ndarray | None) -> None:
     """Controls and the grid they drive; a control change reruns only this function."""
     controls, picture = ui.beside(GRID_PIXELS)
     with controls:
@@ -145,9 +185,19 @@ def heldout_strip(model, codes: dict) -> None:
 
 ui.setup_page("Decoded grid")
 model = ui.pick_model("grid")
-codes = ui.heldout_codes(model)
 st.title("Decoded grid", anchor=False)
-st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are measured "
-           "in standard deviations of the held-out codes; under the grid, the latent coordinates it spans.")
-decoded_grid(model, codes["means"])
-heldout_strip(model, codes)
+if face_views.is_face_model(model):
+    face_views.decoded_grid(model)
+elif model.has_encoder:
+    codes = ui.heldout_codes(model)
+    st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are measured "
+               "in standard deviations of the held-out codes; under the grid, the latent coordinates it spans.")
+    decoded_grid(model, codes["means"])
+    heldout_strip(model, codes)
+else:
+    st.caption("Every cell is the generator's picture of one point on a plane through its noise space. Steps are "
+               "measured in standard deviations of the noise N(0, I) it draws from; under the grid, the coordinates "
+               "it spans.")
+    decoded_grid(model, None)
+    st.caption(f"No held-out digits and reconstructions here: {model.card.get('title', model.id)} is a generator "
+               "with no encoder, so nothing maps a digit back to a point it could redraw.")

@@ -51,14 +51,6 @@ def digit_choice(model, label: str, key: str, default: int) -> int:
                                 format_func=lambda c: name(model, c))
 
 
-def reading(model, judge, read: int, confidence: float, wanted: int | None = None) -> str:
-    """What the judge reads, when it is sure enough (flagged ✗ when that is not the digit asked for);
-    otherwise that it is unsure, with its best guess and how probable it finds it."""
-    if confidence < judge.confidence_threshold:
-        return f"unsure: {name(model, read)}? {confidence:.1%}"
-    return f"reads {name(model, read)}" + (" ✗" if wanted is not None and read != wanted else "")
-
-
 def judge_rule(judge) -> str:
     """The confidence rule behind every caption, with what it means on real digits (from the judge's card)."""
     metrics = judge.card.get("metrics", {})
@@ -77,9 +69,13 @@ def quality_figures(model) -> None:
         st.caption(f"Not evaluated yet: `python -m core.evaluate {model.id}` measures how well it obeys the label.")
         return
     unconditional = [c for c in ui.shipped_cards() if not c.get("conditional") and ui.serves(ui.PAGES["grid"], c)
+                     and c.get("dataset", {}).get("name", "mnist") == "mnist"  # the grid also serves faces
+                     and c["files"].get("encoder")  # an autoencoder family, like this one: GANs have their page
                      and "frechet_distance_samples" in c.get("metrics", {})]  # digit models: the same judge
     rival = min(unconditional, key=lambda c: c["metrics"]["frechet_distance_samples"], default={})
     judge = next((c for c in ui.shipped_cards("judge") if c.get("dataset", {}).get("name") == "mnist"), {})
+    n = metrics.get("frechet_distance_samples_n", 2000)  # cards measured before the 5,000-sample protocol: 2,000
+    floor_n = judge.get("metrics", {}).get("frechet_floor_samples", 2000)
     figures = [  # (label, value or None when not measured, format, what it means)
         ("Label accuracy of samples", metrics.get("label_accuracy_prior_samples"), "{:.1%}",
          "Prior samples decoded with each label; how often the judge reads the label asked for."),
@@ -87,13 +83,13 @@ def quality_figures(model) -> None:
          "Every held-out digit's style decoded as each of the ten digits; how often the judge reads the label "
          "asked for."),
         ("Fréchet distance", metrics.get("frechet_distance_samples"), "{:,.0f}",
-         "Between 2,000 samples (200 of each digit) and the held-out digits, on the judge's 128-D features. "
+         f"Between {n:,} samples ({n // 10:,} of each digit) and the held-out digits, on the judge's 128-D features. "
          "Lower is better."),
         (f"Fréchet, {rival.get('title', rival.get('id'))}", rival.get("metrics", {}).get("frechet_distance_samples"),
          "{:,.0f}", "The best shipped model that is not told the label, measured the same way."),
         ("Fréchet, real digits (floor)", judge.get("metrics", {}).get("frechet_distance_real_train_vs_heldout"),
-         "{:,.0f}", "2,000 real training digits against the held-out digits: what a perfect generator would score "
-                    "with this many samples."),
+         "{:,.0f}", f"{floor_n:,} real training digits against the held-out digits: what a perfect generator "
+                    "would score with this many samples."),
     ]
     ui.metrics_row((label, fmt.format(value), meaning) for label, value, fmt, meaning in figures if value is not None)
     per_class = metrics.get("label_accuracy_prior_samples_per_class", {})
@@ -119,7 +115,7 @@ def samples(model, judge) -> None:
         unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
         st.markdown(f"The judge surely reads **{int((sure & (read == label)).sum())} of {count}** as "
                     f"{name(model, label)}{unsure}.")
-        ui.show_digits(digits, [reading(model, judge, r, c, label) for r, c in zip(read, confidence)], size=64)
+        ui.show_digits(digits, [ui.reading(model, judge, r, c, label) for r, c in zip(read, confidence)], size=64)
 
 
 @st.fragment
@@ -139,8 +135,8 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     digit = decoded(model, model.id, z, label)
     read, confidence = judged(judge, digit)
     with shown:
-        ui.show_digits(digit, [f"{name(model, label)} · judge {reading(model, judge, read[0], confidence[0], label)}"],
-                       size=STYLE_DIGIT_SIZE)
+        caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
+        ui.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE)
 
 
 def blend(num_classes: int, a: int, b: int, t) -> np.ndarray:
@@ -177,7 +173,7 @@ def label_mixing(model, judge) -> None:
         ui.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
                                      for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
         ui.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
-                                     f"{reading(model, judge, read[-1], confidence[-1])}"], size=168)
+                                     f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168)
 
 
 def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
@@ -219,7 +215,7 @@ def own_style(model, judge) -> tuple[np.ndarray, np.ndarray, str, str] | None:
                               "that is wrong. The encoder needs the true label to tell the digit's style from its "
                               "identity.")
     return (digit, model.encode(digit[None], [label])[0],
-            f"yours, judge {reading(model, judge, guess, confidence[0])}",
+            f"yours, judge {ui.reading(model, judge, guess, confidence[0])}",
             f"Your digit, normalised the way MNIST's were (20-pixel box, centred by mass), encoded as a "
             f"{name(model, label)}.")
 
@@ -243,8 +239,8 @@ def style_transfer(model, judge, codes: dict) -> None:
     read, confidence = judged(judge, digits)
     with shown:
         st.markdown("Its style, decoded as each of the ten digits:")
-        ui.show_digits(digits, [reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)], size=56,
-                       one_row=True)
+        ui.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
+                       size=56, one_row=True)
         st.caption(note)
 
 

@@ -1,0 +1,37 @@
+"""GAN samples: digits drawn by generators trained against a discriminator (a vanilla GAN, a DCGAN and a
+conditional GAN), from noise named by a seed.
+
+Samples with the truncation trick beside its measured trade-off, the measured figures against their goals, a walk
+from one seed's noise to another's, the training story (losses, and the same noise drawn after every epoch), and
+the DCGAN beside two VAEs. The view is kept in the URL; the parts are in dashboard/gans.py, the charts in
+dashboard/gan_charts.py; this script lays them out.
+"""
+import streamlit as st
+
+import gans as parts
+import ui
+
+ui.setup_page("GAN samples")
+model = ui.pick_model("gans")
+judge = ui.load_judge()
+st.title("GAN samples", anchor=False)
+st.caption(f"**{model.card.get('title', model.id)}** draws a digit from {model.latent_dim} random numbers, its "
+           "noise z, and was trained against a discriminator that learned to tell its digits from real ones. It has "
+           "no encoder: nothing maps a digit back to noise, so it has no Latent scatter and no reconstructions. "
+           + ("It is told which digit to draw. " if model.conditional else "")
+           + "Under a picture, what the judge classifier reads in it, or that it is unsure (with its best guess).")
+with st.container(horizontal=True):
+    ui.page_link("grid", model.id)
+    st.caption("A plane through this GAN's noise space, decoded cell by cell.")
+notice = st.empty()
+ignored = parts.read_link(model)
+link = {}  # the view as the URL keeps it: each section adds its settings
+parts.sample_grid(model, judge, link)
+parts.measured_figures(model)
+parts.latent_walk(model, judge, link)
+parts.training_story(model, link)
+parts.gan_against_vae()
+parts.tidy_url(link)
+if ignored:
+    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
+                   + ".")
