@@ -427,8 +427,11 @@ def recipe_note(card: dict) -> str:
     if options.get("ema_decay"):
         remedies.append(f"a moving average of the generator's weights (decay {options['ema_decay']:g}), which "
                         "smooths out the swings of the tug of war; the pictures are the average's")
+    if options.get("pack", 1) > 1:
+        remedies.append(f"packing (PacGAN): the discriminator judges {options['pack']} digits at once, so a "
+                        "generator that keeps drawing the same few digits is caught")
     if remedies:
-        return "Trained with " + " and ".join(remedies) + "."
+        return "Trained with " + ", ".join(remedies[:-1]) + (" and " if len(remedies) > 1 else "") + remedies[-1] + "."
     if options:
         return "Trained with the plain recipe: no label smoothing, no averaging of the generator's weights."
     return ""

@@ -359,6 +359,20 @@ def test_the_vanilla_gans_note_reads_its_numbers_against_the_dcgans():
     assert not [md for md in dcgan.markdown if md.value.startswith("**What goes wrong")]
 
 
+def test_the_story_names_each_recipes_remedies_from_its_card():
+    """The remedies said beside the story are the card's training options, each named once."""
+    def note(model_id):
+        at = open_page(PAGE, model=model_id)
+        return next(c.value for c in at.caption if "Trained with" in c.value)
+    for model_id in ("mnist-gan", "mnist-dcgan", "mnist-cgan"):
+        options, said = card(model_id)["training"]["options"], note(model_id)
+        assert ("one-sided label smoothing" in said) == (options.get("real_label", 1.0) < 1), model_id
+        assert ("moving average" in said) == bool(options.get("ema_decay")), model_id
+        assert ("packing (PacGAN)" in said) == (options.get("pack", 1) > 1), model_id
+        assert ("plain recipe" in said) == (options.get("real_label", 1.0) == 1 and not options.get("ema_decay")
+                                            and options.get("pack", 1) == 1), model_id
+
+
 # ---------------------------------------------------------------- links
 
 RESTORED = {"seed": "5", "n": "16", "psi": "0.75", "from": "3", "to": "8", "path": "linear", "steps": "5"}

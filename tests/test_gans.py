@@ -143,6 +143,23 @@ def sigmoid(t):
     return 1.0 / (1.0 + np.exp(-t))
 
 
+def test_packing_stacks_consecutive_images_as_channels_of_one_discriminator_input():
+    """PacGAN-2: images 2k and 2k+1 of a batch become channels 0 and 1 of the k-th input, and the discriminator is
+    built for that many channels; a conditional GAN refuses to pack (a pack would mix labels)."""
+    model = gan.GAN("dcgan", pack=2)
+    x = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype(np.float32)
+    packed = np.asarray(model._packed(x))
+    assert packed.shape == (3, 28, 28, 2)
+    for k in range(3):
+        np.testing.assert_array_equal(packed[k, ..., 0], x[2 * k, ..., 0])
+        np.testing.assert_array_equal(packed[k, ..., 1], x[2 * k + 1, ..., 0])
+    assert model.discriminator.input.shape[-1] == 2 and model.generator.output.shape[-1] == 1
+    assert np.asarray(model.discriminator(packed)).shape == (3, 1)
+    np.testing.assert_array_equal(np.asarray(gan.GAN("dcgan")._packed(x)), x)  # pack 1: unchanged
+    with pytest.raises(ValueError, match="unconditional"):
+        gan.GAN("cgan", num_classes=10, pack=2)
+
+
 @pytest.mark.parametrize("real_label", [1.0, 0.9])
 def test_discriminator_loss_is_binary_cross_entropy_with_one_sided_smoothing(real_label):
     rng = np.random.default_rng(0)
