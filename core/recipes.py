@@ -27,7 +27,8 @@ class Recipe:
 
 
 RECIPES = {r.model_id: r for r in [
-    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=60,
+    Recipe("mnist-ae-2d", "MNIST autoencoder, 2-D", "ae", "mnist", latent_dim=2, epochs=150, patience=20,
+           reduce_lr_patience=6,
            summary="A plain autoencoder squeezed to two numbers: no prior shapes its space, so the classes sprawl "
                    "unevenly and overlap, and its samples come from a Gaussian fitted to its codes."),
     Recipe("mnist-vae-2d", "MNIST VAE, 2-D", "vae", "mnist", latent_dim=2, epochs=100, patience=12,
@@ -98,6 +99,12 @@ RECIPES.update({r.model_id: r for r in [
 _GAN_REMEDIES = {"real_label": 0.9, "ema_decay": 0.999}
 MODEL_OPTIONS.update({"mnist-gan": {"real_label": 1.0, "ema_decay": None},
                       "mnist-dcgan": {**_GAN_REMEDIES, "pack": 2}, "mnist-cgan": dict(_GAN_REMEDIES)})
+
+
+# The 2-D autoencoder (issue 17): its reconstructions were read right by mnist-judge 75.2% of the time. Measured
+# on the held-out digits: longer with a learning-rate schedule 75.8%, the judge's augmentation 60.3%, noise on
+# standardised codes 63.0%, denoising 30% 77.9% (50%: 77.0%), denoising 30% with a 512-1024 decoder 83.4%.
+MODEL_OPTIONS["mnist-ae-2d"] = {"denoise": 0.3, "decoder_widths": [512, 1024]}
 
 
 def model_options(model_id: str) -> dict:

@@ -61,7 +61,9 @@ def build(recipe: Recipe, image_shape, perceptual=None, steps_per_epoch: int = 0
         return build_face_judge(image_shape)
     if recipe.family == "ae":
         from .models.autoencoder import Autoencoder
-        return Autoencoder(recipe.latent_dim, image_shape, likelihood=recipe.likelihood)
+        o = model_options(recipe.model_id)
+        return Autoencoder(recipe.latent_dim, image_shape, likelihood=recipe.likelihood, denoise=o.get("denoise", 0.0),
+                           decoder_widths=o.get("decoder_widths", (256, 512)), seed=recipe.seed)
     if recipe.family == "vae":
         from .models.vae import VAE
         return VAE(recipe.latent_dim, image_shape, beta=recipe.beta, likelihood=recipe.likelihood, seed=recipe.seed)
@@ -149,6 +151,8 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     folder.mkdir(parents=True, exist_ok=True)
     card = _card(recipe, image_shape, fit, val, x_test, history.history, wall, history.epoch)
     card["files"] = _save_networks(model, folder, recipe.family, "judge")
+    if model_options(model_id):
+        card["training"]["options"] = model_options(model_id)
     if recipe.family == "ae":
         card["prior"] = _fitted_prior(model.encoder, fit[0])
     (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")

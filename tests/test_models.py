@@ -113,6 +113,31 @@ def test_autoencoder_forward_and_loss_fall_with_training():
     assert after < 0.9 * before
 
 
+def test_denoising_autoencoder_drops_pixels_for_the_encoder_in_training_only():
+    """denoise p: in training the encoder sees the digit with a share p of its pixels zeroed, the rest unchanged,
+    while the loss scores the whole digit; evaluation shows the encoder the whole digit."""
+    keras.utils.set_random_seed(0)
+    x = images(8) + 0.01  # no pixel is 0 before dropping
+    plain = autoencoder.Autoencoder(2, SHAPE, decoder_widths=(16, 32))
+    assert [l.units for l in plain.decoder.layers if hasattr(l, "units")] == [16, 32, 784]
+    for p in (1.0, 0.5):
+        model = autoencoder.Autoencoder(2, SHAPE, denoise=p, decoder_widths=(16, 32), seed=3)
+        seen = []
+
+        def spy(images, training=False):
+            seen.append(keras.ops.convert_to_numpy(images))
+            return plain.encoder(images, training=training)
+        model.encoder, model.decoder = spy, plain.decoder
+        loss = float(model._loss(x, training=True))
+        dropped = seen[-1] == 0
+        assert dropped.mean() == pytest.approx(p, abs=0.02)
+        np.testing.assert_array_equal(seen[-1][~dropped], x[~dropped])
+        expected = reconstruction_nll(x, plain.decoder(plain.encoder(seen[-1])), "bernoulli")  # whole targets
+        assert loss == pytest.approx(float(np.mean(keras.ops.convert_to_numpy(expected))), rel=1e-5)
+        model._loss(x, training=False)
+        np.testing.assert_array_equal(seen[-1], x)
+
+
 def test_vae_loss_is_reconstruction_plus_beta_kl():
     keras.utils.set_random_seed(0)
     model = vae.VAE(2, SHAPE, beta=2.5, binarize=False, seed=0)

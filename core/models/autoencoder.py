@@ -19,11 +19,18 @@ def build_encoder(latent_dim, image_shape):
 
 
 class Autoencoder(keras.Model):
-    def __init__(self, latent_dim, image_shape=(28, 28, 1), likelihood="bernoulli", **kwargs):
+    """`denoise` > 0: the encoder sees each training digit with that share of its pixels dropped, and the decoder
+    must still draw the whole digit (a denoising autoencoder, Vincent et al. 2008): codes that hold the digit's
+    shape, not its pixel noise, which the held-out digits' codes then follow (issue 17: judge accuracy on
+    reconstructions 75.2% -> 83.4% with denoise 0.3 and a wider decoder)."""
+
+    def __init__(self, latent_dim, image_shape=(28, 28, 1), likelihood="bernoulli", denoise=0.0,
+                 decoder_widths=(256, 512), seed=0, **kwargs):
         super().__init__(**kwargs)
         self.encoder = build_encoder(latent_dim, image_shape)
-        self.decoder = mlp_decoder(latent_dim, image_shape)
-        self.likelihood = likelihood
+        self.decoder = mlp_decoder(latent_dim, image_shape, widths=tuple(decoder_widths))
+        self.likelihood, self.denoise = likelihood, denoise
+        self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     @property
@@ -34,7 +41,12 @@ class Autoencoder(keras.Model):
         return self.decoder(self.encoder(images, training=training), training=training)
 
     def _loss(self, images, training):
-        return ops.mean(reconstruction_nll(images, self(images, training=training), self.likelihood))
+        seen = images
+        if training and self.denoise:
+            keep = keras.random.uniform(ops.shape(images), seed=self.seed_generator) >= self.denoise
+            seen = images * ops.cast(keep, images.dtype)
+        codes = self.encoder(seen, training=training)
+        return ops.mean(reconstruction_nll(images, self.decoder(codes, training=training), self.likelihood))
 
     def train_step(self, images):
         with tf.GradientTape() as tape:

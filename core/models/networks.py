@@ -19,12 +19,12 @@ def conv_features(image_shape, inputs=None, name="features"):
     return images, layers.Dense(256, activation="relu", name=name)(x)
 
 
-def mlp_decoder(latent_dim, image_shape, extra_inputs=(), name="decoder"):
+def mlp_decoder(latent_dim, image_shape, extra_inputs=(), name="decoder", widths=(256, 512)):
     """Latent code (plus optional conditioning inputs) -> pixel intensities in [0, 1]."""
     z = keras.Input(shape=(latent_dim,), name="z")
     x = layers.Concatenate()([z, *extra_inputs]) if extra_inputs else z
-    x = layers.Dense(256, activation="relu")(x)
-    x = layers.Dense(512, activation="relu")(x)
+    for width in widths:
+        x = layers.Dense(width, activation="relu")(x)
     pixels = 1
     for s in image_shape:
         pixels *= s
