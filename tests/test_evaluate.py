@@ -179,6 +179,13 @@ def test_label_fidelity_counts_what_the_judge_reads():
     assert model.calls == [("sample", 12, 0), ("encode", [0, 1, 2, 0, 1])]
 
 
+def test_sample_label_accuracy_default_is_a_thousand_samples_a_class():
+    model = ScriptedModel()
+    got = ev.sample_label_accuracy(model, ScriptedJudge())
+    assert got["label_accuracy_prior_samples_n"] == 3000
+    assert model.calls == [("sample", 3000, 0)]
+
+
 def test_label_fidelity_default_is_a_thousand_samples_a_class():
     got = ev.label_fidelity(ScriptedModel(), ScriptedJudge(), np.arange(2), np.array([0, 1]))
     assert got["label_accuracy_prior_samples_n"] == 3000
@@ -292,6 +299,15 @@ def test_evaluate_an_autoencoder_without_a_judge(tiny_world, capsys):
     assert set(metrics) == {"heldout_digits", "reconstruction_mse", "reconstruction_nll_binarised_nats"}
 
 
+def test_evaluate_measures_a_model_whose_heldout_codes_are_not_written_yet(tiny_world, capsys):
+    """A freshly trained model has no latents.npz until its first evaluation writes it."""
+    root, data, _ = tiny_world
+    (root / "tiny-ae" / "latents.npz").unlink()
+    metrics = ev.evaluate("tiny-ae", data)
+    assert metrics["heldout_digits"] == 24
+    assert (root / "tiny-ae" / "latents.npz").is_file()
+
+
 def test_evaluate_judge_figures(tiny_world):
     from core import registry
     from core.judges import frechet_distance
@@ -312,17 +328,22 @@ def test_evaluate_judge_figures(tiny_world):
 
 
 def test_command_line_evaluates_all_judge_first(tmp_path, monkeypatch, capsys):
-    """`python -m core.evaluate all` measures the judge first (the others use it), then the rest in manifest order."""
+    """`python -m core.evaluate all` measures the judge first (the others use it), the GANs last, and the rest in
+    manifest order."""
     from core import registry
-    for model_id, kind in (("tiny-ae", "generative"), ("tiny-judge", "judge"), ("tiny-vae", "generative")):
+    for model_id, kind, family in (("tiny-gan", "generative", "dcgan"), ("tiny-ae", "generative", "ae"),
+                                   ("tiny-judge", "judge", "judge"), ("tiny-vae", "generative", "vae")):
         (tmp_path / model_id).mkdir()
-        (tmp_path / model_id / registry.CARD).write_text(json.dumps({"id": model_id, "kind": kind}))
+        (tmp_path / model_id / registry.CARD).write_text(json.dumps({"id": model_id, "kind": kind,
+                                                                     "family": family}))
         registry.write_manifest_entry(model_id, tmp_path)
     monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
     done = []
     monkeypatch.setattr(ev, "evaluate", lambda model_id, d: done.append((model_id, d)) or {"ok": model_id})
     ev.main(["all", "--data", "somewhere"])
-    assert done == [("tiny-judge", "somewhere"), ("tiny-ae", "somewhere"), ("tiny-vae", "somewhere")]
+    # A GAN last, whatever its place in the manifest: its goals compare with the VAEs' fresh figures.
+    assert done == [("tiny-judge", "somewhere"), ("tiny-ae", "somewhere"), ("tiny-vae", "somewhere"),
+                    ("tiny-gan", "somewhere")]
     assert 'tiny-vae {\n  "ok": "tiny-vae"\n}' in capsys.readouterr().out
     done.clear()
     ev.main(["tiny-ae"])

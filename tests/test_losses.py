@@ -44,6 +44,15 @@ def test_kl_closed_form_per_dimension():
     np.testing.assert_allclose(kl, [0.5 * (np.e - 1.0)], rtol=1e-6)
 
 
+def test_kl_sums_over_the_last_axis_whatever_the_rank():
+    """One value per item of any batch shape: (samples, batch, latent) codes give (samples, batch) values."""
+    stacked_means, stacked_log_vars = np.stack([MEANS, -MEANS]), np.stack([LOG_VARS, LOG_VARS[::-1]])
+    kl = np_(kl_divergence(stacked_means, stacked_log_vars))
+    assert kl.shape == (2, 3)
+    np.testing.assert_allclose(kl[0], np_(kl_divergence(MEANS, LOG_VARS)), rtol=1e-6)
+    np.testing.assert_allclose(kl[1], np_(kl_divergence(-MEANS, LOG_VARS[::-1])), rtol=1e-6)
+
+
 def test_reparameterize_sample_statistics():
     n = 100_000
     mean = np.tile(np.array([[2.0, -1.0, 0.0]], np.float32), (n, 1))
