@@ -1,4 +1,6 @@
 """core.latent: sweeps, planes, axes and interpolation (pure NumPy, checked against NumPy/SciPy/scikit-learn)."""
+import re
+
 import numpy as np
 import pytest
 from scipy.stats import norm
@@ -6,13 +8,19 @@ from scipy.stats import norm
 from core.latent import coordinate_axes, interpolate, plane_points, principal_axes, sweep_values
 
 
+def whole(message: str) -> str:
+    """A `pytest.raises(match=...)` pattern for exactly this message."""
+    return f"^{re.escape(message)}$"
+
+
 # ------------------------------------------------------------------ sweep_values
 
-def test_linear_sweep_endpoints_and_spacing():
-    v = sweep_values(7, "linear", extent=2.5)
+@pytest.mark.parametrize("extent", [2.5, 0.5])  # any positive extent, below 1 too
+def test_linear_sweep_endpoints_and_spacing(extent):
+    v = sweep_values(7, "linear", extent=extent)
     assert v.shape == (7,)
-    assert v[0] == pytest.approx(-2.5) and v[-1] == pytest.approx(2.5)
-    np.testing.assert_allclose(np.diff(v), 5.0 / 6)
+    assert v[0] == pytest.approx(-extent) and v[-1] == pytest.approx(extent)
+    np.testing.assert_allclose(np.diff(v), 2 * extent / 6)
 
 
 def test_linear_sweep_is_the_default():
@@ -33,12 +41,18 @@ def test_single_step_sweeps():
     assert sweep_values(1, "quantile").shape == (1,)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(n=0), dict(n=-3), dict(n=5, mode="cubic"), dict(n=5, extent=0.0), dict(n=5, extent=-1.0),
-    dict(n=5, mode="quantile", tail=0.0), dict(n=5, mode="quantile", tail=0.5), dict(n=5, mode="quantile", tail=0.7),
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(n=0), "a sweep needs at least one step"),
+    (dict(n=-3), "a sweep needs at least one step"),
+    (dict(n=5, mode="cubic"), "unknown sweep mode 'cubic'; use 'linear' or 'quantile'"),
+    (dict(n=5, extent=0.0), "extent must be positive"),
+    (dict(n=5, extent=-1.0), "extent must be positive"),
+    (dict(n=5, mode="quantile", tail=0.0), "tail must lie in (0, 0.5)"),
+    (dict(n=5, mode="quantile", tail=0.5), "tail must lie in (0, 0.5)"),
+    (dict(n=5, mode="quantile", tail=0.7), "tail must lie in (0, 0.5)"),
 ])
-def test_bad_sweep_arguments_raise(kwargs):
-    with pytest.raises(ValueError):
+def test_bad_sweep_arguments_raise(kwargs, message):
+    with pytest.raises(ValueError, match=whole(message)):
         sweep_values(**kwargs)
 
 
@@ -66,21 +80,23 @@ def test_plane_points_general_center_and_axes():
 
 # ------------------------------------------------------------------ coordinate_axes
 
-def test_coordinate_axes_scale_by_spread_and_keep_others_at_mean():
+@pytest.mark.parametrize("i,j", [(1, 3), (0, 2), (3, 0)])  # dimension 0 on either axis, and the last one
+def test_coordinate_axes_scale_by_spread_and_keep_others_at_mean(i, j):
     rng = np.random.default_rng(0)
     codes = rng.normal([1.0, -2.0, 3.0, 0.0], [0.5, 2.0, 1.0, 3.0], size=(500, 4))
-    center, ax, ay = coordinate_axes(codes, 1, 3)
+    center, ax, ay = coordinate_axes(codes, i, j)
     np.testing.assert_allclose(center, codes.mean(0))
-    np.testing.assert_allclose(ax, [0, codes[:, 1].std(), 0, 0])
-    np.testing.assert_allclose(ay, [0, 0, 0, codes[:, 3].std()])
-    # the plane's corner moves only dims 1 and 3
+    np.testing.assert_allclose(ax, np.eye(4)[i] * codes[:, i].std())
+    np.testing.assert_allclose(ay, np.eye(4)[j] * codes[:, j].std())
+    # the plane's corner moves only dims i and j
+    others = [k for k in range(4) if k not in (i, j)]
     corner = plane_points(center, ax, ay, [1.0], [1.0])[0]
-    np.testing.assert_allclose(corner[[0, 2]], codes.mean(0)[[0, 2]], rtol=1e-5)
+    np.testing.assert_allclose(corner[others], codes.mean(0)[others], rtol=1e-5)
 
 
-@pytest.mark.parametrize("i,j", [(0, 0), (-1, 1), (0, 4), (5, 1)])
+@pytest.mark.parametrize("i,j", [(0, 0), (-1, 1), (0, 4), (4, 1), (5, 1)])
 def test_coordinate_axes_bad_dimensions_raise(i, j):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=whole("choose two different dimensions in 0..3")):
         coordinate_axes(np.zeros((10, 4)), i, j)
 
 
@@ -152,10 +168,42 @@ def test_code_components_are_orthonormal_ordered_and_carry_the_variance():
     assert all(abs(c @ q[:, k]) > 0.98 for k, c in enumerate(components[:3]))  # the generating directions
 
 
-def test_code_components_need_two_codes():
+def test_code_components_of_the_fewest_codes_and_axes():
+    """Two codes (the fewest) make one line: its axis with the sign fixed, the spread half their distance."""
     from core.latent import code_components
-    with pytest.raises(ValueError, match="at least two codes"):
-        code_components(np.zeros((1, 4)))
+    codes = np.array([[0.0, 0.0, 1.0], [3.0, -4.0, 1.0]])
+    components, stds = code_components(codes, k=1)
+    np.testing.assert_allclose(components, [[-0.6, 0.8, 0.0]], atol=1e-7)  # -0.8 is the largest entry: flipped
+    np.testing.assert_allclose(stds, [2.5], rtol=1e-6)
+
+
+def test_code_components_default_to_eight_axes():
+    from core.latent import code_components
+    codes = np.random.default_rng(4).normal(size=(50, 10)) * np.arange(10, 0, -1)
+    components, stds = code_components(codes)
+    assert components.shape == (8, 10) and stds.shape == (8,)
+    np.testing.assert_array_equal(components, code_components(codes, k=8)[0])
+
+
+def test_code_components_of_a_whole_training_set():
+    """The face cards' axes come from every training code (CelebA has 162,770): the SVD must not build the
+    N x N left factor (200,000 codes would need 320 GB for it)."""
+    from core.latent import code_components
+    codes = (np.random.default_rng(5).standard_normal((200_000, 3)) * [3.0, 2.0, 1.0]).astype(np.float32)
+    components, stds = code_components(codes, k=3)
+    np.testing.assert_allclose(np.abs(components), np.eye(3), atol=0.01)
+    np.testing.assert_allclose(stds, [3.0, 2.0, 1.0], rtol=0.01)
+
+
+@pytest.mark.parametrize("codes,k,message", [
+    (np.zeros((1, 4)), 8, "principal axes need at least two codes (N, d), got shape (1, 4)"),
+    (np.zeros(4), 8, "principal axes need at least two codes (N, d), got shape (4,)"),
+    (np.zeros((3, 4)), 0, "k must be at least 1"),
+])
+def test_code_components_reject_too_few_codes_or_axes(codes, k, message):
+    from core.latent import code_components
+    with pytest.raises(ValueError, match=whole(message)):
+        code_components(codes, k)
 
 
 # ------------------------------------------------------------------ interpolate
@@ -184,11 +232,14 @@ def test_slerp_keeps_norm_for_equal_norm_endpoints():
     assert np.linalg.norm(interpolate(a, b, 11, "linear")[5]) < 0.95 * np.linalg.norm(a)
 
 
-def test_slerp_follows_the_great_circle_at_constant_angular_speed():
-    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+@pytest.mark.parametrize("degrees", [20, 90, 160])  # narrow and wide angles slerp too (only ~0 and ~180 do not)
+def test_slerp_follows_the_great_circle_at_constant_angular_speed(degrees):
+    angle = np.radians(degrees)
+    a, b = np.array([1.0, 0.0]), np.array([np.cos(angle), np.sin(angle)])
     path = interpolate(a, b, 5, "slerp")
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 1.0, rtol=1e-6)
     angles = np.arctan2(path[:, 1], path[:, 0])
-    np.testing.assert_allclose(angles, np.linspace(0, np.pi / 2, 5), atol=1e-6)
+    np.testing.assert_allclose(angles, np.linspace(0, angle, 5), atol=1e-6)
 
 
 def test_slerp_of_parallel_endpoints_falls_back_to_linear():
@@ -199,7 +250,7 @@ def test_slerp_of_parallel_endpoints_falls_back_to_linear():
 
 
 def test_unknown_interpolation_raises():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=whole("unknown interpolation 'cubic'; use 'linear' or 'slerp'")):
         interpolate([0, 0], [1, 1], 3, "cubic")
 
 
@@ -222,6 +273,7 @@ def test_stratified_indices_even_split_and_seeding():
     idx = stratified_indices(labels, 50, seed=1)
     assert np.bincount(labels[idx], minlength=10).tolist() == [5] * 10
     np.testing.assert_array_equal(idx, stratified_indices(labels, 50, seed=1))
+    np.testing.assert_array_equal(stratified_indices(labels, 50), stratified_indices(labels, 50, seed=0))
     assert not np.array_equal(idx, stratified_indices(labels, 50, seed=2))
     # clamped to the available points
     assert stratified_indices(labels[:7], 20).tolist() == list(range(7))
@@ -310,9 +362,10 @@ def test_slerp_keeps_gaussian_points_at_their_typical_norm_and_linear_does_not()
         assert lerp == pytest.approx(typical / np.sqrt(2), rel=0.08)
 
 
-@pytest.mark.parametrize("scale", [3.0, -2.0])
-def test_slerp_of_parallel_or_opposite_vectors_is_the_straight_line(scale):
-    a = np.array([0.5, -1.0, 2.0])
+@pytest.mark.parametrize("scale", [3.0, 2.0, -2.0])
+@pytest.mark.parametrize("a", [[0.5, -1.0, 2.0], [1000.0, 2000.0, 3000.0]])  # far out, cos rounds beyond ±1
+def test_slerp_of_parallel_or_opposite_vectors_is_the_straight_line(a, scale):
+    a = np.array(a)
     for overshoot in (0.0, 0.4):
         path = interpolate(a, scale * a, 7, "slerp", overshoot=overshoot)
         assert np.all(np.isfinite(path))
@@ -320,7 +373,7 @@ def test_slerp_of_parallel_or_opposite_vectors_is_the_straight_line(scale):
 
 
 def test_negative_overshoot_raises():
-    with pytest.raises(ValueError, match="overshoot must not be negative"):
+    with pytest.raises(ValueError, match=whole("overshoot must not be negative")):
         interpolate([0, 0], [1, 1], 3, overshoot=-0.1)
 
 
@@ -344,17 +397,24 @@ def test_analogy_completes_a_parallelogram():
     np.testing.assert_allclose(stack, [queen, queen], rtol=1e-5, atol=1e-6)
 
 
-def test_analogy_grid_corners_are_the_inputs_and_the_analogy():
+@pytest.mark.parametrize("rows,cols", [(4, 3), (2, 2)])  # 2 x 2: the corners alone
+def test_analogy_grid_corners_are_the_inputs_and_the_analogy(rows, cols):
     origin, right, down = np.array([0.0, 0.0, 1.0]), np.array([2.0, 0.0, 1.0]), np.array([0.0, 3.0, 1.0])
-    grid = analogy_grid(origin, right, down, rows=4, cols=3).reshape(4, 3, 3)
+    flat = analogy_grid(origin, right, down, rows=rows, cols=cols)
+    assert flat.shape == (rows * cols, 3)  # one code per cell, row-major
+    grid = flat.reshape(rows, cols, 3)
     np.testing.assert_allclose(grid[0, 0], origin)
     np.testing.assert_allclose(grid[0, -1], right)
     np.testing.assert_allclose(grid[-1, 0], down)
     np.testing.assert_allclose(grid[-1, -1], analogy(right, origin, down))
-    np.testing.assert_allclose(grid[0, :, 0], [0, 1, 2])   # columns step along right - origin
-    np.testing.assert_allclose(grid[:, 0, 1], [0, 1, 2, 3])  # rows along down - origin
-    with pytest.raises(ValueError):
-        analogy_grid(origin, right, down, rows=1, cols=3)
+    np.testing.assert_allclose(grid[0, :, 0], np.linspace(0, 2, cols))   # columns step along right - origin
+    np.testing.assert_allclose(grid[:, 0, 1], np.linspace(0, 3, rows))   # rows along down - origin
+
+
+@pytest.mark.parametrize("rows,cols", [(1, 3), (3, 1), (0, 0)])
+def test_analogy_grid_needs_two_rows_and_two_columns(rows, cols):
+    with pytest.raises(ValueError, match=whole("an analogy grid needs at least two rows and two columns")):
+        analogy_grid(np.zeros(2), np.ones(2), np.ones(2), rows=rows, cols=cols)
 
 
 # ------------------------------------------------------------------ class means, neighbours, spreads
@@ -375,16 +435,41 @@ def test_nearest_codes_are_sorted_by_distance():
     idx, dist = nearest_codes([3.0, 3.0], codes, k=10)  # clamped to the codes there are
     assert idx.tolist() == [1, 2, 4, 0, 3] and np.all(np.diff(dist) >= 0)
     rng = np.random.default_rng(0)
-    many, point = rng.normal(size=(500, 4)), rng.normal(size=4)
-    idx, dist = nearest_codes(point, many, k=7)
-    brute = np.argsort(np.linalg.norm(many - point, axis=1))[:7]
-    assert idx.tolist() == brute.tolist()
+    many, point = rng.normal(size=(1000, 4)), rng.normal(size=4)
+    brute = np.argsort(np.linalg.norm(many - point, axis=1))
+    for k in (1, 7):
+        assert nearest_codes(point, many, k=k)[0].tolist() == brute[:k].tolist()
+
+
+@pytest.mark.parametrize("k", [0, -2, 1, 2, 5, 6, 9])  # none, the nearest alone, all but one, all (clamped)
+def test_nearest_codes_are_the_k_nearest(k):
+    codes = np.array([[5.0, 5.0], [0.3, 0.0], [-2.0, 1.0], [0.0, -0.1], [4.0, 0.0], [1.0, 1.0]])
+    idx, dist = nearest_codes([0.0, 0.0], codes, k=k)
+    order = [3, 1, 5, 2, 4, 0]  # by distance 0.1, 0.3, 1.41, 2.24, 4, 7.07
+    assert idx.tolist() == order[:max(0, k)]
+    np.testing.assert_allclose(dist, np.linalg.norm(codes[order[:max(0, k)]], axis=1))
+
+
+def test_nearest_codes_default_to_five_and_accept_no_codes():
+    codes = np.random.default_rng(0).normal(size=(20, 3))
+    idx, dist = nearest_codes(np.zeros(3), codes)
+    assert idx.tolist() == np.argsort(np.linalg.norm(codes, axis=1))[:5].tolist() and dist.shape == (5,)
+    idx, dist = nearest_codes(np.zeros(3), np.zeros((0, 3)))  # e.g. a class with no held-out codes
+    assert idx.shape == dist.shape == (0,)
 
 
 def test_widest_dimensions_by_spread():
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(1000, 5)) * [0.1, 3.0, 1.0, 0.01, 2.0]
     assert widest_dimensions(codes, 3).tolist() == [1, 4, 2]
+
+
+def test_widest_dimensions_keep_equally_spread_ones_in_order():
+    """A VAE's collapsed dimensions (all with zero spread) follow the live ones in dimension order."""
+    codes = np.zeros((10, 64))
+    codes[:, [5, 17, 40]] = np.tile([[1.0, 3.0, 2.0], [-1.0, -3.0, -2.0]], (5, 1))  # spreads 1, 3 and 2
+    collapsed = [d for d in range(64) if d not in (5, 17, 40)]
+    assert widest_dimensions(codes, 64).tolist() == [17, 40, 5] + collapsed
 
 
 # ------------------------------------------------------------------ plausibility
@@ -438,6 +523,33 @@ def test_plausibility_is_low_in_a_gap_between_clusters_even_where_the_prior_is_d
     assert score(np.array([2.0, 2.0]))[0] > 20
 
 
+def test_plausibility_percentiles_worked_by_hand():
+    """Five 1-D codes under N(0, 1). Mid-rank shares (ties count half) of density and of distance to the
+    nearest code give the codes' own typicalities 0.3, 0.6, 0.6, 0.6, 0.1 (for -2, -1, 0, 1, 3); a point's
+    percentile is its typicality's mid-rank among those."""
+    score = Plausibility(np.array([[-2.0], [-1.0], [0.0], [1.0], [3.0]]), np.zeros(1), np.eye(1))
+    # 1: density ties with -1 and 1 (0.6), on a code (near 1): 0.6 ties three scores -> (2 + 5) / 10.
+    # 0.5: denser than all but 0 (0.8), on no code but nearer than any gap (1): above every score.
+    # -2: density 0.3 (second lowest), on a code: 0.3, tying one score -> (1 + 2) / 10.
+    np.testing.assert_allclose(score([[1.0], [0.5], [-2.0], [10.0]]), [70.0, 100.0, 30.0, 0.0])
+
+
+def test_plausibility_needs_two_codes_and_two_are_enough():
+    # codes (0, 0) and (2, 0) under N(0, I): typicalities 0.5 and 0.25; the points on them score 0.75 and 0.25.
+    score = Plausibility(np.array([[0.0, 0.0], [2.0, 0.0]]), np.zeros(2), np.eye(2))
+    np.testing.assert_allclose(score([[0.0, 0.0], [2.0, 0.0]]), [100.0, 25.0])
+    with pytest.raises(ValueError, match=whole("plausibility needs at least two held-out codes")):
+        Plausibility(np.zeros((1, 2)), np.zeros(2), np.eye(2))
+
+
+def test_plausibility_log_density_is_the_gaussian_log_pdf():
+    from scipy.stats import multivariate_normal
+    mean, cov = np.array([1.0, -2.0, 0.5]), np.array([[2.0, 0.3, 0.0], [0.3, 1.0, -0.2], [0.0, -0.2, 0.5]])
+    points = np.random.default_rng(6).normal(size=(10, 3)) * 2
+    score = Plausibility(np.random.default_rng(7).normal(size=(50, 3)), mean, cov)
+    np.testing.assert_allclose(score.log_density(points), multivariate_normal(mean, cov).logpdf(points), rtol=1e-12)
+
+
 def test_label_mixture_drops_negative_weights_and_sums_to_one():
     from core.latent import label_mixture
     eye = np.eye(4)
@@ -447,6 +559,22 @@ def test_label_mixture_drops_negative_weights_and_sums_to_one():
     np.testing.assert_allclose(label_mixture([[0.2, 0.6, 0, 0]]), [[0.25, 0.75, 0, 0]])
     np.testing.assert_allclose(label_mixture(-eye[:2], fallback=eye[2]), [eye[2], eye[2]])
     np.testing.assert_allclose(label_mixture(-eye[:1]), [[0, 0, 0, 0]])
+
+
+def test_label_mixture_fallback_replaces_only_the_rows_with_nothing_left():
+    from core.latent import label_mixture
+    weights = [[0.2, 0.6, 0.0, 0.0], [-1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]]
+    np.testing.assert_allclose(label_mixture(weights, fallback=np.eye(4)[3]),
+                               [[0.25, 0.75, 0, 0], [0, 0, 0, 1], [0, 0, 0.5, 0.5]])
+
+
+@pytest.mark.parametrize("total,fallback,expected", [
+    (1e-9, None, [0.0, 0.0]), (1e-9, [0.0, 1.0], [0.0, 1.0]),   # 1e-9 in all counts as nothing left
+    (2e-9, None, [1.0, 0.0]), (2e-9, [0.0, 1.0], [1.0, 0.0]),   # anything above it is scaled to sum to 1
+])
+def test_label_mixture_nothing_left_is_at_most_1e_9(total, fallback, expected):
+    from core.latent import label_mixture
+    np.testing.assert_allclose(label_mixture([[total, 0.0]], fallback=fallback), [expected])
 
 
 # ---------------------------------------------------------------- attribute vectors (face editing)
@@ -461,16 +589,25 @@ def test_attribute_vectors_are_mean_with_minus_mean_without():
     assert v.dtype == np.float32
     moved = codes + v[0]  # adding the vector to the faces without it lands on the mean of those with it
     np.testing.assert_allclose(moved[~present[:, 0]].mean(0), codes[present[:, 0]].mean(0))
+    np.testing.assert_array_equal(attribute_vectors(codes, present.astype(int)), v)  # a 0/1 table reads as bool
+
+
+def test_attribute_vectors_one_item_either_side_is_enough():
+    from core.latent import attribute_vectors
+    codes = np.array([[3.0, 0.0], [1.0, 2.0], [2.0, 4.0]])
+    present = np.array([[True, False], [False, True], [False, True]])  # one item with the first, one without the second
+    np.testing.assert_allclose(attribute_vectors(codes, present), [[1.5, -3.0], [-1.5, 3.0]])
 
 
 @pytest.mark.parametrize("column", [[True, True, True], [False, False, False]])
 def test_attribute_vectors_need_both_sides(column):
     from core.latent import attribute_vectors
     present = np.array([[i == 0, c] for i, c in enumerate(column)])
-    with pytest.raises(ValueError, match=r"columns \[1\] have only one side"):
+    with pytest.raises(ValueError, match=whole("every attribute needs items with it and items without it; "
+                                               "columns [1] have only one side")):
         attribute_vectors(np.zeros((3, 2)), present)
-    with pytest.raises(ValueError, match="3 codes but 2 rows"):
-        attribute_vectors(np.zeros((3, 2)), present[:2])
+    with pytest.raises(ValueError, match=whole("3 codes but 2 rows of attributes")):
+        attribute_vectors(np.zeros((3, 2)), present[:2, :1])
 
 
 def test_orthogonal_to_removes_exactly_the_held_directions():
@@ -493,6 +630,28 @@ def test_orthogonal_to_with_a_repeated_or_dependent_held_direction():
     np.testing.assert_allclose(orthogonal_to([3.0, 4.0, 5.0], [2 * a, a]), [0.0, 4.0, 5.0], atol=1e-6)
 
 
+@pytest.mark.parametrize("held,expected", [
+    ([[1e-9, 0.0, 0.0]], [1.0, 2.0, 3.0]),                     # as short as 1e-9: no direction to hold
+    ([[1.5e-9, 0.0, 0.0]], [0.0, 2.0, 3.0]),                   # longer: held, however short
+    ([[1e6, 0.0, 0.0], [0.0, 1e-3, 0.0]], [0.0, 2.0, 3.0]),    # beside a long one, the cut is 1e-9 of its length
+    ([[1e6, 0.0, 0.0], [0.0, 2e-3, 0.0]], [0.0, 0.0, 3.0]),
+])
+def test_orthogonal_to_ignores_held_vectors_too_short_to_point_anywhere(held, expected):
+    from core.latent import orthogonal_to
+    np.testing.assert_allclose(orthogonal_to([1.0, 2.0, 3.0], held), expected, atol=1e-6)
+
+
+def test_edit_direction_sums_strength_times_vector_in_double_precision():
+    from core.latent import edit_direction
+    rng = np.random.default_rng(8)
+    vectors = dict(zip("abc", rng.normal(size=(3, 64))))
+    strengths = {"a": 0.7, "b": -1.3, "c": 2.1}
+    expected = np.zeros(64)
+    for name, strength in strengths.items():
+        expected += strength * vectors[name]
+    np.testing.assert_array_equal(edit_direction(vectors, strengths), expected.astype(np.float32))
+
+
 def test_edit_latents_adds_strength_times_vector_and_holds():
     from core.latent import edit_direction, edit_latents
     vectors = {"Smiling": np.array([1.0, 1.0, 0.0]), "Male": np.array([0.0, 1.0, 0.0]),
@@ -506,7 +665,70 @@ def test_edit_latents_adds_strength_times_vector_and_holds():
     # an attribute being edited is not held against itself; a zero strength moves nothing
     np.testing.assert_allclose(edit_direction(vectors, {"Male": 1.0}, hold=["Male"]), [0.0, 1.0, 0.0])
     np.testing.assert_allclose(edit_latents(z[0], vectors, {"Smiling": 0.0}, hold=["Male"]), z[0])
-    with pytest.raises(KeyError, match="no attribute vector for Smiles"):
-        edit_latents(z, vectors, {"Smiles": 1.0})
-    with pytest.raises(KeyError, match="no attribute vector for Beard"):
-        edit_latents(z, vectors, {"Smiling": 1.0}, hold=["Beard"])
+    np.testing.assert_allclose(edit_latents(z[0], vectors, {"Smiling": 0.0, "Young": 1.0}), z[0] + [0.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("strengths,hold,names", [
+    ({"Smiles": 1.0}, (), "Smiles"),
+    ({"Smiling": 1.0}, ["Beard"], "Beard"),
+    ({"Smiles": 1.0}, ["Beard"], "Beard, Smiles"),
+])
+def test_edit_latents_name_unknown_attributes_and_the_known_ones(strengths, hold, names):
+    from core.latent import edit_latents
+    vectors = {"Smiling": np.ones(3), "Male": np.ones(3), "Young": np.ones(3)}
+    with pytest.raises(KeyError) as raised:
+        edit_latents(np.zeros(3), vectors, strengths, hold)
+    assert raised.value.args[0] == f"no attribute vector for {names}; known: Male, Smiling, Young"
+
+
+# ---------------------------------------------------------------- dtypes: float32 out, any float precision in
+
+def _decoder_inputs():
+    from core.latent import class_means, edit_direction, edit_latents, label_mixture, orthogonal_to
+    vectors = {"Smiling": np.array([1.0, 1.0, 0.0]), "Male": np.array([0.0, 1.0, 0.0])}
+    return {
+        "class_means": lambda: class_means([[0.0, 1.0], [2.0, 3.0]], [0, 0], 2),
+        "label_mixture": lambda: label_mixture([[1.0, 3.0]]),
+        "orthogonal_to nothing held": lambda: orthogonal_to([1.0, 2.0, 3.0], np.zeros((0, 3))),
+        "orthogonal_to": lambda: orthogonal_to([1.0, 2.0, 3.0], [[1.0, 0.0, 0.0]]),
+        "edit_direction": lambda: edit_direction(vectors, {"Smiling": 1.0}),
+        "edit_latents": lambda: edit_latents(np.zeros(3, np.float32), vectors, {"Smiling": 1.0}),
+        "slerp of parallel codes": lambda: interpolate([1.0, 2.0], [2.0, 4.0], 3, "slerp"),
+        "analogy_grid": lambda: analogy_grid([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], 2, 2),
+    }
+
+
+@pytest.mark.parametrize("name", list(_decoder_inputs()))
+def test_codes_for_the_decoder_come_as_float32(name):
+    """Everything a page hands to a decoder is float32, the models' dtype, whatever the inputs were."""
+    assert _decoder_inputs()[name]().dtype == np.float32
+
+
+def _float_precision_cases():
+    from core.latent import class_means, code_components, label_mixture, orthogonal_to, plane_coordinates
+    rng = np.random.default_rng(9)
+    codes, (a, b, c), points = rng.normal(3.0, 2.0, (60, 4)), rng.normal(size=(3, 4)), rng.normal(size=(20, 4))
+    axes, (start, end) = rng.normal(size=(2, 4)), rng.normal(size=(2, 64))
+    cov = np.cov(codes.T)
+    return {
+        "plane_coordinates": lambda x: plane_coordinates(x(codes), x(codes.mean(0)), x(axes)),
+        "code_components": lambda x: code_components(x(codes), k=3),
+        "slerp": lambda x: interpolate(x(start), x(end), 9, "slerp"),
+        "analogy": lambda x: analogy(x(a), x(b), x(c), weights=(1.5, 0.5, 1.0)),
+        "analogy_grid": lambda x: analogy_grid(x(a), x(b), x(c), 3, 4),
+        "class_means": lambda x: class_means(x(codes), np.arange(60) % 3, 3),
+        "label_mixture": lambda x: label_mixture(x(np.abs(codes))),
+        "Plausibility.log_density": lambda x: Plausibility(x(codes), x(codes.mean(0)), x(cov)).log_density(x(points)),
+        "orthogonal_to": lambda x: orthogonal_to(x(a), x(np.stack([b, c]))),
+    }
+
+
+@pytest.mark.parametrize("name", list(_float_precision_cases()))
+def test_float32_codes_give_the_same_answer_as_the_same_values_in_float64(name):
+    """Encoders give float32 codes, saved statistics and means are float64: the maths runs in double precision
+    either way, so the same values give the same answer to the last bit."""
+    case = _float_precision_cases()[name]
+    as_float32, as_float64 = (case(lambda v: np.asarray(v, np.float32).astype(dtype))
+                              for dtype in (np.float32, np.float64))
+    for got, expected in zip(*((r if isinstance(r, tuple) else (r,)) for r in (as_float32, as_float64))):
+        np.testing.assert_array_equal(got, expected)
