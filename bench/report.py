@@ -179,7 +179,7 @@ END = "<!-- {name}:end -->"
 RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m bench.cold_start",
                 "load": "python -m bench.load", "load_5_sessions": "python -m bench.load --sessions 5",
                 "load_repeats": "python -m bench.load --repeats 3",
-                "load_sweep": "python -m bench.load --sweep"}
+                "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer"}
 
 
 def _ms(v) -> str:
@@ -277,14 +277,33 @@ def sweep_section(data: dict) -> list[str]:
                      "machine speed", "errors", "p95 goal met"], rows)]
 
 
+def pointer_section(data: dict) -> list[str]:
+    rows = [[f"`{r['model']}`", f"{r['seconds']:.1f}", r["moves"], r["frames"], f"{r['decodes_per_s']:.1f}",
+             f"{r['moves_per_s']:.1f}", _ms(r["frame_p50_ms"]), _ms(r["frame_p95_ms"]), _ms(r["draw_p50_ms"]),
+             _ms(r["draw_p95_ms"]), f"{r['goal_per_s']:g}", r["meets_goal"]] for r in data["rows"]]
+    out = ["In the Decoded grid's live view (headless, software-rendered Chromium): digits "
+           "drawn a second while the pointer sweeps the plane, and milliseconds between drawn frames and of the "
+           "component's own work in one:", "",
+           *_table(["model", "seconds", "pointer events", "frames drawn", "decodes/s", "pointer events/s",
+                    "frame p50", "frame p95", "draw p50", "draw p95", "goal (decodes/s)", "met"], rows)]
+    clicks = [[f"`{c['model']}`", c["n"], _ms(c["p50_ms"]), _ms(c["p95_ms"]), _ms(c["max_ms"])]
+              for c in data.get("clicks", [])]
+    if clicks:
+        out += ["", "A click that keeps a point, to the page's rerun on screen with the decoder's digit there "
+                    "(milliseconds, measured in the page):", "",
+                *_table(["model", "clicks", "p50", "p95", "max"], clicks)]
+    return out
+
+
 TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start", "load": "Load: one run",
           "load_5_sessions": "Load: one run at 5 sessions (the on-screen goal)",
-          "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep"}
+          "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer"}
 
 
 def section(name: str, data: dict) -> list[str]:
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
-              else sweep_section if name.endswith("_sweep") else load_section)
+              else pointer_section if name == "pointer" else sweep_section if name.endswith("_sweep")
+              else load_section)
     title = TITLES.get(name, f"`{name}`")
     return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
 

@@ -108,15 +108,15 @@ class Watched:
             self.wait(since)
         self.assert_clean(where)
 
-    def screenshot(self, name: str) -> Path:
+    def screenshot(self, name: str, hover: tuple[float, float] | None = None) -> Path:
         """The whole page, as wide as the window, into screenshots/<name>.png (written aside first, so a failure
-        keeps the old one).
+        keeps the old one); the pointer at `hover`, else out of the way.
 
         Streamlit scrolls inside its main element, not the document, so the window is made as tall as
         that element's content for the picture, then put back.
         """
         page, size = self.page, self.page.viewport_size
-        page.mouse.move(size["width"] - 2, size["height"] - 2)  # away from the sidebar's hover-only buttons
+        page.mouse.move(*(hover or (size["width"] - 2, size["height"] - 2)))  # else away from the sidebar's buttons
         height = page.evaluate(f"document.querySelector('{srv.MAIN}').scrollHeight")
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
         try:
@@ -210,9 +210,89 @@ def drive_latent_scatter(tab: Watched) -> None:
 
 
 def drive_decoded_grid(tab: Watched) -> None:
-    """Grid size 15 -> 16: the decoded mosaic is redrawn."""
+    """Grid size 15 -> 16: the decoded mosaic is redrawn. Then the live view (drive_live_plane)."""
     before, after = nudge(tab, "grid_size")
     assert (before, after) == ("15", "16")
+    choose(tab, "grid_view", "Live under the pointer", "after choosing the live view", new_pictures=False)
+    assert query(tab)["view"] == "live"
+    drive_live_plane(tab)
+
+
+LIVE_MODEL = "mnist-vae-2d"  # the Decoded grid's showcase
+LIVE_READY_JS = "() => !!window.latentLabPointer && window.latentLabPointer.ready"
+
+
+def live_atlas():
+    """The atlas the live view should be showing, from core alone: the 2-D VAE's latent plane, one standard
+    deviation of its held-out codes a unit, over the Decoded grid's default range."""
+    import numpy as np
+    from core.atlas import Atlas
+    from core.latent import coordinate_axes, occupied_extent, plane_coordinates
+    means = np.load(ROOT / "pretrained" / LIVE_MODEL / "latents.npz")["means"]
+    center, axis_x, axis_y = coordinate_axes(means, 0, 1)
+    axes = np.stack([axis_x, axis_y])
+    return Atlas(center, axes, occupied_extent(plane_coordinates(means, center, axes)))
+
+
+def plane_in_view(tab: Watched) -> list[float]:
+    """The live plane scrolled into the window; its left, top, width and height there."""
+    tab.page.locator(f"{srv.MAIN} .ll-plane").scroll_into_view_if_needed()  # inside the component's shadow root
+    return tab.page.evaluate("window.latentLabPointer.plane_rect()")
+
+
+def hover(tab: Watched, x: float, y: float) -> dict:
+    """Move the pointer to (x, y) and wait for the frame it causes; the component's counters then."""
+    frames = tab.page.evaluate("window.latentLabPointer.frames")
+    tab.page.mouse.move(x, y)
+    tab.page.wait_for_function(f"() => window.latentLabPointer.frames > {frames}")
+    return tab.page.evaluate("""() => { const c = window.latentLabPointer;
+        return {cell: c.last_cell, text: c.shown_text(), pixels: c.digit_pixels()}; }""")
+
+
+def drive_live_plane(tab: Watched) -> None:
+    """Hover at known pixels of the plane: the shown coordinates and the drawn digit are the ones core's mapping
+    (core/atlas.py) gives for them, cell for cell; a click keeps the point, in the URL too, and the decoder's digit
+    there appears; the link, opened afresh, shows it again. Writes screenshots/decoded_grid_live.png."""
+    import base64
+
+    import numpy as np
+    from core.atlas import cell, decode_sheet
+    tab.page.wait_for_function(LIVE_READY_JS)
+    atlas = live_atlas()
+    left, top, width, height = plane_in_view(tab)
+    assert width == height == 320, (width, height)
+    sheet = decode_sheet(base64.b64decode(tab.page.evaluate("window.latentLabPointer.sprite_src()").split(",")[1]))
+    assert sheet.shape == (atlas.n * 28, atlas.n * 28)
+    for u, v in [(0.5, 0.5), (0.1, 0.12), (0.83, 0.27), (0.25, 0.9), (0.99, 0.01)]:
+        x, y = round(left + u * width), round(top + v * height)  # whole pixels, as a mouse reports them
+        shown = hover(tab, x, y)
+        xy = np.array([-atlas.extent + 2 * atlas.extent * (x - left) / width,
+                       atlas.extent - 2 * atlas.extent * (y - top) / height])
+        row, col = atlas.cell_of(xy)
+        assert shown["cell"] == [row, col], (u, v, shown["cell"], (row, col))
+        latent = atlas.to_latent(xy)
+        names = [text.split()[0] for text in shown["text"]]
+        values = [float(text.split()[1]) for text in shown["text"]]
+        assert names == ["z₁", "z₂"] and np.allclose(values, latent, atol=0.0051), (shown["text"], latent)
+        drawn = np.array(shown["pixels"]).reshape(28, 28)
+        assert np.abs(drawn - cell(sheet, row, col, atlas.n).astype(int)).max() <= 3, (u, v)
+        other = cell(sheet, (row + atlas.n // 2) % atlas.n, (col + atlas.n // 2) % atlas.n, atlas.n)
+        assert np.abs(drawn - other.astype(int)).max() > 3  # another cell would not have passed
+    x, y = round(left + 0.62 * width), round(top + 0.41 * height)
+    hover(tab, x, y)
+    tab.screenshot("decoded_grid_live", hover=(x, y))
+    kept = atlas.to_latent([-atlas.extent + 2 * atlas.extent * (x - left) / width,
+                            atlas.extent - 2 * atlas.extent * (y - top) / height])
+    tab.act(lambda: tab.page.mouse.click(x, y), "after a click on the live plane")
+    shown = query(tab)
+    assert np.allclose([float(v) for v in shown["point"].split(",")], kept, atol=0.0006), (shown, kept)
+    assert shown["view"] == "live" and shown["model"] == LIVE_MODEL
+    assert tab.page.get_by_text("Kept point", exact=True).count() == 1
+    tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
+    tab.assert_clean("the live view's link, opened afresh")
+    tab.page.wait_for_function(LIVE_READY_JS)
+    assert tab.page.get_by_text("Kept point", exact=True).count() == 1 and query(tab) == shown
+    assert not tab.page.get_by_text("was ignored").count()
 
 
 def digit_png() -> bytes:
@@ -361,8 +441,8 @@ def click_a_dot(tab: Watched) -> int:
 @browser
 @pytest.mark.parametrize("size", WINDOW_SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
 def test_every_page_reads_whole_at_this_window_size(chromium, server, size):
-    """Each page, as it opens, (Latent scatter) with a digit clicked and (GAN samples) also opened on the
-    conditional GAN by a link: no text cut or spilling, no word broken, no controls drawn over one another, nothing
+    """Each page, as it opens, (Latent scatter) with a digit clicked, (Decoded grid) also in its live view with the
+    pointer over the plane and (GAN samples) also opened on the conditional GAN by a link: no text cut or spilling, no word broken, no controls drawn over one another, nothing
     scrolling sideways. Writes screenshots/sizes/<page>_<size>.png (and <page>_<view>_<size>.png)."""
     tab = Watched(chromium, server, viewport=size)
     found = []
@@ -377,6 +457,15 @@ def test_every_page_reads_whole_at_this_window_size(chromium, server, size):
                 views = [f"{page.slug}_clicked"]
             found += [f"{views[0]}: {p}" for p in tab.page.evaluate(LAYOUT_PROBLEMS_JS)]
             tab.screenshot(f"sizes/{views[0]}_{size['width']}x{size['height']}")
+            if page.slug == "decoded_grid":  # its live view too, the pointer over the plane
+                tab.open_link(page.url(server, model=LIVE_MODEL, view="live"))
+                tab.assert_clean(f"{page.title}, live")
+                tab.page.wait_for_function(LIVE_READY_JS)
+                left, top, width, height = plane_in_view(tab)
+                at = (round(left + 0.62 * width), round(top + 0.41 * height))
+                hover(tab, *at)
+                found += [f"{page.slug}_live: {p}" for p in tab.page.evaluate(LAYOUT_PROBLEMS_JS)]
+                tab.screenshot(f"sizes/{page.slug}_live_{size['width']}x{size['height']}", hover=at)
             if page.slug in SECOND_MODEL:
                 view, model = SECOND_MODEL[page.slug]
                 tab.open_link(page.url(server, model=model))

@@ -7,17 +7,17 @@ noise, along two of its dimensions or two random directions, in standard
 deviations of the noise. The face VAE's plane runs through the mean of its
 training codes along their principal axes (dashboard/face_views.py). The grid
 lives in a fragment, so moving its controls reruns only the grid, not the page.
+A 2-D model also has a live view: the digit under the pointer at display rate (dashboard/pointer.py).
 """
-from typing import NamedTuple
-
 import numpy as np
 import streamlit as st
 
 import face_views
+import pointer
 import ui
+from pointer import Plane
 from core.images import tile, to_uint8
-from core.latent import (coordinate_axes, occupied_extent, plane_coordinates, plane_points, principal_axes,
-                         stratified_indices, sweep_values)
+from core.latent import plane_points, principal_axes, stratified_indices, sweep_values
 
 PLANES = ("Two latent dimensions", "Two principal components")
 NOISE_PLANES = ("Two latent dimensions", "Two random directions")  # a generator's: no codes to take components of
@@ -25,15 +25,10 @@ NOISE_EXTENT = 3.0  # along any direction, 99.7% of a generator's noise N(0, I) 
 SEEDS = 9999
 SWEEPS = ("Linear steps", "Gaussian quantiles")
 GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the controls at 1280 px, below them at 800
-
-
-class Plane(NamedTuple):
-    """The plane centre + x·axes[0] + y·axes[1], with x and y counted in standard deviations of the codes."""
-    center: np.ndarray
-    axes: np.ndarray            # (2, latent_dim), each one standard deviation of the codes long
-    titles: tuple[str, str]
-    origins: np.ndarray         # the coordinates the caption gives for the centre
-    name: str                   # which plane of this model: keys the controls whose defaults depend on it
+VIEWS = {"grid": "Grid", "live": "Live under the pointer"}  # ?view=live: a 2-D model's live plane (dashboard/pointer.py)
+GRID = "grid"
+VIEW_PARAM, VIEW_KEY, VIEW_ECHO = "view", "grid_view", "grid_view_url"
+LIVE_KEY = "grid_live"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -73,8 +68,7 @@ def choose_plane(model, means: np.ndarray | None) -> Plane | None:
     if means is None:
         return noise_plane(model)
     if model.latent_dim == 2:
-        center, axis_x, axis_y = coordinate_axes(means, 0, 1)
-        return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(0), ui.latent_name(1)), center, "z")
+        return pointer.coordinate_plane(means, 0, 1)
     if st.radio("Plane", PLANES, key=ui.model_key(model, "plane")) == PLANES[1]:
         center, axes, explained = principal_plane(means, model.id)
         titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
@@ -89,9 +83,7 @@ def choose_plane(model, means: np.ndarray | None) -> Plane | None:
     if i == j:
         st.warning("Pick two different dimensions.")
         return None
-    center, axis_x, axis_y = coordinate_axes(means, i, j)
-    return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(i), ui.latent_name(j)), center[[i, j]],
-                 f"z{i}z{j}")
+    return pointer.coordinate_plane(means, i, j)
 
 
 def label_control(model) -> int | None:
@@ -101,13 +93,6 @@ def label_control(model) -> int | None:
     return st.selectbox("Decode as digit", range(model.num_classes), key=ui.model_key(model, "digit"),
                         format_func=lambda c: ui.class_name(model, c),
                         help="This model is told the label; its latent code holds only style (slant, width, stroke).")
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name: str) -> float:
-    """The default range: the widest grid whose cells lie among the held-out codes (80% of them within a cell's
-    spacing of one), so the grid opens on digits, not on the noise a decoder draws far from its data."""
-    return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
 
 
 def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
@@ -122,7 +107,7 @@ def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
             why = (f"Opens at ±{default:g}: along any direction, 99.7% of the noise the generator was trained on "
                    "lies within 3 standard deviations.")
         else:
-            default = measured_extent(means, plane, model.id, plane.name)
+            default = pointer.measured_extent(means, plane, model.id, plane.name)
             why = (f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its points beside a "
                    "held-out code. Beyond it the decoder draws regions no digit was encoded to.")
         extent = st.slider("Range (± standard deviations)", 0.5, 5.0, default, 0.25,
@@ -183,16 +168,51 @@ def heldout_strip(model, codes: dict) -> None:
     ui.show_digits(reconstructions, captions, one_row=True)
 
 
+def choose_view(model) -> str:
+    """The grid, or (a 2-D model's latent) the live plane; ?view= in the URL names it. A link's view that this model
+    cannot show is ignored, with a notice; the live view's kept point leaves the URL with it."""
+    shown = list(VIEWS) if pointer.serves(model) else [GRID]
+    requested = st.query_params.get(VIEW_PARAM)
+    if requested is not None and requested != st.session_state.get(VIEW_ECHO):  # a link, not our own echo
+        if requested in shown:
+            st.session_state[VIEW_KEY] = requested
+        else:
+            why = (f"one of {', '.join(VIEWS)}" if requested not in VIEWS
+                   else f"{model.card.get('title', model.id)} has no live plane: it needs a 2-D latent")
+            st.warning(f"The link's view was ignored and the grid shown: `{VIEW_PARAM}={requested[:40]}` ({why}).")
+    if st.session_state.get(VIEW_KEY) not in shown:
+        st.session_state[VIEW_KEY] = GRID
+    if len(shown) > 1:
+        st.radio("View", shown, key=VIEW_KEY, horizontal=True, format_func=VIEWS.get,
+                 help="Live: the digit under the pointer, decoded as fast as the pointer moves, from a 96 × 96 "
+                      "atlas of this plane decoded once.")
+    view = st.session_state[VIEW_KEY]
+    if view == GRID:
+        st.query_params.pop(VIEW_PARAM, None)
+        pointer.forget_url_point(LIVE_KEY)
+    else:
+        st.query_params[VIEW_PARAM] = view
+    st.session_state[VIEW_ECHO] = view if view != GRID else None
+    return view
+
+
 ui.setup_page("Decoded grid")
 model = ui.pick_model("grid")
 st.title("Decoded grid", anchor=False)
+view = choose_view(model)
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)
 elif model.has_encoder:
     codes = ui.heldout_codes(model)
-    st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are measured "
-               "in standard deviations of the held-out codes; under the grid, the latent coordinates it spans.")
-    decoded_grid(model, codes["means"])
+    if view != GRID:
+        st.caption("The digit under the pointer is the decoder's picture of that point of the latent plane, drawn "
+                   "in the browser as fast as the pointer moves.")
+        pointer.live_plane(model, key=LIVE_KEY)
+    else:
+        st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are "
+                   "measured in standard deviations of the held-out codes; under the grid, the latent coordinates it "
+                   "spans.")
+        decoded_grid(model, codes["means"])
     heldout_strip(model, codes)
 else:
     st.caption("Every cell is the generator's picture of one point on a plane through its noise space. Steps are "
