@@ -5,7 +5,8 @@
 Each repeat starts a fresh server process on a free loopback port (headless Chromium is already
 running, as a user's browser would be), opens Home as soon as the server answers its health check,
 waits until Home's run has finished and is drawn, then clicks the first model page in the sidebar
-and waits for it the same way (that page pays for importing TensorFlow and loading a model).
+and waits for it the same way (that page pays for importing TensorFlow and loading a model). Then, on another
+fresh server, the tour's first step (issue 19): Home drawn, "Start the tour" pressed, the step drawn.
 Times are seconds since the server process was started; the table shows their p50 over the repeats.
 """
 from __future__ import annotations
@@ -24,13 +25,13 @@ if str(ROOT) not in sys.path:
 from bench import server as srv  # noqa: E402
 from bench.report import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json  # noqa: E402
 
-GOALS_S = {"home": 4.0, "model_page": 10.0}
+GOALS_S = {"home": 4.0, "model_page": 10.0, "tour": 10.0}
 TIMEOUT_MS = 120_000
 
 
 def one_start(browser) -> dict:
     """Seconds from process start to: health check answered, Home drawn, first model page drawn."""
-    model_page = srv.discover_pages()[1]
+    model_page = next(p for p in srv.discover_pages()[1:] if p.slug != "tour")  # the tour is timed on its own
     context = browser.new_context(viewport=srv.VIEWPORT)
     srv.track_runs(context)
     page = context.new_page()
@@ -55,6 +56,29 @@ def one_start(browser) -> dict:
             "problems": problems}
 
 
+def tour_start(browser) -> dict:
+    """Seconds from process start to the tour's first step drawn, opened from Home's start button."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    srv.track_runs(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    server = srv.StreamlitServer(timeout=TIMEOUT_MS / 1000)
+    try:
+        server.start(wait=False)
+        server.wait_healthy()
+        page.goto(server.url)
+        srv.wait_for_run(page, 0, TIMEOUT_MS)
+        since = srv.runs_finished(page)
+        page.get_by_role("button", name="Start the tour").click()
+        srv.wait_for_run(page, since, TIMEOUT_MS)
+        tour = time.perf_counter() - server.started_at
+        problems = srv.page_problems(page)
+    finally:
+        context.close()
+        server.stop()
+    return {"tour_s": tour, "problems": problems}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.cold_start", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=3)
@@ -68,15 +92,18 @@ def main(argv=None):
     runs, speed = [], [reference_ms()]
     with sync_playwright() as pw, srv.chromium(pw) as browser:
         for i in range(a.repeats):
-            runs.append(one_start(browser))
+            r, tour = one_start(browser), tour_start(browser)
+            runs.append({**r, "tour_s": tour["tour_s"], "problems": r["problems"] + tour["problems"]})
             r = runs[-1]
             print(f"run {i + 1}: server answers {r['health_s']:.2f} s, Home {r['home_s']:.2f} s, "
-                  f"{r['model_page']} {r['model_page_s']:.2f} s" + (f"  PROBLEMS: {r['problems']}" if r["problems"] else ""))
+                  f"{r['model_page']} {r['model_page_s']:.2f} s, tour's first step {r['tour_s']:.2f} s"
+                  + (f"  PROBLEMS: {r['problems']}" if r["problems"] else ""))
     speed.append(reference_ms())
     print()
     rows = []
     for key, what in (("health_s", "server answers /_stcore/health"), ("home_s", "Home rendered"),
-                      ("model_page_s", f"first model page rendered ({runs[0]['model_page']})")):
+                      ("model_page_s", f"first model page rendered ({runs[0]['model_page']})"),
+                      ("tour_s", "tour's first step rendered (from Home's start button)")):
         values = np.array([r[key] for r in runs])
         goal = GOALS_S.get(key[:-2])
         rows.append({"milestone": what, "n": len(values), "p50_s": float(np.median(values)),

@@ -18,6 +18,10 @@ seed, a 16-frame slerp walk between two seeds' noise decoded and encoded as an a
 rerun (AppTest, warm, opened through Home) after its truncation slider moves to another stop, with a seed not drawn
 before so that its caches cannot answer; and its training throughput, images a second through the compiled
 train_step on random data, beside its card's figure.
+
+The tour (issue 19) is timed on a step change, Next or Previous and the whole page rerun for the step it lands on,
+back and forth over the eight steps once each has been shown (a warm server: goal 1 s), and on a control inside a
+step, the face step's Smiling slider (the standing goal for a control, 150 ms).
 """
 from __future__ import annotations
 
@@ -41,13 +45,15 @@ GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun":
             "arithmetic page rerun (steps slider)": 150.0,
             "decode 1 face": 8.0, "decode 9-face strip": 40.0, "face page rerun (Smiling slider)": 150.0,
             "decode 64-sample grid": 40.0, "16-frame walk with its GIF": 300.0,
-            "GAN page rerun (truncation slider)": 150.0}
+            "GAN page rerun (truncation slider)": 150.0,
+            "tour step change (Next, Previous)": 1000.0, "tour step rerun (step 6 Smiling slider)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
 ARITHMETIC_PAGE = "pages/4_Latent_arithmetic.py"
 FACE_PAGE = "pages/5_Face_editing.py"
 GAN_PAGE = "pages/6_GAN_samples.py"
+TOUR_PAGE = "pages/0_Tour.py"
 GAN_WALK, GAN_DIGIT = (3, 8), 3  # the walk's end points (two seeds' noise); a conditional GAN's digit
 
 
@@ -85,11 +91,13 @@ def style_grid_row(model, repeats: int) -> dict:
             "goal_ms": GOALS_MS[op]}
 
 
-def open_page(page: str, model_id: str):
+def open_page(page: str, model_id: str | None, **query: str):
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(HOME), default_timeout=120)
     at.switch_page(page)  # through Home, so dashboard/ is on sys.path as under `streamlit run`
-    at.query_params["model"] = model_id
+    if model_id is not None:
+        at.query_params["model"] = model_id
+    at.query_params.update(query)
     at.run()
     if at.exception:
         raise RuntimeError(f"{page} failed: {at.exception}")
@@ -263,6 +271,30 @@ def gan_throughput_row(card: dict, steps: int) -> dict:
             "card_images_per_s": card.get("training", {}).get("images_per_second")}
 
 
+def tour_rows(repeats: int) -> list[dict]:
+    """The tour (issue 19): a step change, Next or Previous pressed and the whole page rerun for the new step, back
+    and forth across all eight steps after each was shown once (a warm server); and a control inside a step, the
+    face step's Smiling slider moved to a strength not shown before."""
+    at = open_page(TOUR_PAGE, None, step="1")
+    for _ in range(7):  # every step drawn once: models loaded, atlases and judges' readings cached
+        at.button(key="tour_next").click().run()
+    moves = iter((["tour_previous"] * 7 + ["tour_next"] * 7) * (repeats // 14 + 2))  # from step 8 to 1 and back
+
+    def change():
+        at.button(key=next(moves)).click().run()
+        if at.exception:
+            raise RuntimeError(f"the tour failed: {at.exception}")
+
+    op = "tour step change (Next, Previous)"
+    rows = [{"model": "tour", "operation": op, **summary(timings_ms(change, repeats, warmup=0)), "goal_ms": GOALS_MS[op]}]
+    at = open_page(TOUR_PAGE, None, step="6")
+    positions = iter([v for v in np.round(np.arange(-4.0, 4.01, 0.1), 1) if v != 1.0])  # it opens at the default, 1
+    op = "tour step rerun (step 6 Smiling slider)"
+    ms = timings_ms(lambda: at.slider(key="tour_face_Smiling").set_value(float(next(positions))).run(), min(repeats, 60),
+                    warmup=3)
+    return rows + [{"model": "tour", "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
@@ -306,6 +338,8 @@ def main(argv=None):
         if model.conditional:
             rows.append(style_grid_row(model, a.repeats))
             rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
+    if not a.models:
+        rows += tour_rows(max(a.repeats // 10, 28))
     for r in rows:
         r["meets_goal"] = None if r["goal_ms"] is None else "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
     speed.append(reference_ms())

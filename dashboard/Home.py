@@ -147,6 +147,11 @@ st.markdown(
     "any point of it and watch the digits morph as you move. A face model does the same with photos of faces: "
     "add a smile or glasses by moving a face's code. A GAN goes one way only: it draws digits from random noise, "
     "with no encoder to find a digit's code.")
+with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+    if st.button("Start the tour", icon=":material/play_circle:", type="primary", key="start_tour"):
+        st.switch_page(ui.PAGES["tour"].path)
+    st.caption("New here? The tour tells the story one claim a screen, each with a live picture, the measured "
+               "figures that back it and a link into its page.", width=560)
 
 explore, sweep = st.columns(2)  # two by two: four columns cut the links short in an 800 px window
 by_label, arithmetic = st.columns(2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -544,10 +545,33 @@ def gan_against_vae() -> None:
         count = st.segmented_control("Samples each", COMPARE_COUNTS, default=16, required=True, key="gan_vs_count",
                                      width="content")
         seed = int(st.number_input("Seed", 0, SEEDS, 0, key="gan_vs_seed", width=ui.CONTROLS_WIDTH))
-    solid, titles, counts, encoders = {}, {}, {}, {}
+    compared = side_by_side(seed, count, COMPARE_WIDTH)
+    note = sharper_note(compared)
+    if note:
+        st.markdown(note)
+    counts = {m: c.frechet_n for m, c in compared.items()}
+    if len(set(counts.values())) > 1:
+        st.caption("These Fréchet distances were measured with different numbers of samples ("
+                   + ", ".join(f"{compared[m].title}: {f'{n:,}' if n else 'not recorded'}" for m, n in counts.items())
+                   + "): fewer samples give a larger distance, so compare them with care until every card is "
+                     "re-measured with `python -m core.evaluate all`.")
+
+
+class Compared(NamedTuple):
+    """What one model of the comparison showed: the note under the samples draws on it."""
+    title: str
+    solid: float               # solid_share of the samples shown
+    encoder: bool
+    frechet_n: int | None      # the samples the card's Fréchet distance was measured with
+
+
+def side_by_side(seed: int, count: int, width: int) -> dict[str, Compared]:
+    """COMPARED's samples of one seed, `width` pixels each, side by side, under each its card's Fréchet distance and
+    its share of solid ink; a model that cannot load leaves its message in its place. Shared with the tour."""
+    compared = {}
     with st.container(horizontal=True, gap="medium"):
         for model_id in COMPARED:
-            with st.container(width=COMPARE_WIDTH):
+            with st.container(width=width):
                 model, why = compared_model(model_id)
                 if model is None:
                     st.markdown(f"**{model_id}**")
@@ -555,13 +579,11 @@ def gan_against_vae() -> None:
                     continue
                 images = samples(model, model.id, seed, count, 1.0, None)
                 metrics = model.card.get("metrics", {})
-                titles[model_id] = model.card.get("title", model_id)
-                solid[model_id] = solid_share(images)
-                encoders[model_id] = model.has_encoder
-                counts[model_id] = metrics.get("frechet_distance_samples_n")
-                st.markdown(f"**{titles[model_id]}**")
-                ui.show_mosaic(mosaic(images, side(count), side(count)), COMPARE_WIDTH)
-                figures = [("Solid ink", f"{solid[model_id]:.0%}",
+                shown = compared[model_id] = Compared(model.card.get("title", model_id), solid_share(images),
+                                                      model.has_encoder, metrics.get("frechet_distance_samples_n"))
+                st.markdown(f"**{shown.title}**")
+                ui.show_mosaic(mosaic(images, side(count), side(count)), width)
+                figures = [("Solid ink", f"{shown.solid:.0%}",
                             "Of the inked pixels shown here (over 10% intensity), the share at nearly full ink (over "
                             "90%): a blurred stroke fades through grey.")]
                 if "frechet_distance_samples" in metrics:
@@ -570,19 +592,20 @@ def gan_against_vae() -> None:
                 ui.metrics_row(figures)
                 st.caption("Encoder: " + ("yes, so it has a scatter and reconstructions." if model.has_encoder
                                           else "none, so no scatter and no reconstruction."))
-    gan = next((m for m in solid if not encoders[m]), None)
-    vaes = [m for m in solid if encoders[m]]
-    if gan and vaes:
-        sharper = all(solid[gan] > solid[v] for v in vaes)
-        st.markdown(
-            f"A GAN is trained to fool a discriminator, not to match pixels on average, so nothing pulls its digits "
-            f"towards a blurred mean: here {solid[gan]:.0%} of the {titles[gan]}'s inked pixels are solid ink, "
-            "against " + " and ".join(f"{solid[v]:.0%} of the {titles[v]}'s" for v in vaes)
+    return compared
+
+
+def sharper_note(compared: dict[str, Compared]) -> str | None:
+    """Why the GAN's digits are sharper (when, with these samples, they are) and what it lacks; None without both a
+    GAN and a VAE to compare."""
+    gan = next((m for m, c in compared.items() if not c.encoder), None)
+    vaes = [m for m, c in compared.items() if c.encoder]
+    if not (gan and vaes):
+        return None
+    sharper = all(compared[gan].solid > compared[v].solid for v in vaes)
+    return (f"A GAN is trained to fool a discriminator, not to match pixels on average, so nothing pulls its digits "
+            f"towards a blurred mean: here {compared[gan].solid:.0%} of the {compared[gan].title}'s inked pixels are "
+            "solid ink, against " + " and ".join(f"{compared[v].solid:.0%} of the {compared[v].title}'s" for v in vaes)
             + (" (sharper)." if sharper else " (not sharper, with these samples).")
             + " But it has **no encoder**: nothing maps a digit back to a point, so it has no Latent scatter and no "
               "reconstructions, and its latent codes carry no meaning until you explore them.")
-    if len({counts[m] for m in counts}) > 1:
-        st.caption("These Fréchet distances were measured with different numbers of samples ("
-                   + ", ".join(f"{titles[m]}: {f'{counts[m]:,}' if counts[m] else 'not recorded'}" for m in counts)
-                   + "): fewer samples give a larger distance, so compare them with care until every card is "
-                     "re-measured with `python -m core.evaluate all`.")

@@ -61,6 +61,8 @@ class Page(NamedTuple):
 
 
 PAGES = {
+    # The guided tour picks its own models, step by step: no model card links to it (datasets=()).
+    "tour": Page("pages/0_Tour.py", "Tour", ":material/tour:", "mnist-ae-2d", datasets=()),
     # Digit models with an encoder, and the face VAE (generated faces on its principal axes: dashboard/face_views.py).
     "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d",
                     datasets=("mnist", "celeba"),

@@ -393,9 +393,16 @@ def drive_gan_samples(tab: Watched) -> None:
     assert query(tab) == drawn
 
 
+def drive_tour(tab: Watched) -> None:
+    """The tour's own driver (tests/test_browser_tour.py, which imports this module's fixtures: hence the late
+    import)."""
+    from test_browser_tour import drive_tour as right_arrow_to_step_2
+    right_arrow_to_step_2(tab)
+
+
 DRIVERS = {"home": drive_home, "latent_scatter": drive_latent_scatter, "decoded_grid": drive_decoded_grid,
            "digits_by_label": drive_digits_by_label, "latent_arithmetic": drive_latent_arithmetic,
-           "gan_samples": drive_gan_samples}
+           "gan_samples": drive_gan_samples, "tour": drive_tour}
 
 
 # ---------------------------------------------------------------- the test

@@ -212,3 +212,14 @@ def test_home_reports_broken_models_and_pages_refuse_them(broken_pretrained):
     assert not at.exception
     assert any("weightless" in e.value and "missing" in e.value for e in at.error)
     assert not at.get("vega_lite_chart")
+
+
+def test_home_starts_the_tour_with_a_button(shipped_pretrained):
+    """The tour's way in: a primary button above the page links, which opens the tour at its first step."""
+    at = open_page()
+    button = at.button(key="start_tour")
+    assert button.label == "Start the tour" and button.proto.type == "primary"
+    at = button.click().run()
+    assert not at.exception, at.exception
+    assert at.get("progress")[0].proto.text.startswith("Step 1 of ")
+    assert at.query_params["step"] == "1"

@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 import ui
+from by_label import all_ten, clearest_style, decoded, judged
 from core.images import tile, to_uint8
 
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
@@ -20,26 +21,6 @@ STYLE_GRID_PIXELS = 520  # the style-by-digit grid on screen: ten digits across 
 SHOWN_WIDTH = 520  # what a section's controls drive: beside them at 1280 px, below them in a narrower window
 TRANSFER_WIDTH = 460  # beside the wider controls that hold the drawing canvas
 HELDOUT, OWN = "A held-out digit", "Your own digit"
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def decoded(_model, model_id: str, z: np.ndarray, labels) -> np.ndarray:
-    """Cached decodes: a full-page rerun (a page load, the test harness) redoes only the sections that changed."""
-    return _model.decode(z, labels)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def judged(_judge, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cached judge readings and their probabilities, for the same reason: the judge's CNN is the costliest
-    step of a rerun."""
-    return _judge.read(images)
-
-
-@st.cache_data(show_spinner="Finding a digit whose style every label renders…", max_entries=8)
-def clearest_style(_model, _judge, model_id: str) -> int:
-    """The held-out digit style transfer opens on: measured, the one whose ten renderings the judge reads surest."""
-    from core.evaluate import clearest_style as measure
-    return measure(_model, _judge, _model.heldout["means"], _model.heldout["labels"])
 
 
 def name(model, label: int) -> str:
@@ -234,13 +215,9 @@ def style_transfer(model, judge, codes: dict) -> None:
             return
         image, style, caption, note = picked
         ui.show_digits([image], [caption], size=112)
-    labels = np.arange(model.num_classes)
-    digits = decoded(model, model.id, np.repeat(style[None], len(labels), axis=0), labels)
-    read, confidence = judged(judge, digits)
     with shown:
         st.markdown("Its style, decoded as each of the ten digits:")
-        ui.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
-                       size=56, one_row=True)
+        all_ten(model, judge, style, size=56)
         st.caption(note)
 
 

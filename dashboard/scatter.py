@@ -1,0 +1,104 @@
+"""The scatter of held-out codes as a Vega-Lite chart, shared by the Latent scatter page and the tour.
+
+Built once per model and view (st.cache_data): dots coloured by label with a click and a box selection, and,
+when asked, decoded digits pasted where their codes lie (a sprite sheet under the dots).
+"""
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import ui
+from core.images import paste_sprites
+from core.latent import stratified_indices
+
+THUMBNAIL_SEED = 0
+DIGITS_ACROSS = 20
+CLICK, BOX = "digit", "box"  # the chart's two selections, by name
+PLOT_SIZE = np.array([400, 400])  # the plotting area in pixels: with its axes it fits beside the sidebar at 800 px
+
+
+def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, str]]]:
+    """The 2-D views on offer, with axis titles: a 2-D latent as it is, else the PCA and t-SNE maps in latents.npz."""
+    if model.latent_dim == 2:
+        return {"Latent coordinates": (codes["means"], ("z₁", "z₂"))}
+    shipped = {"PCA": ("pca", ("principal component 1", "principal component 2")),
+               "t-SNE": ("tsne", ("t-SNE 1", "t-SNE 2"))}
+    views = {name: (codes[key], axes) for name, (key, axes) in shipped.items() if key in codes}
+    if not views:
+        st.error(f"latents.npz of **{model.id}** holds no 2-D projections; write them with "
+                 f"`python -m core.evaluate {model.id}`.")
+        st.stop()
+    return views
+
+
+def equal_unit_domains(xy: np.ndarray, plot_size: np.ndarray = PLOT_SIZE) -> list[list[float]]:
+    """x and y domains around the points, a digit's width of margin, padded so that one unit is as many
+    pixels on both axes (distances and gaps read true), and fixed, so nothing re-lays the axes on a click."""
+    low, high = xy.min(0), xy.max(0)
+    margin = np.ptp(xy, axis=0).max() / DIGITS_ACROSS  # the thumbnails' size: they fit inside
+    per_pixel = max((high - low + 2 * margin) / plot_size) or 1 / plot_size.max()  # all points at one spot: span 1
+    centre, half = (low + high) / 2, plot_size * per_pixel / 2
+    return [[float(centre[k] - half[k]), float(centre[k] + half[k])] for k in range(2)]
+
+
+@st.cache_data(show_spinner="Drawing the chart…", max_entries=32)
+def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_titles: tuple[str, str],
+                  thumbnails: int | None, side: int = int(PLOT_SIZE[0]), legend: str = "top") -> dict:
+    """Dots coloured by label on a canvas; a click picks the nearest dot (ringed), a drag draws a box, the
+    legend fades classes; with `thumbnails`, that many decoded digits drawn under the dots. `side`: the plotting
+    area's width and height in pixels; `legend`: where the legend goes (top, or right where height is short).
+
+    Vega-Lite on a canvas: a click costs the browser about half what a WebGL Plotly chart does. Returned as
+    the Vega-Lite spec, built and checked against its schema once per view, not on every click (~70 ms).
+    """
+    model, xy, labels = _model, _xy, _model.heldout["labels"]  # model_id and projection name them in the cache key
+    sprites = sprite_sheet(model, xy, model_id, projection, thumbnails) if thumbnails else None
+    names = [ui.class_name(model, c) for c in range(model.num_classes)]
+    points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "label": np.array(names)[labels], "index": np.arange(len(xy))})
+    plot_size = np.array([side, side])
+    x_domain, y_domain = equal_unit_domains(xy, plot_size)
+    base = alt.Chart(points).encode(
+        x=alt.X("x:Q", title=axis_titles[0], scale=alt.Scale(domain=x_domain, nice=False, zero=False)),
+        y=alt.Y("y:Q", title=axis_titles[1], scale=alt.Scale(domain=y_domain, nice=False, zero=False)))
+    clicked = alt.selection_point(name=CLICK, fields=["index"], nearest=True, on="click", empty=False)
+    shown = alt.selection_point(fields=["label"], bind="legend")
+    dots = base.mark_circle(size=24).encode(
+        color=alt.Color("label:N", title="Label", scale=alt.Scale(domain=names, range=ui.CLASS_COLORS[:len(names)]),
+                        legend=alt.Legend(orient=legend, direction="horizontal" if legend == "top" else "vertical",
+                                           symbolOpacity=1)),
+        opacity=alt.condition(shown, alt.value(0.15 if sprites else 0.8), alt.value(0.03)),
+        tooltip=[alt.Tooltip("label:N", title="label"), alt.Tooltip("index:Q", title="digit #"),
+                 alt.Tooltip("x:Q", format=".2f", title=axis_titles[0]), alt.Tooltip("y:Q", format=".2f", title=axis_titles[1])],
+    ).add_params(clicked, alt.selection_interval(name=BOX), shown)
+    ring = base.mark_point(size=220, filled=False, color="black", strokeWidth=2).transform_filter(clicked)
+    layers = [dots, ring]
+    if sprites:
+        source, (x0, x1, y0, y1) = sprites
+        sheet = pd.DataFrame({"x": [x0], "x2": [x1], "y": [y1], "y2": [y0], "url": [source]})
+        layers.insert(0, alt.Chart(sheet).mark_image(aspect=False).encode(x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q",
+                                                                            url="url:N"))
+    return alt.layer(*layers).properties(  # "pad": the plot keeps its size (and equal units), axes go around it
+        width=side, height=side, autosize=alt.AutoSizeParams(type="pad"),
+        usermeta={"embedOptions": {"renderer": "canvas"}}).to_dict()
+
+
+@st.cache_data(show_spinner="Decoding thumbnails…", max_entries=32)
+def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count: int) -> tuple[str, np.ndarray]:
+    """`count` held-out points (stratified by class, seeded) decoded, tinted by class and pasted where they lie.
+
+    Returns one transparent PNG and the plot rectangle [x0, x1, y0, y1] it covers. A digit spans
+    1/DIGITS_ACROSS of the plot's longer side, at its own 28-pixel resolution.
+    """
+    labels = _model.heldout["labels"]
+    picked = stratified_indices(labels, count, seed=THUMBNAIL_SEED)
+    digits = ui.decode_heldout(_model, _model.heldout, picked)
+    sprites = np.stack([ui.tinted(digit, ui.class_color(labels[i])) for i, digit in zip(picked, digits)])
+    cell = digits.shape[1]
+    digit_size = np.ptp(_xy, axis=0).max() / DIGITS_ACROSS  # in plot units
+    low, high = _xy.min(0) - digit_size, _xy.max(0) + digit_size
+    pixels_per_unit = cell / digit_size
+    shape = np.ceil((high - low)[::-1] * pixels_per_unit).astype(int)  # rows follow y, columns x
+    centres = np.column_stack([(high[1] - _xy[picked, 1]), (_xy[picked, 0] - low[0])]) * pixels_per_unit
+    canvas = paste_sprites(sprites, np.round(centres - cell / 2), tuple(shape))
+    return ui.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])

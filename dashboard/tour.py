@@ -1,0 +1,473 @@
+"""The guided tour (pages/0_Tour.py): eight steps that tell the app's story to someone who has never seen it.
+
+Each step is one screen: a one-sentence claim, one live widget already set up to show it, the measured figures
+behind it (read from the model cards, never typed in) and a link that opens the full page in the same state,
+through the URL parameters that page already reads. The widgets are the pages' own parts (scatter.py, by_label.py,
+gans.py, faces.py, arithmetic.py, pointer.py), not copies; a step whose controls change something is a fragment,
+so moving them reruns that step alone (its widget, figures and link). The step is kept in the URL (?step=3, counted from 1), so a presenter can
+open any step directly; the arrow keys move through the steps (a listener in the app page, st.components.v2).
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+import streamlit as st
+
+import pointer
+import ui
+from core import registry
+
+STEP_PARAM = "step"    # ?step=3: the step shown, 1-based
+STEP_KEY = "tour_step"  # the step shown, in session state (1-based)
+URL_ECHO = "tour_url"  # the parameters this session last wrote: tells a new link from our own echo
+KEYS_KEY = "tour_keys"  # the arrow-key listener
+WIDGET_WIDTH = 740     # the live widget, left; the figures and the link beside it, right
+PANEL_WIDTH = 340
+FACE_ROWS = 480        # eight faces a row, shrunk to fit
+CHART_SIDE = 340       # a scatter's plotting area: with its axes it fits under the claim in a 720 px window
+STRIP = 58             # a digit in a strip of steps
+FACE = 220             # a face of the face step
+SEEDS = 9999
+
+
+class Figure(NamedTuple):
+    """A measured figure from a model card: `path` leads through the card (metrics.reconstruction_mse);
+    `reduce` turns a list into one number (the smallest class share)."""
+    label: str
+    model: str
+    path: str
+    fmt: str
+    meaning: str
+    reduce: Callable | None = None
+
+
+class Step(NamedTuple):
+    name: str                     # the progress indicator's words
+    claim: str                    # one sentence, in large type
+    page: str                     # the ui.PAGES page that its link opens
+    models: tuple[str, ...]       # the models it needs: without one, the step says what is coming
+    figures: tuple[Figure, ...]   # the card figures beside the widget
+    show: Callable                # draws the widget; returns the link's URL parameters (and a note it
+                                  # measured, to say under the figures instead of `note`)
+    note: str                     # how to read the widget, under the figures
+
+
+# ---------------------------------------------------------------- figures from the cards
+
+def card_value(cards: dict, figure: Figure):
+    """The figure's number from its card, or None when the model is not shipped or its card lacks it."""
+    value = cards.get(figure.model)
+    for part in figure.path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is not None and figure.reduce is not None:
+        value = figure.reduce(value)
+    return value
+
+
+def show_figures(step: Step, cards: dict) -> None:
+    figures = [(f, card_value(cards, f)) for f in step.figures]
+    ui.metrics_row((f.label, f.fmt.format(value), f.meaning) for f, value in figures if value is not None)
+    missing = sorted({f.model for f, value in figures if value is None})
+    if missing:
+        st.caption("Not measured yet: " + ", ".join(f"`python -m core.evaluate {m}`" for m in missing) + ".")
+
+
+# ---------------------------------------------------------------- the widgets
+
+def model(model_id: str):
+    """The cached model; a step only runs once tour.missing() found every model it needs, so an error here is a
+    damaged file, which stops the step with its message."""
+    return ui.load_model(model_id)
+
+
+def codes_chart(shown, key: str) -> None:
+    """A 2-D model's held-out codes, 300 of their digits drawn where they lie (the Latent scatter's chart)."""
+    from scatter import scatter_chart
+    codes = ui.heldout_codes(shown)
+    st.vega_lite_chart(scatter_chart(shown, codes["means"], shown.id, "Latent coordinates", ("z₁", "z₂"), 300,
+                                     side=CHART_SIDE, legend="right"), key=key, width="content")
+
+
+def islands() -> dict:
+    """Step 1: the 2-D autoencoder's held-out codes, its decoded digits drawn where they lie."""
+    codes_chart(model("mnist-ae-2d"), "tour_islands")
+    return {"model": "mnist-ae-2d"}
+
+
+def disc() -> dict:
+    """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py); a click keeps a point,
+    which the link carries to the Decoded grid's live view."""
+    vae = model("mnist-vae-2d")
+    kept = pointer.live_plane(vae, key="tour_pointer")
+    return {"model": vae.id, "view": "live", **({} if kept is None else {pointer.POINT_PARAM: pointer.point_text(kept)})}
+
+
+def bigger_latent() -> dict:
+    """Step 3: the same held-out digits redrawn from 2 numbers and from 16."""
+    from core.latent import stratified_indices
+    small, large = model("mnist-vae-2d"), model("mnist-vae-16d")
+    seed = int(st.number_input("Held-out digits drawn with seed", 0, SEEDS, 0, key="tour_recon_seed", width=240,
+                               help="One held-out digit of each class, picked with this seed."))
+    labels = ui.heldout_codes(small)["labels"]
+    picked = stratified_indices(labels, small.num_classes, seed=seed)
+    picked = picked[np.argsort(labels[picked], kind="stable")]
+    originals, missing = ui.heldout_originals(small)
+    if originals is not None:
+        st.markdown("**Held-out digits** the models never saw")
+        ui.show_digits(originals[picked], None, size=STRIP, one_row=True)
+    for shown in (small, large):
+        st.markdown(f"**Redrawn from {shown.latent_dim} numbers** ({shown.card.get('title', shown.id)})")
+        ui.show_digits(ui.decode_heldout(shown, ui.heldout_codes(shown), picked), None, size=STRIP, one_row=True)
+    if missing:
+        st.caption("The originals need the data set, which is not on this machine: the rows are the models' "
+                   "redrawings of the same held-out digits.")
+    return {"model": large.id}
+
+
+def style_apart() -> dict:
+    """Step 4: one held-out digit's style written as all ten digits by the conditional VAE."""
+    from by_label import all_ten, clearest_style, decoded
+    cvae, judge = model("mnist-cvae"), ui.load_judge()
+    codes = ui.heldout_codes(cvae)
+    clearest = clearest_style(cvae, judge, cvae.id)
+    index = int(st.number_input("Style of held-out digit #", 0, len(codes["labels"]) - 1, clearest,
+                                key="tour_style_digit", width=240,
+                                help=f"It opens on #{clearest}, the held-out digit whose style the judge reads most "
+                                     "surely as every label."))
+    label, style = int(codes["labels"][index]), codes["means"][index]
+    originals, _ = ui.heldout_originals(cvae)
+    source = originals[index] if originals is not None else decoded(cvae, cvae.id, style[None], label)[0]
+    what = "" if originals is not None else ", as the model redraws it"
+    ui.show_digits([source], [f"#{index}, a {ui.class_name(cvae, label)}{what}"], size=112)
+    st.markdown("**Its style, told each of the ten labels** (under each: what the judge reads)")
+    all_ten(cvae, judge, style, size=70)
+    return {"model": cvae.id}
+
+
+def gan_sharper() -> tuple[dict, str | None]:
+    """Step 5: 16 samples of the DCGAN beside 16 of each VAE (seed 0), with each card's Fréchet distance; the note
+    on sharpness goes beside them, in the panel."""
+    import gans
+    note = gans.sharper_note(gans.side_by_side(0, 16, 224))
+    return {"model": "mnist-dcgan", "seed": "0", "n": "16"}, note
+
+
+FACE_SLIDERS = ("Smiling", "Eyeglasses")
+
+
+def face_sliders() -> dict:
+    """Step 6: a generated face and two attribute sliders."""
+    import faces
+    vae = model("celeba-vae")
+    controls, shown = ui.beside(2 * FACE + 4, controls_width=260)
+    with controls:
+        seed = int(st.number_input("Face drawn with seed", 0, SEEDS, 3, key="tour_face_seed",
+                                   help="A generated face: drawn from where the encoder put the training faces "
+                                        "(the sampling trick). No real face is shown."))
+        strengths = {}
+        for name in FACE_SLIDERS:
+            value = st.slider(faces.pretty(name), *faces.STRENGTH, step=faces.STEP, key=f"tour_face_{name}",
+                              value=faces.default_strength(vae, name) if name == "Smiling" else 0.0,
+                              help=f"Multiples of the {faces.pretty(name)} vector: the average code of training "
+                                   "faces labelled with it minus that of the faces without.")
+            if value:
+                strengths[name] = round(float(value), 2)
+    start = vae.sample_latents(1, seed=seed, trick=True)[0]
+    edited = vae.edit(start, strengths) if strengths else start
+    with shown:
+        what = ", ".join(f"{faces.pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit"
+        ui.show_digits([faces.decoded(vae, faces.ident(vae), start),
+                        faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
+                       [f"generated face, seed {seed}", f"edited: {what}"], size=FACE, pixelated=False)
+    return {"model": vae.id, "start": "random", "seed": str(seed),
+            **({"edit": faces.edit_text(strengths)} if strengths else {})}
+
+
+WALK = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": 12}
+ANALOGY = "Eyeglasses"
+
+
+def arithmetic_step() -> dict:
+    """Step 7: the walk from 6 to 8 and past it, and a face analogy."""
+    import arithmetic
+    import faces
+    from core.latent import analogy, interpolate, interpolation_times
+    digits = model("mnist-vae-16d")
+    over = st.slider("How far past each end", 0.0, 1.0, 0.5, 0.25, key="tour_overshoot",
+                     help="As a share of the way from the 6 to the 8.", width=300)
+    means = arithmetic.means_of_classes(digits, digits.id)
+    steps = WALK["steps"]
+    path = interpolate(means[6], means[8], steps, WALK["method"], overshoot=over)
+    t = interpolation_times(steps, over)
+    scores = arithmetic.plausibility(digits, digits.id)(path)
+    st.markdown(f"**From an average 6 (t = 0) to an average 8 (t = 1)** and {over:.0%} past each end; under each "
+                "step, t and its plausibility (⚠: outside the region the data occupies)")
+    ui.show_digits(digits.decode(path), [f"{v:+.2f} · {arithmetic.score_caption(s)}" for v, s in zip(t, scores)],
+                   size=STRIP, one_row=True)
+    vae = model("celeba-vae")
+    one, other = (vae.sample_latents(1, seed=s, trick=True)[0] for s in (3, 11))
+    strength = faces.default_strength(vae, ANALOGY)
+    with_it = np.asarray(vae.edit(one, {ANALOGY: strength}), np.float32)
+    result = np.asarray(analogy(with_it, one, other), np.float32)
+    pictures = [faces.decoded(vae, faces.ident(vae), z) for z in (with_it, one, other, result)]
+    name = faces.pretty(ANALOGY).lower()
+    st.markdown(f"**A face analogy**: a face with {name}, minus the same face without, plus another face")
+    ui.show_digits(pictures, [f"A: with {name}", "B: without", "C: another face", "A − B + C"], size=110,
+                   pixelated=False, one_row=True)
+    return {"model": digits.id, **{k: str(v) for k, v in WALK.items()}, "over": f"{over:g}"}
+
+
+def mistakes() -> dict:
+    """Step 8: where the models go wrong: decoding off the data, blur, and faces drawn from the bare prior."""
+    import arithmetic
+    import faces
+    vae = model("mnist-vae-2d")
+    codes = ui.heldout_codes(vae)["means"]
+    far = st.slider("Walk out along z₁, in standard deviations of the codes", 1.0, 8.0, 6.0, 0.5,
+                    key="tour_far", width=380)
+    path = np.repeat(codes.mean(0, keepdims=True), 10, axis=0)
+    path[:, 0] += np.linspace(0, far, 10) * codes[:, 0].std()
+    scores = arithmetic.plausibility(vae, vae.id)(path)
+    st.markdown("**Implausible regions**: the 2-D VAE decodes points beyond its data as well as points inside it, "
+                "and nothing says which is which but their plausibility")
+    ui.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True)
+    face_vae = model("celeba-vae")
+    prior, trick = faces.samples(face_vae, faces.ident(face_vae), 0)
+    st.markdown("**Faces from N(0, I)**, where the face VAE put few training faces, then **with the sampling trick**")
+    with st.container(width=FACE_ROWS):
+        ui.show_markup(prior)
+        ui.show_markup(trick)
+    return {"model": face_vae.id}
+
+
+# ---------------------------------------------------------------- the story
+
+FRECHET = "Fréchet distance between 5,000 samples and the held-out digits, on the judge's features. Lower is better."
+STEPS = (
+    Step("A code is a few numbers",
+         "A code is a few numbers: this autoencoder writes every digit as two, and each kind of digit gathers on "
+         "its own island.",
+         "scatter", ("mnist-ae-2d",),
+         (Figure("Numbers per digit", "mnist-ae-2d", "latent_dim", "{:d}", "The size of the latent code."),
+          Figure("Judge reads its redraws", "mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+                 "How often the judge classifier names the right digit in a held-out digit redrawn from its two "
+                 "numbers."),
+          Figure("Fréchet distance of samples", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+                 FRECHET + " Points drawn between the islands decode poorly.")),
+         islands,
+         "Each digit is drawn where the encoder puts it, coloured by its true label. Between the islands lies "
+         "empty sea: points there were never a digit's code."),
+    Step("A VAE packs the digits",
+         "A VAE packs all ten digits into one round disc, so every point inside it decodes to a digit.",
+         "grid", ("mnist-vae-2d",),
+         (Figure("Fréchet distance of samples", "mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+                 FRECHET + " Its samples are drawn from the disc it was trained to fill."),
+          Figure("The autoencoder's", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+                 FRECHET + " The 2-D autoencoder of step 1, whose codes leave gaps."),
+          Figure("KL to the prior", "mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats",
+                 "How far, on average, the encoder's posterior for a digit lies from the prior N(0, I): the "
+                 "price of packing the codes into the disc.")),
+         disc,
+         "Move the pointer over the plane: the digit under it is decoded as you move."),
+    Step("A bigger latent",
+         "A bigger latent keeps more of each digit: sixteen numbers redraw it far better than two.",
+         "grid", ("mnist-vae-2d", "mnist-vae-16d"),
+         (Figure("Error, 2 numbers", "mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}",
+                 "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
+          Figure("Error, 16 numbers", "mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}",
+                 "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
+          Figure("Judge reads, 2 numbers", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+                 "How often the judge classifier names the right digit in a reconstruction."),
+          Figure("Judge reads, 16 numbers", "mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+                 "How often the judge classifier names the right digit in a reconstruction.")),
+         bigger_latent,
+         "The same held-out digits, one of each class, redrawn by the 2-D and the 16-D VAE."),
+    Step("Identity and style apart",
+         "Told the label, a model keeps identity and style apart: one hand writes all ten digits.",
+         "label", ("mnist-cvae", "mnist-judge"),
+         (Figure("Style transfer accuracy", "mnist-cvae", "metrics.style_transfer_label_accuracy", "{:.1%}",
+                 "Every held-out digit's style decoded as each of the ten digits: how often the judge reads the "
+                 "label asked for."),
+          Figure("Label accuracy of samples", "mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}",
+                 "Prior samples decoded with each label: how often the judge reads the label asked for.")),
+         style_apart,
+         "The conditional VAE's code holds only the style (slant, width, stroke); the label says which digit."),
+    Step("A GAN draws sharper",
+         "A GAN draws sharper digits than a VAE, but it has no encoder: it cannot find a digit's code.",
+         "gans", ("mnist-dcgan", "mnist-vae-2d", "mnist-vae-16d", "mnist-judge"),
+         (),
+         gan_sharper,
+         "The same number of samples from each model; under each, its card's Fréchet distance (lower is better) "
+         "and the share of its ink that is solid."),
+    Step("A face and its sliders",
+         "A face is 128 numbers, and moving them along one direction adds a smile or glasses.",
+         "faces", ("celeba-vae",),
+         (Figure("Smile edit succeeds", "celeba-vae", "metrics.attribute_edits.per_attribute.Smiling.plain.success",
+                 "{:.0%}", "Held-out test faces the face judge reads without a smile, edited at the default "
+                           "strength: the share it then reads as smiling."),
+          Figure("Glasses edit succeeds", "celeba-vae",
+                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
+                 "The same for glasses: the share of faces read without glasses that the judge reads with them "
+                 "after the edit."),
+          Figure("Judge agreement", "celeba-vae", "metrics.judge_agreement", "{:.1%}",
+                 "How often the face judge reads an attribute the same way in a held-out test face and in its "
+                 "reconstruction.")),
+         face_sliders,
+         "Every face here is generated; the sliders move its code along CelebA's attribute vectors."),
+    Step("Latent arithmetic",
+         "Directions mean something: walk from a 6 to an 8 and past it, or give another face the first one's glasses.",
+         "arithmetic", ("mnist-vae-16d", "celeba-vae"),
+         (Figure("Glasses edit succeeds", "celeba-vae",
+                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
+                 "Held-out test faces the judge reads without glasses, moved along the glasses vector: the share it "
+                 "then reads with them. The analogy adds the same vector."),
+          Figure("Other readings kept", "celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept",
+                 "{:.0%}", "Of the judge's other readings of those faces, the share the glasses edit leaves as "
+                           "they were.")),
+         arithmetic_step,
+         "Plausibility ranks a point among the held-out digits' own typicality: 50% is as typical as the median "
+         "real digit."),
+    Step("What the models get wrong",
+         "The models blur, inherit their data's biases and decode nonsense as readily as sense.",
+         "faces", ("mnist-vae-2d", "celeba-vae", "mnist-dcgan"),
+         (Figure("Judge reads 2-D redraws", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+                 "Blur: the 2-D VAE's redrawings are averages, and the judge misreads this many fewer than all."),
+          Figure("Face samples, Fréchet", "celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}",
+                 "Faces drawn from N(0, I) against the test faces, on the face judge's features. Lower is better."),
+          Figure("Face redraws, Fréchet", "celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}",
+                 "Reconstructions of test faces against the test faces: the samples' distance is eight times "
+                 "this, since the prior holds regions no face was encoded to."),
+          Figure("DCGAN's rarest digit", "mnist-dcgan", "metrics.class_shares", "{:.1%}",
+                 "Bias in a generator: of its samples, the share the judge reads as the digit it draws least (an "
+                 "even spread is 10%).", min)),
+         mistakes,
+         "CelebA's attributes are labellers' yes-or-no marks on photos of celebrities: the attribute vectors and "
+         "the judge learn what went with each mark, and whom the photos left out."),
+)
+
+
+# ---------------------------------------------------------------- the step in the URL
+
+def current_step() -> tuple[int, list[str]]:
+    """The step to show (1-based), after a new link's ?step= (with why, if it cannot be used)."""
+    def apply(name: str, value: str) -> None:
+        if name == pointer.POINT_PARAM:
+            return  # the live plane's kept point (step 2): pointer.live_plane reads it
+        if name != STEP_PARAM:
+            raise ValueError("not a setting of the tour")
+        if not (value.isdigit() and 1 <= int(value) <= len(STEPS)):
+            raise ValueError(f"a step from 1 to {len(STEPS)}")
+        st.session_state[STEP_KEY] = int(value)
+
+    ignored = ui.read_link(URL_ECHO, apply)
+    if ignored:
+        st.session_state[STEP_KEY] = 1  # a link that cannot be followed starts the tour from the beginning
+    return st.session_state.setdefault(STEP_KEY, 1), ignored
+
+
+def keep_in_url(step: int) -> None:
+    """Only ?step= in the URL (a model or other page's setting has no meaning here), and the live plane's kept point
+    on its step; remembered as our own echo."""
+    kept = (STEP_PARAM, pointer.POINT_PARAM) if STEPS[step - 1].show is disc else (STEP_PARAM,)
+    for name in [n for n in st.query_params if n not in kept]:
+        del st.query_params[name]
+    if st.query_params.get(STEP_PARAM) != str(step):
+        st.query_params[STEP_PARAM] = str(step)
+    st.session_state[URL_ECHO] = {STEP_PARAM: str(step)}
+
+
+def go(delta: int) -> None:
+    st.session_state[STEP_KEY] = min(max(st.session_state.get(STEP_KEY, 1) + delta, 1), len(STEPS))
+
+
+# ---------------------------------------------------------------- the arrow keys
+
+ARROWS_JS = """
+export default function ({ setTriggerValue }) {
+  const ignore = 'input, textarea, select, [contenteditable="true"], [role="slider"], [role="combobox"], '
+    + '[role="listbox"], [role="spinbutton"], [data-baseweb="select"], [data-baseweb="slider"]';
+  const onKey = (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const target = event.target;
+    if (target && target.closest && target.closest(ignore)) return;  // the key moves that control, not the tour
+    event.preventDefault();
+    setTriggerValue('key', event.key === 'ArrowRight' ? 'next' : 'previous');
+  };
+  document.addEventListener('keydown', onKey);
+  return () => document.removeEventListener('keydown', onKey);
+}
+"""
+# One screen a step: Streamlit's room above (6rem, under its 3.75rem header) and below (10rem) the page would
+# push a step past a 720 px window. Not isolated, so it styles the page while the tour is on it, and only then.
+SCREEN_CSS = """
+[data-testid="stMainBlockContainer"] {
+  padding: 4rem 3rem 1rem 3rem;
+}
+"""  # over one line: Streamlit would take a one-line string for the path of a file
+_arrows = st.components.v2.component("latent_lab_tour_arrows", js=ARROWS_JS, css=SCREEN_CSS, isolate_styles=False)
+
+
+def _on_arrow() -> None:
+    pressed = (st.session_state.get(KEYS_KEY) or {}).get("key")
+    if pressed in ("next", "previous"):
+        go(1 if pressed == "next" else -1)
+
+
+def arrow_keys() -> None:
+    """Left and right arrows move the tour, unless focus is in a control that takes them (a slider, a box)."""
+    _arrows(key=KEYS_KEY, on_key_change=_on_arrow, width=1, height=1)
+
+
+# ---------------------------------------------------------------- one step on screen
+
+def missing(step: Step, cards: dict) -> list[str]:
+    """The models a step needs that are not shipped (or whose card is damaged)."""
+    judges = {c["id"] for c in ui.shipped_cards("judge") if "error" not in c}
+    return [m for m in step.models if m not in judges and (m not in cards or "error" in cards[m])]
+
+
+def show(number: int) -> None:
+    """The step's claim, widget, figures and link."""
+    step = STEPS[number - 1]
+    cards = {card["id"]: card for card in ui.shipped_cards()}
+    st.header(step.claim, anchor=False)
+    absent = missing(step, cards)
+    if absent:
+        st.info(f"**Coming:** this step needs {', '.join(f'`{m}`' for m in absent)}, which "
+                + ("is" if len(absent) == 1 else "are") + " not built yet ("
+                + "; ".join(f"`{registry.rebuild_command(m)}`" for m in absent) + ").")
+        return
+    body(number, cards)
+
+
+@st.fragment
+def body(number: int, cards: dict) -> None:
+    """The widget, and beside it the figures and the link: a control of the widget reruns this alone, and the link
+    follows it."""
+    step = STEPS[number - 1]
+    with st.container(horizontal=True, gap="large"):
+        widget, panel = st.container(width=WIDGET_WIDTH), st.container(width=PANEL_WIDTH)
+    with widget:
+        shown = step.show()
+    link, note = shown if isinstance(shown, tuple) else (shown, None)
+    with panel:
+        show_figures(step, cards)
+        st.caption(note or step.note)
+        page = ui.PAGES[step.page]
+        st.page_link(page.path, label=f"Open this in {page.label}", icon=":material/open_in_new:",
+                     query_params=link)
+
+
+def navigation(number: int) -> None:
+    """Previous, where the tour is, and next; the arrow keys do the same."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+        st.button("Previous", icon=":material/arrow_back:", key="tour_previous", on_click=go, args=(-1,),
+                  disabled=number == 1)
+        with st.container(width=460):
+            st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)} · {STEPS[number - 1].name}")
+        st.button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(1,),
+                  disabled=number == len(STEPS), type="primary")
+        st.caption("or the ← → keys")
+        arrow_keys()

@@ -1,0 +1,230 @@
+"""The tour (pages/0_Tour.py, dashboard/tour.py), driven headless through Streamlit's AppTest with the shipped models.
+
+Every step opens from its URL (?step=k) without an exception; each figure beside a step is the card's number, by this
+test's own table of which card key each label stands for; a bad ?step= gives one notice and step 1; Previous and Next
+move the step and the URL; each step's link opens its page, which takes every parameter of the link (no "ignored"
+notice) and shows the link's model; Home's start button opens the tour. The arrow keys and the one-screen layout
+are tests/test_browser_tour.py's. Passes with $LATENT_LAB_DATA set or unset.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+import pytest
+
+from conftest import ROOT, assert_clean, open_page, shipped_model_present
+
+TOUR = "pages/0_Tour.py"
+STEPS = 8
+MODELS = ("mnist-ae-2d", "mnist-vae-2d", "mnist-vae-16d", "mnist-cvae", "mnist-dcgan", "celeba-vae", "mnist-judge")
+
+pytestmark = pytest.mark.skipif(not all(shipped_model_present(m) for m in MODELS),
+                                reason="the tour needs the shipped models: " + ", ".join(MODELS))
+
+# Which card figure each label of each step stands for: (model, path in the card, format, reduce). The test's own
+# table, so a label wired to the wrong model or key fails.
+FIGURES = {
+    1: {"Numbers per digit": ("mnist-ae-2d", "latent_dim", "{:d}", None),
+        "Judge reads its redraws": ("mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "Fréchet distance of samples": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None)},
+    2: {"Fréchet distance of samples": ("mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
+        "The autoencoder's": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
+        "KL to the prior": ("mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats", None)},
+    3: {"Error, 2 numbers": ("mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}", None),
+        "Error, 16 numbers": ("mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}", None),
+        "Judge reads, 2 numbers": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "Judge reads, 16 numbers": ("mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None)},
+    4: {"Style transfer accuracy": ("mnist-cvae", "metrics.style_transfer_label_accuracy", "{:.1%}", None),
+        "Label accuracy of samples": ("mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}", None)},
+    5: {},  # the comparison's own Fréchet distances: test_gan_step_shows_each_cards_frechet_distance
+    6: {"Smile edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Smiling.plain.success", "{:.0%}",
+                                None),
+        "Glasses edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success",
+                                  "{:.0%}", None),
+        "Judge agreement": ("celeba-vae", "metrics.judge_agreement", "{:.1%}", None)},
+    7: {"Glasses edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success",
+                                  "{:.0%}", None),
+        "Other readings kept": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept", "{:.0%}",
+                                None)},
+    8: {"Judge reads 2-D redraws": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "Face samples, Fréchet": ("celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}", None),
+        "Face redraws, Fréchet": ("celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}", None),
+        "DCGAN's rarest digit": ("mnist-dcgan", "metrics.class_shares", "{:.1%}", min)},
+}
+# The page each step's link opens, and the parameters that page must take from it.
+LINKS = {1: ("Latent scatter", "pages/1_Latent_scatter.py"), 2: ("Decoded grid", "pages/2_Decoded_grid.py"),
+         3: ("Decoded grid", "pages/2_Decoded_grid.py"), 4: ("Digits by label", "pages/3_Digits_by_label.py"),
+         5: ("GAN samples", "pages/6_GAN_samples.py"), 6: ("Face editing", "pages/5_Face_editing.py"),
+         7: ("Latent arithmetic", "pages/4_Latent_arithmetic.py"), 8: ("Face editing", "pages/5_Face_editing.py")}
+IGNORED = "could not be used"          # the tour's notice for a bad link
+PAGE_IGNORED = "Some settings in the link were ignored"  # the pages' own
+
+
+def card(model_id: str) -> dict:
+    return json.loads((ROOT / "pretrained" / model_id / "card.json").read_text())
+
+
+def card_number(model_id: str, path: str, reduce):
+    value = card(model_id)
+    for part in path.split("."):
+        value = value[part]
+    return reduce(value) if reduce else value
+
+
+def progress(at) -> str:
+    return at.get("progress")[0].proto.text
+
+
+@pytest.fixture(scope="module")
+def steps():
+    """Each step opened by its URL, once for the module (the first loads TensorFlow and the models)."""
+    return {k: open_page(TOUR, step=str(k)) for k in range(1, STEPS + 1)}
+
+
+@pytest.mark.parametrize("k", range(1, STEPS + 1))
+def test_every_step_opens_from_its_url_with_its_claim_figures_and_link(steps, k):
+    at = steps[k]
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert progress(at).startswith(f"Step {k} of {STEPS} · ")
+    assert len(at.header) == 1 and at.header[0].value.endswith(".")  # one sentence, in large type
+    assert at.query_params["step"] == str(k)
+    label, _ = LINKS[k]
+    links = [link for link in at.get("page_link") if link.proto.label == f"Open this in {label}"]
+    assert len(links) == 1, [link.proto.label for link in at.get("page_link")]
+
+
+@pytest.mark.parametrize("k", [k for k in FIGURES if FIGURES[k]])
+def test_each_figure_is_its_cards_number(steps, k):
+    shown = {m.label: m.value for m in steps[k].metric}
+    assert set(shown) == set(FIGURES[k])
+    for label, (model_id, path, fmt, reduce) in FIGURES[k].items():
+        assert shown[label] == fmt.format(card_number(model_id, path, reduce)), (k, label)
+
+
+def test_gan_step_shows_each_cards_frechet_distance(steps):
+    """The GAN step's figures are the comparison's: each model's Fréchet distance from its card, in model order."""
+    at = steps[5]
+    frechet = [m.value for m in at.metric if m.label == "Fréchet distance"]
+    assert frechet == [f"{card(m)['metrics']['frechet_distance_samples']:,.0f}"
+                       for m in ("mnist-dcgan", "mnist-vae-2d", "mnist-vae-16d")]
+    assert len(at.metric) == 6  # with the solid-ink share of each
+
+
+@pytest.mark.parametrize("k", range(1, STEPS + 1))
+def test_each_link_opens_a_page_that_takes_its_parameters(steps, k):
+    label, page = LINKS[k]
+    link = next(link for link in steps[k].get("page_link") if link.proto.label == f"Open this in {label}")
+    assert link.proto.page == page.split("/")[-1].removesuffix(".py").split("_", 1)[1]  # its URL path: Face_editing
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query["model"], query
+    at = open_page(page, **query)
+    assert_clean(at)
+    assert not [w.value for w in at.warning if PAGE_IGNORED in w.value or "cannot be shown" in w.value]
+    assert at.selectbox(key="model_picker").value == query["model"]
+    for name, value in query.items():  # the page keeps what the link gave it
+        assert at.query_params[name] == value, (name, at.query_params)
+
+
+@pytest.mark.parametrize("bad", ["0", "9", "three", "-1", "2.5", ""])
+def test_a_bad_step_gives_one_notice_and_step_1(bad):
+    at = open_page(TOUR, step=bad)
+    assert_clean(at)
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and IGNORED in notices[0] and "step 1" in notices[0], notices
+    assert "a step from 1 to 8" in notices[0]
+    assert progress(at).startswith(f"Step 1 of {STEPS}")
+    assert at.query_params["step"] == "1"
+
+
+def test_an_unknown_parameter_is_named_and_the_tour_starts():
+    at = open_page(TOUR, step="4", colour="blue")
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and "`colour=blue`" in notices[0]
+    assert progress(at).startswith("Step 1 of")
+    assert dict(at.query_params) == {"step": "1"}
+
+
+def test_next_and_previous_move_the_step_and_the_url():
+    at = open_page(TOUR)
+    assert progress(at).startswith("Step 1 of") and at.query_params["step"] == "1"
+    assert at.button(key="tour_previous").disabled
+    at.button(key="tour_next").click().run()
+    assert_clean(at)
+    assert progress(at).startswith("Step 2 of") and at.query_params["step"] == "2"
+    at.button(key="tour_next").click().run()
+    at.button(key="tour_previous").click().run()
+    assert progress(at).startswith("Step 2 of") and at.query_params["step"] == "2"
+    assert not at.warning  # our own echo in the URL is not a new link
+
+
+def test_the_last_step_has_no_next():
+    at = open_page(TOUR, step=str(STEPS))
+    assert at.button(key="tour_next").disabled and not at.button(key="tour_previous").disabled
+
+
+def test_an_edited_url_moves_the_tour():
+    at = open_page(TOUR, step="2")
+    at.query_params["step"] = "6"
+    at.run()
+    assert progress(at).startswith("Step 6 of")
+
+
+def test_home_starts_the_tour():
+    at = open_page()
+    at.button(key="start_tour").click().run()
+    assert_clean(at)
+    assert progress(at).startswith(f"Step 1 of {STEPS}")
+
+
+def test_the_tour_is_linked_from_no_model_card():
+    """Home's model cards link the pages that can show their model; the tour picks its own models."""
+    links = {link.proto.label for link in open_page().get("page_link")}
+    assert "Tour" not in links and links
+
+
+def test_the_live_planes_kept_point_stays_in_the_url_and_goes_into_the_link():
+    """Step 2's live plane (dashboard/pointer.py) keeps a link's point; the tour leaves it in the URL, the step's link
+    opens the Decoded grid's live view on it, and another step takes it out of the URL."""
+    at = open_page(TOUR, step="2", point="0.5,-0.25")
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.query_params["point"] == "0.5,-0.25"
+    link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Decoded grid")
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query == {"model": "mnist-vae-2d", "view": "live", "point": "0.5,-0.25"}
+    at.button(key="tour_next").click().run()
+    assert "point" not in at.query_params and at.query_params["step"] == "3"
+
+
+def test_a_step_whose_models_are_not_built_says_what_is_coming(tiny_pretrained):
+    """Without the shipped models (a folder of two untrained ones), every step still opens: its claim, and what it
+    needs with the command that builds it, never a traceback."""
+    for k in range(1, STEPS + 1):
+        at = open_page(TOUR, step=str(k))
+        assert_clean(at)
+        assert progress(at).startswith(f"Step {k} of")
+        coming = [i.value for i in at.info if i.value.startswith("**Coming:**")]
+        assert len(coming) == 1 and "python -m core.train" in coming[0], [i.value for i in at.info]
+
+
+def test_a_steps_controls_carry_into_its_link():
+    """Moving the face step's sliders and the walk's overshoot changes what the link opens: the page gets the same
+    edit and the same walk."""
+    at = open_page(TOUR, step="6")
+    at.slider(key="tour_face_Smiling").set_value(2.0)
+    at.slider(key="tour_face_Eyeglasses").set_value(0.5).run()
+    assert_clean(at)
+    link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Face editing")
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query["edit"] == "Smiling:2,Eyeglasses:0.5" and query["start"] == "random"
+    face = open_page("pages/5_Face_editing.py", **query)
+    assert face.slider(key="face_s_Smiling_celeba-vae").value == 2.0
+    assert face.slider(key="face_s_Eyeglasses_celeba-vae").value == 0.5
+    at = open_page(TOUR, step="7")
+    at.slider(key="tour_overshoot").set_value(0.75).run()
+    link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Latent arithmetic")
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query["over"] == "0.75"
+    assert open_page("pages/4_Latent_arithmetic.py", **query).slider(key="arith_over").value == 0.75
