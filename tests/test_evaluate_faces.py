@@ -1,0 +1,724 @@
+"""core.evaluate's face measurements with scripted models and judges: no network is built, trained or loaded.
+
+'Faces' here are integer ids (or 1 x 1 pixel images) that a scripted judge looks up in a table, so every
+accuracy, agreement, share and draw below is worked out by hand or by plain NumPy: the face judge's card at its
+thresholds and at 0.5, reconstruction scores with readings exactly at the thresholds, the face VAE's card, its
+latents.npz and attributes.npz, attribute edits and the strength chosen for them, and the card `_evaluate_faces`
+writes. tests/test_faces.py runs the same code on tiny trained networks (slow: outside the mutation selection).
+"""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from core import evaluate as ev
+from core import judges, registry
+from core.data.celeba import CelebA
+from core.models import face_judge as fj
+
+
+def faces(ids, attributes=None, names=()):
+    """A CelebA split whose 'images' are the ids; `attributes` attribute-major (one row of 1 / -1 an attribute)."""
+    ids = np.asarray(ids)
+    rows = np.asarray(attributes if attributes is not None else np.ones((len(names), len(ids))), np.int8)
+    return CelebA(attributes=rows.T.reshape(len(ids), len(names)), attribute_names=list(names),
+                  partition=np.zeros(len(ids), np.int8), filenames=[f"{i:06d}.jpg" for i in ids], images=ids)
+
+
+def id_features(images) -> np.ndarray:
+    """2-D 'features' of id images: (id, id squared)."""
+    ids = np.asarray(images, float)
+    return np.column_stack([ids, ids ** 2])
+
+
+@pytest.fixture
+def frechet(monkeypatch):
+    """judges.frechet_distance recorded: each call's two feature arrays, answered 42.0, 43.0, ... in turn."""
+    calls = []
+
+    def record(a, b):
+        calls.append((np.array(a), np.array(b)))
+        return 41.0 + len(calls)
+    monkeypatch.setattr(judges, "frechet_distance", record)
+    return calls
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
+    return tmp_path
+
+
+def write_card(root, card: dict) -> dict:
+    (root / card["id"]).mkdir(exist_ok=True)
+    (root / card["id"] / registry.CARD).write_text(json.dumps(card))
+    return card
+
+
+def test_faces_are_the_split_loaded_at_64_pixels(monkeypatch):
+    from core.data import celeba
+    asked = []
+    monkeypatch.setattr(celeba, "load_celeba", lambda *a, **k: asked.append((a, k)) or "the split")
+    assert ev._faces("DATA", "val") == "the split"
+    assert asked == [(("DATA",), {"size": 64, "split": "val"})]
+
+
+# ------------------------------------------------------------------ evaluate_face_judge
+
+NAMES4 = ["A", "B", "C", "D"]
+THRESHOLDS4 = [0.3, 0.6, 0.45, 0.5]  # chosen on val (recorded stand-in for choose_thresholds)
+VAL_IDS, TEST_IDS, TRAIN_IDS = np.arange(4), np.arange(10, 16), np.arange(100, 2200)
+VAL_TRUTH = [[1, 1, -1, -1], [1, -1, -1, -1], [1, 1, 1, 1], [1, -1, 1, -1]]
+VAL_PROBS = [[0.3, 0.2, 0.1, 0.4],     # A at 0.3: reads faces 0 and 3: balanced (1/2 + 1/2) / 2 = 0.5
+             [0.6, 0.1, 0.2, 0.3],     # B at 0.6: face 0 exactly at it: balanced 1.0
+             [0.9, 0.9, 0.9, 0.9],     # C: every val face has it: no balanced accuracy (NaN), never best
+             [0.7, 0.1, 0.6, 0.55]]    # D at 0.5: reads 0, 2, 3: balanced (1 + 1/2) / 2 = 0.75
+TEST_TRUTH = [[1, 1, 1, -1, -1, -1], [1, -1, -1, -1, -1, -1], [1, 1, -1, -1, -1, -1], [1, -1, -1, -1, -1, -1]]
+TEST_PROBS = [[0.3, 0.5, 0.35, 0.2, 0.45, 0.05],
+              [0.6, 0.7, 0.1, 0.2, 0.5, 0.3],
+              [0.45, 0.2, 0.5, 0.1, 0.3, 0.05],
+              [0.5, 0.1, 0.1, 0.1, 0.1, 0.1]]
+# Worked by hand. At the thresholds: A reads faces 0 1 2 4 (hits 3/3, 2/3 of the rest clear): accuracy 5/6,
+# balanced 5/6; B reads 0 1: 5/6, (1 + 4/5) / 2 = 0.9; C reads 0 2: 4/6, (1/2 + 3/4) / 2 = 0.625; D reads 0: 1, 1.
+# At 0.5: A reads 1: 4/6, (1/3 + 1) / 2; B reads 0 1 4: 4/6, (1 + 3/5) / 2 = 0.8; C reads 2: 3/6, (0 + 3/4) / 2; D: 1, 1.
+AT_THRESHOLD = {"A": (5 / 6, 5 / 6), "B": (5 / 6, 0.9), "C": (4 / 6, 0.625), "D": (1.0, 1.0)}
+AT_HALF = {"A": (4 / 6, 2 / 3), "B": (4 / 6, 0.8), "C": (3 / 6, 0.375), "D": (1.0, 1.0)}
+POSITIVES = {"A": 3, "B": 1, "C": 2, "D": 1}
+
+
+@pytest.fixture
+def face_judge_world(root, monkeypatch, frechet):
+    write_card(root, {"id": "face-judge", "kind": "judge", "dataset": {"name": "celeba"},
+                      "files": {"classifier": "judge.keras"}})
+    table = {**{i: p for i, p in zip(VAL_IDS, np.array(VAL_PROBS).T)},
+             **{i: p for i, p in zip(TEST_IDS, np.array(TEST_PROBS).T)}}
+    w = type("World", (), {})()
+    w.frechet, w.loaded, w.made, w.split_calls, w.chosen = frechet, [], [], [], []
+    w.splits = {"val": faces(VAL_IDS, VAL_TRUTH, NAMES4), "test": faces(TEST_IDS, TEST_TRUTH, NAMES4),
+                "train": faces(TRAIN_IDS, np.ones((4, len(TRAIN_IDS))), NAMES4)}
+
+    class TableJudge:
+        def __init__(self, classifier, card):
+            w.made.append((classifier, card))
+
+        def probabilities(self, images):
+            return np.array([table[i] for i in images])
+
+        def features(self, images):
+            return id_features(images)
+
+    def load_keras(model_id, filename):
+        w.loaded.append((model_id, filename))
+        return "the classifier"
+
+    def choose_thresholds(probs, truth):
+        w.chosen.append((np.array(probs), np.array(truth)))
+        return np.array(THRESHOLDS4)
+    monkeypatch.setattr(registry, "load_keras", load_keras)
+    monkeypatch.setattr(fj, "FaceJudge", TableJudge)
+    monkeypatch.setattr(fj, "choose_thresholds", choose_thresholds)
+    monkeypatch.setattr(ev, "_faces", lambda data, split: w.split_calls.append((data, split)) or w.splits[split])
+    return w
+
+
+def test_face_judge_card_figures_at_the_val_thresholds_and_at_one_half(face_judge_world):
+    w = face_judge_world
+    got = ev.evaluate_face_judge("face-judge", "DATA")
+    assert w.loaded == [("face-judge", "judge.keras")] and w.made == [("the classifier", {})]
+    assert w.split_calls == [("DATA", "val"), ("DATA", "test"), ("DATA", "train")]
+    # thresholds are chosen on val probabilities against val labels (1 / -1 -> bool)
+    (probs, truth), = w.chosen
+    np.testing.assert_array_equal(probs, np.array(VAL_PROBS).T)
+    np.testing.assert_array_equal(truth, np.array(VAL_TRUTH).T == 1)
+
+    assert got["heldout_faces"] == 6 and type(got["heldout_faces"]) is int
+    assert got["thresholds"] == dict(zip(NAMES4, THRESHOLDS4))
+    assert list(got["per_attribute"]) == NAMES4
+    for n, t in zip(NAMES4, THRESHOLDS4):
+        assert got["per_attribute"][n] == pytest.approx(
+            {"accuracy": AT_THRESHOLD[n][0], "balanced_accuracy": AT_THRESHOLD[n][1], "accuracy_at_0.5": AT_HALF[n][0],
+             "balanced_accuracy_at_0.5": AT_HALF[n][1], "positives": POSITIVES[n], "threshold": t}, abs=1e-12), n
+    assert got["mean_accuracy"] == pytest.approx((5 / 6 + 5 / 6 + 4 / 6 + 1) / 4, abs=1e-12)
+    assert got["mean_balanced_accuracy"] == pytest.approx((5 / 6 + 0.9 + 0.625 + 1) / 4, abs=1e-12)
+    assert got["mean_accuracy_at_0.5"] == pytest.approx((4 / 6 + 4 / 6 + 3 / 6 + 1) / 4, abs=1e-12)
+    assert got["mean_balanced_accuracy_at_0.5"] == pytest.approx((2 / 3 + 0.8 + 0.375 + 1) / 4, abs=1e-12)
+    # best read on val, best first (C has no balanced accuracy there); their test balanced accuracy
+    assert got["best_judged"] == ["B", "D", "A"]
+    assert got["best_judged_mean_balanced_accuracy"] == pytest.approx((0.9 + 1.0 + 5 / 6) / 3, abs=1e-12)
+    val = got["validation_balanced_accuracy"]
+    assert list(val) == NAMES4 and np.isnan(val["C"])
+    assert {n: val[n] for n in "ABD"} == {"A": 0.5, "B": 1.0, "D": 0.75}
+    assert got["note"] == (
+        "Accuracy flatters rare attributes (always reading 'no Eyeglasses' is right for most faces); balanced "
+        "accuracy, the mean of the hit rates on faces with and without the attribute, does not. The Frechet "
+        "distance between 2,000 real training faces and the test faces is the floor a perfect generator would "
+        "reach at this sample size.")
+    assert set(got) == {"heldout_faces", "mean_accuracy", "mean_balanced_accuracy", "mean_accuracy_at_0.5",
+                        "mean_balanced_accuracy_at_0.5", "best_judged", "best_judged_mean_balanced_accuracy",
+                        "thresholds", "validation_balanced_accuracy", "per_attribute",
+                        "frechet_distance_real_train_vs_heldout", "note"}
+
+
+def test_face_judge_frechet_floor_is_a_seeded_draw_of_2000_training_faces(face_judge_world):
+    w = face_judge_world
+    got = ev.evaluate_face_judge("face-judge", None)
+    assert got["frechet_distance_real_train_vs_heldout"] == 42.0
+    (train_features, test_features), = w.frechet
+    pick = np.random.default_rng(0).choice(2100, size=2000, replace=False)  # in the drawn order
+    np.testing.assert_array_equal(train_features, id_features(TRAIN_IDS[pick]))
+    np.testing.assert_array_equal(test_features, id_features(TEST_IDS))
+    assert w.split_calls == [(None, "val"), (None, "test"), (None, "train")]
+
+
+def test_face_judge_frechet_floor_uses_every_training_face_when_fewer(face_judge_world):
+    w = face_judge_world
+    w.splits["train"] = faces(np.arange(100, 130), np.ones((4, 30)), NAMES4)
+    ev.evaluate_face_judge("face-judge", None)
+    pick = np.random.default_rng(0).choice(30, size=30, replace=False)
+    np.testing.assert_array_equal(w.frechet[0][0], id_features(np.arange(100, 130)[pick]))
+
+
+# ------------------------------------------------------------------ face_reconstruction_scores
+
+# Four 1 x 1 faces; the judge's probability of attribute a is channel a of the pixel, so readings are worked
+# out from the levels. Thresholds are exact float32 levels 102, 153 and 51 (of 255).
+PIXELS = np.array([[102, 200, 10], [50, 153, 60], [150, 100, 51], [101, 154, 255]], np.uint8)
+LEVEL = np.array([102, 153, 51], np.float32) / np.float32(255)
+RECON = np.array([[0.5, 0.1, 0.3], [0.41, 0.7, 0.1], [0.45, 0.65, 0.25], [0.39, LEVEL[1], 0.1]], np.float32)
+# At the thresholds, faces read  A: T F T F  B: T T F T  C: F T T T
+#          reconstructions read  A: T T T F  B: F T T T  C: T F T F   -> agreement A 3/4, B 2/4, C 1/4
+# At 0.5,            faces read  A: F F T F  B: T T F T  C: F F F T
+#          reconstructions read  A: T F F F  B: F T T T  C: F F F F   -> agreement A 2/4, B 2/4, C 3/4
+
+
+class PixelJudge:
+    attribute_names = ["A", "B", "C"]
+    thresholds = LEVEL.astype(np.float64)
+
+    def __init__(self):
+        self.seen = []
+
+    def probabilities(self, x):
+        self.seen.append(np.array(x))
+        return np.asarray(x).reshape(len(x), -1).astype(np.float64)
+
+
+class RecordingAutoencoder:
+    def __init__(self, recon):
+        self.recon, self.encoded = recon, []
+
+    def encode(self, images):
+        self.encoded.append(np.array(images))
+        return np.arange(len(images)) + 7
+
+    def decode(self, codes):
+        np.testing.assert_array_equal(codes, np.arange(len(codes)) + 7)
+        return self.recon[np.asarray(codes) - 7].reshape(len(codes), 1, 1, 3)
+
+
+def test_reconstruction_scores_agreement_over_the_best_read_attributes():
+    model, judge = RecordingAutoencoder(RECON), PixelJudge()
+    images = PIXELS.reshape(4, 1, 1, 3)
+    got = ev.face_reconstruction_scores(model, judge, images, ["C", "A"])
+    np.testing.assert_array_equal(model.encoded[0], images)  # the uint8 faces are encoded
+    x = PIXELS.astype(np.float64) / 255
+    assert set(got) == {"reconstruction_mse", "judge_agreement", "judge_agreement_at_0.5",
+                        "judge_agreement_per_attribute", "recon"}
+    assert got["reconstruction_mse"] == pytest.approx(((RECON.astype(np.float64) - x) ** 2).mean(), rel=1e-6)
+    assert got["judge_agreement_per_attribute"] == {"A": 0.75, "B": 0.5, "C": 0.25}
+    assert got["judge_agreement"] == 0.5            # C and A: (1/4 + 3/4) / 2
+    assert got["judge_agreement_at_0.5"] == 0.625   # C and A at 0.5: (3/4 + 2/4) / 2
+    assert all(type(got[k]) is float for k in ("reconstruction_mse", "judge_agreement", "judge_agreement_at_0.5"))
+    np.testing.assert_array_equal(got["recon"], RECON.reshape(4, 1, 1, 3))
+    # the judge read the faces as model input (levels in [0, 1]), then the reconstructions
+    np.testing.assert_allclose(judge.seen[0].reshape(4, 3), x, rtol=1e-6)
+    np.testing.assert_array_equal(judge.seen[1], RECON.reshape(4, 1, 1, 3))
+
+
+def test_reconstruction_scores_read_a_face_at_exactly_one_half_as_present():
+    """Float faces in [0, 1] are read as they are, so a probability of exactly 0.5 can be met on either side."""
+    images = np.array([[0.5, 0.9, 0.1], [0.2, 0.5, 0.7]], np.float32).reshape(2, 1, 1, 3)
+    recon = np.array([[0.6, 0.9, 0.1], [0.2, 0.6, 0.7]], np.float32)
+    got = ev.face_reconstruction_scores(RecordingAutoencoder(recon), PixelJudge(), images, ["A", "B"])
+    assert got["judge_agreement_at_0.5"] == 1.0  # 0.5 and 0.6 both read as present
+    assert got["reconstruction_mse"] == pytest.approx((0.1 ** 2 * 2) / 6, rel=1e-5)
+
+
+def test_reconstruction_scores_without_best_attributes_are_nan_and_quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty selection
+        got = ev.face_reconstruction_scores(RecordingAutoencoder(RECON), PixelJudge(), PIXELS.reshape(4, 1, 1, 3), [])
+    assert np.isnan(got["judge_agreement"]) and np.isnan(got["judge_agreement_at_0.5"])
+    assert got["judge_agreement_per_attribute"] == {"A": 0.75, "B": 0.5, "C": 0.25}
+
+
+# ------------------------------------------------------------------ evaluate_face_vae
+
+TRAIN_NAMES = ["P", "All", "One", "None", "AllButOne"]
+TRAIN_ATTRIBUTES = [[1, -1, 1, -1, 1, -1], [1] * 6, [-1, -1, -1, 1, -1, -1], [-1] * 6, [1, 1, 1, 1, -1, 1]]
+TRAIN_CODES = np.array([[1, 0, 2], [3, -1, 0], [0, 2, 1], [-2, 1, 4], [5, 0, -1], [1, 1, 0]], np.float32)
+TEST_MEAN = np.array([[1.0, 0.0], [0.5, -1.0], [0.0, 2.0]], np.float32)
+TEST_LOG_VAR = np.array([[0.0, np.log(2)], [-1.0, 0.5], [0.3, 0.0]], np.float32)
+
+
+class CodeModel:
+    """A face VAE stand-in: the training faces' codes from a table, the test faces' posterior, recorded samples."""
+
+    def __init__(self):
+        self.sampled = []
+
+    def encode(self, images):
+        np.testing.assert_array_equal(images, np.arange(100, 106))  # only the training faces are encoded here
+        return TRAIN_CODES.copy()
+
+    def encode_distribution(self, images):
+        np.testing.assert_array_equal(images, [10, 11, 12])
+        return TEST_MEAN, TEST_LOG_VAR
+
+    def sample(self, n, seed=None):
+        self.sampled.append((n, seed))
+        return np.arange(5000, 5000 + n)
+
+
+class FeatureJudge:
+    card = {"metrics": {"best_judged": ["P", "One"]}}
+
+    def features(self, images):
+        return id_features(images)
+
+
+@pytest.fixture
+def face_vae_world(root, monkeypatch, frechet):
+    w = type("World", (), {})()
+    w.root, w.frechet, w.model, w.judge = root, frechet, CodeModel(), FeatureJudge()
+    w.models, w.judges, w.scored, w.edited, w.split_calls = [], [], [], [], []
+    w.splits = {"test": faces([10, 11, 12], names=TRAIN_NAMES), "val": faces([20, 21, 22, 23], names=TRAIN_NAMES),
+                "train": faces(np.arange(100, 106), TRAIN_ATTRIBUTES, TRAIN_NAMES)}
+    w.card = write_card(root, {"id": "face-vae", "kind": "generative", "dataset": {"name": "celeba"},
+                               "files": {"encoder": "e.keras", "decoder": "d.keras", "latents": "codes.npz"},
+                               "training": {"perceptual_judge": {"id": "my-judge", "blocks": 3}}})
+    w.scores = {"test": {"reconstruction_mse": 0.0075, "judge_agreement": 0.9, "judge_agreement_at_0.5": 0.61,
+                         "judge_agreement_per_attribute": {"P": 0.95, "One": 0.85}, "recon": np.array([70, 71, 72])},
+                "val": {"reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65,
+                        "judge_agreement_per_attribute": {"P": 0.5, "One": 0.9}, "recon": np.array([80, 81])}}
+
+    def load_model(model_id, heldout=True):
+        w.models.append((model_id, heldout))
+        return w.model
+
+    def load_face_judge(*args):
+        w.judges.append(args)
+        return w.judge
+
+    def reconstruction_scores(model, judge, images, best):
+        w.scored.append((model, judge, np.array(images), best))
+        return w.scores["test" if images[0] < 20 else "val"]
+
+    def attribute_edits(*args):
+        w.edited.append(args)
+        return {"edits": "scored"}
+    monkeypatch.setattr(registry, "load_model", load_model)
+    monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
+    monkeypatch.setattr(ev, "face_reconstruction_scores", reconstruction_scores)
+    monkeypatch.setattr(ev, "evaluate_attribute_edits", attribute_edits)
+    monkeypatch.setattr(ev, "_faces", lambda data, split: w.split_calls.append((data, split)) or w.splits[split])
+    return w
+
+
+def test_face_vae_card_figures(face_vae_world):
+    w = face_vae_world
+    got = ev.evaluate_face_vae("face-vae", w.card, "DATA")
+    assert w.models == [("face-vae", False)] and w.judges == [("my-judge",)]
+    assert w.split_calls == [("DATA", "test"), ("DATA", "val"), ("DATA", "train")]
+    assert [(m, j, list(i), b) for m, j, i, b in w.scored] == [(w.model, w.judge, [10, 11, 12], ["P", "One"]),
+                                                               (w.model, w.judge, [20, 21, 22, 23], ["P", "One"])]
+    # KL(q || N(0, I)) in closed form, summed over dimensions, averaged over the test faces
+    var = np.exp(TEST_LOG_VAR.astype(np.float64))
+    kl = 0.5 * (TEST_MEAN.astype(np.float64) ** 2 + var - 1 - np.log(var)).sum(axis=1)
+    assert got.pop("kl_nats") == pytest.approx(kl.mean(), rel=1e-6)
+    assert got == {
+        "heldout_faces": 3, "reconstruction_mse": 0.0075, "judge_agreement": 0.9, "judge_agreement_at_0.5": 0.61,
+        "judge_agreement_attributes": ["P", "One"], "judge_agreement_per_attribute": {"P": 0.95, "One": 0.85},
+        "frechet_distance_reconstructions": 42.0, "frechet_distance_samples": 43.0,
+        "validation": {"faces": 4, "reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65},
+        "goals": {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90},
+        "goals_met": {"reconstruction_mse": True, "judge_agreement": True},  # both goals inclusive
+        "attribute_edits": {"edits": "scored"}}
+    # Frechet distances against the test faces' features: reconstructions, then 2,000 samples drawn with seed 0
+    assert w.model.sampled == [(2000, 0)]
+    (recon_features, real_1), (sample_features, real_2) = w.frechet
+    np.testing.assert_array_equal(recon_features, id_features([70, 71, 72]))
+    np.testing.assert_array_equal(sample_features, id_features(np.arange(5000, 7000)))
+    np.testing.assert_array_equal(real_1, id_features([10, 11, 12]))
+    np.testing.assert_array_equal(real_2, id_features([10, 11, 12]))
+
+
+@pytest.mark.parametrize("mse,agreement", [(0.00751, 0.8999), (0.0076, 0.5)])
+def test_face_vae_goals_missed(face_vae_world, mse, agreement):
+    w = face_vae_world
+    w.scores["test"].update(reconstruction_mse=mse, judge_agreement=agreement)
+    got = ev.evaluate_face_vae("face-vae", w.card, None)
+    assert got["goals_met"] == {"reconstruction_mse": False, "judge_agreement": False}
+    assert got["validation"]["reconstruction_mse"] == 0.02
+
+
+@pytest.mark.parametrize("training,judge_id", [
+    ({"perceptual_judge": {"id": "my-judge"}}, "my-judge"),
+    ({"perceptual_judge": None}, "celeba-judge"),
+    ({"perceptual_judge": {}}, "celeba-judge"),
+    ({}, "celeba-judge"),
+])
+def test_face_vae_is_measured_by_its_perceptual_judge_else_celeba_judge(face_vae_world, training, judge_id):
+    w = face_vae_world
+    w.card["training"] = training
+    ev.evaluate_face_vae("face-vae", w.card, None)
+    assert w.judges == [(judge_id,)]
+
+
+def sign_fixed_axes(codes):
+    """Principal axes of codes by an eigendecomposition of their population covariance; each axis's largest entry
+    made positive; and the standard deviation along each (independent of core.latent's SVD)."""
+    centred = codes - codes.mean(0)
+    values, vectors = np.linalg.eigh(centred.T @ centred / len(codes))
+    order = np.argsort(values)[::-1]
+    axes = vectors[:, order].T
+    axes *= np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(1)])[:, None]
+    return axes, np.sqrt(np.clip(values[order], 0, None))
+
+
+def test_face_vae_ships_aggregate_code_statistics_and_attribute_vectors(face_vae_world):
+    w = face_vae_world
+    ev.evaluate_face_vae("face-vae", w.card, None)
+    codes = TRAIN_CODES.astype(np.float64)
+    with np.load(w.root / "face-vae" / "codes.npz") as saved:  # the card's latents file
+        assert set(saved.files) == {"train_mean", "train_std", "train_components", "train_component_std",
+                                    "train_faces"}
+        assert saved["train_mean"].dtype == saved["train_std"].dtype == np.float32
+        np.testing.assert_allclose(saved["train_mean"], codes.mean(0), rtol=1e-6)
+        np.testing.assert_allclose(saved["train_std"], np.sqrt(((codes - codes.mean(0)) ** 2).mean(0)), rtol=1e-6)
+        assert saved["train_faces"] == 6 and saved["train_faces"].dtype == np.int64
+        axes, stds = sign_fixed_axes(codes)   # 3-D codes: 3 of the 8 axes asked for
+        np.testing.assert_allclose(saved["train_components"], axes, atol=1e-5)
+        np.testing.assert_allclose(saved["train_component_std"], stds, rtol=1e-5)
+    # attribute vectors for the attributes some training faces have and some lack: the lone one and the all-but-one
+    assert w.card["files"]["attributes"] == "attributes.npz"
+    with np.load(w.root / "face-vae" / "attributes.npz") as saved:
+        assert set(saved.files) == {"names", "vectors"}
+        assert saved["names"].tolist() == ["P", "One", "AllButOne"]
+        has = np.array(TRAIN_ATTRIBUTES)[[0, 2, 4]] == 1
+        want = [codes[h].mean(0) - codes[~h].mean(0) for h in has]
+        np.testing.assert_allclose(saved["vectors"], want, rtol=1e-6)
+        vectors = saved["vectors"]
+    # the same vectors, by name, are what the edits are scored with, on val and test
+    (model, judge, named, best, val, test), = w.edited
+    assert model is w.model and judge is w.judge and best == ["P", "One"]
+    assert val is w.splits["val"] and test is w.splits["test"]
+    assert list(named) == ["P", "One", "AllButOne"]
+    np.testing.assert_array_equal(np.array(list(named.values())), vectors)
+
+
+# ------------------------------------------------------------------ edit_scores, _readings, _without, choose_strength
+
+
+class ThresholdJudge:
+    """Reads A when a code's first coordinate is above 1, B when its second is above 0, C when the first is below 0."""
+    attribute_names = ["A", "B", "C"]
+
+    def read(self, images):
+        x = np.asarray(images)
+        return np.stack([x[:, 0] > 1.0, x[:, 1] > 0.0, x[:, 0] < 0.0], axis=1)
+
+
+class IdentityModel:
+    def encode(self, faces):
+        return np.asarray(faces, np.float32)
+
+    def decode(self, z):
+        return np.asarray(z)
+
+
+CODES = np.array([[0.5, -1.0], [0.0, -0.2], [-1.0, -0.5], [0.9, 0.5]])  # read: C on face 2, B on face 3
+TILTED = {"A": np.array([1.0, 0.5]), "B": np.array([0.0, 1.0]), "C": np.array([-1.0, 0.0])}
+
+
+def test_edit_scores_success_on_the_attribute_and_kept_on_the_other_judged_ones():
+    judge = ThresholdJudge()
+    base = judge.read(CODES)
+    got = ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"])
+    # + (1, 0.5): (1.5, -0.5) (1.0, 0.3) (0, 0) (1.9, 1.0): A on faces 0 and 3; B turns on for face 1 and C off
+    # for face 2: 6 of the 8 other readings kept
+    assert got == {"success": 0.5, "kept": 0.75, "faces": 4}
+    assert all(type(got[k]) is float for k in ("success", "kept")) and type(got["faces"]) is int
+    # only the judged attributes other than the edited one count for kept
+    assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["B", "A"])["kept"] == 0.75
+    assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["C"])["kept"] == 0.75
+    assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 2.0, ["B"])["kept"] == 0.5
+    # held fixed: the edit made orthogonal to B's vector, (1, 0): B stays on every face, C still goes off on face 2
+    held = ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"], ["B"])
+    assert held == {"success": 0.5, "kept": 0.875, "faces": 4}
+
+
+def test_edit_scores_kept_is_nan_without_other_judged_attributes_and_quiet():
+    judge = ThresholdJudge()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ev.edit_scores(IdentityModel(), judge, CODES, judge.read(CODES), TILTED, "C", 1.0, ["C"])
+    # - (1, 0): (-0.5, -1) (-1, -0.2) (-2, -0.5) (-0.1, 0.5): C on every face
+    assert got["success"] == 1.0 and np.isnan(got["kept"]) and got["faces"] == 4
+
+
+def test_readings_are_the_codes_and_the_judges_reading_of_their_reconstructions():
+    class Shifted:
+        def encode(self, faces):
+            return np.asarray(faces, float) * 2
+
+        def decode(self, codes):
+            return codes + 0.5
+    codes, read = ev._readings(Shifted(), ThresholdJudge(), np.array([[0.0, 0.0], [1.0, -1.0], [-2.0, 0.1]]))
+    np.testing.assert_array_equal(codes, [[0.0, 0.0], [2.0, -2.0], [-4.0, 0.2]])
+    np.testing.assert_array_equal(read, [[False, True, False], [True, False, False], [False, True, True]])
+
+
+def test_without_is_a_seeded_draw_of_the_faces_read_without_the_attribute_in_face_order():
+    codes = np.arange(40.0).reshape(20, 2)
+    read = np.zeros((20, 3), bool)
+    read[::3, 1] = True                     # faces 0, 3, ..., 18 read with attribute 1
+    without = np.array([i for i in range(20) if i % 3])
+    got_codes, got_read = ev._without(codes, read, 1, 5)
+    pick = np.sort(np.random.default_rng(0).permutation(without)[:5])
+    assert not np.array_equal(pick, np.sort(np.random.default_rng(1).permutation(without)[:5]))
+    np.testing.assert_array_equal(got_codes, codes[pick])
+    np.testing.assert_array_equal(got_read, read[pick])
+    other = np.sort(np.random.default_rng(7).permutation(without)[:5])
+    np.testing.assert_array_equal(ev._without(codes, read, 1, 5, seed=7)[0], codes[other])
+    # a limit above the count: every face without it, in order
+    np.testing.assert_array_equal(ev._without(codes, read, 1, 100)[0], codes[without])
+    assert len(ev._without(codes, read, 0, 100)[0]) == 20 and len(ev._without(codes, ~read, 0, 100)[0]) == 0
+
+
+def grid(*pairs):
+    return [{"success": s, "kept": k} for s, k in pairs]
+
+
+@pytest.mark.parametrize("scores,index", [
+    (grid((0.5, 0.99), (0.91, 0.9), (0.97, 0.86)), 1),                # the smallest strength meeting both goals
+    (grid((0.9, 0.9), (0.95, 0.9)), 0),                               # success 90% inclusive
+    (grid((0.99, 0.85), (0.95, 0.9)), 0),                             # kept 85% inclusive
+    (grid((0.95, 0.84), (0.9, 0.85), (0.92, 0.8)), 1),                # kept rules out the others
+    (grid((0.5, 0.99), (0.8, 0.9), (0.89, 0.86), (0.95, 0.7)), 2),    # none reaches: most successful with kept
+    (grid((0.99, 0.5), (0.7, 0.9)), 1),
+    (grid((0.6, 0.9), (0.8, 0.9), (0.8, 0.95), (0.7, 0.9)), 1),       # a tie: the smaller strength
+    (grid((0.5, 0.8), (0.9, 0.7)), 0),                                # nothing keeps enough: the gentlest
+])
+def test_choose_strength(scores, index):
+    assert ev.choose_strength(scores) == index
+
+
+def test_choose_strength_follows_the_goals_given():
+    scores = grid((0.4, 0.9), (0.6, 0.6), (0.99, 0.99))
+    assert ev.choose_strength(scores) == 2
+    assert ev.choose_strength(scores, {"success_min": 0.5, "kept_min": 0.5, "attributes": []}) == 1
+
+
+def test_edit_constants_are_the_documented_protocol():
+    assert ev.EDIT_STRENGTHS == (0.5, 1.0, 1.5, 2.0, 3.0)
+    assert ev.EDIT_GOALS == {"success_min": 0.90, "kept_min": 0.85,
+                             "attributes": ["Smiling", "Eyeglasses", "Male", "Blond_Hair"]}
+    assert (ev.EDIT_FACES_VAL, ev.EDIT_FACES_TEST, ev.ATTRIBUTES_FILE) == (250, 600, "attributes.npz")
+    assert "smallest of 0.5, 1.0, 1.5, 2.0, 3.0 reaching" in ev.EDIT_METHOD and "up to 250 val" in ev.EDIT_METHOD
+    assert ev.FACE_GOALS == {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90}
+
+
+# ------------------------------------------------------------------ evaluate_attribute_edits, edit_scores recorded
+
+EDIT_NAMES = ["Smiling", "Eyeglasses", "Male", "Blond_Hair", "Young", "Bald"]
+VAL_EDIT_IDS, TEST_EDIT_IDS = np.arange(300), np.arange(1000, 1700)
+
+
+def edit_readings(ids, split):
+    """Which faces the judge reads with each attribute."""
+    ids = np.asarray(ids)
+    return np.stack([ids % 15 == 0,                                            # Smiling: 280 val, 653 test without
+                     ids % 2 == 0 if split == "val" else np.ones(len(ids), bool),   # Eyeglasses: every test face
+                     ids % 3 != 0 if split == "val" else ids % 4 != 0,        # Male: 100 val, 175 test without
+                     ids % 5 == 0,                                             # Blond_Hair: 240 val, 560 test
+                     ids % 7 == 0,                                             # Young: 257 val, 600 test
+                     np.ones(len(ids), bool) if split == "val" else np.zeros(len(ids), bool)],  # Bald: every val face
+                    axis=1)
+
+
+class IdReadingJudge:
+    attribute_names = EDIT_NAMES
+
+    def read(self, ids):
+        ids = np.asarray(ids)
+        return edit_readings(ids, "val" if ids.max() < 1000 else "test")
+
+
+class IdModel:
+    def encode(self, ids):
+        return np.column_stack([ids, -np.asarray(ids)]).astype(float)
+
+    def decode(self, codes):
+        return codes[:, 0].astype(int)
+
+
+VAL_GRID = {"Smiling": grid((0.5, 0.95), (0.8, 0.9), (0.92, 0.86), (0.95, 0.8), (0.99, 0.7)),  # -> 1.5
+            "Male": grid((0.2, 0.99), (0.4, 0.95), (0.6, 0.9), (0.8, 0.88), (0.95, 0.6)),      # -> 2.0
+            "Young": grid(*[(0.95, 0.99)] * 5),                                                 # -> 0.5
+            "Blond_Hair": grid((0.1, 0.9), (0.2, 0.9), (0.3, 0.9), (0.5, 0.9), (0.91, 0.9))}   # -> 3.0
+CHOSEN = {"Smiling": 1.5, "Male": 2.0, "Young": 0.5, "Blond_Hair": 3.0}
+ON_TEST = {"Smiling": ({"success": 0.9, "kept": 0.85}, {"success": 0.88, "kept": 0.97}),   # goals met, inclusive
+           "Male": ({"success": 0.95, "kept": 0.84}, {"success": 0.9, "kept": 0.9}),
+           "Blond_Hair": ({"success": 0.89, "kept": 0.99}, {"success": 0.93, "kept": 0.99}),
+           "Young": ({"success": 0.5, "kept": 0.5}, {"success": 0.4, "kept": 0.6})}
+
+
+def test_attribute_edits_strengths_on_val_figures_on_test(monkeypatch):
+    calls = []
+
+    def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged, hold=()):
+        split = "val" if codes[:, 0].max() < 1000 else "test"
+        calls.append((name, split, strength, list(hold), codes[:, 0].astype(int), np.array(base_read), vectors,
+                      judged))
+        if split == "val":
+            return dict(VAL_GRID[name][ev.EDIT_STRENGTHS.index(strength)])
+        return dict(ON_TEST[name][1 if hold else 0])
+    monkeypatch.setattr(ev, "edit_scores", edit_scores)
+    vectors = {n: np.array([float(i), 0.0]) for i, n in enumerate(
+        ["Bald", "Smiling", "Eyeglasses", "Male", "Young", "Blond_Hair"])}  # Bald first: skipping it goes on
+    judged = ["Smiling", "Male", "Young", "Eyeglasses"]
+    val, test = faces(VAL_EDIT_IDS, names=EDIT_NAMES), faces(TEST_EDIT_IDS, names=EDIT_NAMES)
+    got = ev.evaluate_attribute_edits(IdModel(), IdReadingJudge(), vectors, judged, val, test)
+
+    scored = ["Smiling", "Male", "Young", "Blond_Hair"]  # Bald: every val face has it; Eyeglasses: every test face
+    assert got == {
+        "default_strengths": CHOSEN, "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0],
+        "per_attribute": {n: {"strength": CHOSEN[n], "plain": ON_TEST[n][0], "held_fixed": ON_TEST[n][1]}
+                          for n in scored},
+        "judged_attributes": judged, "goals": ev.EDIT_GOALS,
+        "goals_met": {"Smiling": True, "Male": False, "Blond_Hair": False},  # Young is no goal
+        "method": ev.EDIT_METHOD}
+    assert list(got["per_attribute"]) == scored
+
+    # per attribute: the five grid strengths on val, then plain and held fixed on test at the chosen strength
+    want = []
+    for name in scored:
+        want += [(name, "val", s, []) for s in (0.5, 1.0, 1.5, 2.0, 3.0)]
+        want += [(name, "test", CHOSEN[name], []), (name, "test", CHOSEN[name], [n for n in judged if n != name])]
+    assert [c[:4] for c in calls] == want
+    for name, split, _, _, ids, base, given, judged_given in calls:
+        a = EDIT_NAMES.index(name)
+        all_ids = VAL_EDIT_IDS if split == "val" else TEST_EDIT_IDS
+        candidates = all_ids[~edit_readings(all_ids, split)[:, a]]
+        limit = 250 if split == "val" else 600
+        drawn = np.sort(np.random.default_rng(0).permutation(np.arange(len(candidates)))[:limit])
+        np.testing.assert_array_equal(ids, candidates[drawn])   # seeded draw of faces read without it, in order
+        np.testing.assert_array_equal(base, edit_readings(ids, split))
+        assert given is vectors and judged_given == judged
+    assert len([c for c in calls if c[0] == "Smiling" and c[1] == "val"][0][4]) == 250
+    assert len([c for c in calls if c[0] == "Smiling" and c[1] == "test"][0][4]) == 600
+    assert len([c for c in calls if c[0] == "Male" and c[1] == "test"][0][4]) == 175
+
+
+def test_attribute_edits_end_to_end_with_an_identity_model():
+    """Real edit_scores and choose_strength: A (x > 1) and B (y > 0) on 2-D codes that are the faces themselves."""
+    class TwoJudge:
+        attribute_names = ["A", "B"]
+
+        def read(self, x):
+            return np.stack([x[:, 0] > 1.0, x[:, 1] > 0.0], axis=1)
+    val = faces(np.arange(4), names=["A", "B"])
+    test = faces(np.arange(3), names=["A", "B"])
+    val = CelebA(**{**val.__dict__, "images": np.array([[0, 0], [0.5, -1], [0.2, 1], [2, 0]], np.float32)})
+    test = CelebA(**{**test.__dict__, "images": np.array([[0.8, 0.3], [-1, 0], [3, 1]], np.float32)})
+    vectors = {"A": np.array([1.0, 0.0]), "B": np.array([0.0, 1.0])}
+    got = ev.evaluate_attribute_edits(IdentityModel(), TwoJudge(), vectors, ["A", "B"], val, test)
+    # A on val faces 0-2 (x 0, 0.5, 0.2): success 0, 2/3, 1 at 0.5, 1, 1.5 -> 1.5; on test faces 0, 1: 1 of 2
+    # B on val faces 0, 1, 3 (y 0, -1, 0): 2/3, 2/3, 1 -> 1.5; on test face 1 (y 0): 1 of 1
+    assert got["default_strengths"] == {"A": 1.5, "B": 1.5}
+    assert got["per_attribute"] == {
+        "A": {"strength": 1.5, "plain": {"success": 0.5, "kept": 1.0, "faces": 2},
+              "held_fixed": {"success": 0.5, "kept": 1.0, "faces": 2}},
+        "B": {"strength": 1.5, "plain": {"success": 1.0, "kept": 1.0, "faces": 1},
+              "held_fixed": {"success": 1.0, "kept": 1.0, "faces": 1}}}
+    assert got["goals_met"] == {} and got["judged_attributes"] == ["A", "B"]
+
+
+# ------------------------------------------------------------------ _evaluate_faces and _evaluate's CelebA branch
+
+
+@pytest.fixture
+def face_cards(root, monkeypatch):
+    calls = []
+
+    def judge_figures(*args):
+        calls.append(("evaluate_face_judge", *args))
+        return {"mean_accuracy": 0.9}
+
+    def vae_figures(model_id, card, data):
+        calls.append(("evaluate_face_vae", model_id, data))
+        card["files"]["attributes"] = "attributes.npz"  # as the real one does, before the card is written
+        return {"reconstruction_mse": 0.007}
+    monkeypatch.setattr(ev, "evaluate_face_judge", judge_figures)
+    monkeypatch.setattr(ev, "evaluate_face_vae", vae_figures)
+    for name in ("evaluate_judge", "evaluate_generative", "evaluate_gan"):
+        monkeypatch.setattr(ev, name, lambda *a: pytest.fail("a face model measured as a digit model"))
+    judge = write_card(root, {"id": "celeba-judge", "kind": "judge", "dataset": {"name": "celeba"},
+                              "files": {"classifier": "c.keras"}})
+    vae = write_card(root, {"id": "celeba-vae", "kind": "generative", "dataset": {"name": "celeba"},
+                            "files": {"encoder": "e.keras"}})
+    for model_id in ("celeba-judge", "celeba-vae"):
+        registry.write_manifest_entry(model_id, root)
+    return calls, judge, vae
+
+
+def assert_face_card(root, model_id, want_card):
+    text = (root / model_id / registry.CARD).read_text()
+    assert text == json.dumps(want_card, indent=2) + "\n"
+    manifest = json.loads((root / registry.MANIFEST).read_text())
+    assert manifest["models"][model_id]["files"][registry.CARD] == registry.sha256(root / model_id / registry.CARD)
+
+
+@pytest.mark.parametrize("through", ["evaluate", "_evaluate_faces"])
+def test_face_vae_card_is_written_with_its_figures_and_method(root, face_cards, through):
+    calls, _, vae = face_cards
+    if through == "evaluate":
+        got = ev.evaluate("celeba-vae", "DATA")
+    else:
+        got = ev._evaluate_faces("celeba-vae", json.loads(json.dumps(vae)), "DATA")
+    assert got == {"reconstruction_mse": 0.007}
+    assert calls == [("evaluate_face_vae", "celeba-vae", "DATA")]
+    want = {**vae, "files": {"encoder": "e.keras", "attributes": "attributes.npz"}, "metrics": got,
+            "evaluation": {"command": "python -m core.evaluate celeba-vae", "method": ev.FACE_METHOD}}
+    assert_face_card(root, "celeba-vae", want)
+
+
+def test_face_judge_card_is_written_with_its_figures_and_method(root, face_cards):
+    calls, judge, _ = face_cards
+    got = ev.evaluate("celeba-judge", "DATA")
+    assert got == {"mean_accuracy": 0.9}
+    assert calls == [("evaluate_face_judge", "celeba-judge", "DATA")]
+    assert_face_card(root, "celeba-judge", {**judge, "metrics": got, "evaluation": {
+        "command": "python -m core.evaluate celeba-judge", "method": ev.FACE_METHOD}})
+
+
+def test_evaluate_sends_celeba_models_to_the_face_code_with_their_card(root, monkeypatch):
+    seen = []
+    monkeypatch.setattr(ev, "_evaluate_faces", lambda *args: seen.append(args) or {"faces": True})
+    monkeypatch.setattr(registry, "load_judge", lambda *a: pytest.fail("the digit judge is not for faces"))
+    card = write_card(root, {"id": "celeba-vae", "kind": "generative", "family": "vae",
+                             "dataset": {"name": "celeba"}})
+    assert ev.evaluate("celeba-vae", "DATA") == {"faces": True}
+    assert seen == [("celeba-vae", card, "DATA")]
+    assert json.loads((root / "celeba-vae" / registry.CARD).read_text()) == card  # written by the face code only
+
+
+def test_face_method_states_the_protocol():
+    for words in ("official CelebA test partition only", "chosen on the val partition", "grid 0.01 to 0.99",
+                  "samples are 2,000 draws from N(0, I), seed 0", "first 8 principal axes"):
+        assert words in ev.FACE_METHOD
+    assert ev.FACE_COMPONENTS == 8
