@@ -1,11 +1,61 @@
 """Parts of the Digits by label page (pages/3_Digits_by_label.py) that the tour shows too: cached decodes and
-judge readings of a conditional model, the held-out digit whose style every label renders surest, and one style
-written as all ten digits.
+judge readings of a conditional model, the held-out digit whose style every label renders surest, one style
+written as all ten digits, and the page's URL state (?digit=7&seed=12: the samples; ?style=42: the held-out digit
+whose style is transferred), which the tour's link writes too.
 """
 import numpy as np
 import streamlit as st
 
 import ui
+
+HELDOUT, OWN = "A held-out digit", "Your own digit"  # where style transfer takes its style from
+SEEDS = 9999
+SAMPLE_DIGIT, SAMPLE_SEED, SOURCE = "sample_digit", "sample_seed", "transfer_source"  # the page's widgets
+URL_ECHO = "label_url"  # the parameters this session last wrote: tells a new link from our own echo
+PARAMETERS = ("digit", "seed", "style")
+
+
+def style_key(model) -> str:
+    """The held-out digit whose style is transferred: one a model (the held-out sets differ)."""
+    return ui.model_key(model, "heldout_index")
+
+
+def read_link(model) -> list[str]:
+    """Parameters of a new link (or an edited URL) put into the widgets' state; what could not be used, and why."""
+    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
+
+
+def apply_parameter(model, name: str, value: str) -> None:
+    state = st.session_state
+    if name == "digit":
+        state[SAMPLE_DIGIT] = number(value, 0, model.num_classes - 1)
+    elif name == "seed":
+        state[SAMPLE_SEED] = number(value, 0, SEEDS)
+    elif name == "style":
+        state[style_key(model)] = number(value, 0, len(model.heldout["labels"]) - 1)
+        state[SOURCE] = HELDOUT
+    else:
+        raise ValueError("not a setting of this page")
+
+
+def number(value: str, low: int, high: int) -> int:
+    if not (value.isascii() and value.isdigit() and len(value) <= 6 and low <= int(value) <= high):
+        raise ValueError(f"a whole number from {low} to {high}")
+    return int(value)
+
+
+def keep_in_url(values: dict[str, str | None]) -> None:
+    """A section's settings into the URL now (a fragment's rerun too), None taking one out; remembered as our own
+    echo. Parameters that are no setting of this page leave the URL."""
+    echo = st.session_state.setdefault(URL_ECHO, {})
+    for name in [name for name in st.query_params if name not in PARAMETERS and name != ui.MODEL_PARAM]:
+        del st.query_params[name]
+    for name, value in values.items():
+        if value is None:
+            st.query_params.pop(name, None)
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+        echo[name] = value
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

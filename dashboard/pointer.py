@@ -30,6 +30,7 @@ POINT_PARAM = "point"  # ?point=z1,z2: the kept point, in latent coordinates
 PLANE_PIXELS = 320     # the plane on screen
 DIGIT_PIXELS = 280     # the digit under the pointer: ten screen pixels a pixel of the 28-pixel digit
 KEPT_PIXELS = 112
+COMPACT_KEPT_PIXELS = 56  # the kept digit in the compact layout: two lines of caption tall
 MAX_EXTENT = 5.0       # a link's point may lie this many standard deviations out (the Decoded grid's widest range)
 
 
@@ -121,9 +122,11 @@ def point_text(point: np.ndarray) -> str:
     return ",".join(f"{round(float(v), 3) + 0.0:g}" for v in point)  # + 0.0: no "-0"
 
 
-def live_plane(model, *, key: str, extent: float | None = None) -> np.ndarray | None:
+def live_plane(model, *, key: str, extent: float | None = None, compact: bool = False) -> np.ndarray | None:
     """The live plane of a 2-D model (extent None: the Decoded grid's default range), and the point kept by a click
-    or a link's ?point=, (2,) in latent coordinates, or None. A model without one gets a note, and None."""
+    or a link's ?point=, (2,) in latent coordinates, or None. A model without one gets a note, and None.
+    `compact`: one short line under the plane, the kept digit small at its start, for a screen with no room to
+    spare (the tour); otherwise the full caption and, under it, the kept digit at KEPT_PIXELS."""
     if not serves(model):
         st.info(f"**{model.card.get('title', model.id)}** has no live plane: it needs a 2-D latent that holds the "
                 "whole code (a model not told the label) and its held-out codes.")
@@ -139,7 +142,7 @@ def live_plane(model, *, key: str, extent: float | None = None) -> np.ndarray | 
             st.session_state.pop(kept_key, None)
             st.warning(f"The link's point was ignored: `{POINT_PARAM}={value[:40]}` ({why}).")
     _show_in_url(st.session_state.get(kept_key), echo_key)
-    _live_view(model, plane, extent, key, kept_key, echo_key)
+    _live_view(model, plane, extent, key, kept_key, echo_key, compact)
     return st.session_state.get(kept_key)
 
 
@@ -178,7 +181,7 @@ def _forget(kept_key: str, echo_key: str, component_key: str) -> None:
 
 
 @st.fragment
-def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo_key: str) -> None:
+def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo_key: str, compact: bool) -> None:
     """The component and, under it, the decoder's own digit at the kept point. A click or "Forget" changes what
     live_plane returns, so they rerun the whole page, once."""
     component_key = ui.model_key(model, f"{key}_plane")
@@ -197,8 +200,17 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
                    on_point_change=lambda: _kept(kept_key, echo_key, component_key))
     scale = np.linalg.norm(plane.axes, axis=1)
     low, high = plane.origins - extent * scale, plane.origins + extent * scale
-    st.caption(f"Left to right **{plane.titles[0]}** from {low[0]:+.2f} to {high[0]:+.2f}; bottom to top "
-               f"**{plane.titles[1]}** from {low[1]:+.2f} to {high[1]:+.2f} (±{extent:g} standard deviations of the "
+    ranges = (f"**{plane.titles[0]}** from {low[0]:+.2f} to {high[0]:+.2f}",
+              f"**{plane.titles[1]}** from {low[1]:+.2f} to {high[1]:+.2f}")
+    forget = dict(key=f"{component_key}_forget", type="tertiary", on_click=_forget,
+                  args=(kept_key, echo_key, component_key))
+    if compact:
+        _compact_caption(model, plane, kept, forget,
+                         f"{ranges[0]}, {ranges[1]} (±{extent:g} standard deviations of the held-out codes). The "
+                         f"digit is the nearest of {atlas.n} × {atlas.n} points decoded once; click to keep a point "
+                         "and decode it exactly.")
+        return
+    st.caption(f"Left to right {ranges[0]}; bottom to top {ranges[1]} (±{extent:g} standard deviations of the "
                f"held-out codes, drawn faintly by class). The digit is the decoder's at the centre of the nearest of "
                f"{atlas.n} × {atlas.n} points, decoded once; click to keep a point and decode it exactly.")
     if kept is None:
@@ -207,10 +219,28 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
         with st.container(width=KEPT_PIXELS):
             ui.show_digits(model.decode(kept[None]), None, size=KEPT_PIXELS)
         with st.container(width="stretch"):
-            st.markdown(f"**Kept point** {plane.titles[0]} = {kept[0]:+.3f}, {plane.titles[1]} = {kept[1]:+.3f}: "
+            st.markdown(f"**Kept point** {kept_text(plane, kept)}: "
                         "the decoder's own digit there, decoded on the server. The page's link keeps it.")
-            st.button("Forget the kept point", key=f"{component_key}_forget", type="tertiary",
-                      on_click=_forget, args=(kept_key, echo_key, component_key))
+            st.button("Forget the kept point", **forget)
+
+
+def kept_text(plane: Plane, kept: np.ndarray) -> str:
+    return f"{plane.titles[0]} = {kept[0]:+.3f}, {plane.titles[1]} = {kept[1]:+.3f}"
+
+
+def _compact_caption(model, plane: Plane, kept: np.ndarray | None, forget: dict, caption: str) -> None:
+    """One row under the plane, no taller than the small kept digit: the digit, what it is, and Forget; with
+    nothing kept, the caption (the plane's ranges and how to keep a point)."""
+    if kept is None:
+        st.caption(caption)
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        with st.container(width=COMPACT_KEPT_PIXELS):
+            ui.show_digits(model.decode(kept[None]), None, size=COMPACT_KEPT_PIXELS)
+        with st.container(width="stretch"):
+            st.markdown(f"**Kept point** {kept_text(plane, kept)}: the decoder's own digit there, decoded exactly. "
+                        "The link keeps it.")
+        st.button("Forget it", **forget)
 
 
 # ---------------------------------------------------------------- the component (registered once, on import)

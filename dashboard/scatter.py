@@ -1,4 +1,5 @@
-"""The scatter of held-out codes as a Vega-Lite chart, shared by the Latent scatter page and the tour.
+"""The scatter of held-out codes as a Vega-Lite chart, shared by the Latent scatter page and the tour, and the
+page's view as URL parameters (?view=images&thumbnails=300), which the tour's link writes too.
 
 Built once per model and view (st.cache_data): dots coloured by label with a click and a box selection, and,
 when asked, decoded digits pasted where their codes lie (a sprite sheet under the dots).
@@ -16,6 +17,47 @@ THUMBNAIL_SEED = 0
 DIGITS_ACROSS = 20
 CLICK, BOX = "digit", "box"  # the chart's two selections, by name
 PLOT_SIZE = np.array([400, 400])  # the plotting area in pixels: with its axes it fits beside the sidebar at 800 px
+VIEWS = {"dots": "Dots", "images": "Images as markers"}  # ?view=: the page's Draw choice
+THUMBNAILS = range(50, 1001, 50)  # ?thumbnails=: how many digits "Images as markers" draws
+DEFAULT_THUMBNAILS = 300
+VIEW_KEY, THUMBNAILS_KEY = "view", "thumbnails"  # the page's widgets
+URL_ECHO = "scatter_url"  # the parameters this session last wrote: tells a new link from our own echo
+
+
+def link(view: str, thumbnails: int | None) -> dict[str, str]:
+    """The view as the URL keeps it: ?view=, and ?thumbnails= when digits are drawn."""
+    return {"view": view, **({"thumbnails": str(thumbnails)} if view == "images" else {})}
+
+
+def read_link(model) -> list[str]:
+    """Parameters of a new link (or an edited URL) put into the Draw and Thumbnails widgets; what could not be used,
+    and why. The face VAE's scatter (dashboard/face_views.py) has neither."""
+    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
+
+
+def apply_parameter(model, name: str, value: str) -> None:
+    if name not in ("view", "thumbnails"):
+        raise ValueError("not a setting of this page")
+    if model.card.get("dataset", {}).get("name") == "celeba":
+        raise ValueError("the face scatter has no such setting")
+    if name == "view":
+        if value not in VIEWS:
+            raise ValueError(f"use {' or '.join(VIEWS)}")
+        st.session_state[VIEW_KEY] = value
+    elif value not in [str(n) for n in THUMBNAILS]:
+        raise ValueError(f"a multiple of {THUMBNAILS.step} from {THUMBNAILS.start} to {THUMBNAILS[-1]}")
+    else:
+        st.session_state[THUMBNAILS_KEY] = int(value)
+
+
+def keep_in_url(values: dict[str, str]) -> None:
+    """The view into the URL (beside ?model=), remembered as our own echo; anything else in the URL goes."""
+    for name in [name for name in st.query_params if name not in values and name != ui.MODEL_PARAM]:
+        del st.query_params[name]
+    for name, value in values.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    st.session_state[URL_ECHO] = dict(values)
 
 
 def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, str]]]:

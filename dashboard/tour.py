@@ -81,25 +81,23 @@ def model(model_id: str):
     return ui.load_model(model_id)
 
 
-def codes_chart(shown, key: str) -> None:
-    """A 2-D model's held-out codes, 300 of their digits drawn where they lie (the Latent scatter's chart)."""
-    from scatter import scatter_chart
-    codes = ui.heldout_codes(shown)
-    st.vega_lite_chart(scatter_chart(shown, codes["means"], shown.id, "Latent coordinates", ("z₁", "z₂"), 300,
-                                     side=CHART_SIDE, legend="right"), key=key, width="content")
-
-
 def islands() -> dict:
-    """Step 1: the 2-D autoencoder's held-out codes, its decoded digits drawn where they lie."""
-    codes_chart(model("mnist-ae-2d"), "tour_islands")
-    return {"model": "mnist-ae-2d"}
+    """Step 1: the 2-D autoencoder's held-out codes, 300 of their digits drawn where they lie (the Latent scatter's
+    chart, as its "Images as markers" view draws it: the link opens that view)."""
+    import scatter
+    shown, count = model("mnist-ae-2d"), scatter.DEFAULT_THUMBNAILS
+    codes = ui.heldout_codes(shown)
+    st.vega_lite_chart(scatter.scatter_chart(shown, codes["means"], shown.id, "Latent coordinates", ("z₁", "z₂"),
+                                             count, side=CHART_SIDE, legend="right"),
+                       key="tour_islands", width="content")
+    return {"model": shown.id, **scatter.link("images", count)}
 
 
 def disc() -> dict:
     """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py); a click keeps a point,
     which the link carries to the Decoded grid's live view."""
     vae = model("mnist-vae-2d")
-    kept = pointer.live_plane(vae, key="tour_pointer")
+    kept = pointer.live_plane(vae, key="tour_pointer", compact=True)  # a kept point must not push the step off screen
     return {"model": vae.id, "view": "live", **({} if kept is None else {pointer.POINT_PARAM: pointer.point_text(kept)})}
 
 
@@ -126,7 +124,8 @@ def bigger_latent() -> dict:
 
 
 def style_apart() -> dict:
-    """Step 4: one held-out digit's style written as all ten digits by the conditional VAE."""
+    """Step 4: one held-out digit's style written as all ten digits by the conditional VAE; the link opens the
+    page's style transfer on the same digit."""
     from by_label import all_ten, clearest_style, decoded
     cvae, judge = model("mnist-cvae"), ui.load_judge()
     codes = ui.heldout_codes(cvae)
@@ -142,7 +141,7 @@ def style_apart() -> dict:
     ui.show_digits([source], [f"#{index}, a {ui.class_name(cvae, label)}{what}"], size=112)
     st.markdown("**Its style, told each of the ten labels** (under each: what the judge reads)")
     all_ten(cvae, judge, style, size=70)
-    return {"model": cvae.id}
+    return {"model": cvae.id, "style": str(index)}  # the page's style transfer opens on the same digit
 
 
 def gan_sharper() -> tuple[dict, str | None]:
@@ -250,10 +249,10 @@ STEPS = (
          "its own island.",
          "scatter", ("mnist-ae-2d",),
          (Figure("Numbers per digit", "mnist-ae-2d", "latent_dim", "{:d}", "The size of the latent code."),
-          Figure("Judge reads its redraws", "mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+          Figure("Redraws read right", "mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
                  "How often the judge classifier names the right digit in a held-out digit redrawn from its two "
                  "numbers."),
-          Figure("Fréchet distance of samples", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+          Figure("Autoencoder's Fréchet distance", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
                  FRECHET + " Points drawn between the islands decode poorly.")),
          islands,
          "Each digit is drawn where the encoder puts it, coloured by its true label. Between the islands lies "
@@ -261,11 +260,11 @@ STEPS = (
     Step("A VAE packs the digits",
          "A VAE packs all ten digits into one round disc, so every point inside it decodes to a digit.",
          "grid", ("mnist-vae-2d",),
-         (Figure("Fréchet distance of samples", "mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+         (Figure("VAE's Fréchet distance", "mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
                  FRECHET + " Its samples are drawn from the disc it was trained to fill."),
-          Figure("The autoencoder's", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
+          Figure("Autoencoder's Fréchet distance", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
                  FRECHET + " The 2-D autoencoder of step 1, whose codes leave gaps."),
-          Figure("KL to the prior", "mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats",
+          Figure("VAE's KL to the prior", "mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats",
                  "How far, on average, the encoder's posterior for a digit lies from the prior N(0, I): the "
                  "price of packing the codes into the disc.")),
          disc,
@@ -273,13 +272,13 @@ STEPS = (
     Step("A bigger latent",
          "A bigger latent keeps more of each digit: sixteen numbers redraw it far better than two.",
          "grid", ("mnist-vae-2d", "mnist-vae-16d"),
-         (Figure("Error, 2 numbers", "mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}",
+         (Figure("Redraw error, 2-D VAE", "mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}",
                  "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
-          Figure("Error, 16 numbers", "mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}",
+          Figure("Redraw error, 16-D VAE", "mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}",
                  "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
-          Figure("Judge reads, 2 numbers", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+          Figure("2-D redraws read right", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
                  "How often the judge classifier names the right digit in a reconstruction."),
-          Figure("Judge reads, 16 numbers", "mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+          Figure("16-D redraws read right", "mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
                  "How often the judge classifier names the right digit in a reconstruction.")),
          bigger_latent,
          "The same held-out digits, one of each class, redrawn by the 2-D and the 16-D VAE."),
@@ -289,7 +288,7 @@ STEPS = (
          (Figure("Style transfer accuracy", "mnist-cvae", "metrics.style_transfer_label_accuracy", "{:.1%}",
                  "Every held-out digit's style decoded as each of the ten digits: how often the judge reads the "
                  "label asked for."),
-          Figure("Label accuracy of samples", "mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}",
+          Figure("Samples read as asked", "mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}",
                  "Prior samples decoded with each label: how often the judge reads the label asked for.")),
          style_apart,
          "The conditional VAE's code holds only the style (slant, width, stroke); the label says which digit."),
@@ -310,7 +309,7 @@ STEPS = (
                  "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
                  "The same for glasses: the share of faces read without glasses that the judge reads with them "
                  "after the edit."),
-          Figure("Judge agreement", "celeba-vae", "metrics.judge_agreement", "{:.1%}",
+          Figure("Redraws keep attributes", "celeba-vae", "metrics.judge_agreement", "{:.1%}",
                  "How often the face judge reads an attribute the same way in a held-out test face and in its "
                  "reconstruction.")),
          face_sliders,
@@ -322,7 +321,7 @@ STEPS = (
                  "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
                  "Held-out test faces the judge reads without glasses, moved along the glasses vector: the share it "
                  "then reads with them. The analogy adds the same vector."),
-          Figure("Other readings kept", "celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept",
+          Figure("Other attributes kept", "celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept",
                  "{:.0%}", "Of the judge's other readings of those faces, the share the glasses edit leaves as "
                            "they were.")),
          arithmetic_step,
@@ -331,11 +330,11 @@ STEPS = (
     Step("What the models get wrong",
          "The models blur, inherit their data's biases and decode nonsense as readily as sense.",
          "faces", ("mnist-vae-2d", "celeba-vae", "mnist-dcgan"),
-         (Figure("Judge reads 2-D redraws", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
+         (Figure("2-D redraws read right", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
                  "Blur: the 2-D VAE's redrawings are averages, and the judge misreads this many fewer than all."),
-          Figure("Face samples, Fréchet", "celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}",
+          Figure("Fréchet of face samples", "celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}",
                  "Faces drawn from N(0, I) against the test faces, on the face judge's features. Lower is better."),
-          Figure("Face redraws, Fréchet", "celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}",
+          Figure("Fréchet of face redraws", "celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}",
                  "Reconstructions of test faces against the test faces: the samples' distance is eight times "
                  "this, since the prior holds regions no face was encoded to."),
           Figure("DCGAN's rarest digit", "mnist-dcgan", "metrics.class_shares", "{:.1%}",

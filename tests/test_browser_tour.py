@@ -4,9 +4,10 @@ Headless Chromium (through tests/test_browser.py's fixtures: the server runs wit
 generated faces and the models' own drawings are on screen) opens Home, presses "Start the tour", then walks the
 eight steps with the right arrow and back with the left. At each step: no exception, error alert, console error or
 request leaving 127.0.0.1; nothing scrolls (the main area's content is no taller than the window, and not wider);
-no text cut and no controls over one another (tests/layout_problems.js); ?step= follows. A screenshot of every step,
-exactly the 1280 x 720 window, goes to screenshots/tour/step_<k>.png. Arrow keys pressed in a slider move the slider,
-not the tour.
+no text cut and no controls over one another (tests/layout_problems.js); ?step= follows. On step 2 the walk also
+clicks the live plane: the kept point goes into the URL (?point=) and the step, with the kept digit, still fits one
+screen. A screenshot of every step, exactly the 1280 x 720 window, goes to screenshots/tour/step_<k>.png (step 2 with
+a kept point: step_2_kept.png). Arrow keys pressed in a slider move the slider, not the tour.
 
     python -m pytest tests/test_browser_tour.py -q
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from test_browser import LAYOUT_PROBLEMS_JS, Watched, chromium, query, server, slider, srv  # noqa: F401  (fixtures)
+from test_browser import (LAYOUT_PROBLEMS_JS, LIVE_READY_JS, Watched, chromium, live_atlas,  # noqa: F401
+                          query, server, slider, srv)  # (chromium and server: fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -50,9 +53,9 @@ def press(tab: Watched, key: str) -> None:
     tab.wait(since)
 
 
-def screenshot(tab: Watched, k: int) -> Path:
+def screenshot(tab: Watched, k: int, suffix: str = "") -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"step_{k}.png"
+    path = SHOTS / f"step_{k}{suffix}.png"
     tab.page.mouse.move(WINDOW["width"] - 2, WINDOW["height"] - 2)  # no hover state in the picture
     tab.page.wait_for_timeout(300)  # charts and the live plane draw on their next frame
     tab.page.screenshot(path=path, animations="disabled")
@@ -82,6 +85,10 @@ def test_the_tour_starts_from_home_and_walks_with_the_arrow_keys_one_screen_a_st
         found += [f"step {k}: {p}" for p in screen_problems(tab)]
         from PIL import Image
         assert Image.open(screenshot(tab, k)).size == (WINDOW["width"], WINDOW["height"])
+        if k == 2:
+            keep_a_point(tab)
+            found += [f"step 2 with a kept point: {p}" for p in screen_problems(tab)]
+            assert Image.open(screenshot(tab, k, "_kept")).size == (WINDOW["width"], WINDOW["height"])
         if k < STEPS:
             press(tab, "ArrowRight")
     press(tab, "ArrowRight")  # the last step: nowhere further
@@ -90,6 +97,23 @@ def test_the_tour_starts_from_home_and_walks_with_the_arrow_keys_one_screen_a_st
     assert shown_step(tab).startswith(f"Step {STEPS - 1} of") and query(tab)["step"] == str(STEPS - 1)
     tab.assert_clean("after walking back")
     assert not found, "\n".join(found)
+
+
+def keep_a_point(tab: Watched) -> None:
+    """Click the live plane of step 2 away from its centre: the point goes into the URL beside ?step=, the decoder's
+    digit there appears with "Kept point", and the plane in the page is still wholly inside the window."""
+    tab.page.wait_for_function(LIVE_READY_JS)
+    left, top, width, height = tab.page.evaluate("window.latentLabPointer.plane_rect()")
+    assert top >= 0 and top + height <= WINDOW["height"], (top, height)
+    x, y = round(left + 0.7 * width), round(top + 0.3 * height)
+    tab.act(lambda: tab.page.mouse.click(x, y), "step 2, after a click on the live plane")
+    shown = query(tab)
+    assert shown.get("step") == "2" and "point" in shown, shown
+    atlas = live_atlas()  # the tour's plane is the Decoded grid's: the 2-D VAE over its default range
+    kept = atlas.to_latent([-atlas.extent + 2 * atlas.extent * (x - left) / width,
+                            atlas.extent - 2 * atlas.extent * (y - top) / height])
+    assert np.allclose([float(v) for v in shown["point"].split(",")], kept, atol=0.0006), (shown, kept)
+    assert tab.page.get_by_text("Kept point", exact=True).count() == 1
 
 
 def test_arrow_keys_in_a_slider_move_the_slider_not_the_tour(tab):

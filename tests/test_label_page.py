@@ -327,6 +327,63 @@ def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path
     assert images(at)["source"].captions == [f"#{other}, a {label}" if with_data else f"#{other}, a {label}, redrawn"]
 
 
+# ---------------------------------------------------------------- the URL
+
+IGNORED = "Some settings in the link were ignored"
+
+
+def test_samples_and_style_are_kept_in_the_url_and_a_link_restores_them(monkeypatch, measured_style):
+    """The samples' digit and seed and the style's held-out digit go into the URL as they change; the link, opened
+    afresh, shows the same samples and the same style transfer. Your own digit is not part of a link."""
+    monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
+    at = open_page(PAGE)
+    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style)}
+    other = 5 if measured_style != 5 else 6
+    at.segmented_control(key="sample_digit").set_value(7).run()
+    at.number_input(key="sample_seed").set_value(12).run()
+    at.number_input(key=f"heldout_index_{MODEL}").set_value(other).run()
+    assert_clean(at)
+    assert dict(at.query_params) == {"model": MODEL, "digit": "7", "seed": "12", "style": str(other)}
+    again = open_page(PAGE, **at.query_params)
+    assert_clean(again)
+    assert not again.warning
+    assert again.segmented_control(key="sample_digit").value == 7 and again.number_input(key="sample_seed").value == 12
+    assert again.number_input(key=f"heldout_index_{MODEL}").value == other
+    assert dict(again.query_params) == dict(at.query_params)
+    for section in ("samples", "source", "ten"):  # the same pictures
+        assert images(again)[section].value == images(at)[section].value, section
+    at.radio(key="transfer_source").set_value("Your own digit").run()
+    assert "style" not in at.query_params and at.query_params["digit"] == "7"
+
+
+@pytest.mark.parametrize("query, why", [
+    ({"digit": "10"}, "a whole number from 0 to 9"), ({"digit": "seven"}, "a whole number from 0 to 9"),
+    ({"seed": "-1"}, "a whole number from 0 to 9999"), ({"seed": "10000"}, "a whole number from 0 to 9999"),
+    ({"style": "99999"}, "a whole number from 0 to "), ({"style": "1.5"}, "a whole number from 0 to "),
+    ({"colour": "blue"}, "not a setting of this page"),
+])
+def test_a_bad_link_value_gets_one_notice_naming_it_and_the_default(monkeypatch, measured_style, query, why):
+    monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
+    at = open_page(PAGE, **query)
+    assert_clean(at)
+    notices = [w.value for w in at.warning]
+    (name, value), = query.items()
+    assert len(notices) == 1 and IGNORED in notices[0] and f"`{name}={value}`" in notices[0] and why in notices[0]
+    assert at.segmented_control(key="sample_digit").value == 0 and at.number_input(key="sample_seed").value == 0
+    assert at.number_input(key=f"heldout_index_{MODEL}").value == measured_style
+    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style)}
+    at.run()  # the notice is about the link: it does not come back on the next run
+    assert not at.warning
+
+
+def test_one_notice_names_every_bad_parameter_and_the_good_ones_are_used(monkeypatch):
+    monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
+    at = open_page(PAGE, digit="3", seed="x", style="-4", colour="blue")
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and all(f"`{p}`" in notices[0] for p in ("seed=x", "style=-4", "colour=blue"))
+    assert "digit=3" not in notices[0] and at.segmented_control(key="sample_digit").value == 3
+
+
 def test_uploaded_digit_gets_the_judges_label_which_the_user_can_correct(own_digit, shipped_models):
     from core.data.uploads import normalise_upload
     at = own_digit

@@ -158,7 +158,7 @@ def test_scatter_projection_choice_changes_the_plotted_data(model_id):
 
 def test_scatter_images_as_markers_draws_more_digits_when_asked():
     at = open_page(SCATTER, model=MODELS[0])
-    at.radio(key="view").set_value("Images as markers").run()
+    at.radio(key="view").set_value("images").run()
     ink = []
     for count in (50, 1000):
         at.slider(key="thumbnails").set_value(count).run()
@@ -169,6 +169,74 @@ def test_scatter_images_as_markers_draws_more_digits_when_asked():
         assert sheet.shape[-1] == 4 and sheet[..., 3].min() == 0  # transparent between digits
         ink.append(int((sheet[..., 3] > 0).sum()))
     assert ink[1] > 5 * ink[0]
+
+
+def sprite_layers(at: AppTest) -> list:
+    return [table for layer, table in chart_layers(at) if layer["mark"]["type"] == "image"]
+
+
+SCATTER_IGNORED = "Some settings in the link were ignored"
+
+
+def test_scatter_view_is_kept_in_the_url_and_a_link_restores_it():
+    """Draw and Thumbnails go into the URL as they change; the link, opened afresh, draws the same sheet of digits."""
+    at = open_page(SCATTER, model=SHOWCASE)
+    assert at.query_params["view"] == "dots" and "thumbnails" not in at.query_params and not sprite_layers(at)
+    at.radio(key="view").set_value("images").run()
+    at.slider(key="thumbnails").set_value(150).run()
+    assert_clean(at)
+    assert dict(at.query_params) == {"model": SHOWCASE, "view": "images", "thumbnails": "150"}
+    again = open_page(SCATTER, **at.query_params)
+    assert_clean(again)
+    assert not again.warning
+    assert again.radio(key="view").value == "images" and again.slider(key="thumbnails").value == 150
+    assert dict(again.query_params) == dict(at.query_params)
+    assert sprite_layers(again)[0]["url"][0] == sprite_layers(at)[0]["url"][0]  # the same digits, drawn the same
+    at.radio(key="view").set_value("dots").run()
+    assert dict(at.query_params) == {"model": SHOWCASE, "view": "dots"} and not sprite_layers(at)
+
+
+@pytest.mark.parametrize("query, why", [
+    ({"view": "sprites"}, "use dots or images"),
+    ({"view": "images", "thumbnails": "75"}, "a multiple of 50 from 50 to 1000"),
+    ({"view": "images", "thumbnails": "5000"}, "a multiple of 50 from 50 to 1000"),
+    ({"view": "images", "thumbnails": "many"}, "a multiple of 50 from 50 to 1000"),
+    ({"colour": "blue"}, "not a setting of this page"),
+])
+def test_scatter_bad_link_values_get_one_notice_naming_each_and_the_defaults(query, why):
+    at = open_page(SCATTER, model=SHOWCASE, **query)
+    assert_clean(at)
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and SCATTER_IGNORED in notices[0], notices
+    bad = {name: value for name, value in query.items() if not (name == "view" and value == "images")}
+    for name, value in bad.items():
+        assert f"`{name}={value}`" in notices[0] and why in notices[0], notices
+    wanted = "images" if query.get("view") == "images" else "dots"
+    assert at.radio(key="view").value == wanted
+    if wanted == "images":
+        assert at.slider(key="thumbnails").value == 300  # the default, not the bad number
+    assert dict(at.query_params) == {"model": SHOWCASE, "view": wanted,
+                                     **({"thumbnails": "300"} if wanted == "images" else {})}
+    at.run()  # the notice is about the link: it does not come back on the next run
+    assert not at.warning
+
+
+def test_scatter_link_names_every_bad_parameter_in_one_notice():
+    at = open_page(SCATTER, model=SHOWCASE, view="sprites", thumbnails="7", colour="blue")
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and all(f"`{p}`" in notices[0] for p in ("view=sprites", "thumbnails=7", "colour=blue"))
+
+
+@pytest.mark.skipif(not FACE_TITLES, reason="no face model shipped")
+def test_scatter_view_in_a_link_for_the_face_scatter_is_named_and_dropped():
+    """The face VAE's scatter (dashboard/face_views.py) has no Draw or Thumbnails: a link's are named in the notice."""
+    face = next(c["id"] for c in core.list_models() if "error" not in c and c.get("dataset", {}).get("name") == "celeba")
+    at = open_page(SCATTER, model=face, view="images", thumbnails="300")
+    assert_clean(at)
+    notices = [w.value for w in at.warning]
+    assert len(notices) == 1 and "`view=images`" in notices[0] and "`thumbnails=300`" in notices[0], notices
+    assert "face scatter has no such setting" in notices[0]
+    assert dict(at.query_params) == {"model": face}
 
 
 def chart_key(at: AppTest) -> str:
@@ -440,7 +508,7 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
     at = select(open_page(SCATTER, model="tiny-cvae"), clicked=3)
     assert_clean(at)
     assert at.subheader[0].value == "Digit #3 · label 3"
-    at.radio(key="view").set_value("Images as markers").run()
+    at.radio(key="view").set_value("images").run()
     assert_clean(at)
 
     at = open_page(GRID, model="tiny-cvae")

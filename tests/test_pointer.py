@@ -58,11 +58,12 @@ def notices(at: AppTest, start: str) -> list[str]:
     return [w.value for w in at.warning if w.value.startswith(start)]
 
 
-def kept_digits(at: AppTest) -> list:
+def kept_digits(at: AppTest, compact: bool = False) -> list:
     """The decoder's digit at the kept point: the page's one row of a single picture without a caption, sent at
-    the kept size (the grid's mosaic is not shown in the live view)."""
-    from pointer import KEPT_PIXELS
-    return [row for row in digit_rows(at) if row.widths == [KEPT_PIXELS] and not row.captions]
+    the kept size (the grid's mosaic is not shown in the live view), or the compact layout's smaller size."""
+    from pointer import COMPACT_KEPT_PIXELS, KEPT_PIXELS
+    size = COMPACT_KEPT_PIXELS if compact else KEPT_PIXELS
+    return [row for row in digit_rows(at) if row.widths == [size] and not row.captions]
 
 
 def click(at: AppTest, value) -> AppTest:
@@ -188,3 +189,24 @@ def test_the_grid_view_leaves_the_kept_point_out_of_the_url():
     assert "point" not in at.query_params and "view" not in at.query_params
     at.radio(key="grid_view").set_value("live").run()  # the session still remembers it
     assert at.query_params["point"] == "0.25,0.25" and kept_digits(at)
+
+
+def test_the_compact_layout_shows_the_kept_digit_small_with_one_short_caption(vae):
+    """The tour's step 2 (compact=True): the same plane and kept point as the Decoded grid's, but the decoder's digit
+    at COMPACT_KEPT_PIXELS beside its coordinates in place of the long caption, and Forget still clears it."""
+    at = open_page("pages/0_Tour.py", step="2", point="0.5,-1.25")
+    assert_clean(at)
+    assert not at.warning
+    digit, = kept_digits(at, compact=True)
+    assert not kept_digits(at)  # not also at the full size
+    expected = np.rint(vae.decode(np.array([[0.5, -1.25]]))[0] * 255)
+    assert np.abs(np.asarray(digit.pictures()[0], int) - expected).max() <= 1
+    assert any(m.value.startswith("**Kept point** z₁ = +0.500, z₂ = -1.250") for m in at.markdown)
+    assert not [c.value for c in at.caption if c.value.startswith("Left to right")]  # the long caption is gone
+    grid = open_page(GRID, model=VAE, view="live", point="0.5,-1.25")
+    assert sent(at) == sent(grid)  # the same plane, range and kept point for the component
+    assert [c.value for c in grid.caption if c.value.startswith("Left to right")]
+    at.button(key=f"tour_pointer_plane_{VAE}_forget").click().run()
+    assert "point" not in at.query_params and not kept_digits(at, compact=True) and sent(at)["kept"] is None
+    short, = [c.value for c in at.caption if "click to keep a point" in c.value]
+    assert short.startswith("**z₁** from ") and "±" in short

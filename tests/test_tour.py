@@ -3,7 +3,7 @@
 Every step opens from its URL (?step=k) without an exception; each figure beside a step is the card's number, by this
 test's own table of which card key each label stands for; a bad ?step= gives one notice and step 1; Previous and Next
 move the step and the URL; each step's link opens its page, which takes every parameter of the link (no "ignored"
-notice) and shows the link's model; Home's start button opens the tour. The arrow keys and the one-screen layout
+notice) and shows the link's model and the step's state (step 1: digits as markers; step 4: its held-out digit); Home's start button opens the tour. The arrow keys and the one-screen layout
 are tests/test_browser_tour.py's. Passes with $LATENT_LAB_DATA set or unset.
 """
 from __future__ import annotations
@@ -26,30 +26,30 @@ pytestmark = pytest.mark.skipif(not all(shipped_model_present(m) for m in MODELS
 # table, so a label wired to the wrong model or key fails.
 FIGURES = {
     1: {"Numbers per digit": ("mnist-ae-2d", "latent_dim", "{:d}", None),
-        "Judge reads its redraws": ("mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
-        "Fréchet distance of samples": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None)},
-    2: {"Fréchet distance of samples": ("mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
-        "The autoencoder's": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
-        "KL to the prior": ("mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats", None)},
-    3: {"Error, 2 numbers": ("mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}", None),
-        "Error, 16 numbers": ("mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}", None),
-        "Judge reads, 2 numbers": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
-        "Judge reads, 16 numbers": ("mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None)},
+        "Redraws read right": ("mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "Autoencoder's Fréchet distance": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None)},
+    2: {"VAE's Fréchet distance": ("mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
+        "Autoencoder's Fréchet distance": ("mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}", None),
+        "VAE's KL to the prior": ("mnist-vae-2d", "metrics.kl_nats", "{:.1f} nats", None)},
+    3: {"Redraw error, 2-D VAE": ("mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}", None),
+        "Redraw error, 16-D VAE": ("mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}", None),
+        "2-D redraws read right": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "16-D redraws read right": ("mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None)},
     4: {"Style transfer accuracy": ("mnist-cvae", "metrics.style_transfer_label_accuracy", "{:.1%}", None),
-        "Label accuracy of samples": ("mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}", None)},
+        "Samples read as asked": ("mnist-cvae", "metrics.label_accuracy_prior_samples", "{:.1%}", None)},
     5: {},  # the comparison's own Fréchet distances: test_gan_step_shows_each_cards_frechet_distance
     6: {"Smile edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Smiling.plain.success", "{:.0%}",
                                 None),
         "Glasses edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success",
                                   "{:.0%}", None),
-        "Judge agreement": ("celeba-vae", "metrics.judge_agreement", "{:.1%}", None)},
+        "Redraws keep attributes": ("celeba-vae", "metrics.judge_agreement", "{:.1%}", None)},
     7: {"Glasses edit succeeds": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success",
                                   "{:.0%}", None),
-        "Other readings kept": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept", "{:.0%}",
+        "Other attributes kept": ("celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept", "{:.0%}",
                                 None)},
-    8: {"Judge reads 2-D redraws": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
-        "Face samples, Fréchet": ("celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}", None),
-        "Face redraws, Fréchet": ("celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}", None),
+    8: {"2-D redraws read right": ("mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}", None),
+        "Fréchet of face samples": ("celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}", None),
+        "Fréchet of face redraws": ("celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}", None),
         "DCGAN's rarest digit": ("mnist-dcgan", "metrics.class_shares", "{:.1%}", min)},
 }
 # The page each step's link opens, and the parameters that page must take from it.
@@ -57,6 +57,12 @@ LINKS = {1: ("Latent scatter", "pages/1_Latent_scatter.py"), 2: ("Decoded grid",
          3: ("Decoded grid", "pages/2_Decoded_grid.py"), 4: ("Digits by label", "pages/3_Digits_by_label.py"),
          5: ("GAN samples", "pages/6_GAN_samples.py"), 6: ("Face editing", "pages/5_Face_editing.py"),
          7: ("Latent arithmetic", "pages/4_Latent_arithmetic.py"), 8: ("Face editing", "pages/5_Face_editing.py")}
+# The state a step's link must carry beyond ?model= (the step's own defaults), and the widget of the opened page that
+# must then show it: (widget kind, key, value).
+LINK_STATE = {1: ({"view": "images", "thumbnails": "300"},
+                  [("radio", "view", "images"), ("slider", "thumbnails", 300)]),
+              4: ({"style": None},  # the held-out digit the step opens on: the one the page opens on too
+                  [("number_input", "heldout_index_mnist-cvae", "style")])}
 IGNORED = "could not be used"          # the tour's notice for a bad link
 PAGE_IGNORED = "Some settings in the link were ignored"  # the pages' own
 
@@ -125,6 +131,12 @@ def test_each_link_opens_a_page_that_takes_its_parameters(steps, k):
     assert at.selectbox(key="model_picker").value == query["model"]
     for name, value in query.items():  # the page keeps what the link gave it
         assert at.query_params[name] == value, (name, at.query_params)
+    carried, shown = LINK_STATE.get(k, ({}, []))
+    for name, value in carried.items():
+        assert name in query and (value is None or query[name] == value), (name, query)
+    for kind, key, value in shown:  # and shows it: a name stands for the link's value of that parameter
+        wanted = int(query[value]) if value in query else value
+        assert getattr(at, kind)(key=key).value == wanted, (kind, key)
 
 
 @pytest.mark.parametrize("bad", ["0", "9", "three", "-1", "2.5", ""])
@@ -207,6 +219,18 @@ def test_a_step_whose_models_are_not_built_says_what_is_coming(tiny_pretrained):
         assert progress(at).startswith(f"Step {k} of")
         coming = [i.value for i in at.info if i.value.startswith("**Coming:**")]
         assert len(coming) == 1 and "python -m core.train" in coming[0], [i.value for i in at.info]
+
+
+def test_the_style_steps_digit_carries_into_its_link():
+    """Step 4's held-out digit, moved, opens Digits by label's style transfer on the same digit."""
+    at = open_page(TOUR, step="4")
+    at.number_input(key="tour_style_digit").set_value(42).run()
+    assert_clean(at)
+    link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Digits by label")
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query == {"model": "mnist-cvae", "style": "42"}
+    page = open_page("pages/3_Digits_by_label.py", **query)
+    assert not page.warning and page.number_input(key="heldout_index_mnist-cvae").value == 42
 
 
 def test_a_steps_controls_carry_into_its_link():

@@ -3,7 +3,8 @@
 Click near a dot, or drag a box, to see the digits behind it. "Images as
 markers" draws decoded digits where their codes lie, like the sprite view of
 TensorFlow's Embedding Projector, so the layout of the space reads at a glance.
-The chart, its controls and the selection are one fragment: a click reruns only them.
+The chart, its controls and the selection are one fragment: a click reruns only them. The view (dots or
+images, how many) is kept in the URL (?view=images&thumbnails=300), so a copied link reopens it.
 A GAN has no encoder, so there is nothing to scatter: asked for one, the page says so
 and links to its own page. The face VAE ships no face's code: its scatter (dashboard/face_views.py)
 plots faces it generates on the principal axes of its training codes, coloured by the face judge.
@@ -13,10 +14,10 @@ import streamlit as st
 
 import face_views
 import ui
+import scatter
 from scatter import BOX, CLICK, projections, scatter_chart
 
 GALLERY_LIMIT = 40
-VIEWS = ("Dots", "Images as markers")
 PANEL_WIDTH = 300  # the controls and selection beside the chart; below it when the window is too narrow for both
 
 
@@ -89,12 +90,16 @@ def explorer(model, codes: dict) -> None:
                               help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
                                    "between clusters. Both were computed from the full latent means."
                               if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
-        view = st.radio("Draw", VIEWS, horizontal=True, key="view")
+        view = st.radio("Draw", list(scatter.VIEWS), horizontal=True, key=scatter.VIEW_KEY,
+                        format_func=scatter.VIEWS.get)
         thumbnails = None
-        if view == "Images as markers":
-            thumbnails = st.slider("Thumbnails", 50, 1000, 300, step=50, key="thumbnails",
+        if view == "images":
+            st.session_state.setdefault(scatter.THUMBNAILS_KEY, scatter.DEFAULT_THUMBNAILS)  # or a link's number
+            thumbnails = st.slider("Thumbnails", scatter.THUMBNAILS.start, scatter.THUMBNAILS[-1],
+                                   step=scatter.THUMBNAILS.step, key=scatter.THUMBNAILS_KEY,
                                    help="How many digits to draw, as evenly spread over the labels as possible "
                                         "(seeded).")
+        scatter.keep_in_url(scatter.link(view, thumbnails))
     xy, axis_titles = views[projection]
     chart_key = f"latent_scatter_{model.id}_{projection}"  # a selection belongs to the model and view it was made on
     with chart_box:
@@ -130,6 +135,11 @@ ui.setup_page("Latent scatter")
 generator = generator_asked_for()
 model = ui.pick_model("scatter")
 st.title("Latent scatter", anchor=False)
+notice = st.empty()
+ignored = scatter.read_link(model)
+if ignored:
+    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
+                   + ".")
 if generator is not None:
     with st.container(border=True):
         st.markdown(f"**There is no scatter of {generator.get('title', generator['id'])}.** It is a GAN: it draws "
@@ -137,6 +147,7 @@ if generator is not None:
                     "samples, walks and training story are on its own page:")
         ui.page_link("gans", generator["id"])
 if face_views.is_face_model(model):
+    scatter.keep_in_url({})
     face_views.latent_scatter(model)
     st.stop()
 codes = ui.heldout_codes(model)

@@ -3,15 +3,17 @@
 The label says which digit; the latent code says how it is written (slant, width, stroke).
 Sample a digit, move its style, blend two labels, copy one digit's style onto all ten, and
 sweep one style dimension across every digit; the judge classifier says what it reads in
-each picture. Every section is a fragment, so its controls rerun only that section.
+each picture. Every section is a fragment, so its controls rerun only that section. The samples' digit and seed and
+the held-out digit whose style is transferred are kept in the URL (?digit=7&seed=12&style=42).
 """
 import hashlib
 
 import numpy as np
 import streamlit as st
 
+import by_label
 import ui
-from by_label import all_ten, clearest_style, decoded, judged
+from by_label import HELDOUT, OWN, all_ten, clearest_style, decoded, judged
 from core.images import tile, to_uint8
 
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
@@ -20,7 +22,6 @@ STYLE_DIGIT_SIZE = 196  # the one digit the style sliders move
 STYLE_GRID_PIXELS = 520  # the style-by-digit grid on screen: ten digits across at almost twice their size
 SHOWN_WIDTH = 520  # what a section's controls drive: beside them at 1280 px, below them in a narrower window
 TRANSFER_WIDTH = 460  # beside the wider controls that hold the drawing canvas
-HELDOUT, OWN = "A held-out digit", "Your own digit"
 
 
 def name(model, label: int) -> str:
@@ -28,7 +29,8 @@ def name(model, label: int) -> str:
 
 
 def digit_choice(model, label: str, key: str, default: int) -> int:
-    return st.segmented_control(label, range(model.num_classes), default=default, required=True, key=key, wrap=True,
+    st.session_state.setdefault(key, default)  # or a link's digit: a widget given a default as well would warn
+    return st.segmented_control(label, range(model.num_classes), required=True, key=key, wrap=True,
                                 format_func=lambda c: name(model, c))
 
 
@@ -85,10 +87,12 @@ def samples(model, judge) -> None:
     st.subheader("Samples of one digit", anchor=False)
     controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
-        label = digit_choice(model, "Digit", "sample_digit", default=0)
+        label = digit_choice(model, "Digit", by_label.SAMPLE_DIGIT, default=0)
         count = st.slider("How many", 8, 64, 24, step=8, key="sample_count")
-        seed = st.number_input("Seed", 0, 9999, 0, key="sample_seed",
+        st.session_state.setdefault(by_label.SAMPLE_SEED, 0)
+        seed = st.number_input("Seed", 0, by_label.SEEDS, key=by_label.SAMPLE_SEED,
                                help="Each seed draws other styles from the prior; the same seed gives the same ones.")
+    by_label.keep_in_url({"digit": str(label), "seed": str(int(seed))})
     digits = decoded(model, model.id, model.sample_latents(count, seed=int(seed)), label)
     read, confidence = judged(judge, digits)
     sure = confidence >= judge.confidence_threshold
@@ -161,8 +165,8 @@ def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, st
     """A held-out digit picked by number: its picture, its style code (its shipped latent mean), caption and note."""
     labels = codes["labels"]
     clearest = clearest_style(model, judge, model.id)
-    index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, clearest,
-                                key=ui.model_key(model, "heldout_index"),
+    st.session_state.setdefault(by_label.style_key(model), clearest)  # or a link's digit
+    index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, key=by_label.style_key(model),
                                 help=f"One of the digits the model never saw in training. It opens on #{clearest}: of "
                                      "100 held-out digits, the one whose style the judge reads most surely as every "
                                      "label."))
@@ -209,8 +213,10 @@ def style_transfer(model, judge, codes: dict) -> None:
                "writes all ten digits in the same hand.")
     controls, shown = ui.beside(TRANSFER_WIDTH, controls_width=ui.CANVAS_SIDE + 20)  # room for the drawing canvas
     with controls:
-        source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key="transfer_source")
+        source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key=by_label.SOURCE)
         picked = heldout_style(model, judge, codes) if source == HELDOUT else own_style(model, judge)
+        by_label.keep_in_url({"style": str(st.session_state[by_label.style_key(model)]) if source == HELDOUT
+                              else None})  # your own digit is not part of a link
         if picked is None:
             return
         image, style, caption, note = picked
@@ -260,6 +266,11 @@ codes = ui.heldout_codes(model)
 judge = ui.load_judge()
 spread = codes["means"].std(0)
 st.title("Digits by label", anchor=False)
+notice = st.empty()
+ignored = by_label.read_link(model)
+if ignored:
+    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
+                   + ".")
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
            "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
            "not the digit asked for). " + judge_rule(judge))
