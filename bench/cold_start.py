@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +30,11 @@ GOALS_S = {"home": 4.0, "model_page": 10.0, "tour": 10.0}
 TIMEOUT_MS = 120_000
 
 
-def one_start(browser) -> dict:
-    """Seconds from process start to: health check answered, Home drawn, first model page drawn."""
-    model_page = next(p for p in srv.discover_pages()[1:] if p.slug != "tour")  # the tour is timed on its own
-    context = browser.new_context(viewport=srv.VIEWPORT)
+@contextmanager
+def home_on_a_new_server(browser, viewport: dict):
+    """A new server process started and Home opened in a new page as soon as it answers its health check;
+    yields (page, server, seconds to the health check) once Home is drawn, and stops both afterwards."""
+    context = browser.new_context(viewport=viewport)
     srv.track_runs(context)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -42,6 +44,16 @@ def one_start(browser) -> dict:
         health = server.wait_healthy()
         page.goto(server.url)
         srv.wait_for_run(page, 0, TIMEOUT_MS)
+        yield page, server, health
+    finally:
+        context.close()
+        server.stop()
+
+
+def one_start(browser) -> dict:
+    """Seconds from process start to: health check answered, Home drawn, first model page drawn."""
+    model_page = next(p for p in srv.discover_pages()[1:] if p.slug != "tour")  # the tour is timed on its own
+    with home_on_a_new_server(browser, srv.VIEWPORT) as (page, server, health):
         home = time.perf_counter() - server.started_at
         problems = srv.page_problems(page)
         since = srv.runs_finished(page)
@@ -49,33 +61,18 @@ def one_start(browser) -> dict:
         srv.wait_for_run(page, since, TIMEOUT_MS)
         model = time.perf_counter() - server.started_at
         problems += srv.page_problems(page)
-    finally:
-        context.close()
-        server.stop()
     return {"health_s": health, "home_s": home, "model_page_s": model, "model_page": model_page.title,
             "problems": problems}
 
 
 def tour_start(browser) -> dict:
     """Seconds from process start to the tour's first step drawn, opened from Home's start button."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    srv.track_runs(context)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    server = srv.StreamlitServer(timeout=TIMEOUT_MS / 1000)
-    try:
-        server.start(wait=False)
-        server.wait_healthy()
-        page.goto(server.url)
-        srv.wait_for_run(page, 0, TIMEOUT_MS)
+    with home_on_a_new_server(browser, {"width": 1280, "height": 720}) as (page, server, _):
         since = srv.runs_finished(page)
         page.get_by_role("button", name="Start the tour").click()
         srv.wait_for_run(page, since, TIMEOUT_MS)
         tour = time.perf_counter() - server.started_at
         problems = srv.page_problems(page)
-    finally:
-        context.close()
-        server.stop()
     return {"tour_s": tour, "problems": problems}
 
 
@@ -85,9 +82,7 @@ def main(argv=None):
     json_argument(p, "cold_start")
     a = p.parse_args(argv)
     out = json_target(p, a)
-    reason = srv.browser_unavailable()
-    if reason:
-        sys.exit(f"cannot run the cold-start benchmark: {reason}")
+    srv.exit_without_browser("cold-start")
     from playwright.sync_api import sync_playwright
     runs, speed = [], [reference_ms()]
     with sync_playwright() as pw, srv.chromium(pw) as browser:

@@ -127,9 +127,7 @@ def main(argv=None):
     json_argument(p, "pointer")
     a = p.parse_args(argv)
     out = json_target(p, a)
-    reason = srv.browser_unavailable()
-    if reason:
-        sys.exit(f"cannot run the pointer benchmark: {reason}")
+    srv.exit_without_browser("pointer")
     from playwright.sync_api import sync_playwright
     rows, clicks, problems, speed = [], [], [], [reference_ms()]
     with srv.StreamlitServer(timeout=TIMEOUT_MS / 1000) as server, sync_playwright() as pw, srv.chromium(pw) as browser:

@@ -13,7 +13,7 @@ Shared by tests/test_browser.py and the browser benchmarks (bench.load, bench.co
             wait_for_run(page, since)            # the run that caused has finished and is on screen
 
 `browser_unavailable()` says why Chromium cannot be driven here (None when it can),
-so callers skip with a reason instead of failing. Nothing here downloads a browser.
+so callers skip with a reason instead of failing (a bench exits with it: `exit_without_browser`). Nothing here downloads a browser.
 The page-side helpers rely on Streamlit 1.67's DOM test ids and protobuf field numbers.
 """
 from __future__ import annotations
@@ -285,6 +285,14 @@ def browser_unavailable() -> str | None:
     except Exception as e:  # noqa: BLE001 - any launch failure means "cannot test in a browser here"
         return f"Chromium at {path} cannot be launched headless: {type(e).__name__}: {str(e).splitlines()[0]}"
     return None
+
+
+def exit_without_browser(bench: str) -> None:
+    """A browser benchmark's first step: exit at once, saying why, when Chromium cannot be driven here, rather
+    than fail part way through a run of minutes."""
+    reason = browser_unavailable()
+    if reason:
+        sys.exit(f"cannot run the {bench} benchmark: {reason}")
 
 
 @contextlib.contextmanager

@@ -92,14 +92,14 @@ def apply_parameter(model, name: str, value: str) -> None:
         state["arith_method"] = value
     elif name in ("steps", "grid"):
         low, high = STEPS if name == "steps" else GRID
-        state[f"arith_{name}"] = whole_number(value, low, high)
+        state[f"arith_{name}"] = ui.whole_number(value, low, high)
     elif name == "over":
-        state["arith_over"] = snapped(value, *OVERSHOOT, 0.05)
+        state["arith_over"] = ui.snapped(value, *OVERSHOOT, 0.05)
     elif name == "w":
         parts = value.split(",")
         if len(parts) != 3:
             raise ValueError("three weights, as 1,1,1")
-        weights = [snapped(part, *WEIGHT, 0.1) for part in parts]
+        weights = [ui.snapped(part, *WEIGHT, 0.1) for part in parts]
         for slot, weight in zip("abc", weights):
             state[f"weight_{slot}"] = weight
     else:
@@ -122,22 +122,6 @@ def parse_point(model, value: str) -> tuple[str, int]:
     return kind, number
 
 
-def whole_number(value: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,4}", value) or not low <= int(value) <= high:
-        raise ValueError(f"a whole number from {low} to {high}")
-    return int(value)
-
-
-def snapped(value: str, low: float, high: float, step: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"a number from {low:g} to {high:g}") from None
-    if not low <= number <= high:  # also refuses nan
-        raise ValueError(f"a number from {low:g} to {high:g}")
-    return round(round(number / step) * step, 2)
-
-
 def write_link(values: dict) -> None:
     """The view as URL parameters (beside ?model=), remembered as our own echo; anything else in the URL goes."""
     for name in [name for name in st.query_params if name not in values and name != ui.MODEL_PARAM]:
@@ -147,13 +131,6 @@ def write_link(values: dict) -> None:
 
 
 # ---------------------------------------------------------------- choosing points
-
-def remembered(key: str, default):
-    """A widget's value lives in session state (a link may have set it); a widget made with a default too would
-    warn, so the default goes there first."""
-    st.session_state.setdefault(key, default)
-    return key
-
 
 def first_of_class(model, label: int) -> int:
     return int(np.flatnonzero(model.heldout["labels"] == label)[0]) if (model.heldout["labels"] == label).any() else 0
@@ -169,7 +146,7 @@ def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
     kind = st.selectbox(SLOTS[slot], kinds, key=kind_key)
     if kind == OWN:
         return own._replace(name=f"{SLOTS[slot]}: your digit")
-    key = remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else 0)
+    key = ui.remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else 0)
     labels, names = model.heldout["labels"], [ui.class_name(model, c) for c in range(model.num_classes)]
     if kind == MEAN:
         digit = st.selectbox(f"{SLOTS[slot]}: the mean of", range(model.num_classes), key=key,
@@ -260,12 +237,12 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     with controls:
         start = choose_point(model, "from", "mean-6", own)
         end = choose_point(model, "to", "mean-8", own)
-        method = st.segmented_control("Path", list(METHODS), key=remembered("arith_method", DEFAULTS["method"]),
+        method = st.segmented_control("Path", list(METHODS), key=ui.remembered("arith_method", DEFAULTS["method"]),
                                       format_func=METHODS.get, required=True,
                                       help="Spherical paths keep the distance from the centre that points drawn "
                                            "from a Gaussian prior have (White, 2016); straight ones cut inside.")
-        steps = st.slider("Steps", *STEPS, key=remembered("arith_steps", DEFAULTS["steps"]))
-        over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=remembered("arith_over", DEFAULTS["over"]),
+        steps = st.slider("Steps", *STEPS, key=ui.remembered("arith_steps", DEFAULTS["steps"]))
+        over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=ui.remembered("arith_over", DEFAULTS["over"]),
                          help="How far the walk goes on beyond each end, as a share of the way from one to the "
                               "other: past the 8 to a more extreme 8.")
     link.update({"from": start.spec, "to": end.spec, "method": method, "steps": str(steps), "over": f"{over:g}"})
@@ -311,7 +288,7 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
         for slot, default in (("a", item_six), ("b", "mean-6"), ("c", "mean-8")):
             inputs.append(choose_point(model, slot, default, own))
             weights.append(st.slider(f"Weight of {SLOTS[slot]}", *WEIGHT, step=0.1,
-                                     key=remembered(f"weight_{slot}", DEFAULTS["w"][0])))
+                                     key=ui.remembered(f"weight_{slot}", DEFAULTS["w"][0])))
     link.update({slot: p.spec for slot, p in zip("abc", inputs)})
     link["w"] = ",".join(f"{w:g}" for w in weights)
     a, b, c = inputs
@@ -354,7 +331,7 @@ def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
     a, b, c = inputs
     controls, shown = ui.beside(GRID_PIXELS)
     with controls:
-        n = st.slider("Rows and columns", *GRID, key=remembered("arith_grid", DEFAULTS["grid"]))
+        n = st.slider("Rows and columns", *GRID, key=ui.remembered("arith_grid", DEFAULTS["grid"]))
         st.caption("Left to right the offset from B to A is added in even steps; top to bottom the offset from B "
                    "to C. The corner opposite B is A − B + C with unit weights: the analogy "
                    "\"B is to A as C is to ?\" (White's J-diagram).")
@@ -391,7 +368,7 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
             low, high = round(float(mean[k] - 4 * spread[k]), 2), round(float(mean[k] + 4 * spread[k]), 2)
             start = float(np.clip(round(float(z[k]), 2), low, high))
             value = column.slider(ui.latent_name(k), low, high, step=0.01,
-                                  key=remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
+                                  key=ui.remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
                                   help=f"Held-out mean {mean[k]:+.2f}, spread {spread[k]:.2f}.")
             if value != start:  # moved: a slider's 0.01 steps alone do not move the point
                 z[k] = value

@@ -28,20 +28,14 @@ def read_link(model) -> list[str]:
 def apply_parameter(model, name: str, value: str) -> None:
     state = st.session_state
     if name == "digit":
-        state[SAMPLE_DIGIT] = number(value, 0, model.num_classes - 1)
+        state[SAMPLE_DIGIT] = ui.whole_number(value, 0, model.num_classes - 1)
     elif name == "seed":
-        state[SAMPLE_SEED] = number(value, 0, SEEDS)
+        state[SAMPLE_SEED] = ui.whole_number(value, 0, SEEDS)
     elif name == "style":
-        state[style_key(model)] = number(value, 0, len(model.heldout["labels"]) - 1)
+        state[style_key(model)] = ui.whole_number(value, 0, len(model.heldout["labels"]) - 1)
         state[SOURCE] = HELDOUT
     else:
         raise ValueError("not a setting of this page")
-
-
-def number(value: str, low: int, high: int) -> int:
-    if not (value.isascii() and value.isdigit() and len(value) <= 6 and low <= int(value) <= high):
-        raise ValueError(f"a whole number from {low} to {high}")
-    return int(value)
 
 
 def keep_in_url(values: dict[str, str | None]) -> None:

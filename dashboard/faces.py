@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 from typing import NamedTuple
 
 import numpy as np
@@ -62,12 +61,6 @@ class Start(NamedTuple):
 def pretty(name: str) -> str:
     """Blond_Hair -> Blond Hair: CelebA's names as labels (an underscore would turn markdown italic)."""
     return name.replace("_", " ")
-
-
-def remembered(key: str, default):
-    """A widget's value lives in session state (a link may have set it); the default goes there first."""
-    st.session_state.setdefault(key, default)
-    return key
 
 
 def slider_key(model, name: str) -> str:
@@ -224,12 +217,12 @@ def apply_parameter(model, name: str, value: str) -> None:
             raise ValueError("a photo is never part of a link: upload it again")
         state[START_KEY] = value
     elif name == "seed":
-        state[SEED_KEY] = whole_number(value, 0, SEEDS)
+        state[SEED_KEY] = ui.whole_number(value, 0, SEEDS)
     elif name == "face":
         faces, _ = test_faces()
         if faces is None:
             raise ValueError("the held-out faces need the CelebA data set, which is not on this machine")
-        state[TEST_KEY] = whole_number(value, 0, len(faces) - 1)
+        state[TEST_KEY] = ui.whole_number(value, 0, len(faces) - 1)
     elif name == "edit":
         strengths = parse_edit(model, value)
         for key in [k for k in state if isinstance(k, str) and k.startswith("face_s_")
@@ -267,7 +260,7 @@ def parse_edit(model, value: str) -> dict[str, float]:
         if name in strengths:
             raise ValueError(f"{name} is edited twice")
         try:
-            strengths[name] = snapped(number, *STRENGTH, STEP)
+            strengths[name] = ui.snapped(number, *STRENGTH, STEP)
         except ValueError as why:
             raise ValueError(f"{name}: {why}") from None
     return strengths
@@ -278,22 +271,6 @@ def parse_names(model, value: str, one: bool = False) -> list[str]:
     if one and len(names) != 1:
         raise ValueError("one attribute")
     return list(dict.fromkeys(names))
-
-
-def whole_number(value: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,6}", value) or not low <= int(value) <= high:
-        raise ValueError(f"a whole number from {low} to {high}")
-    return int(value)
-
-
-def snapped(value: str, low: float, high: float, step: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"a number from {low:g} to {high:g}") from None
-    if not low <= number <= high:  # also refuses nan
-        raise ValueError(f"a number from {low:g} to {high:g}")
-    return round(round(number / step) * step, 2)
 
 
 def write_link(values: dict, owned: tuple | None) -> None:
@@ -323,7 +300,7 @@ def start_face(model) -> Start:
     """The face the editor starts from: a random one, a held-out test face or the user's photo."""
     st.subheader("Start face", anchor=False)
     kind = st.segmented_control("Start from", list(START_LABELS), format_func=START_LABELS.get, required=True,
-                                key=remembered(START_KEY, RANDOM), persist_state="session",
+                                key=ui.remembered(START_KEY, RANDOM), persist_state="session",
                                 help="A random face is drawn by the decoder; a held-out test face is one of "
                                      "CelebA's test partition, which the model never saw (needs the data set); "
                                      "your photo is cropped the way CelebA's faces were.")
@@ -343,7 +320,7 @@ def start_face(model) -> Start:
 def random_face(model, fallback: bool = False) -> Start:
     if fallback:
         st.caption("Until then the editor starts from a random face:")
-    seed = int(st.number_input("Seed", 0, SEEDS, key=remembered(SEED_KEY, 0), persist_state="session", width=240,
+    seed = int(st.number_input("Seed", 0, SEEDS, key=ui.remembered(SEED_KEY, 0), persist_state="session", width=240,
                                help="A face drawn with the sampling trick: from N(mean, spread²) of the training "
                                     "faces' codes, where the encoder put real faces, so it looks like a face."))
     z = model.sample_latents(1, seed=seed, trick=True)[0]
@@ -356,7 +333,7 @@ def held_out_face(model, link: dict) -> Start | None:
         st.info(why)
         return None
     number = int(st.number_input(f"Test face # (0 to {len(faces) - 1:,})", 0, len(faces) - 1,
-                                 key=remembered(TEST_KEY, 0), persist_state="session", width=240,
+                                 key=ui.remembered(TEST_KEY, 0), persist_state="session", width=240,
                                  help="One of CelebA's official test partition, which the model never saw."))
     link["face"] = str(number)
     labelled = [pretty(n) for n, v in zip(faces.attribute_names, faces.attributes[number])
@@ -387,11 +364,11 @@ def your_photo(model) -> Start | None:
             with st.container(horizontal=True, vertical_alignment="center"):
                 st.caption(f"Using `{name.replace('`', chr(39))}`, uploaded earlier.")
                 st.button("Remove it", key=REMOVE_KEY, on_click=st.session_state.pop, args=(UPLOAD_KEY, None))
-        zoom = st.slider("Zoom", ZOOM[0], float(MAX_ZOOM), step=0.1, key=remembered(ZOOM_KEY, 1.0),
+        zoom = st.slider("Zoom", ZOOM[0], float(MAX_ZOOM), step=0.1, key=ui.remembered(ZOOM_KEY, 1.0),
                          persist_state="session", help="1: the largest centred square; 4: a square a quarter as "
                                                        "wide, for a face in a wider picture.")
-        dx = st.slider("Left ↔ right", *SHIFT, step=0.05, key=remembered(DX_KEY, 0.0), persist_state="session")
-        dy = st.slider("Up ↕ down", *SHIFT, step=0.05, key=remembered(DY_KEY, 0.0), persist_state="session")
+        dx = st.slider("Left ↔ right", *SHIFT, step=0.05, key=ui.remembered(DX_KEY, 0.0), persist_state="session")
+        dy = st.slider("Up ↕ down", *SHIFT, step=0.05, key=ui.remembered(DY_KEY, 0.0), persist_state="session")
     try:
         face, box = photo_face(data, digest, zoom, dx, dy)
         preview = photo_preview(data, digest, tuple(box))
@@ -428,11 +405,11 @@ def editor(model, start: Start) -> None:
     faces_area = st.container()
     names = model.attribute_names
     # A row of its own, chips wrapping: in a row with "Hold fixed", chips that did not fit ran on under it.
-    shown = st.multiselect("Attributes with a slider", names, key=remembered(attrs_key(model),
+    shown = st.multiselect("Attributes with a slider", names, key=ui.remembered(attrs_key(model),
                            default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
                            help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
-        hold = st.multiselect("Hold fixed", names, key=remembered(hold_key(model), []), format_func=pretty,
+        hold = st.multiselect("Hold fixed", names, key=ui.remembered(hold_key(model), []), format_func=pretty,
                               persist_state="session", width=320, wrap=True,
                               help="Make every edit direction orthogonal to these attributes' vectors, so their "
                                    "coordinates stay as they were (InterFaceGAN's conditional manipulation): e.g. "
@@ -444,7 +421,7 @@ def editor(model, start: Start) -> None:
         d = default_strength(model, name)
         key = slider_key(model, name)
         with column, st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=remembered(key, 0.0), persist_state="session",
+            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=ui.remembered(key, 0.0), persist_state="session",
                               help=f"In multiples of {pretty(name)}'s vector: the mean code of training faces "
                                    f"labelled with it minus that of faces without. {d:+g} is its default strength, "
                                    "at which the judge reads it after the edit in most validation faces.")
@@ -525,7 +502,7 @@ def strip(model, start: Start, hold: list[str]) -> None:
     """The chapter's strip for one attribute: the original, minus steps, the reconstruction, plus steps."""
     st.subheader("One attribute, step by step", anchor=False)
     names = model.attribute_names
-    key = remembered(strip_key(model), default_sliders(model)[0])
+    key = ui.remembered(strip_key(model), default_sliders(model)[0])
     if st.session_state[key] not in names:
         st.session_state[key] = default_sliders(model)[0]
     controls, shown = ui.beside(STRIP_WIDTH)  # below the box when the window cannot give the strip its width

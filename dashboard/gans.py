@@ -9,7 +9,6 @@ controls rerun only that section, and each section writes its own settings into 
 """
 from __future__ import annotations
 
-import re
 import secrets
 from typing import NamedTuple
 
@@ -57,7 +56,7 @@ def read_link(model) -> list[str]:
 def apply_parameter(model, name: str, value: str) -> None:
     state = st.session_state
     if name in ("seed", "from", "to"):
-        state[KEYS[name]] = whole_number(value, 0, SEEDS)
+        state[KEYS[name]] = ui.whole_number(value, 0, SEEDS)
     elif name == "n":
         if value not in [str(n) for n in COUNTS]:
             raise ValueError(f"one of {', '.join(map(str, COUNTS))}")
@@ -69,7 +68,7 @@ def apply_parameter(model, name: str, value: str) -> None:
             raise ValueError(f"use {' or '.join(PATHS)}")
         state[KEYS["path"]] = value
     elif name == "steps":
-        state[KEYS["steps"]] = whole_number(value, *STEPS)
+        state[KEYS["steps"]] = ui.whole_number(value, *STEPS)
     elif name in ("digit", "walk_digit"):
         if not model.conditional:
             raise ValueError(f"{model.id} is not told which digit to draw")
@@ -77,7 +76,7 @@ def apply_parameter(model, name: str, value: str) -> None:
             state[ui.model_key(model, MODEL_KEYS[name])] = EVERY
         else:
             try:
-                state[ui.model_key(model, MODEL_KEYS[name])] = whole_number(value, 0, model.num_classes - 1)
+                state[ui.model_key(model, MODEL_KEYS[name])] = ui.whole_number(value, 0, model.num_classes - 1)
             except ValueError:
                 raise ValueError(f"a digit from 0 to {model.num_classes - 1}"
                                  + (f" or {EVERY}" if name == "digit" else "")) from None
@@ -85,18 +84,12 @@ def apply_parameter(model, name: str, value: str) -> None:
         epochs = story_epochs(model)
         if not epochs:
             raise ValueError(f"{model.id} ships no training story")
-        epoch = whole_number(value, epochs[0], epochs[-1])
+        epoch = ui.whole_number(value, epochs[0], epochs[-1])
         if epoch not in epochs:
             raise ValueError(f"not an epoch of the story: {epochs[0]} to {epochs[-1]}")
         state[ui.model_key(model, MODEL_KEYS[name])] = epoch
     else:
         raise ValueError("not a setting of this page")
-
-
-def whole_number(value: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,6}", value) or not low <= int(value) <= high:
-        raise ValueError(f"a whole number from {low} to {high}")
-    return int(value)
 
 
 def truncation(value: str) -> float:
@@ -125,13 +118,6 @@ def tidy_url(link: dict) -> None:
     """After a whole run: parameters no section wrote (another model's digit, a bad one) leave the URL."""
     for name in [name for name in st.query_params if name not in link and name != ui.MODEL_PARAM]:
         del st.query_params[name]
-
-
-def remembered(key: str, default):
-    """A widget's value lives in session state (a link may have set it): the default goes there first, since a
-    widget given a default as well would warn."""
-    st.session_state.setdefault(key, default)
-    return key
 
 
 def new_seed() -> None:
@@ -186,7 +172,7 @@ def name(model, label) -> str:
 
 def digit_control(model, label: str, key: str, default, every: bool):
     options = ([EVERY] if every else []) + list(range(model.num_classes))
-    key = remembered(ui.model_key(model, key), default)
+    key = ui.remembered(ui.model_key(model, key), default)
     if st.session_state[key] not in options:
         st.session_state[key] = default
     return st.selectbox(label, options, key=key,
@@ -205,17 +191,17 @@ def sample_grid(model, judge, link: dict) -> None:
             if model.conditional else None
         per_digit = digit == EVERY
         count = st.segmented_control(
-            "Samples a digit" if per_digit else "How many", COUNTS, key=remembered(KEYS["n"], DEFAULTS["n"]),
+            "Samples a digit" if per_digit else "How many", COUNTS, key=ui.remembered(KEYS["n"], DEFAULTS["n"]),
             required=True, format_func=lambda n: str(side(n)) if per_digit else str(n),
             help="Each row holds the same noises, so a column is one style written as ten digits."
             if per_digit else "A square grid of samples, each from its own noise.")
-        seed = int(st.number_input("Seed", 0, SEEDS, key=remembered(KEYS["seed"], DEFAULTS["seed"]),
+        seed = int(st.number_input("Seed", 0, SEEDS, key=ui.remembered(KEYS["seed"], DEFAULTS["seed"]),
                                    help="Which noises: the same seed draws the same samples, on every GAN and at "
                                         "every truncation."))
         st.button("New samples", key="gan_new", on_click=new_seed, icon=":material/casino:",
                   help="A new random seed.")
     with slider_box:
-        psi = st.slider("Truncation ψ", PSIS[0], PSIS[-1], step=0.25, key=remembered(KEYS["psi"], DEFAULTS["psi"]),
+        psi = st.slider("Truncation ψ", PSIS[0], PSIS[-1], step=0.25, key=ui.remembered(KEYS["psi"], DEFAULTS["psi"]),
                         format="%.2f",
                         help="The truncation trick: noise drawn from N(0, ψ²·I) instead of N(0, I). Below 1 the "
                              "samples gather towards the centre of the noise: typical, cleaner digits, less variety.")
@@ -372,14 +358,14 @@ def latent_walk(model, judge, link: dict) -> None:
     st.subheader("Latent walk", anchor=False)
     controls, shown = ui.beside(WALK_WIDTH)
     with controls:
-        start = int(st.number_input("From seed", 0, SEEDS, key=remembered(KEYS["from"], DEFAULTS["from"])))
-        end = int(st.number_input("To seed", 0, SEEDS, key=remembered(KEYS["to"], DEFAULTS["to"])))
-        path = st.segmented_control("Path", list(PATHS), key=remembered(KEYS["path"], DEFAULTS["path"]),
+        start = int(st.number_input("From seed", 0, SEEDS, key=ui.remembered(KEYS["from"], DEFAULTS["from"])))
+        end = int(st.number_input("To seed", 0, SEEDS, key=ui.remembered(KEYS["to"], DEFAULTS["to"])))
+        path = st.segmented_control("Path", list(PATHS), key=ui.remembered(KEYS["path"], DEFAULTS["path"]),
                                     format_func=PATHS.get, required=True,
                                     help="Noise from N(0, I) in 100-D lies near a sphere of radius 10. Spherical "
                                          "steps (slerp) stay on it; straight ones cut inside, through noise the "
                                          "generator seldom saw.")
-        steps = st.slider("Steps", *STEPS, key=remembered(KEYS["steps"], DEFAULTS["steps"]))
+        steps = st.slider("Steps", *STEPS, key=ui.remembered(KEYS["steps"], DEFAULTS["steps"]))
         digit = digit_control(model, "Drawn as", MODEL_KEYS["walk_digit"], DEFAULTS["walk_digit"], every=False) \
             if model.conditional else None
     values = {"from": str(start), "to": str(end), "path": path, "steps": str(steps)}
@@ -481,7 +467,7 @@ def training_story(model, link: dict) -> None:
                    "writes one.")
         return
     controls, shown = ui.beside(STORY_WIDTH)
-    key = remembered(ui.model_key(model, MODEL_KEYS["epoch"]), epochs[0])
+    key = ui.remembered(ui.model_key(model, MODEL_KEYS["epoch"]), epochs[0])
     if st.session_state[key] not in epochs:
         st.session_state[key] = epochs[0]
     with controls:

@@ -204,43 +204,37 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
               f"**{plane.titles[1]}** from {low[1]:+.2f} to {high[1]:+.2f}")
     forget = dict(key=f"{component_key}_forget", type="tertiary", on_click=_forget,
                   args=(kept_key, echo_key, component_key))
-    if compact:
-        _compact_caption(model, plane, kept, forget,
-                         f"{ranges[0]}, {ranges[1]} (±{extent:g} standard deviations of the held-out codes). The "
-                         f"digit is the nearest of {atlas.n} × {atlas.n} points decoded once; click to keep a point "
-                         "and decode it exactly.")
-        return
-    st.caption(f"Left to right {ranges[0]}; bottom to top {ranges[1]} (±{extent:g} standard deviations of the "
-               f"held-out codes, drawn faintly by class). The digit is the decoder's at the centre of the nearest of "
-               f"{atlas.n} × {atlas.n} points, decoded once; click to keep a point and decode it exactly.")
-    if kept is None:
-        return
-    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-        with st.container(width=KEPT_PIXELS):
-            ui.show_digits(model.decode(kept[None]), None, size=KEPT_PIXELS)
-        with st.container(width="stretch"):
-            st.markdown(f"**Kept point** {kept_text(plane, kept)}: "
-                        "the decoder's own digit there, decoded on the server. The page's link keeps it.")
-            st.button("Forget the kept point", **forget)
+    if not compact:
+        st.caption(f"Left to right {ranges[0]}; bottom to top {ranges[1]} (±{extent:g} standard deviations of the "
+                   f"held-out codes, drawn faintly by class). The digit is the decoder's at the centre of the nearest "
+                   f"of {atlas.n} × {atlas.n} points, decoded once; click to keep a point and decode it exactly.")
+    elif kept is None:  # compact: the kept point's row takes the caption's place
+        st.caption(f"{ranges[0]}, {ranges[1]} (±{extent:g} standard deviations of the held-out codes). The digit is "
+                   f"the nearest of {atlas.n} × {atlas.n} points decoded once; click to keep a point and decode it "
+                   "exactly.")
+    if kept is not None:
+        _kept_row(model, plane, kept, forget, compact)
 
 
 def kept_text(plane: Plane, kept: np.ndarray) -> str:
     return f"{plane.titles[0]} = {kept[0]:+.3f}, {plane.titles[1]} = {kept[1]:+.3f}"
 
 
-def _compact_caption(model, plane: Plane, kept: np.ndarray | None, forget: dict, caption: str) -> None:
-    """One row under the plane, no taller than the small kept digit: the digit, what it is, and Forget; with
-    nothing kept, the caption (the plane's ranges and how to keep a point)."""
-    if kept is None:
-        st.caption(caption)
-        return
-    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-        with st.container(width=COMPACT_KEPT_PIXELS):
-            ui.show_digits(model.decode(kept[None]), None, size=COMPACT_KEPT_PIXELS)
+def _kept_row(model, plane: Plane, kept: np.ndarray, forget: dict, compact: bool) -> None:
+    """The kept point's exact digit, what it is, and a Forget button. Compact: one row no taller than the small
+    digit, in place of the caption, so a tour step stays on one screen (the button beside the text, not under it)."""
+    pixels = COMPACT_KEPT_PIXELS if compact else KEPT_PIXELS
+    with st.container(horizontal=True, vertical_alignment="center", gap="small" if compact else "medium"):
+        with st.container(width=pixels):
+            ui.show_digits(model.decode(kept[None]), None, size=pixels)
         with st.container(width="stretch"):
-            st.markdown(f"**Kept point** {kept_text(plane, kept)}: the decoder's own digit there, decoded exactly. "
-                        "The link keeps it.")
-        st.button("Forget it", **forget)
+            st.markdown(f"**Kept point** {kept_text(plane, kept)}: the decoder's own digit there, "
+                        + ("decoded exactly. The link keeps it." if compact
+                           else "decoded on the server. The page's link keeps it."))
+            if not compact:
+                st.button("Forget the kept point", **forget)
+        if compact:
+            st.button("Forget it", **forget)
 
 
 # ---------------------------------------------------------------- the component (registered once, on import)

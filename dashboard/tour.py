@@ -243,6 +243,8 @@ def mistakes() -> dict:
 # ---------------------------------------------------------------- the story
 
 FRECHET = "Fréchet distance between 5,000 samples and the held-out digits, on the judge's features. Lower is better."
+REDRAW_ERROR = "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."
+REDRAWS_READ = "How often the judge classifier names the right digit in a reconstruction."
 STEPS = (
     Step("A code is a few numbers",
          "A code is a few numbers: this autoencoder writes every digit as two, and each kind of digit gathers on "
@@ -272,14 +274,12 @@ STEPS = (
     Step("A bigger latent",
          "A bigger latent keeps more of each digit: sixteen numbers redraw it far better than two.",
          "grid", ("mnist-vae-2d", "mnist-vae-16d"),
-         (Figure("Redraw error, 2-D VAE", "mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}",
-                 "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
-          Figure("Redraw error, 16-D VAE", "mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}",
-                 "Mean squared error per pixel between held-out digits and their reconstructions. Lower is better."),
+         (Figure("Redraw error, 2-D VAE", "mnist-vae-2d", "metrics.reconstruction_mse", "{:.4f}", REDRAW_ERROR),
+          Figure("Redraw error, 16-D VAE", "mnist-vae-16d", "metrics.reconstruction_mse", "{:.4f}", REDRAW_ERROR),
           Figure("2-D redraws read right", "mnist-vae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
-                 "How often the judge classifier names the right digit in a reconstruction."),
+                 REDRAWS_READ),
           Figure("16-D redraws read right", "mnist-vae-16d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
-                 "How often the judge classifier names the right digit in a reconstruction.")),
+                 REDRAWS_READ)),
          bigger_latent,
          "The same held-out digits, one of each class, redrawn by the 2-D and the 16-D VAE."),
     Step("Identity and style apart",

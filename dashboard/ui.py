@@ -12,6 +12,7 @@ import gc
 import html
 import io
 import os
+import re
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -269,6 +270,40 @@ def read_link(echo_key: str, apply) -> list[str]:
         except ValueError as why:
             ignored.append(f"`{name}={value[:40]}` ({why})")
     return ignored
+
+
+def link_notice(place, ignored: list[str]) -> None:
+    """The page's single notice of what read_link refused, in `place`: an st.empty() made near the top before the
+    sections ran, so the notice is seen first whichever section refused a setting."""
+    if ignored:
+        place.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
+                      + ".")
+
+
+def whole_number(value: str, low: int, high: int) -> int:
+    """A URL parameter as a whole number from low to high, or a ValueError that says so (read_link shows it).
+    ASCII digits only, at most six: no sign, no spaces, no long string for int() to parse."""
+    if not re.fullmatch(r"[0-9]{1,6}", value) or not low <= int(value) <= high:
+        raise ValueError(f"a whole number from {low} to {high}")
+    return int(value)
+
+
+def snapped(value: str, low: float, high: float, step: float) -> float:
+    """A URL parameter as a number from low to high, rounded to the slider's step it will set, or a ValueError."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"a number from {low:g} to {high:g}") from None
+    if not low <= number <= high:  # also refuses nan
+        raise ValueError(f"a number from {low:g} to {high:g}")
+    return round(round(number / step) * step, 2)
+
+
+def remembered(key: str, default):
+    """A widget's key, with its default put in session state first: a link may have set the value there already,
+    and a widget given a default as well as a state value warns."""
+    st.session_state.setdefault(key, default)
+    return key
 
 
 def model_key(model, name: str) -> str:

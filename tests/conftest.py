@@ -166,6 +166,22 @@ def no_home_cache(tmp_path, monkeypatch) -> Path:
     return home
 
 
+# ---------------------------------------------------------------- scripted stand-ins for core.evaluate's tests
+
+@pytest.fixture
+def frechet(monkeypatch):
+    """judges.frechet_distance recorded: each call's two feature arrays, answered 42.0, 43.0, ... in turn, so a
+    test of the GAN or face evaluation knows which figure came from which call."""
+    from core import judges
+    calls = []
+
+    def record(a, b):
+        calls.append((np.array(a), np.array(b)))
+        return 41.0 + len(calls)
+    monkeypatch.setattr(judges, "frechet_distance", record)
+    return calls
+
+
 # ---------------------------------------------------------------- tiny pretrained folder
 
 def build_tiny_pretrained(root: Path, latent_dim: int = 2) -> Path:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
-from core import judges, registry
+from core import registry
 from core.data.celeba import CelebA
 from core.models import face_judge as fj
 
@@ -28,22 +28,17 @@ def faces(ids, attributes=None, names=()):
                   partition=np.zeros(len(ids), np.int8), filenames=[f"{i:06d}.jpg" for i in ids], images=ids)
 
 
+def serve_splits(monkeypatch, world, splits: dict) -> None:
+    """ev._faces answered from world.splits by split name (a test may swap one), each call kept in world.split_calls."""
+    world.splits, world.split_calls = splits, []
+    monkeypatch.setattr(ev, "_faces", lambda data, split: world.split_calls.append((data, split))
+                        or world.splits[split])
+
+
 def id_features(images) -> np.ndarray:
     """2-D 'features' of id images: (id, id squared)."""
     ids = np.asarray(images, float)
     return np.column_stack([ids, ids ** 2])
-
-
-@pytest.fixture
-def frechet(monkeypatch):
-    """judges.frechet_distance recorded: each call's two feature arrays, answered 42.0, 43.0, ... in turn."""
-    calls = []
-
-    def record(a, b):
-        calls.append((np.array(a), np.array(b)))
-        return 41.0 + len(calls)
-    monkeypatch.setattr(judges, "frechet_distance", record)
-    return calls
 
 
 @pytest.fixture
@@ -96,9 +91,9 @@ def face_judge_world(root, monkeypatch, frechet):
     table = {**{i: p for i, p in zip(VAL_IDS, np.array(VAL_PROBS).T)},
              **{i: p for i, p in zip(TEST_IDS, np.array(TEST_PROBS).T)}}
     w = type("World", (), {})()
-    w.frechet, w.loaded, w.made, w.split_calls, w.chosen = frechet, [], [], [], []
-    w.splits = {"val": faces(VAL_IDS, VAL_TRUTH, NAMES4), "test": faces(TEST_IDS, TEST_TRUTH, NAMES4),
-                "train": faces(TRAIN_IDS, np.ones((4, len(TRAIN_IDS))), NAMES4)}
+    w.frechet, w.loaded, w.made, w.chosen = frechet, [], [], []
+    serve_splits(monkeypatch, w, {"val": faces(VAL_IDS, VAL_TRUTH, NAMES4), "test": faces(TEST_IDS, TEST_TRUTH, NAMES4),
+                                  "train": faces(TRAIN_IDS, np.ones((4, len(TRAIN_IDS))), NAMES4)})
 
     class TableJudge:
         def __init__(self, classifier, card):
@@ -120,7 +115,6 @@ def face_judge_world(root, monkeypatch, frechet):
     monkeypatch.setattr(registry, "load_keras", load_keras)
     monkeypatch.setattr(fj, "FaceJudge", TableJudge)
     monkeypatch.setattr(fj, "choose_thresholds", choose_thresholds)
-    monkeypatch.setattr(ev, "_faces", lambda data, split: w.split_calls.append((data, split)) or w.splits[split])
     return w
 
 
@@ -176,9 +170,10 @@ def test_face_judge_frechet_floor_is_a_seeded_draw_of_2000_training_faces(face_j
 def test_face_judge_frechet_floor_uses_every_training_face_when_fewer(face_judge_world):
     w = face_judge_world
     w.splits["train"] = faces(np.arange(100, 130), np.ones((4, 30)), NAMES4)
-    ev.evaluate_face_judge("face-judge", None)
+    got = ev.evaluate_face_judge("face-judge", None)
     pick = np.random.default_rng(0).choice(30, size=30, replace=False)
     np.testing.assert_array_equal(w.frechet[0][0], id_features(np.arange(100, 130)[pick]))
+    assert "The Frechet distance between 30 real training faces and the test faces" in got["note"]
 
 
 # ------------------------------------------------------------------ face_reconstruction_scores
@@ -294,9 +289,10 @@ class FeatureJudge:
 def face_vae_world(root, monkeypatch, frechet):
     w = type("World", (), {})()
     w.root, w.frechet, w.model, w.judge = root, frechet, CodeModel(), FeatureJudge()
-    w.models, w.judges, w.scored, w.edited, w.split_calls = [], [], [], [], []
-    w.splits = {"test": faces([10, 11, 12], names=TRAIN_NAMES), "val": faces([20, 21, 22, 23], names=TRAIN_NAMES),
-                "train": faces(np.arange(100, 106), TRAIN_ATTRIBUTES, TRAIN_NAMES)}
+    w.models, w.judges, w.scored, w.edited = [], [], [], []
+    serve_splits(monkeypatch, w, {"test": faces([10, 11, 12], names=TRAIN_NAMES),
+                                  "val": faces([20, 21, 22, 23], names=TRAIN_NAMES),
+                                  "train": faces(np.arange(100, 106), TRAIN_ATTRIBUTES, TRAIN_NAMES)})
     w.card = write_card(root, {"id": "face-vae", "kind": "generative", "dataset": {"name": "celeba"},
                                "files": {"encoder": "e.keras", "decoder": "d.keras", "latents": "codes.npz"},
                                "training": {"perceptual_judge": {"id": "my-judge", "blocks": 3}}})
@@ -324,7 +320,6 @@ def face_vae_world(root, monkeypatch, frechet):
     monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
     monkeypatch.setattr(ev, "face_reconstruction_scores", reconstruction_scores)
     monkeypatch.setattr(ev, "evaluate_attribute_edits", attribute_edits)
-    monkeypatch.setattr(ev, "_faces", lambda data, split: w.split_calls.append((data, split)) or w.splits[split])
     return w
 
 

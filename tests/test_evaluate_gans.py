@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
-from core import judges, registry
+from core import registry
 
-# ------------------------------------------------------------------ scripted generator, judge and Frechet distance
+# ------------------------------------------------------------------ scripted generator and judge (the recorded
+# Fréchet distance, `frechet`, is in conftest.py)
 
 
 class ScriptedGAN:
@@ -48,18 +49,6 @@ class DigitJudge:
     def features(self, x):
         self.featured.append(np.array(x))
         return np.asarray(x, float)[:, :2] * [1.0, 10.0]
-
-
-@pytest.fixture
-def frechet(monkeypatch):
-    """judges.frechet_distance recorded: each call's two feature arrays, answered 42.0, 43.0, ... in turn."""
-    calls = []
-
-    def record(a, b):
-        calls.append((np.array(a), np.array(b)))
-        return 41.0 + len(calls)
-    monkeypatch.setattr(judges, "frechet_distance", record)
-    return calls
 
 
 # ------------------------------------------------------------------ sample_scores
@@ -285,6 +274,18 @@ def test_dcgan_rivals_at_half_the_vae_and_strictly_below_the_vanilla_gan(tmp_pat
     got = ev._frechet_against_rivals(frechet)
     assert got == want
     assert all(type(v) is bool for v in got.values())
+
+
+def test_dcgan_rival_share_is_the_stated_goal(tmp_path, monkeypatch):
+    """The bound against the 2-D VAE is GAN_GOALS' share, not a second copy of it: changing the goal changes it."""
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
+    (tmp_path / "mnist-vae-2d").mkdir()
+    (tmp_path / "mnist-vae-2d" / registry.CARD).write_text(json.dumps(
+        {"id": "mnist-vae-2d", "metrics": {"frechet_distance_samples": 100.0, "frechet_distance_samples_n": 5000}}))
+    assert ev._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": False}
+    monkeypatch.setitem(ev.GAN_GOALS, "dcgan_frechet_max_share_of_vae_2d", 0.6)
+    assert ev._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": True}
+    assert ev._frechet_against_rivals(60.5) == {"frechet_at_most_half_of_vae_2d": False}
 
 
 # ------------------------------------------------------------------ _evaluate: the GAN branch

@@ -137,9 +137,7 @@ model = ui.pick_model("scatter")
 st.title("Latent scatter", anchor=False)
 notice = st.empty()
 ignored = scatter.read_link(model)
-if ignored:
-    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
-                   + ".")
+ui.link_notice(notice, ignored)
 if generator is not None:
     with st.container(border=True):
         st.markdown(f"**There is no scatter of {generator.get('title', generator['id'])}.** It is a GAN: it draws "

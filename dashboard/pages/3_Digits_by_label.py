@@ -29,9 +29,8 @@ def name(model, label: int) -> str:
 
 
 def digit_choice(model, label: str, key: str, default: int) -> int:
-    st.session_state.setdefault(key, default)  # or a link's digit: a widget given a default as well would warn
-    return st.segmented_control(label, range(model.num_classes), required=True, key=key, wrap=True,
-                                format_func=lambda c: name(model, c))
+    return st.segmented_control(label, range(model.num_classes), required=True, key=ui.remembered(key, default),
+                                wrap=True, format_func=lambda c: name(model, c))
 
 
 def judge_rule(judge) -> str:
@@ -268,9 +267,7 @@ spread = codes["means"].std(0)
 st.title("Digits by label", anchor=False)
 notice = st.empty()
 ignored = by_label.read_link(model)
-if ignored:
-    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
-                   + ".")
+ui.link_notice(notice, ignored)
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
            "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
            "not the digit asked for). " + judge_rule(judge))

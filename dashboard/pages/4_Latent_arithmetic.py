@@ -37,6 +37,4 @@ parts.grid_of_analogies(model, inputs, link)
 moved = parts.dimension_sliders(model, result)
 parts.three_d_view(model, path, ends, inputs, result, moved)
 parts.write_link(link)
-if ignored:
-    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
-                   + ".")
+ui.link_notice(notice, ignored)

@@ -32,6 +32,4 @@ parts.editor(model, start)
 parts.prior_against_trick(model)
 parts.measured(model)
 parts.biases(model, st.session_state.get(parts.attrs_key(model)) or parts.default_sliders(model))
-if ignored:
-    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
-                   + ".")
+ui.link_notice(notice, ignored)

@@ -32,6 +32,4 @@ parts.latent_walk(model, judge, link)
 parts.training_story(model, link)
 parts.gan_against_vae()
 parts.tidy_url(link)
-if ignored:
-    notice.warning("Some settings in the link were ignored and their defaults used instead: " + "; ".join(ignored)
-                   + ".")
+ui.link_notice(notice, ignored)
