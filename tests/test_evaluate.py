@@ -308,6 +308,18 @@ def test_evaluate_measures_a_model_whose_heldout_codes_are_not_written_yet(tiny_
     assert (root / "tiny-ae" / "latents.npz").is_file()
 
 
+def test_evaluate_ships_the_projections_of_the_heldout_codes(tiny_world, monkeypatch):
+    """Whatever views `projections` makes of the held-out codes land in latents.npz beside them."""
+    root, data, _ = tiny_world
+    seen = []
+    monkeypatch.setattr(ev, "projections", lambda means: seen.append(means.copy()) or {"pca": means[:, ::-1] * 2})
+    ev.evaluate("tiny-ae", data)
+    with np.load(root / "tiny-ae" / "latents.npz") as saved:
+        assert set(saved.files) == {"means", "labels", "pca"}
+        np.testing.assert_array_equal(saved["means"], seen[0])
+        np.testing.assert_array_equal(saved["pca"], seen[0][:, ::-1] * 2)
+
+
 def test_evaluate_judge_figures(tiny_world):
     from core import registry
     from core.judges import frechet_distance
@@ -507,7 +519,8 @@ def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_wor
     build_tiny_cvae(root)
     judge = registry.load_judge("tiny-judge")
     monkeypatch.setattr(registry, "load_judge", lambda model_id="mnist-judge": judge)
-    monkeypatch.setattr(ev, "label_fidelity", lambda model, j, x, y: {"fidelity_of": (j is judge, x.shape, y.tolist())})
+    monkeypatch.setattr(ev, "label_fidelity", lambda model, j, x, y: {
+        "fidelity_of": (model.id, j is judge, x.shape, y.tolist())})
     metrics = ev.evaluate("tiny-cvae", data)
     model = core.load_model("tiny-cvae", heldout=False)
     labels = y_test.astype(np.int64)
@@ -522,7 +535,7 @@ def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_wor
     samples = model.sample(5000, seed=0, labels=np.arange(5000) % 10)
     assert metrics["frechet_distance_samples"] == pytest.approx(
         frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
-    assert metrics["fidelity_of"] == (True, x_test.shape, y_test.tolist())
+    assert metrics["fidelity_of"] == ("tiny-cvae", True, x_test.shape, y_test.tolist())
 
 
 def test_tsne_projection_is_the_stated_tsne():
