@@ -124,6 +124,12 @@ def test_principal_axes_match_svd_on_synthetic_data():
     np.testing.assert_allclose(np.linalg.norm(axes, axis=1), [5.0, 2.0], rtol=0.05)
 
 
+def test_principal_axes_default_to_a_plane():
+    codes = np.random.default_rng(2).normal(size=(50, 4))
+    center, axes, ratio = principal_axes(codes)
+    assert axes.shape == (2, 4) and ratio.shape == (2,)
+
+
 def test_principal_axes_match_sklearn():
     from sklearn.decomposition import PCA
     rng = np.random.default_rng(1)
@@ -298,7 +304,18 @@ def test_occupied_extent_is_the_widest_grid_that_stays_among_the_codes():
     assert occupied_extent(lopsided, share=1.0) == 1.0   # the emptiness on one side limits the grid
     assert occupied_extent(rng.uniform(-8, 8, (50_000, 2))) == 5.0   # clipped to the slider's range
     assert occupied_extent(square / 100) == 0.5
+    # A 15 x 15 grid unless told otherwise: 16 x 16 cells cover the square's margin differently.
+    assert occupied_extent(square, share=0.6) == occupied_extent(square, n=15, share=0.6) == 2.75
     assert occupied_extent(square, n=5, step=0.5) == 3.5  # a coarse grid: cells 1.75 apart, only its 4 corners bare
+    assert occupied_extent(square, n=16, share=0.6) == 2.5
+
+
+def test_occupied_extent_counts_a_cell_exactly_one_spacing_away():
+    """A 3 x 3 grid over [-2, 2]² around one code at the centre: the four edge cells lie exactly one spacing (2)
+    away and count, so 5 of 9 cells (more than half) are covered at half-width 2."""
+    from core.latent import occupied_extent
+    assert occupied_extent(np.zeros((1, 2)), n=3, share=0.5, step=1.0, limits=(1.0, 2.0)) == 2.0
+    assert occupied_extent(np.zeros((1, 2)), n=3, share=0.6, step=1.0, limits=(1.0, 2.0)) == 1.0
 
 
 # ------------------------------------------------------------------ interpolation with overshoot (issue 18)
