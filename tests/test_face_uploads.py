@@ -243,3 +243,104 @@ def test_preview_never_enlarges_and_keeps_the_aspect():
     assert face_preview(small, face_crop_box((120, 80))).shape == (80, 120, 3)
     big = encode(gradients((1600, 900)), "JPEG")
     assert face_preview(big, face_crop_box((1600, 900))).shape == (144, 256, 3)
+
+
+# ------------------------------------------------------------------ mutation survivors of run 2 (tests/MUTATION.md)
+
+
+def test_crop_box_defaults_to_the_centred_square():
+    assert face_crop_box((300, 200)) == (50, 0, 250, 200)
+    assert face_crop_box((200, 300)) == (0, 50, 200, 250)
+
+
+@pytest.mark.parametrize("size,box", [((1, 1), (0, 0, 1, 1)), ((5, 5), (2, 2, 3, 3)), ((6, 6), (2, 2, 4, 4))])
+def test_crop_box_of_a_tiny_picture_at_zoom_4_is_at_least_one_pixel_and_inside(size, box):
+    assert face_crop_box(size, 4) == box
+
+
+@pytest.mark.parametrize("orientation,upright_box,first,second,vertical", [
+    (1, (50, 0, 150, 100), RED, BLUE, True),
+    (2, (50, 0, 150, 100), RED, BLUE, True),    # mirrored left-right: still red on top
+    (3, (50, 0, 150, 100), BLUE, RED, True),    # turned half round
+    (4, (50, 0, 150, 100), BLUE, RED, True),    # mirrored top-bottom
+    (5, (0, 50, 100, 150), RED, BLUE, False),   # transposed: the top half becomes the left
+    (6, (0, 50, 100, 150), BLUE, RED, False),
+    (7, (0, 50, 100, 150), BLUE, RED, False),   # transversed: the top half becomes the right
+    (8, (0, 50, 100, 150), RED, BLUE, False),
+])
+def test_every_exif_orientation_turns_the_box_and_the_picture(orientation, upright_box, first, second, vertical):
+    """Stored 200 x 100, red over blue. Orientations 5 to 8 make it 100 x 200 upright; `first` is the colour of the
+    face's top (`vertical`) or left half, `second` of the other."""
+    face, box = normalise_face_upload(rotated_jpeg(orientation))
+    assert box == upright_box
+    a, b = (face[:24], face[40:]) if vertical else (face[:, :24], face[:, 40:])
+    np.testing.assert_allclose(mean_colour(a), first, atol=12)
+    np.testing.assert_allclose(mean_colour(b), second, atol=12)
+
+
+def reference_draft(data: bytes, s: int) -> Image.Image:
+    """The JPEG decoded at 1/s by the decoder itself, as the docstring of _read_face promises."""
+    img = Image.open(io.BytesIO(data))
+    w, h = img.size
+    img.draft(None, (w // s, h // s))
+    assert img.size == (w // s, h // s)
+    return img.convert("RGB")
+
+
+def test_portrait_jpeg_face_is_decoded_at_the_scale_its_width_allows():
+    """400 x 3200, 64 px face at zoom 1: the 400 px wide crop needs only 1/4 (100 px >= 64; 1/8 would be 50)."""
+    data = encode(gradients((400, 3200)), "JPEG", quality=95)
+    face, box = normalise_face_upload(data)
+    assert box == (0, 1400, 400, 1800)
+    want = reference_draft(data, 4).resize((64, 64), Image.Resampling.LANCZOS, box=(0, 350, 100, 450))
+    np.testing.assert_array_equal(face, np.asarray(want))
+
+
+def test_portrait_jpeg_preview_is_decoded_at_an_eighth():
+    """400 x 3200 shown 32 x 256: 1/8 (50 x 400) is the smallest decode still at least that size."""
+    data = encode(gradients((400, 3200)), "JPEG", quality=95)
+    shown = face_preview(data, (0, 1400, 400, 1800))
+    want = reference_draft(data, 8).resize((32, 256), Image.Resampling.LANCZOS)
+    ImageDraw.Draw(want).rectangle((0, 112, 31, 143), outline=PREVIEW_OUTLINE, width=2)  # the box x 0.08
+    np.testing.assert_array_equal(shown, np.asarray(want))
+
+
+def test_big_png_face_is_box_reduced_before_lanczos():
+    """No decoder scaling for PNG: a 1200 px crop to 64 px is box-reduced (reducing_gap 3) before Lanczos."""
+    img = gradients((1600, 1200))
+    face, box = normalise_face_upload(encode(img))
+    assert box == (200, 0, 1400, 1200)
+    want = img.resize((64, 64), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    assert not np.array_equal(np.asarray(want), np.asarray(img.resize((64, 64), Image.Resampling.LANCZOS, box=box)))
+    np.testing.assert_array_equal(face, np.asarray(want))
+
+
+def test_big_png_preview_is_box_reduced_before_lanczos():
+    img = gradients((1600, 1200))
+    shown = face_preview(encode(img), (200, 0, 1400, 1200))  # k = 256 / 1600 = 0.16
+    want = img.resize((256, 192), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    ImageDraw.Draw(want).rectangle((32, 0, 223, 191), outline=PREVIEW_OUTLINE, width=2)
+    np.testing.assert_array_equal(shown, np.asarray(want))
+
+
+def test_preview_of_a_grey_picture_is_rgb():
+    shown = face_preview(encode(halves(first=200, second=30, mode="L")), (16, 16, 48, 48))
+    assert shown.shape == (64, 64, 3)
+    assert (shown[:, :10] == 200).all() and (shown[:, 54:] == 30).all()
+    assert (shown[16:48, 16:18] == PREVIEW_OUTLINE).all()
+
+
+@pytest.mark.parametrize("size,shape", [((320, 32), (1, 10, 3)), ((32, 320), (10, 1, 3))])
+def test_preview_of_a_thin_picture_may_be_one_pixel_thick(size, shape):
+    assert face_preview(encode(Image.new("RGB", size, (90, 90, 90))), face_crop_box(size), max_side=10).shape == shape
+
+
+def test_preview_outline_of_a_box_at_the_top_left_corner_starts_at_the_edge():
+    data = encode(Image.new("RGB", (300, 200), (90, 90, 90)))
+    box = face_crop_box((300, 200), 2, -1, -1)
+    assert box == (0, 0, 100, 100)
+    outline = np.all(face_preview(data, box, max_side=300) == PREVIEW_OUTLINE, axis=-1)
+    ring = np.zeros_like(outline)
+    ring[0:100, 0:100] = True
+    ring[2:98, 2:98] = False
+    np.testing.assert_array_equal(outline, ring)

@@ -593,3 +593,55 @@ def test_recipe_on_a_noisy_photo():
     grain = 4 * np.median(np.abs(border - paper))
     assert grain > 0
     np.testing.assert_array_equal(to_mnist(img), mnist_recipe(np.maximum(paper - x - grain, 0)))
+
+
+# ------------------------------------------------------------------ mutation survivors of run 2 (tests/MUTATION.md)
+
+
+@pytest.mark.parametrize("start,named", [(1020, True), (1021, False)])
+def test_svg_is_looked_for_in_the_first_kibibyte_only(start, named):
+    """`<svg` ending at byte 1024 is inside the 1 KiB look-ahead; one byte later it is not, and the file is then
+    just not a picture."""
+    data = b"<!--" + b" " * (start - 7) + b"-->" + b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+    assert data.index(b"<svg") == start
+    with pytest.raises(UploadError) as e:
+        read_image(data)
+    assert str(e.value).startswith("SVG drawings") == named, str(e.value)
+    if not named:
+        assert str(e.value).startswith("This file is not a picture we can read.")
+
+
+def test_only_byte_order_marks_and_whitespace_are_skipped_before_a_signature():
+    with pytest.raises(UploadError, match=r"^This file is not a picture we can read\. "):
+        read_image(b"X%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+
+
+def test_pixel_limit_is_stated_in_megapixels_exactly():
+    """10^6 pixels is "1" megapixel, not 0.999999 (six significant digits show any other divisor)."""
+    with pytest.raises(UploadError, match=r"^This picture is 1000 x 1001 pixels, more than the 1 megapixels we "
+                                          r"accept\. Please crop it to the digit or resize it, then upload it again\.$"):
+        read_image(claimed_size_png(1000, 1001), max_pixels=1_000_000)
+
+
+def test_on_an_exact_tie_the_ink_is_the_light_side():
+    """Paper 100 with a dark bar at 0 and a light bar at 200, equally far from the paper: the light bar is the digit
+    (`invert` only when the dark side reaches strictly further)."""
+    x = np.full((60, 60), 100, np.uint8)
+    x[10:50, 15:19] = 0      # dark, upright
+    x[40:44, 25:55] = 200    # light, lying down
+    page = Image.fromarray(x)
+    auto = to_mnist(page)
+    np.testing.assert_array_equal(auto, to_mnist(page, invert=False))
+    assert not is_upright(auto) and is_upright(to_mnist(page, invert=True))
+
+
+def test_paper_is_read_from_the_outermost_lines_only():
+    """White paper with a dark right edge (a table showing) and a ruled line one pixel inside the left and bottom
+    edges: the outermost lines are 118 white, 42 black, so the paper is white; reading the ruled lines instead of
+    the edges would make it 80 / 80, mid-grey, and the picture blank."""
+    x = np.full((40, 40), 255, np.uint8)
+    x[:, -1] = 0
+    x[-2, 1:] = 0
+    x[1:-1, 1] = 0
+    x[8:30, 18:22] = 0  # the digit
+    np.testing.assert_array_equal(to_mnist(Image.fromarray(x)), mnist_recipe(255 - x.astype(np.float32)))
