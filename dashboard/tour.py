@@ -404,6 +404,9 @@ SCREEN_CSS = """
 [data-testid="stMainBlockContainer"] {
   padding: 4rem 3rem 1rem 3rem;
 }
+[data-testid="stMainBlockContainer"] h1 {
+  font-size: 2.25rem;
+}
 """  # over one line: Streamlit would take a one-line string for the path of a file
 _arrows = st.components.v2.component("latent_lab_tour_arrows", js=ARROWS_JS, css=SCREEN_CSS, isolate_styles=False)
 
@@ -431,7 +434,7 @@ def show(number: int) -> None:
     """The step's claim, widget, figures and link."""
     step = STEPS[number - 1]
     cards = {card["id"]: card for card in ui.shipped_cards()}
-    st.header(step.claim, anchor=False)
+    st.title(step.claim, anchor=False)
     absent = missing(step, cards)
     if absent:
         st.info(f"**Coming:** this step needs {', '.join(f'`{m}`' for m in absent)}, which "

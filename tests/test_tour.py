@@ -94,7 +94,7 @@ def test_every_step_opens_from_its_url_with_its_claim_figures_and_link(steps, k)
     assert_clean(at)
     assert not at.warning, [w.value for w in at.warning]
     assert progress(at).startswith(f"Step {k} of {STEPS} · ")
-    assert len(at.header) == 1 and at.header[0].value.endswith(".")  # one sentence, in large type
+    assert len(at.title) == 1 and at.title[0].value.endswith(".")  # one sentence, in large type: the page's h1
     assert at.query_params["step"] == str(k)
     label, _ = LINKS[k]
     links = [link for link in at.get("page_link") if link.proto.label == f"Open this in {label}"]
