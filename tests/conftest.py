@@ -284,6 +284,24 @@ def open_page(page: str | None = None, **query: str):
     return at.run()
 
 
+LINK_NOTICE = "Some settings in the link were ignored"  # ui.link_notice's opening words
+
+
+def link_notices(at) -> list[str]:
+    """The page's notices about parameters of its link that it could not use."""
+    return [w.value for w in at.warning if w.value.startswith(LINK_NOTICE)]
+
+
+def one_notice_naming_each(at, bad: dict, used=()) -> str:
+    """A page opened with bad link parameters runs cleanly and shows one notice naming each `name=value` it could
+    not use (every one of `bad` but those in `used`); returns the notice."""
+    assert not at.exception and not at.error
+    notice, = link_notices(at)
+    for name, value in bad.items():
+        assert (f"`{name}={value}`" in notice) == (name not in used), name
+    return notice
+
+
 def chosen(at) -> str:
     """The model the page shows: the sidebar picker's value."""
     return at.selectbox(key=PICKER).value
