@@ -11,23 +11,36 @@
 Each mode writes its own file under bench/results/ (--json FILE elsewhere, --no-json none); --in-step
 adds "_in_step" to the name. `python -m bench.report --readme` puts them in README.md.
 
-Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one
-headless Chromium (each tab is its own Streamlit session). Each session opens its first page by its URL
-(as a shared link would), reaches the others through the sidebar, as a person would, and works each
-page's main control --moves times in all, pausing --think seconds (jittered ±50 %) between moves as a
-person looking at the result would. Independent users are neither on one page at once nor change page
-together: session i starts on heavy page i (mod the pages), makes (i + 1) / sessions of its moves
-there, then all of them on each other page, then the rest back on the first (--in-step: every session
-starts at the beginning of its first page, so all change page within a second or two). The moves start
-once every session has its first page open (wall time, CPU shares and the profile cover that phase),
-each session's after a random part of one think time (started together, all ten first moves land in
-the same tenth of a second):
+Starts `streamlit run dashboard/Home.py` on a free loopback port and opens --sessions tabs in one headless
+Chromium (each tab is its own Streamlit session). Each session opens its first page by its URL, as a
+shared link would (a model page's ?model=, the tour's ?step=5; Face editing's without ?model=: a session
+keeps its first link's model on every page that can show it, and a link to the face VAE would turn the
+Decoded grid and Latent scatter to faces, whose controls are not the ones moved here: the face grid has no
+"grid_size" slider), reaches the others through the sidebar, as a person would (opening it first where the
+tour, opened by its URL, collapsed it), and works each page's main control --moves times in all, pausing
+--think seconds (jittered ±50 %) between moves as a person looking at the result would. Independent users
+are neither on one page at once nor change page together: session i starts on heavy page i (mod the
+pages), makes (i + 1) / sessions of its moves there, then all of them on each other page, then the rest
+back on the first (--in-step: every session starts at the beginning of its first page, so all change page
+within a second or two). The moves start once every session has its first page open (wall time, CPU shares
+and the profile cover that phase), each session's after a random part of one think time (started together,
+all ten first moves land in the same tenth of a second):
 
+    Tour              Next (key "tour_next") until the last step, then Previous ("tour_previous") back to
+                      the first, and so on: a presenter walking through the story and back, never pressing a
+                      disabled button; each press reruns the page with another step's widget, figures and
+                      claim. The warm-up session walks every step there and back first (TOUR_STEPS), so no
+                      measured press is a step's first on the server (its models, the live plane's atlas)
     Decoded grid      the grid-size slider, one arrow-key step          (key "grid_size")
     Latent scatter    a click on a dot, a different one each time (the page then shows that digit)
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
     Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the whole
                       page reruns and the walk is redrawn; the 3-D view stays (it draws the walk's course)
+    Face editing      the Smiling strength slider, one arrow-key step of 0.1 (key "face_s_Smiling_celeba-vae"):
+                      the editor's fragment reruns and draws the edited face (a new code) with the face
+                      judge's reading of it. Every session starts from the same generated face (seed 0) with
+                      its own Smiling at 0, so a strength some session reached before is decoded and read from
+                      the page's caches (per code), as the digit pages' slider steps are
     GAN samples       the truncation slider, one arrow-key step (key "gan_psi"), and the "New samples"
                       button (key "gan_new"), in turn: the sample grid's fragment reruns and its samples
                       are drawn again (a new seed's after the button, never drawn before, so neither its
@@ -38,7 +51,8 @@ that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit 
 chart whole).
 
 Latency (p50_ms, p95_ms) is measured inside the page: from the key press (or click) to the moment the run it
-caused has finished, nothing is loading and the pictures on the page differ from before.
+caused has finished, nothing is loading and the pictures on the page, or its title, differ from before (the title
+for the tour, whose steps are told apart by their claims: steps 1 and 2 draw only on canvases).
 server_p50_ms and server_p95_ms are the server's own turnaround for the same moves, logged inside
 the server process (bench.server.record_turnaround): from the rerun request reaching the session to
 its "run finished" message being queued. The rest of the on-screen time is the network and the
@@ -89,19 +103,20 @@ STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
 # Few round trips a move (start, input, result; a click also finds its dot first): the harness's own CPU is
 # taken from the same two cores as the server's. The start arms the page's measurement and returns the runs
-# finished and the pictures shown before the move.
-MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.pictures()]; ll.arm(); return start; }"
+# finished and what the page shows before the move: its pictures and its title (ll.shown(); a tour step's claim
+# is its title, and its first two steps draw only on canvases, which pictures() does not see).
+MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.shown()]; ll.arm(); return start; }"
 # The slider may not be drawn yet when its page's run has finished (React renders after the message arrives):
 # wait for it, as a Playwright locator would.
 SLIDER_START_JS = """async ([key, timeout]) => {
   const ll = window.__ll, find = () => document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
   for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
     if (performance.now() - t0 > timeout) throw new Error(`no slider "${key}" within ${timeout} ms`);
-  const thumb = find(), start = [ll.finished, ll.pictures()];
+  const thumb = find(), start = [ll.finished, ll.shown()];
   thumb.focus(); ll.arm(); return [...start, Number(thumb.value) >= Number(thumb.max)]; }"""
 # Waits in the page (checked every 10 ms) until the move's result is on screen, then returns its latency,
 # the session's id and the problems then on the page.
-MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, before, timeout).then(ms => [ms,
+MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, before, timeout, 'shown').then(ms => [ms,
   window.__ll.sessionId,
   [...document.querySelectorAll('{srv.EXCEPTION}, {srv.ERROR_ALERT}')].map(e => e.innerText.trim().slice(0, 300))])"""
 
@@ -109,21 +124,35 @@ MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, befo
 @dataclass
 class Scenario:
     """One heavy page: where it is and its main control, a slider (by widget key) or a click on a chart's dot,
-    and a button pressed every other move where the page has one its users press as often."""
+    and a button pressed every other move where the page has one its users press as often; or, for a page of
+    steps, its forward and back buttons (`walk`)."""
     name: str
     url_path: str
-    model: str                 # the model the page opens with when it is the first one a session visits
+    query: str                 # the URL's parameters when it is the first page a session visits ("" for none)
     slider_key: str | None     # widget key, or key prefix ("style_z" matches style_z3); None: click a dot
     button_key: str | None = None  # a button's widget key: moves alternate, the slider's first, then a press
+    walk: tuple[str, str] | None = None  # (forward, back) buttons' keys, pressed instead of a slider or a dot
+    warm_moves: int = 2        # the warm-up session's moves here: enough to fill the caches the sessions' moves use
 
 
+# The tour's steps (dashboard/tour.py STEPS; tests/test_bench_load.py checks the number): its warm-up walks to the
+# last and back, so no session's move is the first of a step on this server.
+TOUR_STEPS = 8
 FLOOR = Scenario("Floor: a slider and one picture", "", "", "step")  # bench/floor_app.py, with --floor
 SCENARIOS = [
-    Scenario("Decoded grid", "Decoded_grid", "mnist-vae-2d", "grid_size"),
-    Scenario("Latent scatter (click a dot)", "Latent_scatter", "mnist-vae-2d", None),
-    Scenario("Digits by label", "Digits_by_label", "mnist-cvae", "style_z"),
-    Scenario("Latent arithmetic", "Latent_arithmetic", "mnist-vae-16d", "arith_steps"),
-    Scenario("GAN samples", "GAN_samples", "mnist-dcgan", "gan_psi", "gan_new"),
+    # Opened by a link to step 5, or through the sidebar on the session's own step (1 at first): either way the
+    # sessions' walks together cover every step. The tour opened by its URL collapses the sidebar (open_scenario).
+    Scenario("Tour (Next / Previous)", "Tour", "step=5", None, walk=("tour_next", "tour_previous"),
+             warm_moves=2 * (TOUR_STEPS - 1)),
+    Scenario("Decoded grid", "Decoded_grid", "model=mnist-vae-2d", "grid_size"),
+    Scenario("Latent scatter (click a dot)", "Latent_scatter", "model=mnist-vae-2d", None),
+    Scenario("Digits by label", "Digits_by_label", "model=mnist-cvae", "style_z"),
+    Scenario("Latent arithmetic", "Latent_arithmetic", "model=mnist-vae-16d", "arith_steps"),
+    # No ?model=: a link naming the face VAE makes it the session's model (ui.pick_model), which the Decoded grid and
+    # Latent scatter then show, with controls other than the ones moved here (the face grid has no "grid_size"
+    # slider: each later wait of the session ran out). The page opens on the face VAE anyway, its only model.
+    Scenario("Face editing", "Face_editing", "", "face_s_Smiling_celeba-vae"),
+    Scenario("GAN samples", "GAN_samples", "model=mnist-dcgan", "gan_psi", "gan_new"),
 ]
 @dataclass
 class Tally:
@@ -192,10 +221,13 @@ async def settle(page, since: int) -> None:
 async def open_scenario(page, server, scenario: Scenario, first: bool) -> None:
     """The session's first page by its URL (a full page load); the next ones by the sidebar's link to them."""
     if first:
-        await page.goto(f"{server.url}/{scenario.url_path}?model={scenario.model}")
+        await page.goto(f"{server.url}/{scenario.url_path}" + (f"?{scenario.query}" if scenario.query else ""))
         await settle(page, 0)
         return
     since = await page.evaluate(srv.RUNS_FINISHED_JS)
+    expand = page.locator(srv.EXPAND_SIDEBAR)
+    if await expand.count():  # a page that collapses the sidebar (the tour) was opened by its URL: open it first
+        await expand.click()
     await page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{scenario.url_path}"]').click()
     await settle(page, since)
 
@@ -210,17 +242,37 @@ def slider_mover(page, key: str):
     return move
 
 
+def button(page, key: str):
+    """The button with this widget key. Streamlit 1.67 draws a button that has a tooltip twice, once hidden: the
+    visible one."""
+    return page.locator(f".st-key-{key} button:visible").first
+
+
+async def press(page, target):
+    """Click the button `target`, scrolled into view first (before the measurement's input: the press)."""
+    await target.wait_for()
+    await target.scroll_into_view_if_needed()
+    start = await page.evaluate(MOVE_START_JS)
+    await target.click()
+    return start
+
+
 def button_presser(page, key: str):
-    """A move: a click on the button with this widget key (scrolled into view first, before the measurement's
-    input: the press). Streamlit 1.67 draws a button that has a tooltip twice, once hidden: the visible one."""
-    button = page.locator(f".st-key-{key} button:visible").first
+    """A move: a click on the button with this widget key."""
+    return lambda: press(page, button(page, key))
+
+
+def walker(page, forward: str, back: str):
+    """A move: a press of the `forward` button until it is disabled (the last step), then of `back` until that is,
+    and so on: a presenter walking through the steps and back, never pressing a disabled button (a click on one
+    would wait for it until the timeout). A new walker, on a return to the page, sets off forward again."""
+    buttons, going = [button(page, forward), button(page, back)], [0]
 
     async def move():
-        await button.wait_for()
-        await button.scroll_into_view_if_needed()
-        start = await page.evaluate(MOVE_START_JS)
-        await button.click()
-        return start
+        await buttons[going[0]].wait_for()
+        if await buttons[going[0]].is_disabled():
+            going[0] = 1 - going[0]
+        return await press(page, buttons[going[0]])
     return move
 
 
@@ -293,7 +345,8 @@ async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: 
                 if number == 0 and opened:
                     await opened.wait()
                     await asyncio.sleep(think * rng.random())
-            move = slider_mover(page, scenario.slider_key) if scenario.slider_key else dot_clicker(page, rng)
+            move = (walker(page, *scenario.walk) if scenario.walk else slider_mover(page, scenario.slider_key)
+                    if scenario.slider_key else dot_clicker(page, rng))
             if scenario.button_key:
                 move = in_turn(move, button_presser(page, scenario.button_key))
             for _ in range(moves):
@@ -349,8 +402,15 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=srv.chromium_path(), args=srv.CHROMIUM_ARGS)
             # One warm-up session loads every model and TensorFlow, then closes: the shared baseline.
-            warm = await run_session(browser, server, [(s, 2) for s in scenarios], 0.0, warm_tally, "warm-up")
+            warm_started = time.perf_counter()
+            warm = await run_session(browser, server, [(s, s.warm_moves) for s in scenarios], 0.0, warm_tally,
+                                     "warm-up")
             await warm.close()
+            # A sign of life a few minutes in (the table comes at the end), and of trouble: each failed wait takes
+            # TIMEOUT_MS.
+            pages = f"{len(scenarios)} page{'s' * (len(scenarios) > 1)}"
+            print(f"  warm-up: {pages} in {time.perf_counter() - warm_started:.0f} s, {len(warm_tally.errors)} errors; "
+                  f"now {sessions} sessions", flush=True)
             await asyncio.sleep(2.0)
             rss_warm = server.rss_bytes()
             spy = start_profiler(server, profile) if profile else None

@@ -48,6 +48,7 @@ MAIN = '[data-testid="stMain"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
 SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
+EXPAND_SIDEBAR = '[data-testid="stExpandSidebarButton"]'  # drawn only while the sidebar is collapsed
 
 
 def free_port() -> int:
@@ -314,9 +315,13 @@ def chromium(playwright=None):
 #   settled(since)      a run finished after `since`, none is running, and nothing on screen is still loading
 #                       (status widget, spinner, skeleton, stale element, unloaded <img>, undrawn chart)
 #   pictures()          a signature of every picture in the main area (<img> sources, SVG <image> hrefs)
+#   shown()             pictures() and the main area's title (its first h1): also tells apart a tour's steps,
+#                       whose first two draw only on canvases
 #   sessionId           the Streamlit session this tab is (from new_session), for record_turnaround's log
 #   arm(), inputAt, done  after arm(), performance.now() of the next user input (keydown, pointerdown, change)
 #                       and of the moment changed() first came true: a latency measured inside the page
+#   changed(since, before, what), until(since, before, timeoutMs, what)  compare `before` with pictures(), or
+#                       with shown() when `what` is 'shown'
 RUN_TRACKER = r"""
 (() => {
   if (window.__ll) return;
@@ -392,21 +397,28 @@ RUN_TRACKER = r"""
     // data: URIs run to megabytes; their length and tail tell them apart.
     return out.map(s => s.length > 300 ? s.length + ':' + s.slice(-200) : s).join('\n');
   };
+  ll.shown = () => {
+    const title = document.querySelector(MAIN + ' h1');
+    return (title ? title.innerText : '') + '\n' + ll.pictures();
+  };
   ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; };  // the next input starts a measurement
   for (const type of ['keydown', 'pointerdown', 'change'])
     document.addEventListener(type, () => { if (ll.armed && !ll.inputAt) ll.inputAt = performance.now(); }, true);
-  // True once a run after `since` is on screen and the pictures differ from `before`; records when.
-  ll.changed = (since, before) => {
-    if (!ll.settled(since) || ll.pictures() === before) return false;
+  // True once a run after `since` is on screen and the pictures (or with what = 'shown', the title and pictures)
+  // differ from `before`; records when.
+  ll.changed = (since, before, what = 'pictures') => {
+    if (!ll.settled(since) || ll[what]() === before) return false;
     if (!ll.done) ll.done = performance.now();
     return true;
   };
-  // Resolves with the armed input's on-screen time once changed(since, before) holds, checked every 10 ms.
-  ll.until = (since, before, timeoutMs) => new Promise((resolve, reject) => {
+  // Resolves with the armed input's on-screen time once changed(since, before, what) holds, checked every 10 ms.
+  ll.until = (since, before, timeoutMs, what = 'pictures') => new Promise((resolve, reject) => {
     const started = performance.now();
     (function check() {
-      if (ll.changed(since, before)) resolve(ll.done - ll.inputAt);
-      else if (performance.now() - started > timeoutMs) reject(new Error(`no new result within ${timeoutMs} ms`));
+      if (ll.changed(since, before, what)) resolve(ll.done - ll.inputAt);
+      else if (performance.now() - started > timeoutMs) reject(new Error(`no new result within ${timeoutMs} ms: `
+        + (ll.finished <= since ? 'no run finished' : !ll.settled(since) ? 'a run finished, the page never settled'
+           : `a run finished, the ${what === 'shown' ? 'title and pictures' : 'pictures'} stayed as they were`)));
       else setTimeout(check, 10);
     })();
   });

@@ -1,0 +1,64 @@
+"""bench.load's scenarios fit the pages they drive, through Streamlit's AppTest with the shipped models (no browser).
+
+A session of the bench opens its first page by the scenario's URL and then keeps that link's model choice on every
+other page (ui.pick_model). A first link that changes what another page shows, so that the control the bench moves
+there is missing, makes each later wait of that session run out (bench.load.TIMEOUT_MS each) instead of measuring:
+so whichever scenario opens a session, every scenario's page must then hold its control. The tour's walk turns at
+its last step, which bench.load.TOUR_STEPS names. The browser side (the sidebar, the walk, what a move changes on
+screen) is the bench's own trial run: `python -m bench.load --sessions 2 --moves 4 --no-json`.
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+
+from bench import load
+from bench.server import discover_pages
+from conftest import assert_clean, go_to, open_page, shipped_model_present
+
+MODELS = ("mnist-ae-2d", "mnist-vae-2d", "mnist-vae-16d", "mnist-cvae", "mnist-dcgan", "celeba-vae", "mnist-judge")
+needs_models = pytest.mark.skipif(not all(shipped_model_present(m) for m in MODELS),
+                                  reason="the bench's pages need the shipped models: " + ", ".join(MODELS))
+
+PAGE_FILE = {page.url_path: page.file for page in discover_pages()}
+CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite chart: the dot clicker's
+
+
+def missing_controls(at, scenario: load.Scenario) -> list[str]:
+    """What the bench would wait for on this page in vain: its slider (a key prefix, as SLIDER_START_JS matches it),
+    its buttons (exact keys), or, for a dot click, a chart."""
+    sliders, buttons = {s.key for s in at.slider if s.key}, {b.key for b in at.button if b.key}
+    missing = [f"button {key}" for key in (scenario.button_key, *(scenario.walk or ())) if key and key not in buttons]
+    if scenario.slider_key and not any(key.startswith(scenario.slider_key) for key in sliders):
+        missing.append(f"slider {scenario.slider_key}")
+    if not (scenario.slider_key or scenario.walk or at.get(CHART)):
+        missing.append("a chart to click")
+    return missing
+
+
+def test_every_scenario_is_a_page_of_the_dashboard():
+    assert {s.url_path for s in load.SCENARIOS} <= set(PAGE_FILE)
+    assert set(PAGE_FILE) - {""} == {s.url_path for s in load.available_scenarios()}, "a page the bench leaves out"
+
+
+@needs_models
+@pytest.mark.parametrize("first", load.SCENARIOS, ids=lambda s: s.url_path)
+def test_after_any_first_link_every_page_holds_the_control_the_bench_moves(first):
+    at = open_page(PAGE_FILE[first.url_path], **dict(parse_qsl(first.query)))
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]  # the link's parameters are all used
+    assert not missing_controls(at, first)
+    for other in load.SCENARIOS:
+        if other is not first:
+            go_to(at, PAGE_FILE[other.url_path])
+            assert_clean(at)
+            assert not missing_controls(at, other), f"{other.name} after a session opened by {first.name}'s link"
+
+
+@needs_models
+def test_the_tours_last_step_is_the_one_bench_load_turns_at():
+    tour = next(s for s in load.SCENARIOS if s.url_path == "Tour")
+    at = open_page(PAGE_FILE["Tour"], step=str(load.TOUR_STEPS))
+    assert not at.warning, [w.value for w in at.warning]  # a step the tour has
+    assert at.button(key=tour.walk[0]).disabled and not at.button(key=tour.walk[1]).disabled
