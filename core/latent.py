@@ -300,9 +300,19 @@ def orthogonal_to(direction, others) -> np.ndarray:
     return (direction - basis @ (basis.T @ direction)).astype(np.float32)
 
 
+def held_fixed(vector, held) -> np.ndarray:
+    """`vector` made orthogonal to the `held` vectors, then stretched back to its own length (InterFaceGAN
+    renormalises its conditional directions too), so that a strength moves a code as far held as plain; a
+    vector lying wholly in the span of the held ones has no direction left and gives zeros."""
+    vector = np.asarray(vector, np.float64)
+    free = orthogonal_to(vector, held).astype(np.float64)
+    length = np.linalg.norm(free)
+    return free * (np.linalg.norm(vector) / length) if length > 1e-6 * np.linalg.norm(vector) else free * 0.0
+
+
 def edit_direction(vectors: dict, strengths: dict, hold=()) -> np.ndarray:
     """Σ strength · vector over the edited attributes, each first made orthogonal to the held attributes'
-    vectors (an attribute being edited is not held against itself)."""
+    vectors and kept at its length (held_fixed; an attribute being edited is not held against itself)."""
     unknown = sorted((set(strengths) | set(hold)) - set(vectors))
     if unknown:
         raise KeyError(f"no attribute vector for {', '.join(unknown)}; known: {', '.join(sorted(vectors))}")
@@ -312,7 +322,7 @@ def edit_direction(vectors: dict, strengths: dict, hold=()) -> np.ndarray:
         if not strength:
             continue
         held = [vectors[h] for h in hold if h != name]
-        total += float(strength) * (orthogonal_to(vectors[name], held) if held else np.asarray(vectors[name]))
+        total += float(strength) * (held_fixed(vectors[name], held) if held else np.asarray(vectors[name]))
     return total.astype(np.float32)
 
 

@@ -58,7 +58,7 @@ def build(recipe: Recipe, image_shape, perceptual=None, steps_per_epoch: int = 0
                        seed=recipe.seed)
     if recipe.family == "judge" and recipe.dataset == "celeba":
         from .models.face_judge import build_face_judge
-        return build_face_judge(image_shape)
+        return build_face_judge(image_shape, convs_per_block=model_options(recipe.model_id).get("convs_per_block", 1))
     if recipe.family == "ae":
         from .models.autoencoder import Autoencoder
         o = model_options(recipe.model_id)

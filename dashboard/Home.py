@@ -6,6 +6,7 @@ Reads model cards only (JSON), never TensorFlow, so it appears at once;
 import streamlit as st
 
 import ui
+from core.models.face_judge import FACE_JUDGE  # noqa: E402  (ui puts core on the path)
 
 # (card key, short label, format, what it means): the measured figures a card may hold, in reading order.
 METRICS = [
@@ -126,7 +127,7 @@ def judge_note() -> None:
     judge behind the face models' judge agreement."""
     for judge in ui.shipped_cards("judge"):
         metrics = judge.get("metrics", {})
-        if "best_judged_mean_balanced_accuracy" in metrics:
+        if judge["id"] == FACE_JUDGE and "best_judged_mean_balanced_accuracy" in metrics:
             st.caption(f"Face figures use **{judge.get('title', judge['id'])}**, which reads CelebA's 40 attributes "
                        f"({metrics['best_judged_mean_balanced_accuracy']:.1%} mean balanced accuracy on held-out "
                        f"test faces over the {len(metrics.get('best_judged', []))} attributes it reads best).")

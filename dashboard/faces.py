@@ -23,6 +23,7 @@ from exports import chart, downloads
 from core import registry
 from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound
 from core.images import tile, to_uint8
+from core.models.face_judge import FACE_JUDGE
 
 RANDOM, TEST, PHOTO = "random", "test", "photo"
 START_LABELS = {RANDOM: "Random face", TEST: "Held-out test face", PHOTO: "Your photo"}
@@ -40,7 +41,6 @@ PREVIEW_SIDE = 256
 EXPORT_SIDE = 256     # the edited face's PNG; the strip's faces are EXPORT_SIDE // 2 each
 READING_WIDTH = 330
 CHART_WIDTH = 560
-DEFAULT_JUDGE = "celeba-judge"
 URL_ECHO = "faces_url"  # the parameters this session last wrote: tells a new link from our own echo
 START_PARAMS, EDITOR_PARAMS = ("start", "seed", "face"), ("edit", "hold", "strip")
 # Session keys that hold no model's meaning (start faces are the same whatever model edits them).
@@ -89,7 +89,8 @@ def default_strength(model, name: str) -> float:
 
 
 def judge_id(model) -> str:
-    return (model.card.get("training", {}).get("perceptual_judge") or {}).get("id") or DEFAULT_JUDGE
+    """The judge that measured the model's card: its readings on the page are the card's."""
+    return model.card.get("metrics", {}).get("judge") or FACE_JUDGE
 
 
 def edits_card(model) -> dict:
@@ -412,8 +413,8 @@ def editor(model, start: Start) -> None:
         hold = st.multiselect("Hold fixed", names, key=ui.remembered(hold_key(model), []), format_func=pretty,
                               persist_state="session", width=320, wrap=True,
                               help="Make every edit direction orthogonal to these attributes' vectors, so their "
-                                   "coordinates stay as they were (InterFaceGAN's conditional manipulation): e.g. "
-                                   "hold Male while adding Mustache.")
+                                   "coordinates stay as they were, at the direction's own length (InterFaceGAN's "
+                                   "conditional manipulation): e.g. hold Male while adding Mustache.")
         st.button("Reset", key=ui.model_key(model, "face_reset"), on_click=_reset, args=(model,),
                   icon=":material/restart_alt:", help="Every strength back to 0, nothing held, the first sliders.")
     strengths = {}

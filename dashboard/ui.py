@@ -192,7 +192,7 @@ def _load_face_judge(judge_id: str, pretrained_root: str):
     return judge
 
 
-def load_face_judge(judge_id: str = "celeba-judge"):
+def load_face_judge(judge_id: str):
     """The cached face judge that reads CelebA's 40 attributes, or None after a clear error: unlike the digit
     judge, a page can still draw and edit faces without it, so it goes on and leaves the readings out."""
     try:

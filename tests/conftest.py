@@ -452,7 +452,8 @@ def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
             "dataset": {"name": "celeba", "fit": 100, "validation": 10, "heldout": 10},
             "training": {"command": "python -m core.train tiny-face-vae", "epochs_run": 1, "best_epoch": 1,
                          "wall_time_s": 1.0, "perceptual_judge": {"id": "tiny-face-judge", "sha256": ""}},
-            "metrics": {"reconstruction_mse": 0.02, "judge_agreement": 0.8, "judge_agreement_attributes": judged,
+            "metrics": {"judge": "tiny-face-judge", "reconstruction_mse": 0.02, "judge_agreement": 0.8,
+                        "judge_agreement_attributes": judged,
                         "attribute_edits": {
                             "default_strengths": {n: 1.5 for n in names},
                             "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0], "judged_attributes": judged,

@@ -326,7 +326,7 @@ def face_vae_world(root, monkeypatch, frechet):
 def test_face_vae_card_figures(face_vae_world):
     w = face_vae_world
     got = ev.evaluate_face_vae("face-vae", w.card, "DATA")
-    assert w.models == [("face-vae", False)] and w.judges == [("my-judge",)]
+    assert w.models == [("face-vae", False)] and w.judges == [("celeba-judge",)]
     assert w.split_calls == [("DATA", "test"), ("DATA", "val"), ("DATA", "train")]
     assert [(m, j, list(i), b) for m, j, i, b in w.scored] == [(w.model, w.judge, [10, 11, 12], ["P", "One"]),
                                                                (w.model, w.judge, [20, 21, 22, 23], ["P", "One"])]
@@ -335,7 +335,7 @@ def test_face_vae_card_figures(face_vae_world):
     kl = 0.5 * (TEST_MEAN.astype(np.float64) ** 2 + var - 1 - np.log(var)).sum(axis=1)
     assert got.pop("kl_nats") == pytest.approx(kl.mean(), rel=1e-6)
     assert got == {
-        "heldout_faces": 3, "reconstruction_mse": 0.0075, "judge_agreement": 0.9, "judge_agreement_at_0.5": 0.61,
+        "heldout_faces": 3, "judge": "celeba-judge", "reconstruction_mse": 0.0075, "judge_agreement": 0.9, "judge_agreement_at_0.5": 0.61,
         "judge_agreement_attributes": ["P", "One"], "judge_agreement_per_attribute": {"P": 0.95, "One": 0.85},
         "frechet_distance_reconstructions": 42.0, "frechet_distance_samples": 43.0,
         "validation": {"faces": 4, "reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65},
@@ -360,17 +360,15 @@ def test_face_vae_goals_missed(face_vae_world, mse, agreement):
     assert got["validation"]["reconstruction_mse"] == 0.02
 
 
-@pytest.mark.parametrize("training,judge_id", [
-    ({"perceptual_judge": {"id": "my-judge"}}, "my-judge"),
-    ({"perceptual_judge": None}, "celeba-judge"),
-    ({"perceptual_judge": {}}, "celeba-judge"),
-    ({}, "celeba-judge"),
+@pytest.mark.parametrize("training", [
+    {"perceptual_judge": {"id": "my-judge"}}, {"perceptual_judge": {"id": "celeba-perceptual"}},
+    {"perceptual_judge": None}, {},
 ])
-def test_face_vae_is_measured_by_its_perceptual_judge_else_celeba_judge(face_vae_world, training, judge_id):
+def test_face_vae_is_measured_by_celeba_judge_never_by_its_perceptual_network(face_vae_world, training):
     w = face_vae_world
     w.card["training"] = training
-    ev.evaluate_face_vae("face-vae", w.card, None)
-    assert w.judges == [(judge_id,)]
+    got = ev.evaluate_face_vae("face-vae", w.card, None)
+    assert w.judges == [("celeba-judge",)] and got["judge"] == "celeba-judge"
 
 
 def sign_fixed_axes(codes):
@@ -451,9 +449,10 @@ def test_edit_scores_success_on_the_attribute_and_kept_on_the_other_judged_ones(
     assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["B", "A"])["kept"] == 0.75
     assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["C"])["kept"] == 0.75
     assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 2.0, ["B"])["kept"] == 0.5
-    # held fixed: the edit made orthogonal to B's vector, (1, 0): B stays on every face, C still goes off on face 2
+    # held fixed: the edit made orthogonal to B's vector and stretched back to A's length, (1.118, 0): A on faces
+    # 0, 1 and 3; B stays on every face, C still goes off on face 2
     held = ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"], ["B"])
-    assert held == {"success": 0.5, "kept": 0.875, "faces": 4}
+    assert held == {"success": 0.75, "kept": 0.875, "faces": 4}
 
 
 def test_edit_scores_kept_is_nan_without_other_judged_attributes_and_quiet():
@@ -519,11 +518,11 @@ def test_choose_strength_follows_the_goals_given():
 
 
 def test_edit_constants_are_the_documented_protocol():
-    assert ev.EDIT_STRENGTHS == (0.5, 1.0, 1.5, 2.0, 3.0)
+    assert ev.EDIT_STRENGTHS == (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0)
     assert ev.EDIT_GOALS == {"success_min": 0.90, "kept_min": 0.85,
                              "attributes": ["Smiling", "Eyeglasses", "Male", "Blond_Hair"]}
     assert (ev.EDIT_FACES_VAL, ev.EDIT_FACES_TEST, ev.ATTRIBUTES_FILE) == (250, 600, "attributes.npz")
-    assert "smallest of 0.5, 1.0, 1.5, 2.0, 3.0 reaching" in ev.EDIT_METHOD and "up to 250 val" in ev.EDIT_METHOD
+    assert "smallest of 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0 reaching" in ev.EDIT_METHOD and "up to 250 val" in ev.EDIT_METHOD
     assert ev.FACE_GOALS == {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90}
 
 
@@ -574,6 +573,7 @@ ON_TEST = {"Smiling": ({"success": 0.9, "kept": 0.85}, {"success": 0.88, "kept":
 
 def test_attribute_edits_strengths_on_val_figures_on_test(monkeypatch):
     calls = []
+    monkeypatch.setattr(ev, "EDIT_STRENGTHS", (0.5, 1.0, 1.5, 2.0, 3.0))  # the grid VAL_GRID's rows are on
 
     def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged, hold=()):
         split = "val" if codes[:, 0].max() < 1000 else "test"
@@ -632,13 +632,13 @@ def test_attribute_edits_end_to_end_with_an_identity_model():
     test = CelebA(**{**test.__dict__, "images": np.array([[0.8, 0.3], [-1, 0], [3, 1]], np.float32)})
     vectors = {"A": np.array([1.0, 0.0]), "B": np.array([0.0, 1.0])}
     got = ev.evaluate_attribute_edits(IdentityModel(), TwoJudge(), vectors, ["A", "B"], val, test)
-    # A on val faces 0-2 (x 0, 0.5, 0.2): success 0, 2/3, 1 at 0.5, 1, 1.5 -> 1.5; on test faces 0, 1: 1 of 2
-    # B on val faces 0, 1, 3 (y 0, -1, 0): 2/3, 2/3, 1 -> 1.5; on test face 1 (y 0): 1 of 1
-    assert got["default_strengths"] == {"A": 1.5, "B": 1.5}
+    # A on val faces 0-2 (x 0, 0.5, 0.2): success 0, 0, 1/3, 2/3, 1 at 0.25 ... 1.25 -> 1.25; on test faces 0, 1
+    # (x 0.8, -1): 1 of 2. B on val faces 0, 1, 3 (y 0, -1, 0): 2/3 up to 1, 1 at 1.25 -> 1.25; on test face 1: 1 of 1
+    assert got["default_strengths"] == {"A": 1.25, "B": 1.25}
     assert got["per_attribute"] == {
-        "A": {"strength": 1.5, "plain": {"success": 0.5, "kept": 1.0, "faces": 2},
+        "A": {"strength": 1.25, "plain": {"success": 0.5, "kept": 1.0, "faces": 2},
               "held_fixed": {"success": 0.5, "kept": 1.0, "faces": 2}},
-        "B": {"strength": 1.5, "plain": {"success": 1.0, "kept": 1.0, "faces": 1},
+        "B": {"strength": 1.25, "plain": {"success": 1.0, "kept": 1.0, "faces": 1},
               "held_fixed": {"success": 1.0, "kept": 1.0, "faces": 1}}}
     assert got["goals_met"] == {} and got["judged_attributes"] == ["A", "B"]
 

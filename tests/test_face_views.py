@@ -66,7 +66,8 @@ def test_principal_axes_are_read_from_latents_npz_and_missing_ones_name_the_comm
         bare.principal_axes()
 
 
-def test_evaluation_ships_the_principal_axes_of_the_training_codes_and_no_code(faces_pretrained, tmp_path):
+def test_evaluation_ships_the_principal_axes_of_the_training_codes_and_no_code(faces_pretrained, tmp_path,
+                                                                              monkeypatch):
     """core.evaluate on a synthetic CelebA folder (colour gradients, no face): latents.npz gets the training codes'
     principal axes, computed from the encoder's means of the training faces, and nothing per face."""
     import core
@@ -84,6 +85,7 @@ def test_evaluation_ships_the_principal_axes_of_the_training_codes_and_no_code(f
     (folder / "list_attr_celeba.txt").write_text(f"{len(names)}\n{' '.join(FACE_ATTRIBUTES)}\n" + "\n".join(
         n + " " + " ".join(rng.choice(["1", "-1"], len(FACE_ATTRIBUTES))) for n in names) + "\n")
     (folder / "list_eval_partition.txt").write_text("".join(f"{n} {p}\n" for n, p in zip(names, parts)))
+    monkeypatch.setattr("core.models.face_judge.FACE_JUDGE", "tiny-face-judge")  # the judge this folder has
     evaluate.evaluate(MODEL, folder.parent, root=faces_pretrained)
     with registry.using_root(faces_pretrained):
         m = core.load_model(MODEL)  # hash-checked against the manifest evaluation rewrote

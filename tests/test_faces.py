@@ -221,7 +221,7 @@ def write_fake_celeba(root: Path, n=30, seed=0) -> Path:
 
 @pytest.fixture(scope="module")
 def faces_trained(tmp_path_factory):
-    """celeba-judge then celeba-vae (narrow), one epoch each, trained and evaluated into a temporary folder."""
+    """celeba-perceptual, celeba-judge, then celeba-vae (narrow), trained and evaluated into a temporary folder."""
     from core import recipes
     from core.train import train
     base = tmp_path_factory.mktemp("faces")
@@ -233,6 +233,7 @@ def faces_trained(tmp_path_factory):
         mp.delenv("LATENT_LAB_DATA", raising=False)
         narrow = {**recipes.MODEL_OPTIONS["celeba-vae"], "widths": [8, 8, 16, 16]}
         mp.setitem(recipes.MODEL_OPTIONS, "celeba-vae", narrow)
+        train("celeba-perceptual", data=data, epochs=1, out=out, runs=runs, verbose=0)
         judge = train("celeba-judge", data=data, epochs=1, out=out, runs=runs, verbose=0)
         vae = train("celeba-vae", data=data, epochs=2, out=out, runs=runs, verbose=0)
     return data, out, runs, judge, vae
@@ -244,7 +245,7 @@ def test_face_training_writes_cards_and_files(faces_trained):
     assert sorted(p.name for p in (out / "celeba-vae").iterdir()) == [
         "attributes.npz", "card.json", "decoder.keras", "encoder.keras", "latents.npz"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert list(manifest["models"]) == ["celeba-judge", "celeba-vae"]
+    assert list(manifest["models"]) == ["celeba-judge", "celeba-perceptual", "celeba-vae"]
     for card, kind in ((judge, "judge"), (vae, "generative")):
         assert card["kind"] == kind and card["dataset"]["name"] == "celeba"
         assert card["dataset"]["fit"] == 15 and card["dataset"]["validation"] == 7 and card["dataset"]["heldout"] == 8
@@ -254,7 +255,8 @@ def test_face_training_writes_cards_and_files(faces_trained):
                                                                                                  abs=0.2)
         assert t["cpu_time_s"] > 0
     assert vae["image_shape"] == [64, 64, 3] and vae["latent_dim"] == 128 and vae["training"]["epochs_run"] == 2
-    assert vae["training"]["perceptual_judge"]["id"] == "celeba-judge"
+    assert vae["training"]["perceptual_judge"]["id"] == "celeba-perceptual"  # learned through one network,
+    assert vae["metrics"]["judge"] == "celeba-judge"  # scored by another
     assert vae["training"]["options"]["perceptual_layers"] == ["block1", "block2", "block3"]
     assert not (runs / "celeba-vae" / "backup").exists()  # finished: no backup left
 
@@ -321,7 +323,7 @@ def test_the_face_vae_needs_its_judge_first(tmp_path, monkeypatch):
     from core.train import train
     data = write_fake_celeba(tmp_path / "data", n=8)
     monkeypatch.setenv("LATENT_LAB_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(PretrainedError, match="python -m core.train celeba-judge --out"):
+    with pytest.raises(PretrainedError, match="python -m core.train celeba-perceptual --out"):
         train("celeba-vae", data=data, epochs=1, out=tmp_path / "empty", runs=tmp_path / "runs", verbose=0)
 
 
@@ -427,7 +429,8 @@ def test_edit_scores_count_success_on_the_attribute_and_kept_on_the_others():
     assert plain["success"] == 0.75 and plain["kept"] == 0.75
     held = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, tilted, "A", 2.0, judged=["A", "B", "C"],
                        hold=["B"])
-    assert held["success"] == 0.75 and held["kept"] == 1.0  # held fixed: B's readings all stay
+    # held fixed: +2·(1.118, 0), A's length along (1, 0): every x lands above 1, and B's readings all stay
+    assert held["success"] == 1.0 and held["kept"] == 1.0
 
 
 def test_default_strength_is_the_smallest_that_meets_both_goals():

@@ -658,6 +658,27 @@ def test_orthogonal_to_ignores_held_vectors_too_short_to_point_anywhere(held, ex
     np.testing.assert_allclose(orthogonal_to([1.0, 2.0, 3.0], held), expected, atol=1e-6)
 
 
+def test_held_fixed_is_orthogonal_to_the_held_vectors_at_the_vector_s_own_length():
+    from core.latent import held_fixed
+    rng = np.random.default_rng(9)
+    vector, held = rng.normal(size=32), rng.normal(size=(3, 32))
+    out = held_fixed(vector, held)
+    np.testing.assert_allclose(held @ out, 0.0, atol=1e-5)  # orthogonal_to answers in float32
+    assert np.linalg.norm(out) == pytest.approx(np.linalg.norm(vector), rel=1e-6)
+    assert out @ vector > 0  # still towards the attribute
+    np.testing.assert_allclose(held_fixed([3.0, 4.0, 0.0], [[0.0, 1.0, 0.0]]), [5.0, 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(held_fixed([3.0, 4.0, 0.0], np.zeros((0, 3))), [3.0, 4.0, 0.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("vector,held", [
+    ([1.0, 1.0, 0.0], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),   # wholly in the held span
+    ([1.0, 1.0, 0.0], [[1.0, 1.0, 1e-9]]),                    # all but a rounding error of it
+])
+def test_held_fixed_leaves_no_direction_when_nothing_of_the_vector_is_free(vector, held):
+    from core.latent import held_fixed
+    np.testing.assert_array_equal(held_fixed(vector, held), [0.0, 0.0, 0.0])
+
+
 def test_edit_direction_sums_strength_times_vector_in_double_precision():
     from core.latent import edit_direction
     rng = np.random.default_rng(8)
@@ -676,8 +697,8 @@ def test_edit_latents_adds_strength_times_vector_and_holds():
     z = np.array([[0.5, 0.5, 0.5], [1.0, 2.0, 3.0]])
     np.testing.assert_allclose(edit_latents(z, vectors, {"Smiling": 2.0, "Young": -0.5}),
                                z + [2.0, 2.0, -1.0])
-    held = edit_latents(z, vectors, {"Smiling": 2.0}, hold=["Male"])  # Smiling without its Male component
-    np.testing.assert_allclose(held, z + [2.0, 0.0, 0.0], atol=1e-6)
+    held = edit_latents(z, vectors, {"Smiling": 2.0}, hold=["Male"])  # Smiling without its Male component,
+    np.testing.assert_allclose(held, z + [2.0 * np.sqrt(2.0), 0.0, 0.0], atol=1e-6)  # at Smiling's length
     np.testing.assert_allclose(held @ vectors["Male"], z @ vectors["Male"], atol=1e-6)  # Male coordinate unmoved
     # an attribute being edited is not held against itself; a zero strength moves nothing
     np.testing.assert_allclose(edit_direction(vectors, {"Male": 1.0}, hold=["Male"]), [0.0, 1.0, 0.0])

@@ -14,20 +14,25 @@ import numpy as np
 FEATURES_LAYER = "features"
 BLOCKS = ("block1", "block2", "block3", "block4")
 THRESHOLD_GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
+FACE_JUDGE = "celeba-judge"  # the judge that scores face models: never the network a VAE learned through
 
 
 def build_face_judge(image_shape=(64, 64, 3), attributes: int = 40, widths=(32, 64, 128, 256),
-                     features: int = 256):
-    """Conv blocks (conv, batch norm, ReLU, 2x2 max-pool), global average pooling, a 256-D "features" layer,
-    then one logit an attribute (sigmoid, not softmax: a face can be smiling and blond at once)."""
+                     features: int = 256, convs_per_block: int = 1):
+    """Conv blocks (`convs_per_block` times conv, batch norm, ReLU; then a 2x2 max-pool), global average pooling,
+    a 256-D "features" layer, then one logit an attribute (sigmoid, not softmax: a face can be smiling and blond
+    at once)."""
     import keras
     from keras import layers
     images = keras.Input(shape=image_shape, name="images")
     x = images
     for i, width in enumerate(widths, start=1):
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = layers.BatchNormalization(name=f"bn{i}")(x)
-        x = layers.ReLU(name=f"block{i}")(x)  # the perceptual loss reads these activations
+        for j in range(convs_per_block):
+            last = j == convs_per_block - 1  # the block's last conv keeps the plain names
+            tag = f"{i}" if last else f"{i}{'abcdefgh'[j]}"
+            x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"conv{tag}")(x)
+            x = layers.BatchNormalization(name=f"bn{tag}")(x)
+            x = layers.ReLU(name=f"block{i}" if last else f"relu{tag}")(x)  # a perceptual loss reads block{i}
         x = layers.MaxPooling2D(name=f"pool{i}")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dense(features, activation="relu", name=FEATURES_LAYER)(x)
@@ -119,7 +124,7 @@ class FaceJudge:
         return self._outputs(images)[1]
 
 
-def load_face_judge(model_id: str = "celeba-judge") -> FaceJudge:
+def load_face_judge(model_id: str = FACE_JUDGE) -> FaceJudge:
     """The face judge from the registry (hash-checked, safe mode)."""
     from .. import registry
     card = registry.read_card(model_id)
