@@ -393,6 +393,96 @@ def drive_gan_samples(tab: Watched) -> None:
     assert query(tab) == drawn
 
 
+FACE_MODEL = "celeba-vae"  # Face editing's showcase, and its only model
+FACE_SIDE = 256  # px: faces.FACE_SIZE, each of the editor's faces on screen
+EDITOR_FACE = re.compile(r"^(generated face \(|original: |its reconstruction$|edited: )")  # faces.show_faces's captions
+FIGURES_JS = """figures => figures.map(f => { const img = f.querySelector('img'), box = img.getBoundingClientRect(),
+    caption = f.querySelector('figcaption');
+    return {caption: caption ? caption.innerText.trim() : '', src: img.getAttribute('src') || '', width: box.width,
+            height: box.height, loaded: img.complete && img.naturalWidth > 0}; })"""
+
+
+def editor_faces(tab: Watched) -> list[dict]:
+    """The Face editing editor's faces as drawn: caption, src, size on screen; the strip's and samples' left out."""
+    shown = tab.page.locator(f"{srv.MAIN} figure").evaluate_all(FIGURES_JS)
+    return [face for face in shown if EDITOR_FACE.match(face["caption"])]
+
+
+def face_pixels(src: str):
+    """An inline PNG's pixels (int, so differences do not wrap)."""
+    import base64
+
+    import numpy as np
+    from PIL import Image
+    assert src.startswith("data:image/png;base64,"), src[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGB"), dtype=int)
+
+
+def edit_shown(tab: Watched, caption: str) -> list[dict]:
+    """Wait until the edited face's caption reads `caption` (the keys of a slider may cause more than one run) and
+    that run has settled; the editor's faces then."""
+    tab.page.locator(f"{srv.MAIN} figcaption").get_by_text(caption, exact=True).wait_for()
+    tab.page.wait_for_function("() => window.__ll.settled(window.__ll.finished - 1)", polling=50)
+    return editor_faces(tab)
+
+
+def drive_face_editing(tab: Watched) -> None:
+    """From a generated face (seed 0, never a test face: the server has no data): both faces at 256 px; three arrow
+    keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
+    "+1" sets Smiling's default strength and holding Male fixed changes the edit again; the link, opened afresh,
+    shows the same edited face without a notice."""
+    import numpy as np
+    shown = query(tab)
+    assert (shown.get("model"), shown.get("start"), shown.get("seed")) == (FACE_MODEL, "random", "0"), shown
+    assert "edit" not in shown and "hold" not in shown, shown
+    start, edited = faces = editor_faces(tab)
+    assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: no edit yet"], faces
+    for face in faces:
+        assert face["loaded"] and round(face["width"]) >= FACE_SIDE and round(face["height"]) >= FACE_SIDE, face
+    assert edited["src"] == start["src"]  # no edit yet: the edited face is the start face
+
+    smiling = f"face_s_Smiling_{FACE_MODEL}"
+    before, after = nudge(tab, smiling, presses=3)
+    assert (float(before), round(float(after), 2)) == (0.0, 0.3), (before, after)
+    start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3")
+    assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: Smiling +0.3"]
+    assert start_now["src"] == start["src"]  # the start face stays as it was
+    assert edited_now["loaded"] and round(edited_now["width"]) >= FACE_SIDE
+    change = np.abs(face_pixels(edited_now["src"]) - face_pixels(start["src"]))
+    assert change.mean() > 0.5, f"Smiling +0.3 changed the face by {change.mean():.2f} grey levels a pixel on average"
+    tab.assert_clean("after moving the Smiling slider")
+    assert query(tab) == {**shown, "edit": "Smiling:0.3"}, query(tab)
+
+    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name="+1", exact=True)
+    tab.act(plus.click, "after pressing Smiling's +1")
+    _, at_default = edit_shown(tab, "edited: Smiling +1")
+    assert float(slider(tab, smiling).input_value()) == 1.0
+    assert at_default["src"] != edited_now["src"]
+    assert query(tab)["edit"] == "Smiling:1", query(tab)
+
+    def hold_male():
+        tab.page.locator(f".st-key-face_hold_{FACE_MODEL} input").click()
+        tab.page.keyboard.type("Male")  # the list opens as one types, filtered
+        tab.page.get_by_role("option", name="Male", exact=True).click()
+        tab.page.keyboard.press("Escape")  # close the list, as a user clicking away would
+    tab.act(hold_male, "after holding Male fixed")
+    _, held = edit_shown(tab, "edited: Smiling +1; Male held fixed")
+    change = np.abs(face_pixels(held["src"]) - face_pixels(at_default["src"]))
+    assert change.mean() > 0.5, f"holding Male changed the edited face by {change.mean():.2f} grey levels a pixel"
+    linked = query(tab)
+    assert linked == {**shown, "edit": "Smiling:1", "hold": "Male"}, linked
+
+    tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
+    tab.assert_clean("the Face editing link, opened afresh")
+    reopened = editor_faces(tab)
+    assert [f["caption"] for f in reopened] == ["generated face (seed 0)", "edited: Smiling +1; Male held fixed"]
+    assert [f["src"] for f in reopened] == [start["src"], held["src"]]  # the same faces, redrawn from the link
+    assert float(slider(tab, smiling).input_value()) == 1.0
+    assert tab.page.locator(f".st-key-face_hold_{FACE_MODEL}").get_by_text("Male", exact=True).count() == 1
+    assert not tab.page.get_by_text("Some settings in the link were ignored").count()  # the page's link notice
+    assert query(tab) == linked
+
+
 def drive_tour(tab: Watched) -> None:
     """The tour's own driver (tests/test_browser_tour.py, which imports this module's fixtures: hence the late
     import)."""
@@ -402,7 +492,7 @@ def drive_tour(tab: Watched) -> None:
 
 DRIVERS = {"home": drive_home, "latent_scatter": drive_latent_scatter, "decoded_grid": drive_decoded_grid,
            "digits_by_label": drive_digits_by_label, "latent_arithmetic": drive_latent_arithmetic,
-           "gan_samples": drive_gan_samples, "tour": drive_tour}
+           "face_editing": drive_face_editing, "gan_samples": drive_gan_samples, "tour": drive_tour}
 
 
 # ---------------------------------------------------------------- the test
