@@ -36,7 +36,7 @@ all ten first moves land in the same tenth of a second):
     Digits by label   a style slider, one arrow-key step               (key "style_z…"), when that page exists
     Latent arithmetic the interpolation's steps slider, one arrow-key step (key "arith_steps"): the whole
                       page reruns and the walk is redrawn; the 3-D view stays (it draws the walk's course)
-    Face editing      the Smiling strength slider, one arrow-key step of 0.1 (key "face_s_Smiling_celeba-vae"):
+    Face editing      the Smiling strength slider, one arrow-key step of 0.05 (key "face_s_Smiling_celeba-vae"):
                       the editor's fragment reruns and draws the edited face (a new code) with the face
                       judge's reading of it. Every session starts from the same generated face (seed 0) with
                       its own Smiling at 0, so a strength some session reached before is decoded and read from

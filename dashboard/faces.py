@@ -28,7 +28,8 @@ from core.models.face_judge import FACE_JUDGE
 RANDOM, TEST, PHOTO = "random", "test", "photo"
 START_LABELS = {RANDOM: "Random face", TEST: "Held-out test face", PHOTO: "Your photo"}
 SLIDERS = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Mustache", "Young")  # the attributes with a slider at first
-STRENGTH, STEP = (-4.0, 4.0), 0.1     # an edit slider's range, in multiples of the attribute's vector
+STRENGTH, STEP = (-4.0, 4.0), 0.05    # an edit slider's range, in multiples of the attribute's vector (the default
+# strengths are multiples of 0.25: core.evaluate.EDIT_STRENGTHS)
 ZOOM, SHIFT = (1.0, 4.0), (-1.0, 1.0)  # the photo crop's sliders (core.data.uploads.face_crop_box)
 SEEDS = 9999
 STRIP_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # multiples of the default strength
@@ -584,6 +585,10 @@ def prior_against_trick(model) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def in_percent(share: float | None) -> float | None:
+    return None if share is None else 100.0 * share
+
+
 def edit_table(_model, model: str):
     """The card's measured edits, one row an attribute (the page's first sliders first); None without figures."""
     import pandas as pd
@@ -593,8 +598,9 @@ def edit_table(_model, model: str):
     for name in order:
         plain, held = per[name].get("plain", {}), per[name].get("held_fixed", {})
         rows.append({"attribute": pretty(name), "default strength": per[name].get("strength"),
-                     "success": plain.get("success"), "kept": plain.get("kept"),
-                     "success, held fixed": held.get("success"), "kept, held fixed": held.get("kept"),
+                     **{column: in_percent(share) for column, share in (
+                         ("success", plain.get("success")), ("kept", plain.get("kept")),
+                         ("success, held fixed", held.get("success")), ("kept, held fixed", held.get("kept")))},
                      "faces": plain.get("faces")})
     return pd.DataFrame(rows) if rows else None
 
@@ -605,7 +611,7 @@ def measured(model) -> None:
     if table is None:
         st.info(f"{model.id} has no measured edits yet: `python -m core.evaluate {model.id}` measures them.")
         return
-    percent = st.column_config.NumberColumn(format="percent")
+    percent = st.column_config.NumberColumn(format="%.1f%%")  # one decimal in every row
     st.caption("On held-out test faces the judge reads without the attribute, edited at the default strength. "
                "**Success**: the share the judge then reads with it. **Kept**: the share of the other judged "
                "attributes' readings that stay as they were. **Held fixed**: the same edit made orthogonal to the "
@@ -615,7 +621,7 @@ def measured(model) -> None:
     with st.container():
         st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
             "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
-            "default strength": st.column_config.NumberColumn(format="%+.1f")})
+            "default strength": st.column_config.NumberColumn(format="%+.2f")})
     with st.expander("How this was measured"):
         st.markdown(edits_card(model).get("method") or "The model card gives no description of the method; "
                     f"`python -m core.evaluate {model.id}` writes one.")

@@ -427,7 +427,7 @@ def edit_shown(tab: Watched, caption: str) -> list[dict]:
 
 
 def drive_face_editing(tab: Watched) -> None:
-    """From a generated face (seed 0, never a test face: the server has no data): both faces at 256 px; three arrow
+    """From a generated face (seed 0, never a test face: the server has no data): both faces at 256 px; six arrow
     keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
     "+1" sets Smiling's default strength and holding Male fixed changes the edit again; the link, opened afresh,
     shows the same edited face without a notice."""
@@ -442,7 +442,7 @@ def drive_face_editing(tab: Watched) -> None:
     assert edited["src"] == start["src"]  # no edit yet: the edited face is the start face
 
     smiling = f"face_s_Smiling_{FACE_MODEL}"
-    before, after = nudge(tab, smiling, presses=3)
+    before, after = nudge(tab, smiling, presses=6)  # steps of 0.05
     assert (float(before), round(float(after), 2)) == (0.0, 0.3), (before, after)
     start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3")
     assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: Smiling +0.3"]

@@ -624,11 +624,14 @@ def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
     assert list(table["attribute"][:6]) == [n.replace("_", " ") for n in SHOWN]
     assert len(table) == 40
     row = table[table["attribute"] == "Mustache"].iloc[0]
-    assert (row["default strength"], row["success"], row["kept"]) == (2.0, 0.71, 0.83)
-    assert (row["success, held fixed"], row["kept, held fixed"], row["faces"]) == (0.64, 0.91, 40)
-    assert (table[table["attribute"] == "Smiling"].iloc[0][["success", "kept"]] == [0.9, 0.88]).all()
+    # shares as percentages, shown with one decimal in every row (Streamlit's "percent" drops trailing zeros)
+    assert (row["default strength"], row["success"], row["kept"]) == (2.0, pytest.approx(71.0), pytest.approx(83.0))
+    assert (row["success, held fixed"], row["kept, held fixed"], row["faces"]) == (pytest.approx(64.0),
+                                                                                  pytest.approx(91.0), 40)
+    assert np.allclose(table[table["attribute"] == "Smiling"].iloc[0][["success", "kept"]].astype(float), [90, 88])
     config = json.loads(at.dataframe[0].proto.columns)
-    assert config["success"]["type_config"]["format"] == "percent"
+    assert config["success"]["type_config"]["format"] == "%.1f%%"
+    assert config["default strength"]["type_config"]["format"] == "%+.2f"
     assert at.expander[0].label == "How this was measured"
     assert at.expander[0].markdown[0].value == edits["method"]
     assert at.button(key=key("face_plus_Mustache")).label == "+2"  # "+" sets the card's default strength
