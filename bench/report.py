@@ -480,6 +480,7 @@ def face_line(card: dict, cards: list[dict]) -> str:
             f"on CPU), on the {m['heldout_faces']:,} CelebA test faces: reconstruction MSE "
             f"{m['reconstruction_mse']:.4f} (goal ≤ {goals.get('reconstruction_mse_max')}), judge agreement "
             f"{_pct(m['judge_agreement'])} (goal ≥ {_pct(goals.get('judge_agreement_min'))}; "
+            + (f"read by `{m['judge']}`; " if m.get("judge") else "") +
             f"{_pct(m['judge_agreement_at_0.5'])} with every threshold at 0.5)")
     edits = m.get("attribute_edits", {})
     shown = [f"{n} {_pct(r['plain']['success'])} / {_pct(r['plain']['kept'])}"
