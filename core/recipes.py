@@ -68,8 +68,8 @@ RECIPES.update({r.model_id: r for r in [
     # was 0.0091 after 7 epochs, against the 0.0075 goal: the KL term kept the faces soft.
     Recipe("celeba-vae", "CelebA face VAE, 128-D", "face-vae", "celeba", latent_dim=128, epochs=14, batch_size=64,
            beta=1.0, likelihood="gaussian", patience=4, reduce_lr_patience=2,
-           summary="A convolutional face VAE with residual blocks and a perceptual loss through the face judge "
-                   "(a deep-feature-consistent VAE): sharper faces than a pixel loss alone gives."),
+           summary="A convolutional face VAE with residual blocks and a perceptual loss through a small face-attribute "
+                   "network (a deep-feature-consistent VAE): sharper faces than a pixel loss alone gives."),
 ]})
 
 # What the face models need beyond a Recipe's fields (kept apart so the MNIST cards' recipes stay as they are).

@@ -429,8 +429,8 @@ def edit_shown(tab: Watched, caption: str) -> list[dict]:
 def drive_face_editing(tab: Watched) -> None:
     """From a generated face (seed 0, never a test face: the server has no data): both faces at 256 px; six arrow
     keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
-    "+1" sets Smiling's default strength and holding Male fixed changes the edit again; the link, opened afresh,
-    shows the same edited face without a notice."""
+    the "+d" button (d: the card's default strength) sets it and holding Male fixed changes the edit again; the
+    link, opened afresh, shows the same edited face without a notice."""
     import numpy as np
     shown = query(tab)
     assert (shown.get("model"), shown.get("start"), shown.get("seed")) == (FACE_MODEL, "random", "0"), shown
@@ -453,12 +453,15 @@ def drive_face_editing(tab: Watched) -> None:
     tab.assert_clean("after moving the Smiling slider")
     assert query(tab) == {**shown, "edit": "Smiling:0.3"}, query(tab)
 
-    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name="+1", exact=True)
-    tab.act(plus.click, "after pressing Smiling's +1")
-    _, at_default = edit_shown(tab, "edited: Smiling +1")
-    assert float(slider(tab, smiling).input_value()) == 1.0
+    from core import registry
+    default = registry.read_card(FACE_MODEL)["metrics"]["attribute_edits"]["default_strengths"]["Smiling"]
+    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name=f"{default:+g}",
+                                                                                    exact=True)
+    tab.act(plus.click, f"after pressing Smiling's {default:+g}")
+    _, at_default = edit_shown(tab, f"edited: Smiling {default:+g}")
+    assert float(slider(tab, smiling).input_value()) == default
     assert at_default["src"] != edited_now["src"]
-    assert query(tab)["edit"] == "Smiling:1", query(tab)
+    assert query(tab)["edit"] == f"Smiling:{default:g}", query(tab)
 
     def hold_male():
         tab.page.locator(f".st-key-face_hold_{FACE_MODEL} input").click()
@@ -466,18 +469,19 @@ def drive_face_editing(tab: Watched) -> None:
         tab.page.get_by_role("option", name="Male", exact=True).click()
         tab.page.keyboard.press("Escape")  # close the list, as a user clicking away would
     tab.act(hold_male, "after holding Male fixed")
-    _, held = edit_shown(tab, "edited: Smiling +1; Male held fixed")
+    _, held = edit_shown(tab, f"edited: Smiling {default:+g}; Male held fixed")
     change = np.abs(face_pixels(held["src"]) - face_pixels(at_default["src"]))
     assert change.mean() > 0.5, f"holding Male changed the edited face by {change.mean():.2f} grey levels a pixel"
     linked = query(tab)
-    assert linked == {**shown, "edit": "Smiling:1", "hold": "Male"}, linked
+    assert linked == {**shown, "edit": f"Smiling:{default:g}", "hold": "Male"}, linked
 
     tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
     tab.assert_clean("the Face editing link, opened afresh")
     reopened = editor_faces(tab)
-    assert [f["caption"] for f in reopened] == ["generated face (seed 0)", "edited: Smiling +1; Male held fixed"]
+    assert [f["caption"] for f in reopened] == ["generated face (seed 0)",
+                                                f"edited: Smiling {default:+g}; Male held fixed"]
     assert [f["src"] for f in reopened] == [start["src"], held["src"]]  # the same faces, redrawn from the link
-    assert float(slider(tab, smiling).input_value()) == 1.0
+    assert float(slider(tab, smiling).input_value()) == default
     assert tab.page.locator(f".st-key-face_hold_{FACE_MODEL}").get_by_text("Male", exact=True).count() == 1
     assert not tab.page.get_by_text("Some settings in the link were ignored").count()  # the page's link notice
     assert query(tab) == linked
