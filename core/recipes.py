@@ -77,6 +77,8 @@ RECIPES.update({r.model_id: r for r in [
 # 3.7 to 4.7 times the pixel term at sigma 0.1, so a weight of 0.1 added some 40% to the pixel term. Sigma 0.05
 # makes the pixel term 4x larger, so 0.4 keeps that share: pixels still lead, and the KL weighs 4x less.
 MODEL_OPTIONS = {
+    # Two convs a block (1.25 M parameters against 0.47 M): best val loss 0.218 after 19 epochs, the one-conv judge
+    # (celeba-perceptual) 0.267 after 5; its 15 best-read attributes' test balanced accuracy 93.0% against 90.3%.
     "celeba-judge": {"convs_per_block": 2},
     "celeba-vae": {"sigma": 0.05, "perceptual_weight": 0.4, "perceptual_judge": "celeba-perceptual",
                    "kl_warmup_epochs": 1, "widths": [32, 64, 128, 256], "residual": True},

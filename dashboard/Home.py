@@ -6,7 +6,7 @@ Reads model cards only (JSON), never TensorFlow, so it appears at once;
 import streamlit as st
 
 import ui
-from core.models.face_judge import FACE_JUDGE  # noqa: E402  (ui puts core on the path)
+from core.models.face_judge import FACE_JUDGE  # after ui, which puts the repository root on the path
 
 # (card key, short label, format, what it means): the measured figures a card may hold, in reading order.
 METRICS = [
