@@ -12,6 +12,8 @@ Face models (CelebA) train on the official train partition, stop early on the
 official val partition and never see test; their data flows through tf.data
 from the cached uint8 arrays, and per-epoch wall and CPU times are kept in
 runs/<model_id>/progress.json so a resumed run's card still gives the whole time.
+Their checkpoint outlives the run, so a finished run goes on with a larger
+--epochs; --extend starts that checkpoint from the shipped weights instead.
 """
 from __future__ import annotations
 
@@ -102,7 +104,7 @@ def datasets(recipe: Recipe, fit, val, batch_size):
 
 def train(model_id: str, data=None, epochs: int | None = None, seed: int | None = None,
           out: Path | None = None, runs: Path = RUNS, fresh: bool = False, verbose: int = 1,
-          evaluate_after: bool = True) -> dict:
+          evaluate_after: bool = True, extend: bool = False) -> dict:
     import keras
     recipe = get_recipe(model_id)
     if seed is not None or epochs is not None:
@@ -113,7 +115,9 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     if recipe.family in GAN_FAMILIES:
         return train_gan(recipe, data, out, runs, fresh, verbose, evaluate_after)
     if recipe.dataset == "celeba":
-        return train_faces(recipe, data, out, runs, fresh, verbose, evaluate_after)
+        return train_faces(recipe, data, out, runs, fresh, verbose, evaluate_after, extend)
+    if extend:
+        raise ValueError("--extend serves the face models; the others train from scratch in minutes")
     (x_train, y_train), (x_test, _) = load_dataset(recipe.dataset, data)
     fit, val = split_train(x_train, y_train, recipe.val_fraction, recipe.seed)
     image_shape = (*x_train.shape[1:], 1)
@@ -233,7 +237,35 @@ def _perceptual_judge(recipe: Recipe, out: Path):
     return feature_extractor(classifier), {"id": judge_id, "sha256": registry.sha256(path)}
 
 
-def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int, evaluate_after: bool) -> dict:
+def _seed_checkpoint(model, model_id: str, backup: Path, progress: Path, steps_per_epoch: int):
+    """Writes the checkpoint a run of the shipped model would have left: its weights, its epoch count and its
+    last learning rate, so that training goes on from it. Adam's moments were not shipped and start at zero."""
+    card = registry.read_card(model_id)
+    for part in ("encoder", "decoder"):
+        shipped = registry.load_keras(model_id, card["files"][part])
+        getattr(model, part).set_weights(shipped.get_weights())
+    done = card["training"]["epochs_run"]
+    model.optimizer.build(model.encoder.trainable_weights + model.decoder.trainable_weights)
+    model.optimizer.learning_rate.assign(card["training"]["final"]["learning_rate"])
+    model.optimizer.iterations.assign(done * steps_per_epoch)  # the KL warm-up is over
+    backup.mkdir(parents=True)
+    model.save_weights(backup / "latest.weights.h5")
+    (backup / "training_metadata.json").write_text(json.dumps({"epoch": done, "batch": 0}))
+    logged = json.loads(progress.read_text()) if progress.is_file() else []
+    if len(logged) != done:  # the card's totals, spread over its epochs by wall time
+        walls, t = card["training"]["epoch_times_s"], card["training"]
+        logged = [{"epoch": i + 1, "wall_s": w, "cpu_s": round(w * t["cpu_time_s"] / t["wall_time_s"], 1)}
+                  for i, w in enumerate(walls)]
+        progress.write_text(json.dumps(logged, indent=1) + "\n")
+    seeded = {"epochs": done, "learning_rate": card["training"]["final"]["learning_rate"],
+              "encoder_sha256": registry.sha256(registry.verified_path(model_id, card["files"]["encoder"])),
+              "note": "training went on from the shipped weights of this many epochs, at their last learning rate, "
+                      "with Adam's moments reset (they are not shipped)"}
+    (backup.parent / "extended_from.json").write_text(json.dumps(seeded, indent=1) + "\n")
+
+
+def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int, evaluate_after: bool,
+                extend: bool = False) -> dict:
     import keras
     from .data.celeba import load_celeba, read_annotations
     train_set = load_celeba(data, size=FACE_SIZE, split="train")
@@ -248,8 +280,10 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
     if fresh and run_dir.exists():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    progress = run_dir / "progress.json"
-    if not (run_dir / "backup").exists():
+    progress, backup = run_dir / "progress.json", run_dir / "backup"
+    if extend and backup.exists():
+        raise RuntimeError(f"{backup} already holds a run: go on with it by a larger --epochs, or pass --fresh")
+    if not backup.exists() and not extend:
         progress.unlink(missing_ok=True)  # a new run: times of an older, finished one do not count
     steps = -(-len(fit[0]) // recipe.batch_size)
     perceptual, judge_used = (None, None) if recipe.family == "judge" else _perceptual_judge(recipe, out)
@@ -262,10 +296,12 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
         else:
             model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate))
             model(np.zeros((1, *image_shape), np.float32))  # build, so checkpoints can restore into it
+    if extend:
+        _seed_checkpoint(model, recipe.model_id, backup, progress, steps)
     train_ds, val_ds = face_datasets(recipe, fit, val, recipe.batch_size)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience, restore_best_weights=True),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
         _progress_callback(progress),
     ]
     if recipe.reduce_lr_patience:
@@ -297,6 +333,8 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
     if recipe.family != "judge":
         card["training"]["options"] = model.config_for_card()
         card["training"]["perceptual_judge"] = judge_used
+    if (run_dir / "extended_from.json").is_file():
+        card["training"]["extended_from"] = json.loads((run_dir / "extended_from.json").read_text())
     return _publish(card, out, data, evaluate_after)
 
 
@@ -529,7 +567,7 @@ def _card(recipe: Recipe, image_shape, fit, val, x_test, history: dict, wall: fl
             "epochs_run": epochs[-1] + 1,
             "best_epoch": epochs[best] + 1,
             "wall_time_s": round(wall, 1),
-            "final": {k: round(float(v[best]), 4) for k, v in history.items()},
+            "final": {k: float(f"{float(v[best]):.5g}") for k, v in history.items()},
         },
         "metrics": {},
     }
@@ -545,8 +583,11 @@ def main(argv=None):
     p.add_argument("--out", type=Path, help="pretrained folder to write (default: pretrained/)")
     p.add_argument("--fresh", action="store_true", help="discard the checkpoint and start over")
     p.add_argument("--no-eval", action="store_true", help="skip the evaluation that follows training")
+    p.add_argument("--extend", action="store_true",
+                   help="face models: go on training the shipped weights (pretrained/<id>) up to --epochs")
     a = p.parse_args(argv)
-    card = train(a.model_id, a.data, a.epochs, a.seed, a.out, fresh=a.fresh, evaluate_after=not a.no_eval)
+    card = train(a.model_id, a.data, a.epochs, a.seed, a.out, fresh=a.fresh, evaluate_after=not a.no_eval,
+                 extend=a.extend)
     print(json.dumps({k: card[k] for k in ("id", "training")}, indent=2))
 
 

@@ -4,7 +4,9 @@ Everything runs on tiny networks and a tiny fake CelebA folder written into
 tmp_path (coloured squares whose colour follows two attributes), so no real
 face is needed; the cache goes to tmp_path too.
 """
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -258,7 +260,37 @@ def test_face_training_writes_cards_and_files(faces_trained):
     assert vae["training"]["perceptual_judge"]["id"] == "celeba-perceptual"  # learned through one network,
     assert vae["metrics"]["judge"] == "celeba-judge"  # scored by another
     assert vae["training"]["options"]["perceptual_layers"] == ["block1", "block2", "block3"]
-    assert not (runs / "celeba-vae" / "backup").exists()  # finished: no backup left
+    metadata = json.loads((runs / "celeba-vae" / "backup" / "training_metadata.json").read_text())
+    assert metadata["epoch"] == 2  # kept, so a larger --epochs goes on from it
+
+
+def test_face_vae_training_goes_on_from_the_shipped_weights(faces_trained, tmp_path, monkeypatch):
+    """--extend: a checkpoint seeded from pretrained/celeba-vae, so the run starts at its epoch count with its last
+    learning rate, and the card counts the shipped epochs' times too; a finished run goes on by a larger --epochs."""
+    from core import recipes
+    from core.train import train
+    data, out, runs, _, vae = faces_trained
+    monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(out))
+    monkeypatch.setitem(recipes.MODEL_OPTIONS, "celeba-vae", {**recipes.MODEL_OPTIONS["celeba-vae"],
+                                                              "widths": [8, 8, 16, 16]})
+    fresh_runs, extended_out = tmp_path / "runs", tmp_path / "out"
+    shutil.copytree(out, extended_out)
+    with pytest.raises(RuntimeError, match="no epoch was run"):  # the seeded checkpoint says 2 epochs are done
+        train("celeba-vae", data=data, epochs=2, out=extended_out, runs=fresh_runs, verbose=0, evaluate_after=False,
+              extend=True)
+    with pytest.raises(RuntimeError, match="already holds a run"):
+        train("celeba-vae", data=data, epochs=3, out=extended_out, runs=fresh_runs, verbose=0, extend=True)
+    card = train("celeba-vae", data=data, epochs=3, out=extended_out, runs=fresh_runs, verbose=0,
+                 evaluate_after=False)
+    t = card["training"]
+    assert t["epochs_run"] == 3 and len(t["epoch_times_s"]) == 3
+    assert t["epoch_times_s"][:2] == vae["training"]["epoch_times_s"]  # the shipped epochs, from the card
+    seeded = t["extended_from"]  # kept beside the checkpoint, so a resumed run's card still says so
+    assert seeded["epochs"] == 2 and seeded["learning_rate"] == vae["training"]["final"]["learning_rate"]
+    assert seeded["encoder_sha256"] == hashlib.sha256((out / "celeba-vae" / "encoder.keras").read_bytes()).hexdigest()
+    again = train("celeba-vae", data=data, epochs=4, out=extended_out, runs=fresh_runs, verbose=0,
+                  evaluate_after=False)["training"]
+    assert again["epochs_run"] == 4 and len(again["epoch_times_s"]) == 4
 
 
 def test_face_judge_card_gives_per_attribute_accuracy(faces_trained):
