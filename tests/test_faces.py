@@ -396,8 +396,10 @@ def test_an_interrupted_face_run_resumes_and_its_card_counts_every_epoch(tmp_pat
     assert t["epochs_run"] == 3 and len(t["epoch_times_s"]) == 3  # epoch 1 from the first run, 2 and 3 resumed
     assert t["epoch_times_s"][0] == progress[0]["wall_s"]
     assert t["wall_time_s"] == pytest.approx(sum(t["epoch_times_s"]), abs=0.2)
-    # a new run (no backup left) starts its times afresh
-    card = train("celeba-judge", data=data, epochs=1, out=out, runs=runs, verbose=0, evaluate_after=False)
+    # the finished run's checkpoint stays: the same epochs again run nothing; --fresh starts the times afresh
+    with pytest.raises(RuntimeError, match="no epoch was run"):
+        train("celeba-judge", data=data, epochs=3, out=out, runs=runs, verbose=0, evaluate_after=False)
+    card = train("celeba-judge", data=data, epochs=1, out=out, runs=runs, fresh=True, verbose=0, evaluate_after=False)
     assert len(card["training"]["epoch_times_s"]) == 1
 
 
