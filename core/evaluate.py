@@ -452,6 +452,9 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
         hold = [n for n in judged if n != name]
         per_attribute[name] = {
             "strength": strengths[name],
+            # the figures the default was chosen from, one a strength of strength_grid: the trade-off it sits on
+            "validation": {"success": [g["success"] for g in grid], "kept": [g["kept"] for g in grid],
+                           "faces": int(len(codes))},
             "plain": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged),
             "held_fixed": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged,
                                       hold)}

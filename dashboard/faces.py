@@ -547,6 +547,40 @@ def strengths_figure(model, names: list[str], strengths: dict) -> dict:
     }
 
 
+def tradeoff_figure(edits: dict) -> dict | None:
+    """Success against kept on val faces, one point a strength of the card's grid, a line an attribute with a slider
+    at first: the trade-off each default strength was chosen on, the goal's corner shaded. None without figures."""
+    per, grid = edits.get("per_attribute") or {}, edits.get("strength_grid") or []
+    names = [n for n in SLIDERS if len((per.get(n) or {}).get("validation", {}).get("success", [])) == len(grid) > 0]
+    if not names:
+        return None
+    goals = edits.get("goals") or {}
+    lines, defaults = [], {"x": [], "y": [], "text": []}
+    for name in names:
+        val = per[name]["validation"]
+        success, kept = [100 * v for v in val["success"]], [100 * v for v in val["kept"]]
+        lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": pretty(name),
+                      "customdata": grid, "marker": {"size": 5},
+                      "hovertemplate": f"{pretty(name)} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
+                                       "kept %{x:.1f}%<extra></extra>"})
+        if per[name].get("strength") in grid:
+            at = grid.index(per[name]["strength"])
+            defaults["x"].append(kept[at])
+            defaults["y"].append(success[at])
+            defaults["text"].append(pretty(name))
+    lines.append({"type": "scatter", "mode": "markers", "name": "default strength", **defaults,
+                  "marker": {"symbol": "circle-open", "size": 13, "color": "#333333", "line": {"width": 2}},
+                  "hovertemplate": "%{text}: default<extra></extra>"})
+    lowest = min(min(t["x"]) for t in lines[:-1])
+    corner = [{"type": "rect", "x0": 100 * goals["kept_min"], "x1": 100, "y0": 100 * goals["success_min"], "y1": 101,
+               "fillcolor": "rgba(44, 160, 44, 0.15)", "line": {"width": 0}, "layer": "below"}] if goals else []
+    return {"data": lines,
+            "layout": {"height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 40}, "shapes": corner,
+                       "xaxis": {"title": {"text": "other readings kept (%)"}, "range": [lowest - 1, 100.5]},
+                       "yaxis": {"title": {"text": "success (%)"}, "range": [0, 101], "automargin": True},
+                       "legend": {"orientation": "h", "y": -0.2}}}
+
+
 def upscaled(face: np.ndarray, side: int) -> Image.Image:
     return Image.fromarray(to_uint8(face) if face.dtype != np.uint8 else face).resize((side, side),
                                                                                       Image.Resampling.LANCZOS)
@@ -622,6 +656,15 @@ def measured(model) -> None:
         st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
             "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
             "default strength": st.column_config.NumberColumn(format="%+.2f")})
+    figure = tradeoff_figure(edits_card(model))
+    if figure:
+        goals = edits_card(model).get("goals") or {}
+        st.caption("**Why the defaults sit where they do.** On validation faces, each strength of the grid trades "
+                   "success for kept readings: stronger edits change more of the face. A default is the weakest "
+                   "strength in the shaded corner (the goal"
+                   + (f": success ≥ {goals['success_min']:.0%}, kept ≥ {goals['kept_min']:.0%}" if goals else "")
+                   + "), else the most successful that keeps enough; ringed.")
+        chart(figure, "face_tradeoff", displayModeBar=False)
     with st.expander("How this was measured"):
         st.markdown(edits_card(model).get("method") or "The model card gives no description of the method; "
                     f"`python -m core.evaluate {model.id}` writes one.")

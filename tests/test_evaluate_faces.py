@@ -591,10 +591,15 @@ def test_attribute_edits_strengths_on_val_figures_on_test(monkeypatch):
     got = ev.evaluate_attribute_edits(IdModel(), IdReadingJudge(), vectors, judged, val, test)
 
     scored = ["Smiling", "Male", "Young", "Blond_Hair"]  # Bald: every val face has it; Eyeglasses: every test face
+
+    def on_val(name):  # the grid's val figures, kept beside the choice they made, and the faces they were on
+        scored_on = [c[4] for c in calls if c[0] == name and c[1] == "val"]
+        return {"success": [g["success"] for g in VAL_GRID[name]], "kept": [g["kept"] for g in VAL_GRID[name]],
+                "faces": len(scored_on[0])}
     assert got == {
         "default_strengths": CHOSEN, "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0],
-        "per_attribute": {n: {"strength": CHOSEN[n], "plain": ON_TEST[n][0], "held_fixed": ON_TEST[n][1]}
-                          for n in scored},
+        "per_attribute": {n: {"strength": CHOSEN[n], "validation": on_val(n), "plain": ON_TEST[n][0],
+                              "held_fixed": ON_TEST[n][1]} for n in scored},
         "judged_attributes": judged, "goals": ev.EDIT_GOALS,
         "goals_met": {"Smiling": True, "Male": False, "Blond_Hair": False},  # Young is no goal
         "method": ev.EDIT_METHOD}
@@ -636,11 +641,17 @@ def test_attribute_edits_end_to_end_with_an_identity_model():
     # A on val faces 0-2 (x 0, 0.5, 0.2): success 0, 0, 1/3, 2/3, 1 at 0.25 ... 1.25 -> 1.25; on test faces 0, 1
     # (x 0.8, -1): 1 of 2. B on val faces 0, 1, 3 (y 0, -1, 0): 2/3 up to 1, 1 at 1.25 -> 1.25; on test face 1: 1 of 1
     assert got["default_strengths"] == {"A": 1.25, "B": 1.25}
+    validation = {name: got["per_attribute"][name].pop("validation") for name in ("A", "B")}
     assert got["per_attribute"] == {
         "A": {"strength": 1.25, "plain": {"success": 0.5, "kept": 1.0, "faces": 2},
               "held_fixed": {"success": 0.5, "kept": 1.0, "faces": 2}},
         "B": {"strength": 1.25, "plain": {"success": 1.0, "kept": 1.0, "faces": 1},
               "held_fixed": {"success": 1.0, "kept": 1.0, "faces": 1}}}
+    grid = len(ev.EDIT_STRENGTHS)  # A: x + s > 1 for x 0, 0.5, 0.2; B: y + s > 0 for y 0, -1, 0; x and y kept
+    assert validation["A"] == {"success": pytest.approx([0, 0, 1 / 3, 2 / 3] + [1] * (grid - 4)),
+                               "kept": [1.0] * grid, "faces": 3}
+    assert validation["B"] == {"success": pytest.approx([2 / 3] * 4 + [1] * (grid - 4)), "kept": [1.0] * grid,
+                               "faces": 3}
     assert got["goals_met"] == {} and got["judged_attributes"] == ["A", "B"]
 
 

@@ -635,6 +635,33 @@ def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
     assert at.expander[0].label == "How this was measured"
     assert at.expander[0].markdown[0].value == edits["method"]
     assert at.button(key=key("face_plus_Mustache")).label == "+2"  # "+" sets the card's default strength
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("face_tradeoff")]  # no val grid, no chart
+
+
+def test_the_tradeoff_chart_draws_the_cards_validation_figures(faces_pretrained):
+    """Success against kept per strength on val, from the card; the default ringed, the goal's corner shaded."""
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    edits = card["metrics"]["attribute_edits"]  # grid 0.5, 1.0, 1.5, 2.0, 3.0; defaults at 1.5
+    edits["goals"] = {"success_min": 0.9, "kept_min": 0.85, "attributes": ["Male"]}
+    edits["per_attribute"]["Male"]["validation"] = {"success": [0.1, 0.5, 0.8, 0.95, 1.0],
+                                                    "kept": [0.99, 0.95, 0.9, 0.8, 0.7], "faces": 30}
+    edits["per_attribute"]["Mustache"]["validation"] = {"success": [0.0, 0.1, 0.2, 0.3, 0.4],
+                                                        "kept": [1.0, 0.98, 0.96, 0.94, 0.92], "faces": 30}
+    edits["per_attribute"]["Young"]["validation"] = {"success": [0.5], "kept": [0.9], "faces": 30}  # not the grid's
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    fig = figure(at, "face_tradeoff")
+    male, mustache, ringed = fig.data
+    assert (male.name, mustache.name, ringed.name) == ("Male", "Mustache", "default strength")
+    assert list(male.x) == pytest.approx([99, 95, 90, 80, 70]) and list(male.y) == pytest.approx([10, 50, 80, 95, 100])
+    assert list(male.customdata) == [0.5, 1.0, 1.5, 2.0, 3.0]
+    assert list(ringed.x) == pytest.approx([90, 96]) and list(ringed.y) == pytest.approx([80, 20])  # at 1.5
+    corner = fig.layout.shapes[0]
+    assert (corner.x0, corner.x1, corner.y0) == (pytest.approx(85), 100, pytest.approx(90))
+    assert fig.layout.xaxis.range[0] == pytest.approx(69)
 
 
 def test_the_note_on_biases_cites_the_cards_figures(faces_pretrained):
