@@ -547,9 +547,11 @@ def strengths_figure(model, names: list[str], strengths: dict) -> dict:
     }
 
 
-def tradeoff_figure(edits: dict) -> dict | None:
+@st.cache_data(show_spinner=False, max_entries=8)
+def tradeoff_figure(_model, model: str) -> dict | None:
     """Success against kept on val faces, one point a strength of the card's grid, a line an attribute with a slider
     at first: the trade-off each default strength was chosen on, the goal's corner shaded. None without figures."""
+    edits = edits_card(_model)
     per, grid = edits.get("per_attribute") or {}, edits.get("strength_grid") or []
     names = [n for n in SLIDERS if len((per.get(n) or {}).get("validation", {}).get("success", [])) == len(grid) > 0]
     if not names:
@@ -618,11 +620,11 @@ def prior_against_trick(model) -> None:
     ui.show_markup(trick)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def in_percent(share: float | None) -> float | None:
     return None if share is None else 100.0 * share
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
 def edit_table(_model, model: str):
     """The card's measured edits, one row an attribute (the page's first sliders first); None without figures."""
     import pandas as pd
@@ -656,7 +658,7 @@ def measured(model) -> None:
         st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
             "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
             "default strength": st.column_config.NumberColumn(format="%+.2f")})
-    figure = tradeoff_figure(edits_card(model))
+    figure = tradeoff_figure(model, ident(model))
     if figure:
         goals = edits_card(model).get("goals") or {}
         st.caption("**Why the defaults sit where they do.** On validation faces, each strength of the grid trades "
