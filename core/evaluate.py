@@ -400,7 +400,12 @@ EDIT_METHOD = (
     "val faces (else the most successful with kept >= 85%, else the smallest); figures are on up to "
     f"{EDIT_FACES_TEST} test faces at those strengths. 'Held fixed': the edit direction made orthogonal to the "
     "vectors of the other judged attributes and stretched back to the vector's length (InterFaceGAN's "
-    "conditional manipulation), at the same strength.")
+    "conditional manipulation), at the same strength. 'changed': per other judged attribute, the share of those "
+    "test faces whose reading the edit changed. 'real_faces': on the test faces themselves (not reconstructions), "
+    "how far the share read with each other judged attribute differs between faces the judge reads with the "
+    "attribute and faces it reads without (the ties a mean-difference vector takes from the data); "
+    "'kept_if_typical' is one minus their mean: the kept share of an edit that made a face as different as a "
+    "typical face with the attribute is from a typical face without.")
 
 
 def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged, hold=()) -> dict:
@@ -409,9 +414,27 @@ def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged,
     a = judge.attribute_names.index(name)
     others = [judge.attribute_names.index(n) for n in judged if n != name]
     read = judge.read(model.decode(edit_latents(codes, vectors, {name: strength}, hold)))
+    changed = read[:, others] != base_read[:, others]
     return {"success": float(read[:, a].mean()),
-            "kept": float((read[:, others] == base_read[:, others]).mean()) if others else float("nan"),
-            "faces": int(len(codes))}
+            "kept": float((~changed).mean()) if others else float("nan"),
+            "faces": int(len(codes)),
+            # per other judged attribute, the share of faces whose reading the edit changed: what it carries along
+            "changed": {judge.attribute_names[o]: float(c) for o, c in zip(others, changed.mean(0))}}
+
+
+def attribute_ties(read, attribute_names: list[str], name: str, judged: list[str]) -> dict | None:
+    """How far real faces the judge reads with `name` differ from those it reads without, in the other judged
+    attributes (share read with it among the first minus among the second, in absolute value): what a mean-difference
+    vector carries along from the data, against which an edit's kept share can be weighed. None with one side empty."""
+    read = np.asarray(read, bool)
+    has = read[:, attribute_names.index(name)]
+    if has.all() or not has.any():
+        return None
+    others = [attribute_names.index(n) for n in judged if n != name]
+    differ = np.abs(read[has][:, others].mean(0) - read[~has][:, others].mean(0))
+    return {"faces_with": int(has.sum()), "faces_without": int((~has).sum()),
+            "differ": {attribute_names[o]: float(d) for o, d in zip(others, differ)},
+            "kept_if_typical": float(1.0 - differ.mean()) if others else float("nan")}
 
 
 def _readings(model, judge, faces):
@@ -441,6 +464,7 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
     """Default strengths chosen on val; success and kept on test, plain and held fixed, for every attribute."""
     strengths, per_attribute = {}, {}
     on_val, on_test = _readings(model, judge, val.images), _readings(model, judge, test.images)
+    real = judge.read(test.images)  # the test faces themselves, not their reconstructions
     for name in vectors:
         index = judge.attribute_names.index(name)
         codes, base = _without(*on_val, index, EDIT_FACES_VAL)
@@ -457,7 +481,8 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
                            "faces": int(len(codes))},
             "plain": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged),
             "held_fixed": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged,
-                                      hold)}
+                                      hold),
+            "real_faces": attribute_ties(real, judge.attribute_names, name, judged)}
     goals_met = {n: per_attribute[n]["plain"]["success"] >= EDIT_GOALS["success_min"]
                  and per_attribute[n]["plain"]["kept"] >= EDIT_GOALS["kept_min"]
                  for n in EDIT_GOALS["attributes"] if n in per_attribute}

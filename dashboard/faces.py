@@ -697,9 +697,30 @@ def figures_for(model, names: list[str]) -> list[str]:
             parts.append(f"{per_judge[name]['positives'] / heldout:.0%} of the test faces are labelled with it")
         if name in agreement:
             parts.append(f"a reconstruction keeps the judge's reading in {agreement[name]:.0%} of test faces")
-        if parts:
-            lines.append(f"- **{pretty(name)}**: " + "; ".join(parts) + ".")
+        carried = carried_along(edits_card(model).get("per_attribute", {}).get(name) or {})
+        if parts or carried:
+            lines.append(f"- **{pretty(name)}**: " + "; ".join(parts) + ("." if parts else "") + carried)
     return lines
+
+
+def most(shares: dict, unit: str, k: int = 3) -> str:
+    """The k largest non-zero shares, largest first: 'Male 31%, Heavy Makeup 18%'."""
+    top = sorted(((v, n) for n, v in shares.items() if v > 0), reverse=True)[:k]
+    return ", ".join(f"{pretty(n)} {v * 100:.0f}{unit}" for v, n in top)
+
+
+def carried_along(figures: dict) -> str:
+    """What the card measured an attribute's default edit to carry along, beside what the data ties to it."""
+    text = ""
+    changed = most((figures.get("plain") or {}).get("changed") or {}, "%")
+    if changed:
+        text += (f" At its default strength ({figures['strength']:+.2f}) the edit also changes the judge's reading "
+                 f"of {changed} of test faces.")
+    ties = figures.get("real_faces") or {}
+    differ = most(ties.get("differ") or {}, " points")
+    if differ:
+        text += f" In the test photos themselves, faces the judge reads with it differ from those without in {differ}."
+    return text
 
 
 def biases(model, names: list[str]) -> None:
@@ -721,4 +742,6 @@ def biases(model, names: list[str]) -> None:
         "opinion, not the truth.")
     lines = figures_for(model, names)
     if lines:
-        st.markdown("From the model cards, for the attributes with a slider:\n\n" + "\n".join(lines))
+        st.markdown("From the model cards, for the attributes with a slider (what a default edit carries along "
+                    "follows what real photos with the attribute differ in: the vector is an average over such "
+                    "photos):\n\n" + "\n".join(lines))

@@ -443,16 +443,17 @@ def test_edit_scores_success_on_the_attribute_and_kept_on_the_other_judged_ones(
     got = ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"])
     # + (1, 0.5): (1.5, -0.5) (1.0, 0.3) (0, 0) (1.9, 1.0): A on faces 0 and 3; B turns on for face 1 and C off
     # for face 2: 6 of the 8 other readings kept
-    assert got == {"success": 0.5, "kept": 0.75, "faces": 4}
+    assert got == {"success": 0.5, "kept": 0.75, "faces": 4, "changed": {"B": 0.25, "C": 0.25}}
     assert all(type(got[k]) is float for k in ("success", "kept")) and type(got["faces"]) is int
+    assert all(type(v) is float for v in got["changed"].values())
     # only the judged attributes other than the edited one count for kept
     assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["B", "A"])["kept"] == 0.75
-    assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["C"])["kept"] == 0.75
+    assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["C"])["changed"] == {"C": 0.25}
     assert ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 2.0, ["B"])["kept"] == 0.5
     # held fixed: the edit made orthogonal to B's vector and stretched back to A's length, (1.118, 0): A on faces
     # 0, 1 and 3; B stays on every face, C still goes off on face 2
     held = ev.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"], ["B"])
-    assert held == {"success": 0.75, "kept": 0.875, "faces": 4}
+    assert held == {"success": 0.75, "kept": 0.875, "faces": 4, "changed": {"B": 0.0, "C": 0.25}}
 
 
 def test_edit_scores_kept_is_nan_without_other_judged_attributes_and_quiet():
@@ -461,7 +462,22 @@ def test_edit_scores_kept_is_nan_without_other_judged_attributes_and_quiet():
         warnings.simplefilter("error")
         got = ev.edit_scores(IdentityModel(), judge, CODES, judge.read(CODES), TILTED, "C", 1.0, ["C"])
     # - (1, 0): (-0.5, -1) (-1, -0.2) (-2, -0.5) (-0.1, 0.5): C on every face
-    assert got["success"] == 1.0 and np.isnan(got["kept"]) and got["faces"] == 4
+    assert got["success"] == 1.0 and np.isnan(got["kept"]) and got["faces"] == 4 and got["changed"] == {}
+
+
+def test_attribute_ties():
+    read = np.array([[1, 1, 0, 1], [1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 1]], bool)
+    names = ["A", "B", "C", "D"]
+    got = ev.attribute_ties(read, names, "A", ["D", "A", "B", "C"])
+    # with A: faces 0, 1 (B 1/2, C 0, D 1); without: faces 2-4 (B 1/3, C 2/3, D 1/3); only judged ones, in order
+    assert got == {"faces_with": 2, "faces_without": 3,
+                   "differ": pytest.approx({"D": 2 / 3, "B": 1 / 6, "C": 2 / 3}),
+                   "kept_if_typical": pytest.approx(1 - (2 / 3 + 1 / 6 + 2 / 3) / 3)}
+    assert list(got["differ"]) == ["D", "B", "C"] and type(got["faces_with"]) is int
+    assert ev.attribute_ties(read, names, "B", ["C"])["differ"] == {"C": pytest.approx(2 / 3)}  # 0 of 2, 2 of 3
+    assert np.isnan(ev.attribute_ties(read, names, "A", ["A"])["kept_if_typical"])
+    assert ev.attribute_ties(read[:2], names, "A", names) is None       # every face read with it
+    assert ev.attribute_ties(read[2:], names, "A", names) is None       # none
 
 
 def test_readings_are_the_codes_and_the_judges_reading_of_their_reconstructions():
@@ -599,7 +615,10 @@ def test_attribute_edits_strengths_on_val_figures_on_test(monkeypatch):
     assert got == {
         "default_strengths": CHOSEN, "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0],
         "per_attribute": {n: {"strength": CHOSEN[n], "validation": on_val(n), "plain": ON_TEST[n][0],
-                              "held_fixed": ON_TEST[n][1]} for n in scored},
+                              "held_fixed": ON_TEST[n][1],
+                              # read on the test faces themselves (worked by hand in test_attribute_ties)
+                              "real_faces": ev.attribute_ties(edit_readings(TEST_EDIT_IDS, "test"), EDIT_NAMES, n,
+                                                              judged)} for n in scored},
         "judged_attributes": judged, "goals": ev.EDIT_GOALS,
         "goals_met": {"Smiling": True, "Male": False, "Blond_Hair": False},  # Young is no goal
         "method": ev.EDIT_METHOD}
@@ -642,11 +661,14 @@ def test_attribute_edits_end_to_end_with_an_identity_model():
     # (x 0.8, -1): 1 of 2. B on val faces 0, 1, 3 (y 0, -1, 0): 2/3 up to 1, 1 at 1.25 -> 1.25; on test face 1: 1 of 1
     assert got["default_strengths"] == {"A": 1.25, "B": 1.25}
     validation = {name: got["per_attribute"][name].pop("validation") for name in ("A", "B")}
+    # the test faces themselves: A on face 2 only, B on faces 0 and 2: B on 1 of 1 with A, 1 of 2 without
     assert got["per_attribute"] == {
-        "A": {"strength": 1.25, "plain": {"success": 0.5, "kept": 1.0, "faces": 2},
-              "held_fixed": {"success": 0.5, "kept": 1.0, "faces": 2}},
-        "B": {"strength": 1.25, "plain": {"success": 1.0, "kept": 1.0, "faces": 1},
-              "held_fixed": {"success": 1.0, "kept": 1.0, "faces": 1}}}
+        "A": {"strength": 1.25, "plain": {"success": 0.5, "kept": 1.0, "faces": 2, "changed": {"B": 0.0}},
+              "held_fixed": {"success": 0.5, "kept": 1.0, "faces": 2, "changed": {"B": 0.0}},
+              "real_faces": {"faces_with": 1, "faces_without": 2, "differ": {"B": 0.5}, "kept_if_typical": 0.5}},
+        "B": {"strength": 1.25, "plain": {"success": 1.0, "kept": 1.0, "faces": 1, "changed": {"A": 0.0}},
+              "held_fixed": {"success": 1.0, "kept": 1.0, "faces": 1, "changed": {"A": 0.0}},
+              "real_faces": {"faces_with": 2, "faces_without": 1, "differ": {"A": 0.5}, "kept_if_typical": 0.5}}}
     grid = len(ev.EDIT_STRENGTHS)  # A: x + s > 1 for x 0, 0.5, 0.2; B: y + s > 0 for y 0, -1, 0; x and y kept
     assert validation["A"] == {"success": pytest.approx([0, 0, 1 / 3, 2 / 3] + [1] * (grid - 4)),
                                "kept": [1.0] * grid, "faces": 3}

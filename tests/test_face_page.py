@@ -689,6 +689,30 @@ def test_the_note_on_biases_cites_the_cards_figures(faces_pretrained):
     assert "0.0200" in caption and "80%" in caption  # the model's own figures under the title
 
 
+def test_the_note_on_biases_says_what_each_default_edit_carries_along(faces_pretrained):
+    model_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(model_path.read_text())
+    edits = card["metrics"]["attribute_edits"]["per_attribute"]
+    edits["Male"]["plain"]["changed"] = {"Smiling": 0.02, "Wearing_Hat": 0.0, "Eyeglasses": 0.31, "Young": 0.184,
+                                         "Blond_Hair": 0.1}
+    edits["Male"]["real_faces"] = {"differ": {"Smiling": 0.0, "Young": 0.45, "Eyeglasses": 0.2},
+                                   "kept_if_typical": 0.78}
+    edits["Smiling"]["plain"]["changed"] = {"Male": 0.0, "Young": 0.0}  # changes nothing: no sentence
+    model_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    lines = "\n".join(m.value for m in at.markdown).splitlines()
+    male = next(line for line in lines if line.startswith("- **Male**"))
+    # the three largest, largest first, in percent of test faces; the data's ties in points, zeros left out
+    assert male.endswith(". At its default strength (+1.50) the edit also changes the judge's reading of Eyeglasses "
+                         "31%, Young 18%, Blond Hair 10% of test faces. In the test photos themselves, faces the "
+                         "judge reads with it differ from those without in Young 45 points, Eyeglasses 20 points.")
+    assert "what a default edit carries along follows what real photos with the attribute differ in" in "\n".join(lines)
+    smiling = next(line for line in lines if line.startswith("- **Smiling**"))
+    assert "default strength" not in smiling and "photos themselves" not in smiling
+
+
 # ---------------------------------------------------------------- missing pieces
 
 @pytest.mark.parametrize("damage", ["missing", "damaged"])

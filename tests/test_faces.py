@@ -456,11 +456,11 @@ def test_edit_scores_count_success_on_the_attribute_and_kept_on_the_others():
     base = ScriptedJudge().read(codes)
     moved = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, vectors, "A", 1.0, judged=["A", "B", "C"])
     # x + 1 is above 1 for the first and fourth codes only (the second lands on 1.0 exactly)
-    assert moved == {"success": 0.5, "kept": 1.0, "faces": 4}
+    assert moved == {"success": 0.5, "kept": 1.0, "faces": 4, "changed": {"B": 0.0, "C": 0.0}}
     tilted = {"A": np.array([1.0, 0.5]), "B": np.array([0.0, 1.0])}  # A drags B along: kept falls
     plain = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, tilted, "A", 2.0, judged=["A", "B", "C"])
     # +2·(1, 0.5): B turns on for the second and third codes, 2 of the 8 (face, other attribute) readings
-    assert plain["success"] == 0.75 and plain["kept"] == 0.75
+    assert plain["success"] == 0.75 and plain["kept"] == 0.75 and plain["changed"] == {"B": 0.5, "C": 0.0}
     held = edit_scores(IdentityDecoder(), ScriptedJudge(), codes, base, tilted, "A", 2.0, judged=["A", "B", "C"],
                        hold=["B"])
     # held fixed: +2·(1.118, 0), A's length along (1, 0): every x lands above 1, and B's readings all stay
