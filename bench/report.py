@@ -246,13 +246,18 @@ def load_section(data: dict) -> list[str]:
             f"{s.get('think_s', '?'):g} s between moves" if isinstance(s.get("think_s"), (int, float))
             else "browser sessions at once")
     what += (f", {runs} runs pooled" if runs > 1 else "") + (", all changing page in step" if s.get("in_step") else "")
+    received = any(r.get("kb_per_move") is not None for r in data["rows"])  # measured since the fast nudges
     rows = [[r["scenario"], r["moves"], _ms(r["p50_ms"]), _ms(r["p95_ms"]), _ms(r["max_ms"]),
-             _ms(r["server_p50_ms"]), _ms(r["server_p95_ms"])] for r in data["rows"]]
+             _ms(r["server_p50_ms"]), _ms(r["server_p95_ms"]), *[_ms(r.get("kb_per_move"))] * received]
+            for r in data["rows"]]
     goals = [[g["measure"].strip(), g["value"] if not isinstance(g["value"], float) else _ms(g["value"]),
               g.get("goal"), g.get("meets_goal")] for g in data.get("goals", [])
              if not g["measure"].startswith("machine speed")]  # already in the heading
     out = [f"{what}; milliseconds from the input to the new picture on screen, and the server's own share:", "",
-           *_table(["scenario", "moves", "p50", "p95", "max", "server p50", "server p95"], rows)]
+           *_table(["scenario", "moves", "p50", "p95", "max", "server p50", "server p95",
+                    *["WebSocket kB a move"] * received], rows)]
+    if s.get("nudges"):
+        out += ["", s["nudges"]]
     if goals:
         out += ["", *_table(["measure", "value", "goal", "met"], goals)]
     server, browsers = s.get("server_cpu_share"), s.get("browser_cpu_share")

@@ -47,6 +47,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 MAIN = '[data-testid="stMain"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
+# The console error of a session Streamlit's client has given up on (it then shows "Connection error").
+LOST_SESSION = re.compile(r"Websocket connection encountered fatal error|Failed to process a Websocket message")
 SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
 EXPAND_SIDEBAR = '[data-testid="stExpandSidebarButton"]'  # drawn only while the sidebar is collapsed
 
@@ -73,8 +75,9 @@ class StreamlitServer:
     """
 
     def __init__(self, port: int | None = None, extra_env: dict | None = None, timeout: float = 60.0,
-                 turnaround_log: str | Path | None = None, script: Path = HOME):
+                 turnaround_log: str | Path | None = None, script: Path = HOME, options: tuple[str, ...] = ()):
         self.script = script
+        self.options = options  # more `--section.option=value` flags for `streamlit run`
         self.turnaround_log = str(turnaround_log) if turnaround_log else None
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -92,7 +95,8 @@ class StreamlitServer:
                     if self.turnaround_log else ["-m", "streamlit"])
         return [sys.executable, *launcher, "run", str(self.script.relative_to(ROOT)),
                 "--server.address=127.0.0.1", f"--server.port={self.port}", "--server.headless=true",
-                "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", "--server.runOnSave=false"]
+                "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", "--server.runOnSave=false",
+                *self.options]
 
     def start(self, wait: bool = True) -> "StreamlitServer":
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **self.extra_env}
@@ -322,10 +326,15 @@ def chromium(playwright=None):
 #                       and of the moment changed() first came true: a latency measured inside the page
 #   changed(since, before, what), until(since, before, timeoutMs, what)  compare `before` with pictures(), or
 #                       with shown() when `what` is 'shown'
+#   received, receivedAtArm  bytes of WebSocket messages so far, and at the last arm(): what a move cost the wire
+#   lost()              the page shows Streamlit's "Connection error" dialog: its session is gone until a reload
+#   finishedAtInput     runs finished at the latest key press or pointer press: a burst of keys waits for a run
+#                       after its last key
 RUN_TRACKER = r"""
 (() => {
   if (window.__ll) return;
-  const ll = window.__ll = {finished: 0, lastStatus: -1, running: false, finishedAt: 0, inputAt: 0, done: 0};
+  const ll = window.__ll = {finished: 0, lastStatus: -1, running: false, finishedAt: 0, inputAt: 0, done: 0,
+                            received: 0, receivedAtArm: 0, finishedAtInput: 0};
   const varint = (b, i) => { let r = 0, s = 1, x; do { x = b[i++]; r += (x & 0x7f) * s; s *= 128; } while (x & 0x80); return [r, i]; };
   function isRunning(b, i, end) {
     while (i < end) {
@@ -369,6 +378,7 @@ RUN_TRACKER = r"""
     constructor(...args) {
       super(...args);
       this.addEventListener('message', e => {
+        ll.received += e.data.byteLength ?? e.data.size ?? e.data.length ?? 0;
         if (e.data instanceof ArrayBuffer) inspect(e.data);
         else if (e.data instanceof Blob) e.data.arrayBuffer().then(inspect);
       });
@@ -401,9 +411,13 @@ RUN_TRACKER = r"""
     const title = document.querySelector(MAIN + ' h1');
     return (title ? title.innerText : '') + '\n' + ll.pictures();
   };
-  ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; };  // the next input starts a measurement
+  // The next input starts a measurement.
+  ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; ll.receivedAtArm = ll.received; };
   for (const type of ['keydown', 'pointerdown', 'change'])
-    document.addEventListener(type, () => { if (ll.armed && !ll.inputAt) ll.inputAt = performance.now(); }, true);
+    document.addEventListener(type, () => {
+      if (ll.armed && !ll.inputAt) ll.inputAt = performance.now();
+      if (type !== 'change') ll.finishedAtInput = ll.finished;
+    }, true);
   // True once a run after `since` is on screen and the pictures (or with what = 'shown', the title and pictures)
   // differ from `before`; records when.
   ll.changed = (since, before, what = 'pictures') => {
@@ -411,11 +425,13 @@ RUN_TRACKER = r"""
     if (!ll.done) ll.done = performance.now();
     return true;
   };
+  ll.lost = () => [...document.querySelectorAll('[role="dialog"]')].some(d => /Connection error/.test(d.textContent));
   // Resolves with the armed input's on-screen time once changed(since, before, what) holds, checked every 10 ms.
   ll.until = (since, before, timeoutMs, what = 'pictures') => new Promise((resolve, reject) => {
     const started = performance.now();
     (function check() {
       if (ll.changed(since, before, what)) resolve(ll.done - ll.inputAt);
+      else if (ll.lost()) reject(new Error('the session was lost: the page shows "Connection error"'));
       else if (performance.now() - started > timeoutMs) reject(new Error(`no new result within ${timeoutMs} ms: `
         + (ll.finished <= since ? 'no run finished' : !ll.settled(since) ? 'a run finished, the page never settled'
            : `a run finished, the ${what === 'shown' ? 'title and pictures' : 'pictures'} stayed as they were`)));

@@ -159,9 +159,9 @@ by_label, arithmetic = st.columns(2)
 faces_link, gans_link = st.columns(2)
 with explore:
     ui.page_link("scatter")
-    st.caption("Held-out digits as dots in latent space. Click or lasso dots to see the digits behind them, "
-               "or draw the digits themselves as markers. For faces: generated faces, coloured by what the "
-               "face judge reads in them.")
+    st.caption("Held-out digits as dots in latent space. Click a dot, or drag a box around some, to see the digits "
+               "behind them, or draw the digits themselves as markers. For faces: generated faces, coloured by what "
+               "the face judge reads in them.")
 with sweep:
     ui.page_link("grid")
     st.caption("Decode an evenly spaced grid across a plane of latent space and watch one digit "

@@ -24,7 +24,6 @@ MEAN, ITEM, SEED, OWN = "Class mean", "Held-out item", "Random seed", "Your digi
 PREFIX = {MEAN: "mean", ITEM: "item", SEED: "seed", OWN: "own"}  # a point in the URL: mean-6, item-12, seed-3, own
 METHODS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # slider ranges
-SEEDS = 9999
 SLOTS = {"from": "From", "to": "To", "a": "A", "b": "B", "c": "C"}
 DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5}
 COURSE_POINTS = 33   # the walk's line in the 3-D view: the same whatever the steps, so moving them redraws no 3-D
@@ -116,7 +115,7 @@ def parse_point(model, value: str) -> tuple[str, int]:
         raise ValueError("a point is mean-<digit>, item-<number> or seed-<number>")
     kind = {v: k for k, v in PREFIX.items()}[found[1]]
     number = int(found[2])
-    limit = {MEAN: model.num_classes, ITEM: len(model.heldout["labels"]), SEED: SEEDS + 1}[kind]
+    limit = {MEAN: model.num_classes, ITEM: len(model.heldout["labels"]), SEED: ui.MAX_SEED + 1}[kind]
     if number >= limit:
         raise ValueError(f"{found[1]} runs from 0 to {limit - 1} for {model.id}")
     return kind, number
@@ -157,7 +156,7 @@ def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
                                     help="One of the held-out digits the model never saw in training."))
         return point(model, model.heldout["means"][index], int(labels[index]), f"item-{index}",
                      f"#{index}, a {names[labels[index]]}")
-    seed = int(st.number_input(f"{SLOTS[slot]}: seed", 0, SEEDS, key=key,
+    seed = int(st.number_input(f"{SLOTS[slot]}: seed", 0, ui.MAX_SEED, key=key,
                                help="A point drawn from the prior (an autoencoder: from the Gaussian fitted to its "
                                     "codes)." + (" This model is told the label: a seed draws the digit its last "
                                                  "figure names." if model.conditional else "")))
@@ -253,20 +252,30 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
         labels = label_mixture((1 - np.clip(t, 0, 1))[:, None] * start.label + np.clip(t, 0, 1)[:, None] * end.label)
     digits = decode(model, path, labels)
     scores = plausibility(model, model.id)(path)
+    judge = ui.load_judge()
+    read, confidence = judge.read(digits)
+    unsure = confidence < judge.confidence_threshold
+    ends = "" if over == 0 or (np.isclose(t, 0).any() and np.isclose(t, 1).any()) else \
+        f" (the steps run from t = {t[0]:+.2f} to {t[-1]:+.2f}; not every end falls on a step)"
     with shown:
         st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
-                    + (f", {over:.0%} beyond each end" if over else "") + ". Under each step: t and its "
-                    "plausibility.")
-        ui.show_digits(digits, [f"{v:+.2f} · {score_caption(s)}" for v, s in zip(t, scores)], size=STRIP_SIZE,
-                       one_row=True)
+                    + (f", {over:.0%} beyond each end" if over else "") + ends + ". Under each step: t, its "
+                    "plausibility and what the judge reads (? where it is unsure).")
+        ui.show_digits(digits, [f"{v:+.2f} · {score_caption(s)} · {ui.class_name(model, int(r))}{'?' * bool(u)}"
+                                for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
         off = np.flatnonzero(scores < LEAVES_DATA)
         if len(off):
             st.warning(f"{len(off)} of {steps} steps leave the region the data occupies (⚠, plausibility under "
                        f"{LEAVES_DATA:.0f}%: less typical than 95% of the held-out digits), at t = "
                        + ", ".join(f"{t[k]:+.2f}" for k in off) + ". The decoder draws there what it never saw.")
         else:
-            st.caption(f"Every step stays among the data (plausibility {scores.min():.0f}% at least; "
+            st.caption(f"Every step lies among the held-out digits' codes (plausibility {scores.min():.0f}% at least; "
                        f"under {LEAVES_DATA:.0f}% a step would be flagged ⚠).")
+        if unsure.any():
+            st.caption(f"The judge is unsure of {int(unsure.sum())} of {steps} steps (?), at t = "
+                       + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
+                       "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
+                       "it decodes.")
         downloads(f"walk_{model.id}", [
             ("PNG", png(digits, 1, steps), ".png", "image/png"),
             ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file

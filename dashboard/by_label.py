@@ -9,7 +9,6 @@ import streamlit as st
 import ui
 
 HELDOUT, OWN = "A held-out digit", "Your own digit"  # where style transfer takes its style from
-SEEDS = 9999
 SAMPLE_DIGIT, SAMPLE_SEED, SOURCE = "sample_digit", "sample_seed", "transfer_source"  # the page's widgets
 URL_ECHO = "label_url"  # the parameters this session last wrote: tells a new link from our own echo
 PARAMETERS = ("digit", "seed", "style")
@@ -30,7 +29,7 @@ def apply_parameter(model, name: str, value: str) -> None:
     if name == "digit":
         state[SAMPLE_DIGIT] = ui.whole_number(value, 0, model.num_classes - 1)
     elif name == "seed":
-        state[SAMPLE_SEED] = ui.whole_number(value, 0, SEEDS)
+        state[SAMPLE_SEED] = ui.whole_number(value, 0, ui.MAX_SEED)
     elif name == "style":
         state[style_key(model)] = ui.whole_number(value, 0, len(model.heldout["labels"]) - 1)
         state[SOURCE] = HELDOUT

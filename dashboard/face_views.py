@@ -32,7 +32,6 @@ GRID_PIXELS = 520   # the grid's width on screen, as the digit grid's
 GRID_PAD = 2        # white pixels between faces in the grid (a 64-pixel face each)
 STRIP_FACES, STRIP_SIZE = 8, 88  # held-out test faces above their reconstructions (only with the data set)
 COUNTS, COUNT_DEFAULT = (100, 200, 300, 500, 800), 300  # points on the scatter
-SEEDS = parts.SEEDS
 PLOT_SIDE = 400     # the scatter's plotting area, square: one unit is as many pixels on both axes
 PANEL_WIDTH = 300   # the clicked face, beside the chart (below it when the window is narrow)
 CONTROL_WIDTH = 210  # each of the scatter's controls, in a row above the chart that wraps
@@ -306,7 +305,7 @@ def face_explorer(model, judge, stds: np.ndarray) -> None:
                              width=CONTROL_WIDTH)
         first = 0
         if source == GENERATED:
-            first = int(st.number_input("First seed", 0, SEEDS + 1 - max(COUNTS), 0, width=CONTROL_WIDTH,
+            first = int(st.number_input("First seed", 0, ui.MAX_SEED + 1 - max(COUNTS), 0, width=CONTROL_WIDTH,
                                         key=ui.model_key(model, "face_first_seed"),
                                         help="The faces of this seed and the next ones, as Face editing draws them."))
         axes = axis_controls(model, stds, "scatter", CONTROL_WIDTH)

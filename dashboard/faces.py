@@ -31,16 +31,15 @@ SLIDERS = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Mustache", "Young")  
 STRENGTH, STEP = (-4.0, 4.0), 0.05    # an edit slider's range, in multiples of the attribute's vector (the default
 # strengths are multiples of 0.25: core.evaluate.EDIT_STRENGTHS)
 ZOOM, SHIFT = (1.0, 4.0), (-1.0, 1.0)  # the photo crop's sliders (core.data.uploads.face_crop_box)
-SEEDS = 9999
 STRIP_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # multiples of the default strength
 SAMPLES = 8           # faces in each row of the prior-against-trick comparison
-FACE_SIZE = 256       # each of the editor's faces on screen
+FACE_SIZE = 256       # the edited face on screen
+START_FACE_SIZE = 128  # the face(s) the edit starts from, beside it
 STRIP_SIZE = 96
 STRIP_WIDTH = 520  # px: ten faces of 52 px with their captions whole, the least the strip is shown at
 SAMPLE_SIZE = 96
 PREVIEW_SIDE = 256
 EXPORT_SIDE = 256     # the edited face's PNG; the strip's faces are EXPORT_SIDE // 2 each
-READING_WIDTH = 330
 CHART_WIDTH = 560
 URL_ECHO = "faces_url"  # the parameters this session last wrote: tells a new link from our own echo
 START_PARAMS, EDITOR_PARAMS = ("start", "seed", "face"), ("edit", "hold", "strip")
@@ -219,7 +218,7 @@ def apply_parameter(model, name: str, value: str) -> None:
             raise ValueError("a photo is never part of a link: upload it again")
         state[START_KEY] = value
     elif name == "seed":
-        state[SEED_KEY] = ui.whole_number(value, 0, SEEDS)
+        state[SEED_KEY] = ui.whole_number(value, 0, ui.MAX_SEED)
     elif name == "face":
         faces, _ = test_faces()
         if faces is None:
@@ -322,7 +321,7 @@ def start_face(model) -> Start:
 def random_face(model, fallback: bool = False) -> Start:
     if fallback:
         st.caption("Until then the editor starts from a random face:")
-    seed = int(st.number_input("Seed", 0, SEEDS, key=ui.remembered(SEED_KEY, 0), persist_state="session", width=240,
+    seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=ui.remembered(SEED_KEY, 0), persist_state="session", width=240,
                                help="A face drawn with the sampling trick: from N(mean, spread²) of the training "
                                     "faces' codes, where the encoder put real faces, so it looks like a face."))
     z = model.sample_latents(1, seed=seed, trick=True)[0]
@@ -401,46 +400,35 @@ def _reset(model) -> None:
 
 @st.fragment
 def editor(model, start: Start) -> None:
-    """Sliders, presets, held attributes and reset, the faces and the judge's reading, the strengths chart and the
-    strip. A fragment: moving a slider reruns this and nothing else of the page."""
+    """The faces beside their sliders (so the face changes where the eye is while a slider moves), the judge's reading
+    folded under the faces, presets, held attributes and reset, the strengths chart and the strip. A fragment: moving
+    a slider reruns this and nothing else of the page."""
     st.subheader("Edit", anchor=False)
-    faces_area = st.container()
     names = model.attribute_names
-    # A row of its own, chips wrapping: in a row with "Hold fixed", chips that did not fit ran on under it.
-    shown = st.multiselect("Attributes with a slider", names, key=ui.remembered(attrs_key(model),
-                           default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
-                           help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
-    with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
-        hold = st.multiselect("Hold fixed", names, key=ui.remembered(hold_key(model), []), format_func=pretty,
-                              persist_state="session", width=320, wrap=True,
-                              help="Make every edit direction orthogonal to these attributes' vectors, so their "
-                                   "coordinates stay as they were, at the direction's own length (InterFaceGAN's "
-                                   "conditional manipulation): e.g. hold Male while adding Mustache.")
-        st.button("Reset", key=ui.model_key(model, "face_reset"), on_click=_reset, args=(model,),
-                  icon=":material/restart_alt:", help="Every strength back to 0, nothing held, the first sliders.")
-    strengths = {}
-    for column, name in zip(st.columns(3) * len(shown), shown):
-        d = default_strength(model, name)
-        key = slider_key(model, name)
-        with column, st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=ui.remembered(key, 0.0), persist_state="session",
-                              help=f"In multiples of {pretty(name)}'s vector: the mean code of training faces "
-                                   f"labelled with it minus that of faces without. {d:+g} is its default strength, "
-                                   "at which the judge reads it after the edit in most validation faces.")
-            st.button(f"+{d:g}", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, d),
-                      help=f"Add {pretty(name)} at its default strength ({d:+g}).")
-            st.button(f"−{d:g}", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -d),
-                      help=f"Take {pretty(name)} away at its default strength ({-d:+g}).")
-        if value:
-            strengths[name] = round(float(value), 2)
+    with st.container(horizontal=True, gap="medium"):
+        faces_area = st.container(width=START_FACE_SIZE + FACE_SIZE + 16)
+        controls = st.container(width="stretch")
+    with controls:
+        sliders_area = st.container()
+        # Below the sliders, but read first: which sliders there are.
+        shown = st.multiselect("Attributes with a slider", names, key=ui.remembered(attrs_key(model),
+                               default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
+                               help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
+        with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
+            hold = st.multiselect("Hold fixed", names, key=ui.remembered(hold_key(model), []), format_func=pretty,
+                                  persist_state="session", width="stretch", wrap=True,
+                                  help="Make every edit direction orthogonal to these attributes' vectors, so their "
+                                       "coordinates stay as they were, at the direction's own length (InterFaceGAN's "
+                                       "conditional manipulation): e.g. hold Male while adding Mustache.")
+            st.button("Reset", key=ui.model_key(model, "face_reset"), on_click=_reset, args=(model,),
+                      icon=":material/restart_alt:", help="Every strength back to 0, nothing held, the first sliders.")
+    with sliders_area:
+        strengths = sliders(model, shown)
     z = np.asarray(model.edit(start.z, strengths, hold) if strengths else start.z, np.float32)
     edited = decoded(model, ident(model), z)
-    shown_faces = 2 if start.original is None else 3
-    with faces_area, st.container(horizontal=True, gap="medium"):
-        with st.container(width=shown_faces * FACE_SIZE + (shown_faces - 1) * 2):  # digits_html: 2 px apart
-            show_faces(start, edited, strengths, hold)
-        with st.container(width=READING_WIDTH):
-            reading(model, start, z, edited)
+    with faces_area:
+        show_faces(start, edited, strengths, hold)
+        reading(model, start, z, edited)
     with st.container(width=CHART_WIDTH):
         st.caption("The edit's strengths, in multiples of each attribute's vector; ◆ marks each default strength.")
         chart(strengths_figure(model, shown, strengths), "face_strengths", displayModeBar=False)
@@ -451,19 +439,44 @@ def editor(model, start: Start) -> None:
                 "strip": st.session_state[strip_key(model)]}, EDITOR_PARAMS)
 
 
+def sliders(model, shown: list[str]) -> dict:
+    """A slider a shown attribute, with buttons that set its default strength either way; the strengths not at 0."""
+    strengths = {}
+    for name in shown:
+        d = default_strength(model, name)
+        key = slider_key(model, name)
+        with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=ui.remembered(key, 0.0), persist_state="session",
+                              help=f"In multiples of {pretty(name)}'s vector: the mean code of training faces "
+                                   f"labelled with it minus that of faces without. {d:+g} is its default strength, "
+                                   "at which the judge reads it after the edit in most validation faces.")
+            st.button(f"+{d:g}", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, d),
+                      help=f"Add {pretty(name)} at its default strength ({d:+g}).")
+            st.button(f"−{d:g}", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -d),
+                      help=f"Take {pretty(name)} away at its default strength ({-d:+g}).")
+        if value:
+            strengths[name] = round(float(value), 2)
+    return strengths
+
+
 def show_faces(start: Start, edited: np.ndarray, strengths: dict, hold: list[str]) -> None:
+    """The start face(s), small, beside the edited face, large: the one that moves with the sliders."""
     what = ", ".join(f"{pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit yet"
     held = f"; {', '.join(map(pretty, hold))} held fixed" if hold and strengths else ""
-    if start.original is None:
-        ui.show_digits([start.decoded, edited], [f"generated face ({start.name})", f"edited: {what}{held}"],
-                       size=FACE_SIZE, pixelated=False)
-        st.caption("A generated face has no separate original: the decoder's face is where the edit starts.")
-    else:
-        ui.show_digits([start.original, start.decoded, edited],
-                       [f"original: {start.name}", "its reconstruction", f"edited: {what}{held}"],
-                       size=FACE_SIZE, pixelated=False)
-        st.caption("The edit moves the reconstruction's code: compare the edited face with the reconstruction; "
-                   "what the reconstruction lost, the edit cannot bring back.")
+    with st.container(horizontal=True, gap="small"):
+        with st.container(width=START_FACE_SIZE, gap="small"):
+            if start.original is None:
+                ui.show_digits([start.decoded], [f"generated face ({start.name})"], size=START_FACE_SIZE,
+                               pixelated=False)
+            else:
+                ui.show_digits([start.original, start.decoded], [f"original: {start.name}", "its reconstruction"],
+                               size=START_FACE_SIZE, pixelated=False)
+        with st.container(width=FACE_SIZE):
+            ui.show_digits([edited], [f"edited: {what}{held}"], size=FACE_SIZE, pixelated=False)
+    st.caption("A generated face has no separate original: the decoder's face is where the edit starts."
+               if start.original is None else
+               "The edit moves the reconstruction's code: compare the edited face with the reconstruction; "
+               "what the reconstruction lost, the edit cannot bring back.")
 
 
 def judged_attributes(model, judge) -> list[str]:
@@ -492,12 +505,13 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
             changed.append(f"**{pretty(name)}** {change}")
         rows.append(f"| {pretty(name)} | {'✓ ' if was else ''}{before[k]:.2f} "
                     f"| {'✓ ' if now else ''}{after[k]:.2f} | {change} |")
+    st.caption(("The judge's readings: changed against the " + base + ": " + ", ".join(changed) + ".") if changed
+               else f"The judge's readings: no reading changed against the {base}.")
     # "before", not the base's name, heads its column: "reconstruction" made the table wider than its box.
-    st.markdown(f"**The judge's reading** of the {before_face} (before) and of the edited face (✓ read: "
-                "probability at its threshold or above)\n\n"
-                "| attribute | before | edited | change |\n| --- | --- | --- | --- |\n" + "\n".join(rows))
-    st.caption(("Changed against the " + base + ": " + ", ".join(changed) + ".") if changed
-               else f"No reading changed against the {base}.")
+    with st.expander(f"The judge's reading of {len(rows)} attributes", key=ui.model_key(model, "face_readings")):
+        st.markdown(f"**The judge's reading** of the {before_face} (before) and of the edited face (✓ read: "
+                    "probability at its threshold or above)\n\n"
+                    "| attribute | before | edited | change |\n| --- | --- | --- | --- |\n" + "\n".join(rows))
 
 
 def strip(model, start: Start, hold: list[str]) -> None:
@@ -608,7 +622,7 @@ def prior_against_trick(model) -> None:
     """The same seeds drawn from N(0, I) and with the sampling trick, one row each."""
     st.subheader("Random faces: N(0, I) or the sampling trick", anchor=False)
     first = int(st.session_state.get(SEED_KEY, 0))
-    first = min(first, SEEDS + 1 - SAMPLES)
+    first = min(first, ui.MAX_SEED + 1 - SAMPLES)
     st.caption("The same standard-normal draw for each seed in both rows: the top row takes it as the code, from "
                "the prior N(0, I); the bottom row scales and shifts it to N(mean, spread²) of the training faces' "
                "codes (the sampling trick). A VAE's codes do not fill N(0, I) evenly, so prior draws can land "

@@ -82,6 +82,16 @@ def story_chart(history: dict, epochs: list[int], epoch: int | None) -> dict:
                    "tickmode": "array", "tickvals": [0, 0.5, 1], "gridcolor": GRID_COLOR}}}
 
 
+def bars(x: list[str], y: list, colors, hover: str, x_title: str, y_axis: dict, shapes: list | None = None,
+         height: int = 260) -> dict:
+    """One bar a category, no legend: the shape of every bar chart on the page."""
+    return {"data": [{"type": "bar", "x": x, "y": y, "marker": {"color": colors}, "hovertemplate": hover}],
+            "layout": {"height": height, "margin": {"l": 56, "r": 16, "t": 16, "b": 40}, "shapes": shapes or [],
+                       "showlegend": False, "bargap": 0.25,
+                       "xaxis": {"title": {"text": x_title}, "type": "category"},
+                       "yaxis": {"gridcolor": GRID_COLOR, **y_axis}}}
+
+
 def class_shares_chart(shares: list[float], names: list[str], colors: list[str], band: tuple | None) -> dict:
     """The share of samples the judge reads as each digit, with the goal band (every digit between its bounds)."""
     shapes = []
@@ -89,13 +99,17 @@ def class_shares_chart(shares: list[float], names: list[str], colors: list[str],
         shapes.append({"type": "rect", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": band[0], "y1": band[1],
                        "fillcolor": "rgba(44, 160, 44, 0.15)", "line": {"width": 0}, "layer": "below"})
     top = max([*shares, *(band or ())], default=1) * 1.1 or 1
-    return {"data": [{"type": "bar", "x": names, "y": shares, "marker": {"color": colors[:len(shares)]},
-                      "name": "share of samples", "hovertemplate": "read as %{x}: %{y:.1%}<extra></extra>"}],
-            "layout": {"height": 260, "margin": {"l": 56, "r": 16, "t": 16, "b": 40}, "shapes": shapes,
-                       "showlegend": False, "bargap": 0.25,
-                       "xaxis": {"title": {"text": "digit the judge reads"}, "type": "category"},
-                       "yaxis": {"title": {"text": "share of samples"}, "tickformat": ".0%", "range": [0, top],
-                                 "gridcolor": GRID_COLOR}}}
+    return bars(names, shares, colors[:len(shares)], "read as %{x}: %{y:.1%}<extra></extra>", "digit the judge reads",
+                {"title": {"text": "share of samples"}, "tickformat": ".0%", "range": [0, top]}, shapes)
+
+
+def readings_chart(counts: list[int], unsure: int, names: list[str], colors: list[str]) -> dict:
+    """How many of the samples shown the judge surely reads as each digit, and how many it is unsure of (grey): a GAN
+    that draws few kinds of digit shows it here."""
+    return bars([*names, "unsure"], [*counts, unsure], [*colors[:len(counts)], "#B0B0B0"],
+                "%{x}: %{y} samples<extra></extra>", "what the judge reads",
+                {"title": {"text": "samples"}, "rangemode": "tozero", "dtick": max(1, -(-max(*counts, unsure) // 5))},
+                height=200)
 
 
 def label_accuracy_chart(per_class: dict, names: list[str], floor: float | None) -> dict:
@@ -104,11 +118,6 @@ def label_accuracy_chart(per_class: dict, names: list[str], floor: float | None)
     shapes = [] if floor is None else [
         {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": floor, "y1": floor,
          "line": {"color": "#2CA02C", "width": 1.5, "dash": "dash"}}]
-    return {"data": [{"type": "bar", "x": [names[int(d)] for d in digits], "y": [per_class[d] for d in digits],
-                      "marker": {"color": LABELS}, "name": "label accuracy",
-                      "hovertemplate": "asked for %{x}: %{y:.1%} read as it<extra></extra>"}],
-            "layout": {"height": 260, "margin": {"l": 56, "r": 16, "t": 16, "b": 40}, "shapes": shapes,
-                       "showlegend": False, "bargap": 0.25,
-                       "xaxis": {"title": {"text": "digit asked for"}, "type": "category"},
-                       "yaxis": {"title": {"text": "read as asked"}, "tickformat": ".0%", "range": [0, 1.05],
-                                 "gridcolor": GRID_COLOR}}}
+    return bars([names[int(d)] for d in digits], [per_class[d] for d in digits], LABELS,
+                "asked for %{x}: %{y:.1%} read as it<extra></extra>", "digit asked for",
+                {"title": {"text": "read as asked"}, "tickformat": ".0%", "range": [0, 1.05]}, shapes)

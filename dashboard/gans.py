@@ -20,9 +20,9 @@ import ui
 from exports import chart, downloads
 from core import registry
 from core.images import gif, tile, to_uint8
+from core.evaluate import SAMPLE_FID as SWEEP_SAMPLES
 from core.latent import interpolate, interpolation_times
 
-SEEDS = 9999
 COUNTS = (16, 36, 64)              # square grids: 4, 6 and 8 a side (a conditional GAN: that many a digit)
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the truncations core.evaluate measures: the slider stops on them
 STEPS = (3, 24)
@@ -56,7 +56,7 @@ def read_link(model) -> list[str]:
 def apply_parameter(model, name: str, value: str) -> None:
     state = st.session_state
     if name in ("seed", "from", "to"):
-        state[KEYS[name]] = ui.whole_number(value, 0, SEEDS)
+        state[KEYS[name]] = ui.whole_number(value, 0, ui.MAX_SEED)
     elif name == "n":
         if value not in [str(n) for n in COUNTS]:
             raise ValueError(f"one of {', '.join(map(str, COUNTS))}")
@@ -123,8 +123,8 @@ def tidy_url(link: dict) -> None:
 def new_seed() -> None:
     """"New samples": a random seed other than the one shown."""
     shown = st.session_state.get(KEYS["seed"], DEFAULTS["seed"])
-    seed = secrets.randbelow(SEEDS)
-    st.session_state[KEYS["seed"]] = seed if seed != shown else SEEDS
+    seed = secrets.randbelow(ui.MAX_SEED)
+    st.session_state[KEYS["seed"]] = seed if seed != shown else ui.MAX_SEED
 
 
 # ---------------------------------------------------------------- cached pictures
@@ -195,7 +195,7 @@ def sample_grid(model, judge, link: dict) -> None:
             required=True, format_func=lambda n: str(side(n)) if per_digit else str(n),
             help="Each row holds the same noises, so a column is one style written as ten digits."
             if per_digit else "A square grid of samples, each from its own noise.")
-        seed = int(st.number_input("Seed", 0, SEEDS, key=ui.remembered(KEYS["seed"], DEFAULTS["seed"]),
+        seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["seed"], DEFAULTS["seed"]),
                                    help="Which noises: the same seed draws the same samples, on every GAN and at "
                                         "every truncation."))
         st.button("New samples", key="gan_new", on_click=new_seed, icon=":material/casino:",
@@ -204,14 +204,16 @@ def sample_grid(model, judge, link: dict) -> None:
         psi = st.slider("Truncation ψ", PSIS[0], PSIS[-1], step=0.25, key=ui.remembered(KEYS["psi"], DEFAULTS["psi"]),
                         format="%.2f",
                         help="The truncation trick: noise drawn from N(0, ψ²·I) instead of N(0, I). Below 1 the "
-                             "samples gather towards the centre of the noise: typical, cleaner digits, less variety.")
-        at_psi = next((p for p in model.card.get("metrics", {}).get("truncation", []) if p["truncation"] == psi), None)
+                             "samples gather towards the centre of the noise, with less variety; whether they also "
+                             "get cleaner depends on the GAN: the caption and the chart say, for this one.")
+        sweep = model.card.get("metrics", {}).get("truncation", [])
+        at_psi = next((p for p in sweep if p["truncation"] == psi), None)
         if at_psi:
-            st.caption(f"Measured at ψ = {psi:g}: Fréchet distance {at_psi['frechet_distance']:,.0f}, the judge "
-                       f"{at_psi['mean_confidence']:.0%} confident on average, the rarest digit "
-                       f"{at_psi['smallest_class_share']:.1%} of samples"
+            st.caption(f"Measured on {SWEEP_SAMPLES:,} samples at ψ = {psi:g}: Fréchet distance "
+                       f"{at_psi['frechet_distance']:,.0f}, the judge {at_psi['mean_confidence']:.0%} confident on "
+                       f"average, the rarest digit {at_psi['smallest_class_share']:.1%} of samples"
                        + (f", label accuracy {at_psi['label_accuracy']:.1%}" if "label_accuracy" in at_psi else "")
-                       + ".")
+                       + ". " + truncation_effect(sweep))
     values = {"seed": str(seed), "n": str(count), "psi": f"{psi:g}"}
     if model.conditional:
         values["digit"] = str(digit)
@@ -222,7 +224,7 @@ def sample_grid(model, judge, link: dict) -> None:
     with shown:
         if not model.conditional:
             ui.show_mosaic(mosaic(images, side(count), side(count)), GRID_PIXELS)
-            st.markdown(reading_counts(model, read, sure))
+            readings(model, read, sure)
         elif per_digit:
             per = side(count)
             wanted = np.repeat(np.arange(model.num_classes), per)
@@ -248,14 +250,31 @@ def sample_grid(model, judge, link: dict) -> None:
             st.caption(f"The truncation trade-off is not measured yet: `python -m core.evaluate {model.id}`.")
 
 
-def reading_counts(model, read: np.ndarray, sure: np.ndarray) -> str:
-    """What the judge surely reads in a grid, digit by digit: a GAN that draws few kinds of digit shows it here."""
+def truncation_effect(sweep: list[dict]) -> str:
+    """What the smallest ψ measured did to this GAN's samples against ψ = 1, in the judge's figures."""
+    plain = next((p for p in sweep if p["truncation"] == 1.0), None)
+    low = min(sweep, key=lambda p: p["truncation"])
+    if plain is None or low is plain:
+        return ""
+
+    def moved(key: str, fmt: str, better_when_lower: bool) -> str:
+        worse = (low[key] > plain[key]) == better_when_lower
+        return f"{'worse' if worse else 'better'} {fmt.format(plain[key])} → {fmt.format(low[key])}"
+    return (f"Here, ψ = {low['truncation']:g} against 1: Fréchet distance "
+            f"{moved('frechet_distance', '{:,.0f}', True)}, confidence {moved('mean_confidence', '{:.0%}', False)}, "
+            f"rarest digit {moved('smallest_class_share', '{:.1%}', False)}.")
+
+
+def readings(model, read: np.ndarray, sure: np.ndarray) -> None:
+    """What the judge surely reads in a grid, digit by digit, as bars: a GAN that draws few kinds of digit shows
+    it here."""
     counts = np.bincount(read[sure], minlength=model.num_classes)
-    parts = [f"**{name(model, c)}** ×{n}" for c, n in enumerate(counts) if n]
     missing = [name(model, c) for c, n in enumerate(counts) if not n]
-    return ("The judge surely reads " + (" · ".join(parts) if parts else "none of them")
-            + (f"; unsure of {int((~sure).sum())}" if (~sure).any() else "")
-            + (f". No {', '.join(missing)} among them." if missing and parts else "."))
+    st.caption("How many of these samples the judge surely reads as each digit, and how many it is unsure of"
+               + (f". No {', '.join(missing)} among them." if missing and counts.any() else "."))
+    chart(charts.readings_chart(counts.tolist(), int((~sure).sum()),
+                                [name(model, c) for c in range(model.num_classes)], ui.CLASS_COLORS),
+          "gan_readings", displayModeBar=False)
 
 
 # ---------------------------------------------------------------- measured figures
@@ -296,7 +315,10 @@ def headline_figures(model) -> list[tuple[str, str, str]]:
                      "has collapsed towards it.")]
     if "label_accuracy_prior_samples" in metrics:
         figures.append(("Label accuracy", f"{metrics['label_accuracy_prior_samples']:.1%}",
-                        "Samples drawn with each label; how often the judge reads the digit asked for."))
+                        f"{metrics.get('label_accuracy_prior_samples_n', 0):,} samples drawn with the labels in "
+                        "turn, at ψ = 1: how often the judge reads the digit asked for. The truncation caption's "
+                        f"figure at ψ = 1 comes from the {SWEEP_SAMPLES:,} samples of that sweep, so it differs a "
+                        "little."))
     if "mean_confidence" in metrics:
         figures.append(("Judge confidence", f"{metrics['mean_confidence']:.1%}",
                         "The judge's mean probability for its own reading of a sample: clear digits score high."))
@@ -358,8 +380,8 @@ def latent_walk(model, judge, link: dict) -> None:
     st.subheader("Latent walk", anchor=False)
     controls, shown = ui.beside(WALK_WIDTH)
     with controls:
-        start = int(st.number_input("From seed", 0, SEEDS, key=ui.remembered(KEYS["from"], DEFAULTS["from"])))
-        end = int(st.number_input("To seed", 0, SEEDS, key=ui.remembered(KEYS["to"], DEFAULTS["to"])))
+        start = int(st.number_input("From seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["from"], DEFAULTS["from"])))
+        end = int(st.number_input("To seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["to"], DEFAULTS["to"])))
         path = st.segmented_control("Path", list(PATHS), key=ui.remembered(KEYS["path"], DEFAULTS["path"]),
                                     format_func=PATHS.get, required=True,
                                     help="Noise from N(0, I) in 100-D lies near a sphere of radius 10. Spherical "
@@ -530,7 +552,7 @@ def gan_against_vae() -> None:
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         count = st.segmented_control("Samples each", COMPARE_COUNTS, default=16, required=True, key="gan_vs_count",
                                      width="content")
-        seed = int(st.number_input("Seed", 0, SEEDS, 0, key="gan_vs_seed", width=ui.CONTROLS_WIDTH))
+        seed = int(st.number_input("Seed", 0, ui.MAX_SEED, 0, key="gan_vs_seed", width=ui.CONTROLS_WIDTH))
     compared = side_by_side(seed, count, COMPARE_WIDTH)
     note = sharper_note(compared)
     if note:

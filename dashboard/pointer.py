@@ -122,11 +122,13 @@ def point_text(point: np.ndarray) -> str:
     return ",".join(f"{round(float(v), 3) + 0.0:g}" for v in point)  # + 0.0: no "-0"
 
 
-def live_plane(model, *, key: str, extent: float | None = None, compact: bool = False) -> np.ndarray | None:
+def live_plane(model, *, key: str, extent: float | None = None, compact: bool = False,
+               rest: np.ndarray | None = None) -> np.ndarray | None:
     """The live plane of a 2-D model (extent None: the Decoded grid's default range), and the point kept by a click
     or a link's ?point=, (2,) in latent coordinates, or None. A model without one gets a note, and None.
     `compact`: one short line under the plane, the kept digit small at its start, for a screen with no room to
-    spare (the tour); otherwise the full caption and, under it, the kept digit at KEPT_PIXELS."""
+    spare (the tour); otherwise the full caption and, under it, the kept digit at KEPT_PIXELS. `rest`: the latent
+    point whose digit shows while the pointer is away and nothing is kept (the plane's centre without it)."""
     if not serves(model):
         st.info(f"**{model.card.get('title', model.id)}** has no live plane: it needs a 2-D latent that holds the "
                 "whole code (a model not told the label) and its held-out codes.")
@@ -142,7 +144,7 @@ def live_plane(model, *, key: str, extent: float | None = None, compact: bool = 
             st.session_state.pop(kept_key, None)
             st.warning(f"The link's point was ignored: `{POINT_PARAM}={value[:40]}` ({why}).")
     _show_in_url(st.session_state.get(kept_key), echo_key)
-    _live_view(model, plane, extent, key, kept_key, echo_key, compact)
+    _live_view(model, plane, extent, key, kept_key, echo_key, compact, rest)
     return st.session_state.get(kept_key)
 
 
@@ -181,7 +183,8 @@ def _forget(kept_key: str, echo_key: str, component_key: str) -> None:
 
 
 @st.fragment
-def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo_key: str, compact: bool) -> None:
+def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo_key: str, compact: bool,
+               rest: np.ndarray | None) -> None:
     """The component and, under it, the decoder's own digit at the kept point. A click or "Forget" changes what
     live_plane returns, so they rerun the whole page, once."""
     component_key = ui.model_key(model, f"{key}_plane")
@@ -193,7 +196,8 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
     sheet_part = sheet_data(model, model.id, root, extent)
     data = {**plane_data(model, model.id, root, extent), "sheet": sheet_part["id"],
             "plane_px": PLANE_PIXELS, "digit_px": DIGIT_PIXELS,
-            "kept": None if kept is None else [float(v) for v in atlas.to_plane(kept)]}
+            "kept": None if kept is None else [float(v) for v in atlas.to_plane(kept)],
+            "rest": None if rest is None else [float(v) for v in atlas.to_plane(rest)]}
     with st.container(gap=None):  # the sheet's element shows nothing: no gap for it
         _sheet_component(key=f"{component_key}_sheet", data=sheet_part, width="stretch")
         _component(key=component_key, data=data, width="stretch",
@@ -371,9 +375,9 @@ function setup(root) {
     s.trigger('point', at.latent.map(v => Math.round(v * 1000) / 1000));
   });
 
-  // With the pointer away: the kept point's cell, else the plane's centre.
+  // With the pointer away: the kept point's cell, else the resting point's, else the plane's centre.
   function showRest() {
-    const d = s.data, e = d.extent, k = s.kept || [0, 0];
+    const d = s.data, e = d.extent, k = s.kept || d.rest || [0, 0];
     const at = { u: (k[0] + e) / (2 * e), v: (e - k[1]) / (2 * e) };
     const n = d.n, cell = [Math.min(n - 1, Math.floor(at.v * n)), Math.min(n - 1, Math.floor(at.u * n))];
     drawDigit(cell); s.shown = cell[0] * n + cell[1];

@@ -28,7 +28,6 @@ FACE_ROWS = 480        # eight faces a row, shrunk to fit
 CHART_SIDE = 340       # a scatter's plotting area: with its axes it fits under the claim in a 720 px window
 STRIP = 58             # a digit in a strip of steps
 FACE = 220             # a face of the face step
-SEEDS = 9999
 
 
 class Figure(NamedTuple):
@@ -81,7 +80,7 @@ def model(model_id: str):
     return ui.load_model(model_id)
 
 
-def islands() -> dict:
+def two_number_codes() -> dict:
     """Step 1: the 2-D autoencoder's held-out codes, 300 of their digits drawn where they lie (the Latent scatter's
     chart, as its "Images as markers" view draws it: the link opens that view)."""
     import scatter
@@ -89,15 +88,26 @@ def islands() -> dict:
     codes = ui.heldout_codes(shown)
     st.vega_lite_chart(scatter.scatter_chart(shown, codes["means"], shown.id, "Latent coordinates", ("z₁", "z₂"),
                                              count, side=CHART_SIDE, legend="right"),
-                       key="tour_islands", width="content")
+                       key="tour_codes", width="content")
     return {"model": shown.id, **scatter.link("images", count)}
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def clearest_class_mean(_model, model_id: str) -> np.ndarray:
+    """The average code of the digit class whose average the judge reads most surely as that digit, (d,): where
+    the live plane rests (its centre, where every class meets, decodes to a blend of several)."""
+    from core.latent import class_means
+    means = class_means(_model.heldout["means"], _model.heldout["labels"], _model.num_classes)
+    read, confidence = ui.load_judge().read(_model.decode(means))
+    return means[int(np.argmax(np.where(read == np.arange(len(means)), confidence, -1.0)))]
+
+
 def disc() -> dict:
-    """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py); a click keeps a point,
-    which the link carries to the Decoded grid's live view."""
+    """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py), resting on a clear
+    digit; a click keeps a point, which the link carries to the Decoded grid's live view."""
     vae = model("mnist-vae-2d")
-    kept = pointer.live_plane(vae, key="tour_pointer", compact=True)  # a kept point must not push the step off screen
+    kept = pointer.live_plane(vae, key="tour_pointer", compact=True,  # a kept point must not push it off screen
+                              rest=clearest_class_mean(vae, vae.id))
     return {"model": vae.id, "view": "live", **({} if kept is None else {pointer.POINT_PARAM: pointer.point_text(kept)})}
 
 
@@ -105,7 +115,7 @@ def bigger_latent() -> dict:
     """Step 3: the same held-out digits redrawn from 2 numbers and from 16."""
     from core.latent import stratified_indices
     small, large = model("mnist-vae-2d"), model("mnist-vae-16d")
-    seed = int(st.number_input("Held-out digits drawn with seed", 0, SEEDS, 0, key="tour_recon_seed", width=240,
+    seed = int(st.number_input("Held-out digits drawn with seed", 0, ui.MAX_SEED, 0, key="tour_recon_seed", width=240,
                                help="One held-out digit of each class, picked with this seed."))
     labels = ui.heldout_codes(small)["labels"]
     picked = stratified_indices(labels, small.num_classes, seed=seed)
@@ -161,7 +171,7 @@ def face_sliders() -> dict:
     vae = model("celeba-vae")
     controls, shown = ui.beside(2 * FACE + 4, controls_width=260)
     with controls:
-        seed = int(st.number_input("Face drawn with seed", 0, SEEDS, 3, key="tour_face_seed",
+        seed = int(st.number_input("Face drawn with seed", 0, ui.MAX_SEED, 3, key="tour_face_seed",
                                    help="A generated face: drawn from where the encoder put the training faces "
                                         "(the sampling trick). No real face is shown."))
         strengths = {}
@@ -247,20 +257,21 @@ REDRAW_ERROR = "Mean squared error per pixel between held-out digits and their r
 REDRAWS_READ = "How often the judge classifier names the right digit in a reconstruction."
 STEPS = (
     Step("A code is a few numbers",
-         "A code is a few numbers: this autoencoder writes every digit as two, and each kind of digit gathers on "
-         "its own island.",
+         "A code is a few numbers: this autoencoder writes every digit as two. Some kinds of digit reach out on "
+         "arms of their own, the rest crowd together where the arms meet.",
          "scatter", ("mnist-ae-2d",),
          (Figure("Numbers per digit", "mnist-ae-2d", "latent_dim", "{:d}", "The size of the latent code."),
           Figure("Redraws read right", "mnist-ae-2d", "metrics.judge_accuracy_on_reconstructions", "{:.1%}",
                  "How often the judge classifier names the right digit in a held-out digit redrawn from its two "
                  "numbers."),
           Figure("Autoencoder's Fréchet distance", "mnist-ae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
-                 FRECHET + " Points drawn between the islands decode poorly.")),
-         islands,
-         "Each digit is drawn where the encoder puts it, coloured by its true label. Between the islands lies "
-         "empty sea: points there were never a digit's code."),
+                 FRECHET + " Points drawn between the arms decode poorly.")),
+         two_number_codes,
+         "Each digit is drawn where the encoder puts it, coloured by its true label. Between the arms lies empty "
+         "space: points there were never a digit's code."),
     Step("A VAE packs the digits",
-         "A VAE packs all ten digits into one round disc, so every point inside it decodes to a digit.",
+         "A VAE packs all ten digits into one disc with no gaps: wherever the pointer goes inside it, the decoder "
+         "draws a digit or a blend of two.",
          "grid", ("mnist-vae-2d",),
          (Figure("VAE's Fréchet distance", "mnist-vae-2d", "metrics.frechet_distance_samples", "{:,.0f}",
                  FRECHET + " Its samples are drawn from the disc it was trained to fill."),

@@ -43,6 +43,7 @@ _script_runner._clean_problem_modules = lambda: None
 
 APP_NAME = "Latent Lab"
 FAVICON = "🧪"  # an emoji is drawn by the browser; a ":material/…:" favicon is fetched from fonts.gstatic.com
+MAX_SEED = 2 ** 32 - 1  # every seed box takes any seed NumPy's generators take, up to this
 MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens with
 PICKER_KEY = "model_picker"  # the sidebar's selectbox
 CHOSEN_KEY = "chosen_model"  # the model the user chose last, on any page (session state)
@@ -225,9 +226,10 @@ def pick_model(page: str):
             st.session_state[CHOSEN_KEY] = requested
         else:
             known = any(card["id"] == requested for card in shipped)
-            st.warning((f"`{requested}` cannot be shown here: this page needs {spec.needs}" if known
+            st.warning(("The link names no model (`model=` is empty)" if not requested.strip()
+                        else f"`{requested}` cannot be shown here: this page needs {spec.needs}" if known
                         else f"There is no model called `{requested}` that this page can show")
-                       + f" (shipped: {', '.join(cards)}).")
+                       + f"; it shows one of the shipped models: {', '.join(cards)}.")
     chosen = st.session_state.get(CHOSEN_KEY)
     model_id = chosen if chosen in cards else spec.showcase if spec.showcase in cards else next(iter(cards))
     st.session_state[PICKER_KEY] = model_id
@@ -282,8 +284,9 @@ def link_notice(place, ignored: list[str]) -> None:
 
 def whole_number(value: str, low: int, high: int) -> int:
     """A URL parameter as a whole number from low to high, or a ValueError that says so (read_link shows it).
-    ASCII digits only, at most six: no sign, no spaces, no long string for int() to parse."""
-    if not re.fullmatch(r"[0-9]{1,6}", value) or not low <= int(value) <= high:
+    ASCII digits only, at most ten (any seed up to MAX_SEED): no sign, no spaces, no long string for int() to
+    parse."""
+    if not re.fullmatch(r"[0-9]{1,10}", value) or not low <= int(value) <= high:
         raise ValueError(f"a whole number from {low} to {high}")
     return int(value)
 

@@ -394,7 +394,7 @@ def drive_gan_samples(tab: Watched) -> None:
 
 
 FACE_MODEL = "celeba-vae"  # Face editing's showcase, and its only model
-FACE_SIDE = 256  # px: faces.FACE_SIZE, each of the editor's faces on screen
+FACE_SIDE, START_SIDE = 256, 128  # px: faces.FACE_SIZE (the edited face) and START_FACE_SIZE (the start face)
 EDITOR_FACE = re.compile(r"^(generated face \(|original: |its reconstruction$|edited: )")  # faces.show_faces's captions
 FIGURES_JS = """figures => figures.map(f => { const img = f.querySelector('img'), box = img.getBoundingClientRect(),
     caption = f.querySelector('figcaption');
@@ -427,7 +427,8 @@ def edit_shown(tab: Watched, caption: str) -> list[dict]:
 
 
 def drive_face_editing(tab: Watched) -> None:
-    """From a generated face (seed 0, never a test face: the server has no data): both faces at 256 px; six arrow
+    """From a generated face (seed 0, never a test face: the server has no data): the start face at 128 px beside
+    the edited face at 256 px; six arrow
     keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
     the "+d" button (d: the card's default strength) sets it and holding Male fixed changes the edit again; the
     link, opened afresh, shows the same edited face without a notice."""
@@ -438,7 +439,8 @@ def drive_face_editing(tab: Watched) -> None:
     start, edited = faces = editor_faces(tab)
     assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: no edit yet"], faces
     for face in faces:
-        assert face["loaded"] and round(face["width"]) >= FACE_SIDE and round(face["height"]) >= FACE_SIDE, face
+        side = FACE_SIDE if face["caption"].startswith("edited") else START_SIDE
+        assert face["loaded"] and round(face["width"]) >= side and round(face["height"]) >= side, face
     assert edited["src"] == start["src"]  # no edit yet: the edited face is the start face
 
     smiling = f"face_s_Smiling_{FACE_MODEL}"
@@ -584,6 +586,27 @@ CONFIG = ROOT / ".streamlit" / "config.toml"
 MAX_UPLOAD_MB = 5  # core.data.uploads.MAX_BYTES, which refuses anything larger anyway
 
 
+@browser
+def test_face_editing_shows_the_edited_face_and_every_slider_on_one_screen(chromium, server):
+    """At 1280 x 720, with the editor scrolled into view: the edited face and every slider the editor opens with lie
+    inside the window together, so a presenter watches the face while moving a slider."""
+    tab = Watched(chromium, server, viewport={"width": 1280, "height": 720})
+    try:
+        tab.open_link(f"{server.url}/Face_editing")
+        tab.assert_clean("Face editing")
+        edited = tab.page.locator(f"{srv.MAIN} figure").filter(has_text="edited: ").first
+        sliders = tab.page.locator(f'{srv.MAIN} [class*="st-key-face_s_"] input[type="range"]')
+        assert sliders.count() == 6, sliders.count()
+        tab.page.locator(f"{srv.MAIN} h3").filter(has_text="Edit").first.evaluate("e => e.scrollIntoView()")
+        tab.page.wait_for_timeout(300)
+        boxes = [edited.bounding_box()] + [sliders.nth(k).bounding_box() for k in range(sliders.count())]
+        outside = [b for b in boxes if b is None or b["y"] < 0 or b["y"] + b["height"] > 720 or b["x"] < 0
+                   or b["x"] + b["width"] > 1280]
+        assert not outside, f"out of the 1280 x 720 window: {outside}"
+    finally:
+        tab.close()
+
+
 def test_config_keeps_secure_defaults():
     import tomllib
     config = tomllib.loads(CONFIG.read_text())
@@ -639,3 +662,10 @@ def test_server_refuses_uploads_without_the_xsrf_token(tab):
                                        multipart={"file": {"name": "x.png", "mimeType": "image/png",
                                                            "buffer": b"not a picture"}})
     assert response.status == 403, (response.status, response.text())
+
+
+def test_streamlit_message_cache_is_off():
+    """With it on, fast slider moves lost the session (tests/test_browser_nudges.py drives them): no message may be
+    large enough to be cached."""
+    import tomllib
+    assert tomllib.loads(CONFIG.read_text())["global"]["minCachedMessageSize"] >= 1e12

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import shutil
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -129,11 +130,29 @@ def fragment_reruns(monkeypatch):
 
 # ---------------------------------------------------------------- reading the page
 
+class FacesRow(NamedTuple):
+    """The editor's pictures, drawn as the start face(s) beside the edited face."""
+    rows: list
+
+    def pictures(self) -> list:
+        return [p for row in self.rows for p in row.pictures()]
+
+    @property
+    def captions(self) -> list[str]:
+        return [c for row in self.rows for c in row.captions]
+
+    @property
+    def widths(self) -> list[int]:
+        return [w for row in self.rows for w in row.widths]
+
+
 def faces_row(at):
-    """The editor's pictures: [generated, edited] or [original, reconstruction, edited]."""
-    rows = [r for r in digit_rows(at) if any(c.startswith("edited") for c in r.captions)]
-    assert len(rows) == 1
-    return rows[0]
+    """The editor's pictures: [generated, edited] or [original, reconstruction, edited] (the row of start faces
+    just before the edited face's)."""
+    rows = digit_rows(at)
+    edited = [k for k, r in enumerate(rows) if any(c.startswith("edited") for c in r.captions)]
+    assert len(edited) == 1 and edited[0] > 0
+    return FacesRow(rows[edited[0] - 1:edited[0] + 1])
 
 
 def strip_row(at):
@@ -203,7 +222,7 @@ def test_opens_on_a_generated_face_with_the_default_sliders(faces_pretrained, ti
     assert all(s.value == 0 for s in at.slider)
     assert at.segmented_control(key="face_start").value == "random"
     row = faces_row(at)
-    assert row.widths == [256, 256]  # a generated face has no separate original
+    assert row.widths == [128, 256]  # a generated face has no separate original; the edited face large
     assert row.captions == ["generated face (seed 0)", "edited: no edit yet"]
     assert any("no separate original" in c.value for c in at.caption)
     generated, edited = arrays(row)
@@ -235,7 +254,7 @@ def test_the_judge_reads_every_judged_attribute_of_the_edited_face(faces_pretrai
     changed = [n for n in JUDGED if shown[n.replace("_", " ")][2]]
     summary = next(c.value for c in at.caption if "against the generated" in c.value)
     assert all(f"**{n.replace('_', ' ')}**" in summary for n in changed)
-    assert summary.startswith("No reading changed") == (not changed)
+    assert summary.startswith("The judge's readings: no reading changed") == (not changed)
 
 
 def test_moving_a_slider_edits_the_face_and_nothing_else(faces_pretrained, tiny):
@@ -431,7 +450,7 @@ def test_a_copied_link_reopens_what_the_controls_made(faces_pretrained):
 
 def test_bad_link_values_fall_back_to_the_defaults_with_one_notice_naming_each(faces_pretrained, tiny):
     m, _ = tiny
-    bad = {"seed": "99999", "edit": "Smiling:9", "hold": "Nose", "strip": "Smiling,Male", "start": "moon",
+    bad = {"seed": "4294967296", "edit": "Smiling:9", "hold": "Nose", "strip": "Smiling,Male", "start": "moon",
            "face": "3", "junk": "1"}
     at = open_page(PAGE, **bad)
     assert_clean(at)
@@ -487,7 +506,7 @@ def test_a_held_out_face_beside_its_reconstruction_and_edit(fake_celeba, tiny):
     face = fake_celeba.images[2]
     z = m.encode(face[None])[0]
     row = faces_row(at)
-    assert row.widths == [256, 256, 256]
+    assert row.widths == [128, 128, 256]  # the test face and its reconstruction small, the edited face large
     assert row.captions[:2] == ["original: test face #2", "its reconstruction"]
     original, reconstruction, edited = arrays(row)
     assert_same(original, face, atol=0)
@@ -632,8 +651,8 @@ def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
     config = json.loads(at.dataframe[0].proto.columns)
     assert config["success"]["type_config"]["format"] == "%.1f%%"
     assert config["default strength"]["type_config"]["format"] == "%+.2f"
-    assert at.expander[0].label == "How this was measured"
-    assert at.expander[0].markdown[0].value == edits["method"]
+    measured = next(e for e in at.expander if e.label == "How this was measured")
+    assert measured.markdown[0].value == edits["method"]
     assert at.button(key=key("face_plus_Mustache")).label == "+2"  # "+" sets the card's default strength
     assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("face_tradeoff")]  # no val grid, no chart
 

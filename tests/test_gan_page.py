@@ -102,7 +102,15 @@ def compared_rows(at):
 def assert_grid(at, model_id: str, seed: int, count: int, psi: float = 1.0) -> None:
     """An unconditional GAN's grid: every cell is that model's sample from that seed and truncation."""
     side = int(round(count ** 0.5))
-    assert_same(cells(grid_row(at).pictures()[0], side), expected_samples(model_id, seed, count, psi))
+    expected = expected_samples(model_id, seed, count, psi)
+    assert_same(cells(grid_row(at).pictures()[0], side), expected)
+    # Under it, what the judge surely reads, digit by digit, and how many samples it is unsure of.
+    read, confidence = judge().read(np.stack(expected))
+    sure = confidence >= judge().confidence_threshold
+    bars = figure(at, "gan_readings")
+    assert list(bars.data[0].x) == [*map(str, range(10)), "unsure"]
+    assert list(bars.data[0].y) == [*np.bincount(read[sure], minlength=10), int((~sure).sum())]
+    assert sum(bars.data[0].y) == count
 
 
 def expected_walk(model_id: str, start: int, end: int, path: str, steps: int, digit=None):
@@ -398,7 +406,7 @@ def test_a_copied_link_reopens_the_view():
 
 def test_bad_parameters_fall_back_to_the_defaults_with_one_notice_naming_each():
     bad = {"seed": "abc", "n": "17", "psi": "0.3", "path": "cubic", "steps": "99", "digit": "3", "epoch": "999",
-           "zoom": "2", "to": "99999", "from": "7"}
+           "zoom": "2", "to": "99999999999", "from": "7"}
     at = open_page(PAGE, model="mnist-dcgan", **bad)
     notice = one_notice_naming_each(at, bad, used=("from",))  # from is good, and used
     assert "is not told which digit to draw" in notice and "not a setting of this page" in notice

@@ -204,9 +204,27 @@ def test_the_compact_layout_shows_the_kept_digit_small_with_one_short_caption(va
     assert any(m.value.startswith("**Kept point** z₁ = +0.500, z₂ = -1.250") for m in at.markdown)
     assert not [c.value for c in at.caption if c.value.startswith("Left to right")]  # the long caption is gone
     grid = open_page(GRID, model=VAE, view="live", point="0.5,-1.25")
-    assert sent(at) == sent(grid)  # the same plane, range and kept point for the component
+    # The same plane, range and kept point for the component; the tour rests on a clear digit, the grid on the centre.
+    assert {**sent(at), "rest": None} == sent(grid)
+    assert sent(grid)["rest"] is None and len(sent(at)["rest"]) == 2
     assert [c.value for c in grid.caption if c.value.startswith("Left to right")]
     at.button(key=f"tour_pointer_plane_{VAE}_forget").click().run()
     assert "point" not in at.query_params and not kept_digits(at, compact=True) and sent(at)["kept"] is None
     short, = [c.value for c in at.caption if "click to keep a point" in c.value]
     assert short.startswith("**z₁** from ") and "±" in short
+
+
+def test_the_tour_rests_on_the_class_mean_the_judge_reads_most_surely(vae):
+    """Step 2 claims every point decodes to a digit or a blend: it opens on a clear one, not the plane's centre
+    (where every class meets), and the component draws that point's digit while the pointer is away."""
+    import core
+    from core.latent import class_means
+    at = open_page("pages/0_Tour.py", step="2")
+    assert_clean(at)
+    means = class_means(vae.heldout["means"], vae.heldout["labels"], vae.num_classes)
+    read, confidence = core.load_judge().read(vae.decode(means))
+    assert (read == np.arange(10)).sum() >= 5  # most averages read as their own digit
+    best = means[int(np.argmax(np.where(read == np.arange(10), confidence, -1)))]
+    grid = open_page(GRID, model=VAE, view="live")
+    center, scale = np.array(sent(grid)["origin"]), np.array(sent(grid)["scale"])
+    assert np.allclose(center + np.array(sent(at)["rest"]) * scale, best, atol=1e-4)

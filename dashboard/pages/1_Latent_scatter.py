@@ -132,9 +132,9 @@ def generator_asked_for() -> dict | None:
 
 
 ui.setup_page("Latent scatter")
+st.title("Latent scatter", anchor=False)  # before the picker, whose notices go under it
 generator = generator_asked_for()
 model = ui.pick_model("scatter")
-st.title("Latent scatter", anchor=False)
 notice = st.empty()
 ignored = scatter.read_link(model)
 ui.link_notice(notice, ignored)

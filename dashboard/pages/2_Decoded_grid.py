@@ -22,7 +22,6 @@ from core.latent import plane_points, principal_axes, stratified_indices, sweep_
 PLANES = ("Two latent dimensions", "Two principal components")
 NOISE_PLANES = ("Two latent dimensions", "Two random directions")  # a generator's: no codes to take components of
 NOISE_EXTENT = 3.0  # along any direction, 99.7% of a generator's noise N(0, I) lies within 3 standard deviations
-SEEDS = 9999
 SWEEPS = ("Linear steps", "Gaussian quantiles")
 GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the controls at 1280 px, below them at 800
 VIEWS = {"grid": "Grid", "live": "Live under the pointer"}  # ?view=live: a 2-D model's live plane (dashboard/pointer.py)
@@ -42,12 +41,12 @@ def noise_plane(model) -> Plane | None:
     random orthonormal directions, each one standard deviation of the noise N(0, I) long."""
     kind = st.radio("Plane", NOISE_PLANES, key=ui.model_key(model, "plane"),
                     help="Random directions mix every dimension; in 100-D a single dimension moves the digit less.")
-    through = int(st.number_input("Through the noise of seed", 0, SEEDS, 0, key=ui.model_key(model, "plane_seed"),
+    through = int(st.number_input("Through the noise of seed", 0, ui.MAX_SEED, 0, key=ui.model_key(model, "plane_seed"),
                                   help="The plane passes through this seed's noise z: the grid's centre is the "
                                        "digit the GAN draws from it, and the other dimensions keep its values."))
     center = model.sample_latents(1, seed=through)[0]
     if kind == NOISE_PLANES[1]:
-        seed = int(st.number_input("Directions from seed", 0, SEEDS, 0, key=ui.model_key(model, "directions"),
+        seed = int(st.number_input("Directions from seed", 0, ui.MAX_SEED, 0, key=ui.model_key(model, "directions"),
                                    help="Two random directions at right angles to each other, drawn from this seed."))
         axes = np.linalg.qr(np.random.default_rng(seed).standard_normal((model.latent_dim, 2)))[0].T
         return Plane(center, axes.astype(np.float32), ("direction 1", "direction 2"), np.zeros(2), "random")
@@ -197,8 +196,8 @@ def choose_view(model) -> str:
 
 
 ui.setup_page("Decoded grid")
+st.title("Decoded grid", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("grid")
-st.title("Decoded grid", anchor=False)
 view = choose_view(model)
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)

@@ -89,7 +89,7 @@ def samples(model, judge) -> None:
         label = digit_choice(model, "Digit", by_label.SAMPLE_DIGIT, default=0)
         count = st.slider("How many", 8, 64, 24, step=8, key="sample_count")
         st.session_state.setdefault(by_label.SAMPLE_SEED, 0)
-        seed = st.number_input("Seed", 0, by_label.SEEDS, key=by_label.SAMPLE_SEED,
+        seed = st.number_input("Seed", 0, ui.MAX_SEED, key=by_label.SAMPLE_SEED,
                                help="Each seed draws other styles from the prior; the same seed gives the same ones.")
     by_label.keep_in_url({"digit": str(label), "seed": str(int(seed))})
     digits = decoded(model, model.id, model.sample_latents(count, seed=int(seed)), label)
@@ -144,7 +144,7 @@ def label_mixing(model, judge) -> None:
         b = second.selectbox("To", range(model.num_classes), index=3, key="mix_to",
                              format_func=lambda c: name(model, c))
         t = st.slider("Mix weight t", 0.0, 1.0, 0.5, 0.05, key="mix_weight")
-        seed = st.number_input("Style seed", 0, 9999, 0, key="mix_seed", help="Which style, drawn from the prior.")
+        seed = st.number_input("Style seed", 0, ui.MAX_SEED, 0, key="mix_seed", help="Which style, drawn from the prior.")
     steps = np.linspace(0.0, 1.0, MIX_STEPS)
     style = model.sample_latents(1, seed=int(seed))
     digits = decoded(model, model.id, np.repeat(style, MIX_STEPS + 1, axis=0),
@@ -260,11 +260,11 @@ def style_by_digit(model, spread: np.ndarray) -> None:
 
 
 ui.setup_page("Digits by label")
+st.title("Digits by label", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("label")
 codes = ui.heldout_codes(model)
 judge = ui.load_judge()
 spread = codes["means"].std(0)
-st.title("Digits by label", anchor=False)
 notice = st.empty()
 ignored = by_label.read_link(model)
 ui.link_notice(notice, ignored)

@@ -16,9 +16,9 @@ import ui
 from core.latent import LEAVES_DATA
 
 ui.setup_page("Latent arithmetic")
+st.title("Latent arithmetic", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("arithmetic")
 ui.heldout_codes(model)  # stops with a message when the model ships none
-st.title("Latent arithmetic", anchor=False)
 st.caption("Walk from one point of latent space to another, add and subtract points, and see where it all lies "
            "among the held-out digits. Under each picture, its **plausibility**: where the point ranks among "
            "the held-out digits' own typicality (its density under the "

@@ -12,14 +12,16 @@ import gans as parts
 import ui
 
 ui.setup_page("GAN samples")
+st.title("GAN samples", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("gans")
 judge = ui.load_judge()
-st.title("GAN samples", anchor=False)
 st.caption(f"**{model.card.get('title', model.id)}** draws a digit from {model.latent_dim} random numbers, its "
            "noise z, and was trained against a discriminator that learned to tell its digits from real ones. It has "
            "no encoder: nothing maps a digit back to noise, so it has no Latent scatter and no reconstructions. "
            + ("It is told which digit to draw. " if model.conditional else "")
-           + "Under a picture, what the judge classifier reads in it, or that it is unsure (with its best guess).")
+           + "What the judge classifier reads in the samples is shown with them: "
+           + ("under each picture, or that it is unsure (with its best guess)." if model.conditional
+              else "counted digit by digit under the grid, and under each step of the walk."))
 with st.container(horizontal=True):
     ui.page_link("grid", model.id)
     st.caption("A plane through this GAN's noise space, decoded cell by cell.")

@@ -1,0 +1,79 @@
+"""Fast slider moves never lose the session: every slider of every page, nudged in bursts after sidebar navigation.
+
+A presenter taps or holds an arrow key on a slider; each step is a rerun (often of a fragment), and the next key
+arrives before the last run has finished. With Streamlit's message cache on, such bursts ended the session
+("Connection error ... Cached ForwardMsg MISS", 3 sessions of 3 on GAN samples and Face editing) until a reload;
+.streamlit/config.toml turns the cache off. This test opens Home by its URL, reaches each page through the
+sidebar (as those sessions did), and on every slider the page shows gives bursts of arrow keys, back and on,
+BURSTS times; the tour is walked step by step with Next, its sliders nudged on each step. It fails on any lost
+session (the browser logs it as a console error), any console error at all, an exception or error alert, or a
+page that does not settle after the last key.
+
+    python -m pytest tests/test_browser_nudges.py -q
+"""
+from __future__ import annotations
+
+import pytest
+
+from test_browser import Watched, chromium, server, srv  # noqa: F401  (chromium and server: fixtures)
+
+pytestmark = pytest.mark.browser
+
+WINDOW = {"width": 1280, "height": 720}
+BURSTS = 2                        # back-and-on bursts on each slider
+BURST = ["ArrowLeft"] * 3 + ["ArrowRight"] * 3
+KEY_GAP_MS = 40                   # a held arrow key repeats about this often
+SLIDERS = f'{srv.MAIN} input[type="range"]'
+LAST_INPUT_JS = "() => window.__ll.finishedAtInput"  # runs finished at the last key press (bench/server.py)
+
+
+@pytest.fixture
+def tab(chromium, server):  # noqa: F811  (the fixtures imported above)
+    watched = Watched(chromium, server, viewport=WINDOW)
+    yield watched
+    watched.close()
+
+
+def through_the_sidebar(tab: Watched, page: srv.Page) -> None:
+    tab.open_link(tab.server.url)
+    since = srv.runs_finished(tab.page)
+    tab.page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{page.url_path}"]').first.click()
+    tab.wait(since)
+    tab.assert_clean(f"{page.title}, opened from the sidebar")
+
+
+def nudge_every_slider(tab: Watched, where: str) -> int:
+    """Bursts of arrow keys on each slider in the main area, waiting for the page to settle after each burst;
+    returns how many sliders were nudged. Sliders are found again after every burst: a move may add or drop some."""
+    k = 0
+    while k < tab.page.locator(SLIDERS).count():
+        thumb = tab.page.locator(SLIDERS).nth(k)
+        thumb.scroll_into_view_if_needed()
+        for _ in range(BURSTS):
+            thumb.focus()
+            for key in BURST:
+                tab.page.keyboard.press(key)
+                tab.page.wait_for_timeout(KEY_GAP_MS)
+            try:
+                tab.wait(tab.page.evaluate(LAST_INPUT_JS))
+            except Exception:  # a lost session never settles: say what the browser logged first
+                tab.assert_clean(f"{where}, while slider {k + 1} was nudged (the page never settled)")
+                raise
+        tab.assert_clean(f"{where}, after bursts of arrow keys on slider {k + 1}")
+        k += 1
+    return k
+
+
+@pytest.mark.parametrize("page", [p for p in srv.discover_pages() if p.url_path], ids=lambda p: p.slug)
+def test_bursts_of_arrow_keys_on_every_slider_keep_the_session(tab, page):
+    through_the_sidebar(tab, page)
+    nudged = nudge_every_slider(tab, page.title)
+    if page.slug == "tour":
+        nxt = tab.page.locator(".st-key-tour_next button:visible").first
+        while nxt.is_enabled():
+            since = srv.runs_finished(tab.page)
+            nxt.click()
+            tab.wait(since)
+            nudged += nudge_every_slider(tab, f"Tour, {tab.page.locator(f'{srv.MAIN} h1').first.inner_text()}")
+    assert nudged, f"{page.title} shows no slider to nudge"
+    assert "Connection error" not in tab.page.locator("body").inner_text()
