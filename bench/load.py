@@ -118,7 +118,7 @@ SLIDER_START_JS = """async ([key, timeout]) => {
   thumb.focus(); ll.arm(); return [...start, Number(thumb.value) >= Number(thumb.max)]; }"""
 # Waits in the page (checked every 10 ms) until the move's result is on screen, then returns its latency,
 # the session's id and the problems then on the page.
-MOVE_RESULT_JS = f"""([since, before, timeout]) => window.__ll.until(since, before, timeout, 'shown').then(ms => [ms,
+MOVE_RESULT_JS = f"""([since, before, timeout, what]) => window.__ll.until(since, before, timeout, what).then(ms => [ms,
   window.__ll.sessionId, window.__ll.received - window.__ll.receivedAtArm,
   [...document.querySelectorAll('{srv.EXCEPTION}, {srv.ERROR_ALERT}')].map(e => e.innerText.trim().slice(0, 300))])"""
 
@@ -265,9 +265,8 @@ def slider_mover(page, key: str):
     return move
 
 
-# A fast hand on the keyboard (or a held arrow key): BURST_KEYS presses BURST_GAP_S apart, three back and four on,
-# so that the slider ends one step from where it was and the picture differs; the move ends when the run after
-# the last key is on screen. Streamlit lost the session on such bursts while its message cache was on
+# A fast hand on the keyboard (or a held arrow key): BURST_BACK + BURST_ON presses BURST_GAP_S apart, three back and
+# four on; the move ends when the run after the last key is on screen. Streamlit lost the session on such bursts while its message cache was on
 # (.streamlit/config.toml), as a console error and a wait that never ends: both count as errors here.
 BURST_BACK, BURST_ON, BURST_GAP_S = 3, 4, 0.04
 NUDGES = "fast nudges"
@@ -286,6 +285,7 @@ def nudges_mover(page, key: str):
             await page.keyboard.press(k)
             await asyncio.sleep(BURST_GAP_S)
         return await page.evaluate("() => window.__ll.finishedAtInput"), before
+    move.burst = True
     return move
 
 
@@ -364,7 +364,10 @@ async def move_once(page, move) -> tuple[float, str, int, float, float, list[str
     server run) and the problems then on the page."""
     pressed = time.time()
     since, before = await move()
-    on_screen, session, received, problems = await page.evaluate(MOVE_RESULT_JS, [since, before, TIMEOUT_MS])
+    # A burst's result is the run after its last key: Streamlit's slider may drop keys pressed during a rerun, so
+    # where it ends, and whether the picture differs from before, is not known in advance.
+    what = "settled" if getattr(move, "burst", False) else "shown"
+    on_screen, session, received, problems = await page.evaluate(MOVE_RESULT_JS, [since, before, TIMEOUT_MS, what])
     return on_screen, session, received, pressed, time.time(), problems
 
 

@@ -325,7 +325,7 @@ def chromium(playwright=None):
 #   arm(), inputAt, done  after arm(), performance.now() of the next user input (keydown, pointerdown, change)
 #                       and of the moment changed() first came true: a latency measured inside the page
 #   changed(since, before, what), until(since, before, timeoutMs, what)  compare `before` with pictures(), or
-#                       with shown() when `what` is 'shown'
+#                       with shown() when `what` is 'shown'; 'settled': a run after `since` on screen is enough
 #   received, receivedAtArm  bytes of WebSocket messages so far, and at the last arm(): what a move cost the wire
 #   lost()              the page shows Streamlit's "Connection error" dialog: its session is gone until a reload
 #   finishedAtInput     runs finished at the latest key press or pointer press: a burst of keys waits for a run
@@ -421,7 +421,7 @@ RUN_TRACKER = r"""
   // True once a run after `since` is on screen and the pictures (or with what = 'shown', the title and pictures)
   // differ from `before`; records when.
   ll.changed = (since, before, what = 'pictures') => {
-    if (!ll.settled(since) || ll[what]() === before) return false;
+    if (!ll.settled(since) || (what !== 'settled' && ll[what]() === before)) return false;
     if (!ll.done) ll.done = performance.now();
     return true;
   };

@@ -3,8 +3,8 @@
     python -m core.evaluate mnist-vae-2d [--data PATH]      (or: all)
 
 Generative models: negative ELBO and an importance-weighted bound in nats,
-reconstruction error, judge accuracy on reconstructions, Frechet distance of
-samples; also writes latents.npz (held-out latent means, labels and 2-D
+reconstruction error, judge accuracy on reconstructions, Frechet distance,
+precision and recall of samples in two judges' features; also writes latents.npz (held-out latent means, labels and 2-D
 projections) so the scatter page works without the data set.
 Judges: held-out accuracy, overall and per class.
 
@@ -12,6 +12,10 @@ How the likelihood is measured: each held-out digit's grey levels are
 binarised once (pixel ~ Bernoulli(intensity), NumPy seed 0); the decoder is a
 Bernoulli likelihood over the 784 binary pixels; the KL term is closed form;
 the ELBO averages 16 posterior samples a digit; the IWAE bound uses 128.
+Samples (5,000 from the prior, seed 0) are measured against the held-out
+digits in mnist-judge's features and in mnist-judge-b's (another architecture,
+another seed): Frechet distance, and improved precision and recall with k = 3
+nearest neighbours (Kynkaanniemi et al., 2019).
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from .recipes import GAN_FAMILIES
 
 ELBO_SAMPLES, IWAE_SAMPLES, FID_SAMPLES = 16, 128, 2000
 SAMPLE_FID = 5000  # a digit model's samples for its Frechet distance against the 2,000 held-out digits (all alike)
+JUDGE, SECOND_JUDGE = "mnist-judge", "mnist-judge-b"  # every sample distance is measured in both judges' features
+PR_NEIGHBOURS = 3  # k of improved precision and recall (Kynkaanniemi et al., 2019)
 
 
 def binarise(x_grey: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -117,7 +123,20 @@ def projections(means: np.ndarray, seed: int = 0) -> dict:
             "tsne": TSNE(2, init="pca", perplexity=30, random_state=seed).fit_transform(means).astype(np.float32)}
 
 
-def evaluate_generative(model_id: str, data=None, judge=None) -> dict:
+def sample_quality(samples: np.ndarray, x_test: np.ndarray, judges: dict) -> dict:
+    """Each judge's view of samples against the held-out digits, in its own features: Frechet distance (lower is
+    better), improved precision (the share of samples that look like held-out digits) and recall (the share of
+    held-out digits the samples cover)."""
+    from .judges import frechet_distance, precision_recall
+    out = {}
+    for judge_id, judge in judges.items():
+        real, fake = judge.features(x_test), judge.features(samples)
+        precision, recall = precision_recall(real, fake, k=PR_NEIGHBOURS)
+        out[judge_id] = {"frechet_distance": frechet_distance(fake, real), "precision": precision, "recall": recall}
+    return out
+
+
+def evaluate_generative(model_id: str, data=None, judge=None, second=None) -> dict:
     card = registry.read_card(model_id)
     (_, _), (x_test, y_test) = load_dataset(card["dataset"]["name"], data)
     model = registry.load_model(model_id, heldout=False)
@@ -141,6 +160,8 @@ def evaluate_generative(model_id: str, data=None, judge=None) -> dict:
         samples = model.sample(SAMPLE_FID, seed=0, labels=sample_labels)
         metrics["frechet_distance_samples"] = frechet_distance(judge.features(samples), judge.features(x_test))
         metrics["frechet_distance_samples_n"] = SAMPLE_FID
+        metrics["sample_quality"] = sample_quality(samples, x_test, {JUDGE: judge, **({SECOND_JUDGE: second}
+                                                                                       if second else {})})
         if model.conditional:
             metrics.update(label_fidelity(model, judge, x_test, labels))
     folder = registry.pretrained_root() / model_id
@@ -150,7 +171,7 @@ def evaluate_generative(model_id: str, data=None, judge=None) -> dict:
 
 
 def evaluate_judge(model_id: str, data=None) -> dict:
-    from .judges import confidence_threshold, frechet_distance
+    from .judges import confidence_threshold, frechet_distance, precision_recall
     card = registry.read_card(model_id)
     (x_train, _), (x_test, y_test) = load_dataset(card["dataset"]["name"], data)
     judge = registry.load_judge(model_id)
@@ -161,14 +182,17 @@ def evaluate_judge(model_id: str, data=None) -> dict:
     # A seeded random draw: the training split is sorted by class.
     pick = np.random.default_rng(0).choice(len(x_train), size=min(SAMPLE_FID, len(x_train)), replace=False)
     real = judge.features(x_train[pick])
+    floor_precision, floor_recall = precision_recall(judge.features(x_test), real, k=PR_NEIGHBOURS)
     return {"heldout_digits": int(len(x_test)), "heldout_accuracy": float((pred == y_test).mean()),
+            "precision_real_train_vs_heldout": floor_precision, "recall_real_train_vs_heldout": floor_recall,
             "per_class_accuracy": per_class,
             "frechet_distance_real_train_vs_heldout": frechet_distance(real, judge.features(x_test)),
             "confidence_threshold": threshold, "heldout_share_confident": float(confident.mean()),
             "heldout_accuracy_confident": float((pred == y_test)[confident].mean()) if confident.any() else None,
             "frechet_floor_samples": int(len(pick)),
-            "note": f"The Frechet distance between {len(pick):,} real training digits and the held-out digits is the "
-                    "floor a perfect generator would reach with the models' sample size. A reading counts as confident when "
+            "note": f"The Frechet distance, precision and recall of {len(pick):,} real training digits against the "
+                    "held-out digits are what a perfect generator would reach with the models' sample size. A reading "
+                    "counts as confident when "
                     "the judge gives it at least the confidence threshold: the lowest at which its confident "
                     "readings of held-out digits are wrong at most 0.1% of the time."}
 
@@ -177,14 +201,18 @@ def evaluate_judge(model_id: str, data=None) -> dict:
 
 TRUNCATIONS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the spreads of the truncation trade-off, 1 being the prior itself
 GAN_GOALS = {"class_share_min": 0.05, "class_share_max": 0.15, "dcgan_frechet_max_share_of_vae_2d": 0.5,
-             "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93}
+             "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93,
+             "dcgan_precision_min": 0.75, "dcgan_recall_min": 0.85}
 GAN_METHOD = (
     f"{SAMPLE_FID:,} samples (seed 0; a conditional GAN's labels 0-9 in turn) are read by mnist-judge: the "
     "Frechet distance of their judge features to the 2,000 held-out digits' (the VAE cards use the same protocol), "
     "the share of samples the judge reads as each digit (mode coverage: a collapsed GAN draws a few digits "
     "only), its mean confidence and the share of readings at least its confidence threshold. Truncation psi "
     f"draws z from N(0, psi^2 I); the same figures at psi = {', '.join(map(str, TRUNCATIONS))}. A conditional "
-    "GAN's label accuracy: 1,000 samples a digit, the share the judge reads as the digit asked for.")
+    "GAN's label accuracy: 1,000 samples a digit, the share the judge reads as the digit asked for. "
+    f"The samples at psi = 1 are measured in {SECOND_JUDGE}'s features too (another architecture, another seed): "
+    f"in each judge's, the Frechet distance and improved precision and recall (k = {PR_NEIGHBOURS} nearest "
+    "neighbours; Kynkaanniemi et al., 2019).")
 
 
 def sample_scores(model, judge, real_features: np.ndarray, truncation: float, n: int) -> dict:
@@ -203,7 +231,7 @@ def sample_scores(model, judge, real_features: np.ndarray, truncation: float, n:
     return scores
 
 
-def evaluate_gan(model_id: str, data=None, judge=None) -> dict:
+def evaluate_gan(model_id: str, data=None, judge=None, second=None) -> dict:
     """Sample quality, mode coverage and the truncation trade-off of a GAN (GAN_METHOD), with its goals."""
     if judge is None:
         raise registry.PretrainedError(f"{model_id} is measured by mnist-judge only: train it first "
@@ -218,6 +246,9 @@ def evaluate_gan(model_id: str, data=None, judge=None) -> dict:
                "frechet_distance_samples_n": SAMPLE_FID, "class_shares": plain["class_shares"],
                "mean_confidence": plain["mean_confidence"], "share_confident": plain["share_confident"],
                "truncation": sweep, "goals": GAN_GOALS}
+    labels = np.arange(SAMPLE_FID) % model.num_classes if model.conditional else None
+    metrics["sample_quality"] = sample_quality(model.sample(SAMPLE_FID, seed=0, labels=labels), x_test,
+                                               {JUDGE: judge, **({SECOND_JUDGE: second} if second else {})})
     if model.conditional:
         metrics.update(sample_label_accuracy(model, judge))
         per_class = metrics["label_accuracy_prior_samples_per_class"].values()
@@ -229,7 +260,28 @@ def evaluate_gan(model_id: str, data=None, judge=None) -> dict:
                                 and plain["largest_class_share"] <= GAN_GOALS["class_share_max"]}
     if card["family"] == "dcgan":
         metrics["goals_met"].update(_frechet_against_rivals(plain["frechet_distance"]))
+        metrics["goals_met"].update(_under_both_judges(metrics["sample_quality"]))
     return metrics
+
+
+def _under_both_judges(quality: dict) -> dict:
+    """The DCGAN's goals in every judge's features: precision and recall at least the goals', and a Frechet
+    distance below both VAEs' (from their cards, measured alike). Only when both judges measured it."""
+    if set(quality) != {JUDGE, SECOND_JUDGE}:
+        return {}
+    met = {"precision_and_recall_both_judges": all(
+        q["precision"] >= GAN_GOALS["dcgan_precision_min"] and q["recall"] >= GAN_GOALS["dcgan_recall_min"]
+        for q in quality.values())}
+    vaes = []
+    for rival in ("mnist-vae-2d", "mnist-vae-16d"):
+        try:
+            vaes.append(registry.read_card(rival)["metrics"].get("sample_quality", {}))
+        except registry.PretrainedError:
+            return met
+    if all(set(v) == set(quality) for v in vaes):
+        met["frechet_below_both_vaes_both_judges"] = all(
+            quality[j]["frechet_distance"] < v[j]["frechet_distance"] for v in vaes for j in quality)
+    return met
 
 
 def _frechet_against_rivals(frechet: float) -> dict:
@@ -506,6 +558,14 @@ def evaluate(model_id: str, data=None, root: Path | None = None) -> dict:
         return _evaluate(model_id, data)
 
 
+def _judge_or_none(judge_id: str):
+    try:
+        return registry.load_judge(judge_id)
+    except registry.PretrainedError as e:
+        print(f"(no {judge_id} metrics: {e})")
+        return None
+
+
 def _evaluate(model_id: str, data=None) -> dict:
     card = registry.read_card(model_id)
     if card.get("dataset", {}).get("name") == "celeba":
@@ -513,12 +573,9 @@ def _evaluate(model_id: str, data=None) -> dict:
     if card["kind"] == "judge":
         metrics = evaluate_judge(model_id, data)
     else:
-        try:
-            judge = registry.load_judge()
-        except registry.PretrainedError as e:
-            print(f"(no judge metrics: {e})")
-            judge = None
-        metrics = (evaluate_gan if card.get("family") in GAN_FAMILIES else evaluate_generative)(model_id, data, judge)
+        judge, second = (_judge_or_none(j) for j in (JUDGE, SECOND_JUDGE))
+        metrics = (evaluate_gan if card.get("family") in GAN_FAMILIES else evaluate_generative)(model_id, data, judge,
+                                                                                                second)
     card["metrics"] = metrics
     method = GAN_METHOD if card.get("family") in GAN_FAMILIES else \
         __doc__.split("How the likelihood is measured: ")[1].strip().replace("\n", " ")

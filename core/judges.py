@@ -11,18 +11,32 @@ from scipy import linalg
 FEATURES_LAYER = "features"
 
 
-def build_judge(image_shape=(28, 28, 1), classes=10):
+def build_judge(image_shape=(28, 28, 1), classes=10, architecture: str = "pooled"):
+    """"pooled": two 3x3 convs a block, max pooling, a dense 128-D feature layer (mnist-judge). "strided": a second
+    opinion built differently (mnist-judge-b): batch-normalised convs that downsample by stride, 5x5 first, global
+    average pooling, a 64-D feature layer, so a distance measured in one judge's features can be checked in another's.
+    """
     import keras
     from keras import layers
     images = keras.Input(shape=image_shape, name="images")
     x = images
-    for filters in (32, 64):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.MaxPooling2D()(x)
-        x = layers.Dropout(0.25)(x)
-    x = layers.Flatten()(x)
-    x = layers.Dense(128, activation="relu", name=FEATURES_LAYER)(x)
+    if architecture == "pooled":
+        for filters in (32, 64):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+            x = layers.MaxPooling2D()(x)
+            x = layers.Dropout(0.25)(x)
+        x = layers.Flatten()(x)
+        x = layers.Dense(128, activation="relu", name=FEATURES_LAYER)(x)
+    elif architecture == "strided":
+        for filters, kernel, stride in ((48, 5, 1), (48, 3, 2), (96, 3, 1), (96, 3, 2), (160, 3, 1)):
+            x = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        x = layers.GlobalAveragePooling2D()(x)
+        x = layers.Dense(64, activation="relu", name=FEATURES_LAYER)(x)
+    else:
+        raise ValueError(f"unknown judge architecture {architecture!r}: pooled or strided")
     x = layers.Dropout(0.5)(x)
     logits = layers.Dense(classes, name="logits")(x)
     return keras.Model(images, logits, name="judge")
@@ -95,3 +109,19 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     middle = linalg.eigvalsh(root_a @ s_b @ root_a)
     trace_covmean = np.sqrt(np.clip(middle, 0, None)).sum()
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * trace_covmean)
+
+
+def precision_recall(real: np.ndarray, generated: np.ndarray, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al., 2019) in a judge's features: each set's manifold is the
+    union of balls around its points reaching their k-th nearest neighbour in the same set. Precision: the share of
+    generated points inside the real manifold (samples that look like data); recall: the share of real points
+    inside the generated one (how much of the data the model covers)."""
+    from sklearn.metrics import pairwise_distances_chunked
+    from sklearn.neighbors import NearestNeighbors
+
+    def inside(points, around) -> float:
+        radii = NearestNeighbors(n_neighbors=k + 1).fit(around).kneighbors(around)[0][:, -1]  # itself is the first
+        hits = [(block <= radii).any(axis=1) for block in pairwise_distances_chunked(points, around)]
+        return float(np.concatenate(hits).mean())
+    real, generated = np.asarray(real, np.float64), np.asarray(generated, np.float64)
+    return inside(generated, real), inside(real, generated)

@@ -42,6 +42,11 @@ RECIPES = {r.model_id: r for r in [
            summary="A VAE told the label: its 8-D latent holds style (slant, width, stroke), the label holds identity."),
     Recipe("mnist-judge", "MNIST judge classifier", "judge", "mnist", epochs=60, patience=10, reduce_lr_patience=3,
            summary="A CNN that scores generated digits: label accuracy and Frechet distance on its 128-D features."),
+    # The second opinion: another architecture (MODEL_OPTIONS), another seed, the same digits and stopping rule.
+    Recipe("mnist-judge-b", "MNIST second judge", "judge", "mnist", epochs=60, patience=10, reduce_lr_patience=3,
+           seed=1,
+           summary="A second digit classifier, built differently (strided, batch-normalised convs, 64-D features) "
+                   "and trained from another seed: every sample distance is measured in its features too."),
 ]}
 
 
@@ -82,6 +87,7 @@ MODEL_OPTIONS = {
     # Two convs a block (1.25 M parameters against 0.47 M): best val loss 0.218 after 19 epochs, the one-conv judge
     # (celeba-perceptual) 0.267 after 5; its 15 best-read attributes' test balanced accuracy 93.0% against 90.3%.
     "celeba-judge": {"convs_per_block": 2},
+    "mnist-judge-b": {"architecture": "strided"},
     "celeba-vae": {"sigma": 0.05, "perceptual_weight": 0.4, "perceptual_judge": "celeba-perceptual",
                    "kl_warmup_epochs": 1, "widths": [32, 64, 128, 256], "residual": True},
 }

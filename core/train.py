@@ -75,7 +75,7 @@ def build(recipe: Recipe, image_shape, perceptual=None, steps_per_epoch: int = 0
                     likelihood=recipe.likelihood, seed=recipe.seed)
     if recipe.family == "judge":
         from .judges import build_judge
-        return build_judge(image_shape)
+        return build_judge(image_shape, architecture=model_options(recipe.model_id).get("architecture", "pooled"))
     raise ValueError(f"unknown family {recipe.family!r}")
 
 

@@ -49,6 +49,8 @@ def keep_in_url(values: dict[str, str | None]) -> None:
         elif st.query_params.get(name) != value:
             st.query_params[name] = value
         echo[name] = value
+        if value is not None:
+            ui.remember_echo(URL_ECHO, name, value)  # a fragment's write: remembered now, not at the next full run
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

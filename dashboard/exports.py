@@ -7,10 +7,14 @@ from __future__ import annotations
 import streamlit as st
 
 def downloads(name: str, files: list[tuple[str, bytes, str, str]]) -> None:
-    """Download buttons in a row that wraps: (label, data or a function making it, file suffix, MIME type) each."""
+    """Download buttons in a row that wraps: (label, data or a function making it, file suffix, MIME type) each.
+
+    Every file is handed over on the click (deferred), never stored with the run: a run's stored files go when the
+    next run ends, and with fast slider moves the browser asked for files already gone (404s in its console)."""
     with st.container(horizontal=True, gap="small"):
         for label, data, suffix, mime in files:
-            st.download_button(label, data, file_name=f"{name}{suffix}", mime=mime, on_click="ignore",
+            deferred = data if callable(data) else (lambda made=data: made)
+            st.download_button(label, deferred, file_name=f"{name}{suffix}", mime=mime, on_click="ignore",
                                icon=":material/download:", key=f"download_{name}{suffix}")
 
 

@@ -46,6 +46,7 @@ START_PARAMS, EDITOR_PARAMS = ("start", "seed", "face"), ("edit", "hold", "strip
 # Session keys that hold no model's meaning (start faces are the same whatever model edits them).
 START_KEY, SEED_KEY, TEST_KEY = "face_start", "face_seed", "face_test"
 FILE_KEY, UPLOAD_KEY, REMOVE_KEY = "face_file", "face_upload", "face_remove"
+UPLOADS_KEY, REFUSED_KEY = "face_uploads", "face_refused"  # uploads so far (the uploader's key); the last refused
 ZOOM_KEY, DX_KEY, DY_KEY = "face_zoom", "face_dx", "face_dy"
 
 
@@ -188,14 +189,35 @@ def photo_preview(_data: bytes, digest: str, box: tuple) -> np.ndarray:
     return face_preview(_data, box, max_side=PREVIEW_SIDE)
 
 
-def _keep_upload() -> None:
-    """The user added or removed a photo: keep it (or forget it) beyond the uploader's own life on the page."""
-    file = st.session_state.get(FILE_KEY)
+def uploader_key() -> str:
+    """The photo uploader's key: a new one after every upload, so the uploader is an empty drop zone again (a
+    refused file's entry gone) while the page names the photo in use."""
+    return f"{FILE_KEY}_{st.session_state.get(UPLOADS_KEY, 0)}"
+
+
+def _keep_upload(key: str) -> None:
+    """The user dropped a photo: a usable one replaces the photo in use and starts from its own centred crop; one
+    that cannot be used changes nothing but the message saying why. Kept beyond the uploader's own life."""
+    from core.data.uploads import UploadError, normalise_face_upload
+    file = st.session_state.get(key)
     if file is None:
-        st.session_state.pop(UPLOAD_KEY, None)
+        return
+    data = file.getvalue()
+    try:
+        normalise_face_upload(data)
+    except UploadError as e:
+        st.session_state[REFUSED_KEY] = (file.name, str(e))
     else:
-        data = file.getvalue()
         st.session_state[UPLOAD_KEY] = (file.name, data, hashlib.sha1(data).hexdigest())
+        st.session_state.pop(REFUSED_KEY, None)
+        for crop_key, centred in ((ZOOM_KEY, ZOOM[0]), (DX_KEY, 0.0), (DY_KEY, 0.0)):
+            st.session_state[crop_key] = centred
+    st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
+
+
+def _remove_upload() -> None:
+    for key in (UPLOAD_KEY, REFUSED_KEY):
+        st.session_state.pop(key, None)
 
 
 # ---------------------------------------------------------------- the URL
@@ -289,6 +311,8 @@ def write_link(values: dict, owned: tuple | None) -> None:
     for name in owned or START_PARAMS:
         echo.pop(name, None)
     echo.update(values)
+    for name, value in values.items():  # the editor is a fragment: remembered now, not at the next full run
+        ui.remember_echo(URL_ECHO, name, value)
 
 
 def edit_text(strengths: dict) -> str:
@@ -352,19 +376,22 @@ def your_photo(model) -> Start | None:
     from core.data.uploads import MAX_ZOOM, UploadError
     controls, shown = ui.beside(PREVIEW_SIDE, controls_width=300)
     with controls:
-        st.file_uploader("A photo of one face", key=FILE_KEY, on_change=_keep_upload,
+        key = uploader_key()
+        st.file_uploader("A photo of one face", key=key, on_change=_keep_upload, args=(key,),
                          help="A photo with one face, looking at the camera, PNG, JPEG, GIF, BMP, WebP or TIFF, up to "
                               "5 MB. It is turned upright by its EXIF orientation, and a square is cropped as "
                               "CelebA's faces were: move it with the zoom and the offsets. Kept for this session "
                               "only, never in a link.")
+        if REFUSED_KEY in st.session_state:
+            refused, why = st.session_state[REFUSED_KEY]
+            st.error(f"`{refused.replace('`', chr(39))}` cannot be used: {why}")
         if UPLOAD_KEY not in st.session_state:
             st.info("Upload a photo of a face to edit it.")
             return None
         name, data, digest = st.session_state[UPLOAD_KEY]
-        if st.session_state.get(FILE_KEY) is None:  # the uploader was hidden and came back empty
-            with st.container(horizontal=True, vertical_alignment="center"):
-                st.caption(f"Using `{name.replace('`', chr(39))}`, uploaded earlier.")
-                st.button("Remove it", key=REMOVE_KEY, on_click=st.session_state.pop, args=(UPLOAD_KEY, None))
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"Using `{name.replace('`', chr(39))}`.")
+            st.button("Remove it", key=REMOVE_KEY, on_click=_remove_upload)
         zoom = st.slider("Zoom", ZOOM[0], float(MAX_ZOOM), step=0.1, key=ui.remembered(ZOOM_KEY, 1.0),
                          persist_state="session", help="1: the largest centred square; 4: a square a quarter as "
                                                        "wide, for a face in a wider picture.")

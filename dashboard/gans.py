@@ -111,6 +111,7 @@ def keep_in_url(link: dict, values: dict) -> None:
         if st.query_params.get(name) != value:
             st.query_params[name] = value
         echo[name] = value
+        ui.remember_echo(URL_ECHO, name, value)  # a fragment's write: remembered now, not at the next full run
         link[name] = value
 
 

@@ -137,7 +137,8 @@ def live_plane(model, *, key: str, extent: float | None = None, compact: bool = 
     extent = default if extent is None else float(extent)
     kept_key, echo_key = ui.model_key(model, f"{key}_point"), f"{key}_url"
     value = st.query_params.get(POINT_PARAM)
-    if value is not None and value != st.session_state.get(echo_key):  # a link or an edited URL, not our echo
+    if (value is not None and value != st.session_state.get(echo_key)  # a link or an edited URL, not our echo
+            and not ui.stale_echo(echo_key, POINT_PARAM, value)):
         try:
             st.session_state[kept_key] = parse_point(value, plane)
         except ValueError as why:
@@ -163,6 +164,8 @@ def _show_in_url(point: np.ndarray | None, echo_key: str) -> None:
     elif st.query_params.get(POINT_PARAM) != text:
         st.query_params[POINT_PARAM] = text
     st.session_state[echo_key] = text
+    if text is not None:
+        ui.remember_echo(echo_key, POINT_PARAM, text)
 
 
 def _kept(kept_key: str, echo_key: str, component_key: str) -> None:

@@ -48,6 +48,8 @@ MODEL_PARAM = "model"  # ?model=<id> in the URL names the model a page opens wit
 PICKER_KEY = "model_picker"  # the sidebar's selectbox
 CHOSEN_KEY = "chosen_model"  # the model the user chose last, on any page (session state)
 URL_KEY = "model_in_url"     # the model this session last wrote into ?model=: tells a new link from our own echo
+PAGE_KEY, ARRIVED_KEY = "page_shown", "page_arrived"  # the page that ran last; whether this run arrived on it
+WRITTEN_KEPT = 64  # values of a URL parameter remembered as the session's own (stale_echo)
 
 
 class Page(NamedTuple):
@@ -91,8 +93,28 @@ CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
 
 
 def setup_page(title: str) -> None:
-    """Wide layout (figures need the room) and a browser tab that names the page."""
+    """Wide layout (figures need the room) and a browser tab that names the page; notes whether this run arrived on
+    the page (a link, the sidebar) or reruns it (a control moved), for stale_echo."""
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=FAVICON, layout="wide")
+    st.session_state[ARRIVED_KEY] = st.session_state.get(PAGE_KEY) != title
+    st.session_state[PAGE_KEY] = title
+
+
+def stale_echo(echo_key: str, name: str, value: str) -> bool:
+    """Whether a URL parameter is this session's own earlier echo rather than a link. A rerun request carries the
+    browser's URL as it was when the control moved: with fast moves, one the page has since rewritten, so a value
+    the page wrote some runs ago comes back and must not be taken for a link (it set a slider back, dropping the
+    key presses after it). Only on a rerun of the same page: a page arrived at by a link takes the link whole."""
+    written = st.session_state.setdefault(f"{echo_key}_written", {}).get(name, ())
+    return not st.session_state.get(ARRIVED_KEY, True) and value in written
+
+
+def remember_echo(echo_key: str, name: str, value: str) -> None:
+    """Note a value this page wrote into the URL (the last WRITTEN_KEPT of each parameter), for stale_echo."""
+    written = st.session_state.setdefault(f"{echo_key}_written", {}).setdefault(name, [])
+    if value not in written:
+        written.append(value)
+        del written[:-WRITTEN_KEPT]
 
 
 def page_link(page: str, model_id: str | None = None) -> None:
@@ -221,7 +243,8 @@ def pick_model(page: str):
         st.info(no_models_message(spec))
         st.stop()
     requested = st.query_params.get(MODEL_PARAM)
-    if requested is not None and requested != st.session_state.get(URL_KEY):  # a link or an edited URL, not our echo
+    if (requested is not None and requested != st.session_state.get(URL_KEY)  # a link or an edited URL, not our echo
+            and not stale_echo(URL_KEY, MODEL_PARAM, requested)):
         if requested in cards:
             st.session_state[CHOSEN_KEY] = requested
         else:
@@ -257,15 +280,19 @@ def _remember_choice() -> None:
 def _show_in_url(model_id: str) -> None:
     st.query_params[MODEL_PARAM] = model_id
     st.session_state[URL_KEY] = model_id
+    remember_echo(URL_KEY, MODEL_PARAM, model_id)
 
 
 def read_link(echo_key: str, apply) -> list[str]:
     """URL parameters new to a page (a link or an edited URL, not its own echo in session_state[echo_key]), each
     given to apply(name, value); those it refuses with a ValueError, with why, for the page's single notice."""
     echo = st.session_state.get(echo_key, {})
+    for name, value in echo.items():  # what the page wrote by the end of its last run
+        if value is not None:
+            remember_echo(echo_key, name, value)
     ignored = []
     for name, value in st.query_params.to_dict().items():
-        if name == MODEL_PARAM or echo.get(name) == value:
+        if name == MODEL_PARAM or echo.get(name) == value or stale_echo(echo_key, name, value):
             continue
         try:
             apply(name, value)

@@ -336,8 +336,8 @@ def assert_clean(at) -> None:
 
 @pytest.fixture
 def downloads(monkeypatch):
-    """What each download button would hand the browser, by file name (a deferred file: the function a click
-    calls), so a page's test reads its exports back as the user gets them."""
+    """What each download button would hand the browser, by file name (every file is deferred: the bytes its click
+    would make), so a page's test reads its exports back as the user gets them."""
     from streamlit.runtime.media_file_manager import MediaFileManager
     files = {}
     add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
@@ -347,7 +347,7 @@ def downloads(monkeypatch):
         return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
 
     def kept_deferred(self, make, mimetype, coordinates, file_name=None, **kw):
-        files[file_name] = make
+        files[file_name] = make()
         return add_deferred(self, make, mimetype, coordinates, file_name, **kw)
     monkeypatch.setattr(MediaFileManager, "add", kept)
     monkeypatch.setattr(MediaFileManager, "add_deferred", kept_deferred)

@@ -275,14 +275,22 @@ def test_evaluate_writes_independently_checked_figures(tiny_world, monkeypatch, 
     assert metrics["frechet_distance_samples"] == pytest.approx(
         frechet_distance(judge.features(samples), judge.features(x_test)), rel=1e-5)
     assert "likelihood_conditioned_on_label" not in metrics
+    # Both judges (the tiny one stands in for each) measure the samples in their features.
+    from core.judges import precision_recall
+    real, fake = judge.features(x_test), judge.features(samples)
+    precision, recall = precision_recall(real, fake, k=3)
+    one = {"frechet_distance": pytest.approx(frechet_distance(fake, real), rel=1e-5), "precision": precision,
+           "recall": recall}
+    assert metrics["sample_quality"] == {"mnist-judge": one, "mnist-judge-b": one}
 
     text = (root / "tiny-vae" / "card.json").read_text()
     card = json.loads(text)
     assert text == json.dumps(card, indent=2) + "\n"  # cards are committed: two-space indent, final newline
-    assert card["metrics"] == pytest.approx(metrics)
+    assert card["metrics"] == json.loads(json.dumps(metrics))
     assert card["evaluation"]["command"] == "python -m core.evaluate tiny-vae"
     assert card["evaluation"]["method"].startswith("each held-out digit's grey levels are binarised once")
-    assert card["evaluation"]["method"].endswith("the IWAE bound uses 128.")
+    assert card["evaluation"]["method"].endswith("improved precision and recall with k = 3 nearest neighbours "
+                                                 "(Kynkaanniemi et al., 2019).")
     assert "\n" not in card["evaluation"]["method"]
     with np.load(root / "tiny-vae" / "latents.npz") as saved:
         assert set(saved.files) == {"means", "labels"}  # a 2-D latent needs no projections
@@ -295,7 +303,7 @@ def test_evaluate_an_autoencoder_without_a_judge(tiny_world, capsys):
     """No likelihood bounds for an autoencoder; with no judge shipped the judge figures are left out, with a note."""
     root, data, _ = tiny_world
     metrics = ev.evaluate("tiny-ae", data)
-    assert "no judge metrics" in capsys.readouterr().out
+    assert "no mnist-judge metrics" in capsys.readouterr().out
     assert set(metrics) == {"heldout_digits", "reconstruction_mse", "reconstruction_nll_binarised_nats"}
 
 
@@ -334,7 +342,10 @@ def test_evaluate_judge_figures(tiny_world):
     pick = np.random.default_rng(0).choice(len(x_train), size=len(x_train), replace=False)  # all 40, seeded order
     assert metrics["frechet_distance_real_train_vs_heldout"] == pytest.approx(
         frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-6)
-    assert "floor" in metrics["note"]
+    from core.judges import precision_recall
+    assert (metrics["precision_real_train_vs_heldout"], metrics["recall_real_train_vs_heldout"]) == \
+        precision_recall(judge.features(x_test), judge.features(x_train[pick]), k=3)
+    assert "what a perfect generator would reach" in metrics["note"]
     written = json.loads((root / "tiny-judge" / "card.json").read_text())["metrics"]
     assert json.dumps(written) == json.dumps(metrics)  # as text: an untrained judge may give NaN figures
 
@@ -485,10 +496,10 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     assert got["frechet_distance_real_train_vs_heldout"] == pytest.approx(
         frechet_distance(judge.features(x_train[pick]), judge.features(x_test)), rel=1e-9)
     assert got["note"] == (  # the card's explanation of both figures, word for word
-        "The Frechet distance between 40 real training digits and the held-out digits is the floor a perfect "
-        "generator would reach with the models' sample size. A reading counts as confident when the judge gives it at "
-        "least the confidence threshold: the lowest at which its confident readings of held-out digits are wrong "
-        "at most 0.1% of the time.")
+        "The Frechet distance, precision and recall of 40 real training digits against the held-out digits are "
+        "what a perfect generator would reach with the models' sample size. A reading counts as confident when "
+        "the judge gives it at least the confidence threshold: the lowest at which its confident readings of "
+        "held-out digits are wrong at most 0.1% of the time.")
     # a judge never sure enough: no reading counts as confident, and no accuracy is made up for them
     judge.reading = (pred, np.full(24, 0.3))
     unsure = ev.evaluate_judge("tiny-judge", data)

@@ -143,17 +143,33 @@ def gan_world(tmp_path, monkeypatch):
     def sample_scores(model, judge, real, truncation, n):
         w.swept.append((model, judge, np.array(real), truncation, n))
         return scores_at(truncation, w.shares["smallest"], w.shares["largest"])
+    w.quality = []
+
+    def sample_quality(samples, x_test, judges):
+        w.quality.append((np.array(samples), np.array(x_test), dict(judges)))
+        return {judge_id: {"frechet_distance": 50.0, "precision": 0.8, "recall": 0.9} for judge_id in judges}
     monkeypatch.setattr(ev, "load_dataset", load_dataset)
     monkeypatch.setattr(registry, "load_model", load_model)
     monkeypatch.setattr(ev, "sample_scores", sample_scores)
+    monkeypatch.setattr(ev, "sample_quality", sample_quality)
     return w
+
+
+def quality(*judges: str) -> dict:
+    """What gan_world's recorded sample_quality returns for these judges."""
+    return {"sample_quality": {j: {"frechet_distance": 50.0, "precision": 0.8, "recall": 0.9} for j in judges}}
 
 
 def test_gan_constants_are_the_documented_protocol():
     assert ev.SAMPLE_FID == 5000
     assert ev.TRUNCATIONS == (0.25, 0.5, 0.75, 1.0, 1.25)
     assert ev.GAN_GOALS == {"class_share_min": 0.05, "class_share_max": 0.15, "dcgan_frechet_max_share_of_vae_2d": 0.5,
-                            "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93}
+                            "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93,
+                            "dcgan_precision_min": 0.75, "dcgan_recall_min": 0.85}
+    assert (ev.JUDGE, ev.SECOND_JUDGE, ev.PR_NEIGHBOURS) == ("mnist-judge", "mnist-judge-b", 3)
+    assert ev.GAN_METHOD.endswith("in mnist-judge-b's features too (another architecture, another seed): in each "
+                                  "judge's, the Frechet distance and improved precision and recall (k = 3 nearest "
+                                  "neighbours; Kynkaanniemi et al., 2019).")
     assert ev.GAN_METHOD.startswith("5,000 samples (seed 0;")
     assert "psi = 0.25, 0.5, 0.75, 1.0, 1.25. A conditional" in ev.GAN_METHOD
 
@@ -172,8 +188,28 @@ def test_evaluate_gan_sweeps_the_truncations_and_reports_the_plain_row(gan_world
     assert got == {"heldout_digits": 12, "frechet_distance_samples": 101.0, "frechet_distance_samples_n": 5000,
                    "class_shares": plain["class_shares"], "mean_confidence": 0.6, "share_confident": 0.5,
                    "truncation": [scores_at(t) for t in (0.25, 0.5, 0.75, 1.0, 1.25)],
-                   "goals": ev.GAN_GOALS, "goals_met": {"mode_coverage": True}}
+                   "goals": ev.GAN_GOALS, "goals_met": {"mode_coverage": True}, **quality("mnist-judge")}
     assert type(got["heldout_digits"]) is int
+    # The plain samples (psi = 1, seed 0, no labels) against the held-out digits, in the one judge given.
+    (samples, real, judges), = w.quality
+    assert w.model.calls[-1] == {"n": 5000, "seed": 0, "truncation": 1.0, "labels": None}
+    np.testing.assert_array_equal(samples, w.model.sample(5000, seed=0))
+    np.testing.assert_array_equal(real, X_TEST)
+    assert judges == {"mnist-judge": w.judge}
+
+
+def test_evaluate_gan_measures_its_samples_in_the_second_judge_too(gan_world, monkeypatch):
+    w = gan_world
+    w.card("my-cgan", kind="generative", family="cgan", dataset={"name": "mnist"})
+    w.model = ScriptedGAN(conditional=True)
+    monkeypatch.setattr(ev, "sample_label_accuracy", lambda model, judge: {
+        "label_accuracy_prior_samples": 1.0, "label_accuracy_prior_samples_per_class": {"0": 1.0}})
+    second = DigitJudge(DIGITS_20, CONFIDENCE_20)
+    got = ev.evaluate_gan("my-cgan", None, w.judge, second)
+    assert got["sample_quality"] == quality("mnist-judge", "mnist-judge-b")["sample_quality"]
+    (samples, _, judges), = w.quality
+    assert judges == {"mnist-judge": w.judge, "mnist-judge-b": second}
+    np.testing.assert_array_equal(w.model.calls[-1]["labels"], np.arange(5000) % 10)  # the labels in turn
 
 
 @pytest.mark.parametrize("smallest,largest,covered", [
@@ -223,7 +259,7 @@ def test_conditional_gan_goals_are_label_accuracy(gan_world, monkeypatch, overal
     assert got == {"heldout_digits": 12, "frechet_distance_samples": 101.0, "frechet_distance_samples_n": 5000,
                    "class_shares": plain["class_shares"], "mean_confidence": 0.6, "share_confident": 0.5,
                    "truncation": [scores_at(t) for t in ev.TRUNCATIONS], "goals": ev.GAN_GOALS,
-                   **accuracy, "goals_met": met}
+                   **accuracy, "goals_met": met, **quality("mnist-judge")}
 
 
 def test_dcgan_goals_add_the_rivals_from_their_cards(gan_world):
@@ -326,7 +362,10 @@ def dispatch(tmp_path, monkeypatch):
 
 LIKELIHOOD_METHOD = ("each held-out digit's grey levels are binarised once (pixel ~ Bernoulli(intensity), NumPy seed 0); "
                      "the decoder is a Bernoulli likelihood over the 784 binary pixels; the KL term is closed form; the "
-                     "ELBO averages 16 posterior samples a digit; the IWAE bound uses 128.")
+                     "ELBO averages 16 posterior samples a digit; the IWAE bound uses 128. Samples (5,000 from the "
+                     "prior, seed 0) are measured against the held-out digits in mnist-judge's features and in "
+                     "mnist-judge-b's (another architecture, another seed): Frechet distance, and improved precision "
+                     "and recall with k = 3 nearest neighbours (Kynkaanniemi et al., 2019).")
 
 
 def assert_card_written(root, model_id, before, metrics, method):
@@ -343,20 +382,21 @@ def test_evaluate_sends_gans_to_evaluate_gan_with_the_judge(dispatch, family):
     before = dispatch.card("some-gan", family=family)  # no "dataset" in the card: not a face model
     got = ev.evaluate("some-gan", "DATA")
     assert got == {"measured_by": "evaluate_gan", "figure": 1.5}
-    assert dispatch.calls == [("evaluate_gan", "some-gan", "DATA", dispatch.judge)]
-    assert dispatch.judges_asked == [()]  # the default judge, mnist-judge
+    assert dispatch.calls == [("evaluate_gan", "some-gan", "DATA", dispatch.judge, dispatch.judge)]
+    assert dispatch.judges_asked == [("mnist-judge",), ("mnist-judge-b",)]  # the judge, then the second opinion
     assert_card_written(dispatch.root, "some-gan", before, got, ev.GAN_METHOD)
 
 
 def test_evaluate_a_gan_without_a_judge_says_so_and_passes_none(dispatch, monkeypatch, capsys):
     before = dispatch.card("some-dcgan", family="dcgan", dataset={"name": "mnist"})
 
-    def no_judge(*args):
-        raise registry.PretrainedError("mnist-judge is missing")
+    def no_judge(judge_id):
+        raise registry.PretrainedError(f"{judge_id} is missing")
     monkeypatch.setattr(registry, "load_judge", no_judge)
     got = ev.evaluate("some-dcgan")
-    assert capsys.readouterr().out == "(no judge metrics: mnist-judge is missing)\n"
-    assert dispatch.calls == [("evaluate_gan", "some-dcgan", None, None)]
+    assert capsys.readouterr().out == ("(no mnist-judge metrics: mnist-judge is missing)\n"
+                                       "(no mnist-judge-b metrics: mnist-judge-b is missing)\n")
+    assert dispatch.calls == [("evaluate_gan", "some-dcgan", None, None, None)]
     assert_card_written(dispatch.root, "some-dcgan", before, got, ev.GAN_METHOD)
 
 
@@ -364,7 +404,7 @@ def test_evaluate_a_gan_without_a_judge_says_so_and_passes_none(dispatch, monkey
 def test_evaluate_sends_other_digit_models_to_evaluate_generative(dispatch, family):
     before = dispatch.card("some-vae", family=family, dataset={"name": "mnist"})
     got = ev.evaluate("some-vae", "DATA")
-    assert dispatch.calls == [("evaluate_generative", "some-vae", "DATA", dispatch.judge)]
+    assert dispatch.calls == [("evaluate_generative", "some-vae", "DATA", dispatch.judge, dispatch.judge)]
     assert_card_written(dispatch.root, "some-vae", before, got, LIKELIHOOD_METHOD)
 
 
@@ -389,3 +429,43 @@ def test_command_line_measures_judges_first_and_gans_last(tmp_path, monkeypatch)
     monkeypatch.setattr(ev, "evaluate", lambda model_id, data: done.append(model_id) or {})
     ev.main(["all"])
     assert done == ["d-judge", "b-vae", "f-ae", "a-gan", "c-cgan", "e-dcgan"]
+
+
+# ------------------------------------------------------------------ _under_both_judges
+
+def judged(f1, p1, r1, f2, p2, r2) -> dict:
+    return {"mnist-judge": {"frechet_distance": f1, "precision": p1, "recall": r1},
+            "mnist-judge-b": {"frechet_distance": f2, "precision": p2, "recall": r2}}
+
+
+@pytest.mark.parametrize("mine,want", [
+    (judged(50, 0.75, 0.85, 60, 0.75, 0.85), {"precision_and_recall_both_judges": True,        # both edges inclusive
+                                              "frechet_below_both_vaes_both_judges": True}),
+    (judged(50, 0.7499, 0.9, 60, 0.8, 0.9), {"precision_and_recall_both_judges": False,
+                                             "frechet_below_both_vaes_both_judges": True}),
+    (judged(50, 0.8, 0.9, 60, 0.8, 0.8499), {"precision_and_recall_both_judges": False,       # one judge is enough
+                                             "frechet_below_both_vaes_both_judges": True}),
+    (judged(100, 0.8, 0.9, 60, 0.8, 0.9), {"precision_and_recall_both_judges": True,          # equal is not below
+                                           "frechet_below_both_vaes_both_judges": False}),
+    (judged(50, 0.8, 0.9, 151, 0.8, 0.9), {"precision_and_recall_both_judges": True,          # the 16-D VAE's, judge b
+                                           "frechet_below_both_vaes_both_judges": False}),
+])
+def test_dcgan_goals_under_both_judges(tmp_path, monkeypatch, mine, want):
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
+    for model_id, quality_ in (("mnist-vae-2d", judged(100, 0.5, 0.2, 200, 0.5, 0.2)),
+                               ("mnist-vae-16d", judged(150, 0.6, 0.8, 150, 0.6, 0.8))):
+        (tmp_path / model_id).mkdir()
+        (tmp_path / model_id / registry.CARD).write_text(json.dumps({"metrics": {"sample_quality": quality_}}))
+    assert ev._under_both_judges(mine) == want
+
+
+def test_dcgan_goals_under_both_judges_need_both_judges_and_the_vaes_measured_alike(tmp_path, monkeypatch):
+    monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
+    one = {"mnist-judge": {"frechet_distance": 1.0, "precision": 1.0, "recall": 1.0}}
+    assert ev._under_both_judges(one) == {}
+    both = judged(1, 1, 1, 1, 1, 1)
+    assert ev._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # no VAE cards
+    for model_id in ("mnist-vae-2d", "mnist-vae-16d"):
+        (tmp_path / model_id).mkdir()
+        (tmp_path / model_id / registry.CARD).write_text(json.dumps({"metrics": {"sample_quality": one}}))
+    assert ev._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # measured by one judge only

@@ -537,9 +537,15 @@ def test_a_held_out_face_beside_its_reconstruction_and_edit(fake_celeba, tiny):
 # ---------------------------------------------------------------- uploads
 
 def upload(at, name: str, data: bytes, mime: str = "image/png"):
+    """Drop a file on the photo uploader (a new one after each upload: faces.uploader_key)."""
     at.segmented_control(key="face_start").set_value("photo").run()
-    at.file_uploader(key="face_file").set_value((name, data, mime)).run()
+    uploader, = at.file_uploader
+    uploader.set_value((name, data, mime)).run()
     return at
+
+
+def crop(at) -> tuple[float, float, float]:
+    return tuple(at.slider(key=k).value for k in ("face_zoom", "face_dx", "face_dy"))
 
 
 def test_an_uploaded_photo_is_cropped_shown_and_edited(faces_pretrained, tiny):
@@ -570,11 +576,9 @@ def test_an_uploaded_photo_is_cropped_shown_and_edited(faces_pretrained, tiny):
     at.segmented_control(key="face_start").set_value("random").run()
     at.segmented_control(key="face_start").set_value("photo").run()
     assert_same(arrays(faces_row(at))[0], zoomed, atol=0)
-    if at.file_uploader(key="face_file").value is None:
-        assert any("uploaded earlier" in c.value for c in at.caption)
-        at.button(key="face_remove").click().run()
-    else:
-        at.file_uploader(key="face_file").set_value(None).run()
+    assert any(c.value == "Using `me.png`." for c in at.caption)
+    assert at.file_uploader[0].value is None  # an empty drop zone for the next photo
+    at.button(key="face_remove").click().run()
     assert_clean(at)
     assert any("Upload a photo of a face" in i.value for i in at.info)
     assert faces_row(at).captions[0] == "generated face (seed 0)"
@@ -597,12 +601,33 @@ def test_a_bad_upload_gives_its_message_and_the_page_goes_on(faces_pretrained, t
         normalise_face_upload(data)
     at = upload(open_page(PAGE), name, data, mime)
     assert not at.exception
-    assert [e.value for e in at.error] == [str(refused.value)]
+    assert [e.value for e in at.error] == [f"`{name}` cannot be used: {refused.value}"]
     assert faces_row(at).captions[0] == "generated face (seed 0)"  # the editor goes on with a random face
     at.slider(key=slider("Smiling")).set_value(1.0).run()
     assert not at.exception
     assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
     assert len(strip_row(at).captions) == 9 and len(sample_rows(at)) == 2 and at.dataframe
+
+
+def test_each_photo_starts_centred_and_a_refused_upload_changes_nothing_else(faces_pretrained, tiny):
+    from core.data.uploads import normalise_face_upload
+    first, second = png_bytes(gradient(300, 200, 7)), png_bytes(gradient(200, 320, 3))
+    at = upload(open_page(PAGE), "first.png", first)
+    at.slider(key="face_zoom").set_value(2.0).run()
+    at.slider(key="face_dy").set_value(-1.0).run()
+    kept = arrays(faces_row(at))
+    assert crop(at) == (2.0, 0.0, -1.0)
+    upload(at, "tiny.png", tiny_png())
+    assert not at.exception
+    assert [e.value[:27] for e in at.error] == ["`tiny.png` cannot be used: "]
+    assert crop(at) == (2.0, 0.0, -1.0)  # the photo in use and its crop stay as they were
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(faces_row(at)), kept))
+    assert any(c.value == "Using `first.png`." for c in at.caption)
+    assert at.file_uploader[0].value is None  # the refused file is not left in the uploader
+    upload(at, "second.png", second)
+    assert_clean(at)
+    assert crop(at) == (1.0, 0.0, 0.0)  # its own centred crop
+    assert_same(arrays(faces_row(at))[0], normalise_face_upload(second)[0], atol=0)
 
 
 # ---------------------------------------------------------------- exports, table, notes
@@ -613,13 +638,13 @@ def test_downloads_hold_the_edited_face_and_the_strip(faces_pretrained, tiny, do
     assert_clean(at)
     assert [b.proto.label for b in at.get("download_button")] == ["Edited face (PNG)", "Strip (PNG)"]
     made = downloads[f"face_edited_{MODEL}.png"]
-    edited = Image.open(io.BytesIO(made() if callable(made) else made))
+    edited = Image.open(io.BytesIO(made))
     assert edited.format == "PNG" and edited.size == (256, 256)
     expected = decoded(m, m.edit(start_z(m, 2), {"Smiling": 1.5}))
     small = np.asarray(edited.convert("RGB").resize((64, 64), Image.Resampling.BOX), int)
     assert np.abs(small - np.asarray(to_uint8(expected), int)).mean() < 4  # the same face, scaled up smoothly
     made = downloads[f"face_strip_Smiling_{MODEL}.png"]
-    strip = Image.open(io.BytesIO(made() if callable(made) else made))
+    strip = Image.open(io.BytesIO(made))
     assert strip.format == "PNG" and strip.size == (9 * 128 + 10 * 4, 128 + 8)
     last = np.asarray(strip.convert("RGB"), int)[4:132, 4 + 8 * 132:4 + 8 * 132 + 128]
     far = decoded(m, m.edit(start_z(m, 2), {"Smiling": 2 * DEFAULT}))

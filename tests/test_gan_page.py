@@ -315,7 +315,7 @@ def test_the_walk_downloads_as_an_animated_gif_of_the_strip(downloads):
     files = downloads
     at = open_page(PAGE, model="mnist-gan", steps="7")
     assert_clean(at)
-    walk = Image.open(io.BytesIO(files["gan_walk_mnist-gan.gif"]()))
+    walk = Image.open(io.BytesIO(files["gan_walk_mnist-gan.gif"]))
     shown = [np.asarray(p, int) for p in walk_row(at).pictures()]
     assert len(shown) == 7
     # a GIF keeps one frame for a run of equal pictures (and adds up their time)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from core.judges import frechet_distance
+from core.judges import frechet_distance, precision_recall
 
 
 def reference_fd(a, b):
@@ -195,3 +195,42 @@ def test_augmenter_shifts_rotates_and_zooms_a_little():
     assert rotation["factor"] == (-0.04, 0.04)
     assert (zoom["height_factor"], zoom["width_factor"]) == (0.08, None)
     assert (shift["height_factor"], shift["width_factor"]) == (0.08, 0.08)
+
+
+# ------------------------------------------------------------------ improved precision and recall
+
+def test_precision_and_recall_by_hand_on_a_line():
+    """Real points 0, 1, 2, 10 (k = 1: each ball reaches the nearest other point: radii 1, 1, 1, 8); generated points
+    0.5, 1.9, 5, 20, 21 (radii 1.4, 1.4, 3.1, 1, 1). Precision: 0.5 and 1.9 lie in a ball around 0, 1 or 2, 5 lies
+    within 8 of 10, 20 and 21 lie more than 8 beyond 10: 3 of 5. Recall: 0 lies within 1.4 of 0.5, 1 and 2 within
+    1.4 of 1.9, 10 is 5 from 5 (radius 3.1) and 10 from 20 (radius 1): 3 of 4."""
+    real = np.array([[0.0], [1.0], [2.0], [10.0]])
+    fake = np.array([[0.5], [1.9], [5.0], [20.0], [21.0]])
+    assert precision_recall(real, fake, k=1) == (pytest.approx(3 / 5), pytest.approx(3 / 4))
+
+
+def test_precision_and_recall_ball_edges_count_as_inside():
+    real, fake = np.array([[0.0], [2.0]]), np.array([[4.0], [6.0]])  # radii 2; a generated point at 4 is on the edge
+    assert precision_recall(real, fake, k=1) == (0.5, 0.5)
+
+
+def test_precision_and_recall_tell_missed_modes_from_samples_off_the_data():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(600, 6))
+    same, narrow, off = rng.normal(size=(600, 6)), 0.2 * rng.normal(size=(600, 6)), rng.normal(size=(600, 6)) + 4
+    p_same, r_same = precision_recall(real, same)
+    p_narrow, r_narrow = precision_recall(real, narrow)
+    p_off, r_off = precision_recall(real, off)
+    assert p_same > 0.7 and r_same > 0.7            # the same distribution: both high
+    assert p_narrow > 0.95 and r_narrow < 0.2       # a model that covers only the middle: precise, low recall
+    assert p_off < 0.05 and r_off < 0.05            # off the data: both low
+
+
+def test_second_judge_architecture_differs_and_names_its_features():
+    from core.judges import FEATURES_LAYER, build_judge
+    first, second = build_judge(), build_judge(architecture="strided")
+    assert second.get_layer(FEATURES_LAYER).units == 64 and first.get_layer(FEATURES_LAYER).units == 128
+    assert any(type(layer).__name__ == "BatchNormalization" for layer in second.layers)
+    assert not any(type(layer).__name__ == "MaxPooling2D" for layer in second.layers)
+    with pytest.raises(ValueError, match="pooled or strided"):
+        build_judge(architecture="resnet")
