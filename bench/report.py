@@ -376,12 +376,15 @@ def models_block(pretrained: Path = PRETRAINED) -> str:
         m = judge.get("metrics", {})
         if "heldout_accuracy" not in m:
             continue
-        line = (f"- `{judge['id']}`, the CNN that scores generated digits: {_pct(m['heldout_accuracy'])} accuracy on "
-                f"the {m['heldout_digits']:,} held-out digits (every class ≥ {_pct(min(m['per_class_accuracy'].values()))}).")
+        line = (f"- `{judge['id']}`: {judge.get('summary', '').rstrip('.')}. {_pct(m['heldout_accuracy'])} accurate "
+                f"on the {m['heldout_digits']:,} held-out digits (every class ≥ "
+                f"{_pct(min(m['per_class_accuracy'].values()))}).")
         if "frechet_distance_real_train_vs_heldout" in m:
-            line += (" Fréchet distances use its 128-D penultimate features; real training digits against the "
-                     f"held-out digits score {m['frechet_distance_real_train_vs_heldout']:.1f}, the floor at this "
-                     "sample size.")
+            line += (" Real training digits against the held-out digits score a Fréchet distance of "
+                     f"{m['frechet_distance_real_train_vs_heldout']:.3g} in its features"
+                     + (f", precision {m['precision_real_train_vs_heldout']:.2f} and recall "
+                        f"{m['recall_real_train_vs_heldout']:.2f}" if "precision_real_train_vs_heldout" in m else "")
+                     + ": the best a model can do at this sample size.")
         lines.append(line)
     for c in models:
         m = c.get("metrics", {})
@@ -397,15 +400,45 @@ def models_block(pretrained: Path = PRETRAINED) -> str:
         lines.append(line + ".")
     if gans:
         lines += ["", *gan_lines(gans, models)]
+    lines += ["", *two_judges_lines([*models, *gans], [c for c in cards if c.get("kind") == "judge"])]
     lines += [""] + [face_line(c, cards) for c in faces]
     return "\n".join(lines).strip()
+
+
+def two_judges_lines(models: list[dict], judges: list[dict]) -> list[str]:
+    """Every digit model's samples in each judge's features (cards' metrics.sample_quality): Fréchet distance,
+    precision and recall, beside what real training digits score (the judges' cards); none without figures."""
+    measured = [c for c in models if c.get("metrics", {}).get("sample_quality")]
+    names = sorted({j for c in measured for j in c["metrics"]["sample_quality"]})
+    if not measured:
+        return []
+    floors = {j["id"]: j.get("metrics", {}) for j in judges if j["id"] in names}
+
+    def cells(quality: dict) -> list:
+        return [cell for name in names for cell in (
+            (f"{quality[name]['frechet_distance']:.3g}", f"{quality[name]['precision']:.2f}",
+             f"{quality[name]['recall']:.2f}") if name in quality else (None, None, None))]
+    rows = [[f"`{c['id']}`", c["family"].upper(), *cells(c["metrics"]["sample_quality"])] for c in measured]
+    floor = {name: {"frechet_distance": m["frechet_distance_real_train_vs_heldout"],
+                    "precision": m["precision_real_train_vs_heldout"], "recall": m["recall_real_train_vs_heldout"]}
+             for name, m in floors.items() if "precision_real_train_vs_heldout" in m}
+    rows.append(["real training digits", "–", *cells(floor)])
+    n = next(iter({c["metrics"].get("frechet_distance_samples_n") for c in measured}), None)
+    return [f"Samples under two judges: {n:,} samples of each model against the held-out digits, in each judge's "
+            "features: Fréchet distance (lower is better), improved precision (the share of samples that look like "
+            "held-out digits) and recall (the share of held-out digits the samples cover), k = 3 nearest "
+            "neighbours. The last row is real training digits, what a perfect model would score:", "",
+            *_table(["model", "family", *[f"{label}, `{name}`" for name in names
+                                          for label in ("Fréchet", "precision", "recall")]], rows)]
 
 
 # What a GAN card's goals_met keys mean, as the table says it (other keys are shown as they are named).
 GOAL_NAMES = {"mode_coverage": "mode coverage", "label_accuracy": "label accuracy",
               "label_accuracy_per_class": "every class's label accuracy",
               "frechet_at_most_half_of_vae_2d": "Fréchet ≤ half `mnist-vae-2d`'s",
-              "frechet_below_vanilla_gan": "Fréchet below `mnist-gan`'s"}
+              "frechet_below_vanilla_gan": "Fréchet below `mnist-gan`'s",
+              "precision_and_recall_both_judges": "precision and recall, both judges",
+              "frechet_below_both_vaes_both_judges": "Fréchet below both VAEs', both judges"}
 
 
 def gan_lines(gans: list[dict], others: list[dict]) -> list[str]:

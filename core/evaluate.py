@@ -29,11 +29,10 @@ from . import registry
 from .data import load_dataset
 from .images import as_model_input
 from .latent import attribute_vectors, code_components
-from .recipes import GAN_FAMILIES
+from .recipes import GAN_FAMILIES, JUDGE, SECOND_JUDGE
 
 ELBO_SAMPLES, IWAE_SAMPLES, FID_SAMPLES = 16, 128, 2000
 SAMPLE_FID = 5000  # a digit model's samples for its Frechet distance against the 2,000 held-out digits (all alike)
-JUDGE, SECOND_JUDGE = "mnist-judge", "mnist-judge-b"  # every sample distance is measured in both judges' features
 PR_NEIGHBOURS = 3  # k of improved precision and recall (Kynkaanniemi et al., 2019)
 
 

@@ -42,12 +42,16 @@ RECIPES = {r.model_id: r for r in [
            summary="A VAE told the label: its 8-D latent holds style (slant, width, stroke), the label holds identity."),
     Recipe("mnist-judge", "MNIST judge classifier", "judge", "mnist", epochs=60, patience=10, reduce_lr_patience=3,
            summary="A CNN that scores generated digits: label accuracy and Frechet distance on its 128-D features."),
-    # The second opinion: another architecture (MODEL_OPTIONS), another seed, the same digits and stopping rule.
+    # The second opinion (SECOND_JUDGE): another architecture (MODEL_OPTIONS), another seed, the same digits and
+    # stopping rule.
     Recipe("mnist-judge-b", "MNIST second judge", "judge", "mnist", epochs=60, patience=10, reduce_lr_patience=3,
            seed=1,
            summary="A second digit classifier, built differently (strided, batch-normalised convs, 64-D features) "
                    "and trained from another seed: every sample distance is measured in its features too."),
 ]}
+
+
+JUDGE, SECOND_JUDGE = "mnist-judge", "mnist-judge-b"  # every digit sample distance is measured in both's features
 
 
 def get_recipe(model_id: str) -> Recipe:

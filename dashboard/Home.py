@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from core.models.face_judge import FACE_JUDGE  # after ui, which puts the repository root on the path
+from core.recipes import SECOND_JUDGE
 
 # (card key, short label, format, what it means): the measured figures a card may hold, in reading order.
 METRICS = [
@@ -28,6 +29,16 @@ METRICS = [
     ("frechet_distance_samples", "Fréchet distance", "{:,.0f}",
      "Fréchet distance between samples from the model and the held-out digits, on the judge's 128-D features. "
      "Lower is better."),
+    # Once both judges measured the samples (see figures()): each judge's Fréchet distance, precision and recall.
+    ("frechet_each_judge", "Fréchet, each judge", "{}",
+     "Fréchet distance between samples and the held-out digits in mnist-judge's features, then in mnist-judge-b's "
+     "(built differently, trained from another seed). Lower is better."),
+    ("precision_each_judge", "Precision, each judge", "{}",
+     "Of the samples, the share lying among the held-out digits in each judge's features: low, the model draws "
+     "off the data. Higher is better."),
+    ("recall_each_judge", "Recall, each judge", "{}",
+     "Of the held-out digits, the share the samples reach in each judge's features: low, the model misses kinds "
+     "of digit. Higher is better."),
     # A GAN's mode coverage: derived from the card's class_shares (see figures()).
     ("smallest_class_share", "Smallest class share", "{:.1%}",
      "Of the model's samples, the share the judge reads as the digit it draws least often. An even spread over ten "
@@ -71,6 +82,10 @@ def figures(card: dict) -> dict:
     shares = metrics.get("class_shares")
     if shares:
         metrics["smallest_class_share"], metrics["largest_class_share"] = min(shares), max(shares)
+    if len(metrics.get("sample_quality") or {}) > 1:  # measured by both judges: each judge's figures instead
+        del metrics["frechet_distance_samples"]
+        for key in ("frechet_distance", "precision", "recall"):
+            metrics[f"{key.split('_')[0]}_each_judge"] = ui.each_judge(metrics, key)
     return metrics
 
 
@@ -133,10 +148,15 @@ def judge_note() -> None:
                        f"test faces over the {len(metrics.get('best_judged', []))} attributes it reads best).")
         if "heldout_accuracy" in metrics:
             floor = metrics.get("frechet_distance_real_train_vs_heldout")
+            pr = (f", precision {metrics['precision_real_train_vs_heldout']:.2f} and recall "
+                  f"{metrics['recall_real_train_vs_heldout']:.2f}" if "precision_real_train_vs_heldout" in metrics
+                  else "")
+            uses = ("The second figure of each pair uses" if judge["id"] == SECOND_JUDGE else "Judge figures use")
             st.caption(
-                f"Judge figures use **{judge['title']}** ({metrics['heldout_accuracy']:.1%} accurate on held-out "
-                "digits)." + (f" Real digits against real digits score a Fréchet distance of {floor:,.0f}: "
-                              f"the floor for {metrics.get('frechet_floor_samples', 2000):,} samples." if floor
+                f"{uses} **{judge['title']}** ({metrics['heldout_accuracy']:.1%} accurate on held-out "
+                "digits)." + (f" Real digits against real digits score a Fréchet distance of "
+                              f"{ui.frechet_text(floor)}{pr}: "
+                              f"the best {metrics.get('frechet_floor_samples', 2000):,} samples can do." if floor
                               else ""))
 
 

@@ -22,6 +22,7 @@ from core import registry
 from core.images import gif, tile, to_uint8
 from core.evaluate import SAMPLE_FID as SWEEP_SAMPLES
 from core.latent import interpolate, interpolation_times
+from core.recipes import JUDGE, SECOND_JUDGE
 
 COUNTS = (16, 36, 64)              # square grids: 4, 6 and 8 a side (a conditional GAN: that many a digit)
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the truncations core.evaluate measures: the slider stops on them
@@ -286,6 +287,9 @@ GOALS = {  # goals_met key -> what it asks, from the card's goals
     "frechet_at_most_half_of_vae_2d": lambda g: f"a Fréchet distance at most "
                                                 f"{g['dcgan_frechet_max_share_of_vae_2d']:.0%} of the 2-D VAE's",
     "frechet_below_vanilla_gan": lambda g: "a Fréchet distance below the vanilla GAN's",
+    "precision_and_recall_both_judges": lambda g: f"precision at least {g['dcgan_precision_min']:.2f} and recall at "
+                                                  f"least {g['dcgan_recall_min']:.2f}, in both judges' features",
+    "frechet_below_both_vaes_both_judges": lambda g: "a Fréchet distance below both VAEs', in both judges' features",
     "label_accuracy": lambda g: f"label accuracy at least {g['label_accuracy_min']:.0%}",
     "label_accuracy_per_class": lambda g: f"every digit's label accuracy at least "
                                           f"{g['label_accuracy_per_class_min']:.0%}",
@@ -299,12 +303,43 @@ def frechet_help(metrics: dict) -> str:
             "samples are, as a crowd, from real digits. Lower is better.")
 
 
+def judged_by_both(metrics: dict) -> tuple[dict, dict] | None:
+    """The samples in each judge's features (the card's sample_quality), the first judge's then the second's; None
+    before both measured them."""
+    quality = metrics.get("sample_quality") or {}
+    return (quality[JUDGE], quality[SECOND_JUDGE]) if {JUDGE, SECOND_JUDGE} <= set(quality) else None
+
+
+def frechet_figure(metrics: dict) -> tuple[str, str, str]:
+    """The Fréchet distance of the samples, in both judges' features once both measured it."""
+    both = judged_by_both(metrics)
+    if both is None:
+        return "Fréchet distance", f"{metrics['frechet_distance_samples']:,.0f}", frechet_help(metrics)
+    return ("Fréchet, each judge", ui.each_judge(metrics),
+            frechet_help(metrics) + f" The second figure is the same in {SECOND_JUDGE}'s features, a classifier built "
+            "differently and trained from another seed: a distance only one judge's features favour does not hold.")
+
+
+def precision_recall_figures(metrics: dict) -> list[tuple[str, str, str]]:
+    """Improved precision and recall of the samples in each judge's features; none before both measured them."""
+    both = judged_by_both(metrics)
+    if both is None:
+        return []
+    return [("Precision, each judge", ui.each_judge(metrics, "precision"),
+             "Of the samples, the share lying among the held-out digits in each judge's features (within the reach "
+             "of a held-out digit's 3rd nearest neighbour): low, the model draws off the data. The first judge's, "
+             "then the second's."),
+            ("Recall, each judge", ui.each_judge(metrics, "recall"),
+             "Of the held-out digits, the share the samples reach in each judge's features: low, the model misses "
+             "kinds of digit or ways of writing them. The first judge's, then the second's.")]
+
+
 def headline_figures(model) -> list[tuple[str, str, str]]:
     """(label, value, meaning) of a GAN's measured figures, from its card."""
     metrics = model.card.get("metrics", {})
     figures = []
     if "frechet_distance_samples" in metrics:
-        figures.append(("Fréchet distance", f"{metrics['frechet_distance_samples']:,.0f}", frechet_help(metrics)))
+        figures += [frechet_figure(metrics), *precision_recall_figures(metrics)]
     shares = metrics.get("class_shares")
     if shares:
         low, high = int(np.argmin(shares)), int(np.argmax(shares))
@@ -596,8 +631,7 @@ def side_by_side(seed: int, count: int, width: int) -> dict[str, Compared]:
                             "Of the inked pixels shown here (over 10% intensity), the share at nearly full ink (over "
                             "90%): a blurred stroke fades through grey.")]
                 if "frechet_distance_samples" in metrics:
-                    figures.insert(0, ("Fréchet distance", f"{metrics['frechet_distance_samples']:,.0f}",
-                                       frechet_help(metrics)))
+                    figures.insert(0, frechet_figure(metrics))
                 ui.metrics_row(figures)
                 st.caption("Encoder: " + ("yes, so it has a scatter and reconstructions." if model.has_encoder
                                           else "none, so no scatter and no reconstruction."))

@@ -500,6 +500,23 @@ def reading(model, judge, read: int, confidence: float, wanted: int | None = Non
     return f"reads {class_name(model, int(read))}" + (" ✗" if wanted is not None and read != wanted else "")
 
 
+def frechet_text(value: float) -> str:
+    """A Fréchet distance to three significant figures (one judge's features give hundreds, another's tenths)."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def each_judge(metrics: dict, key: str = "frechet_distance") -> str | None:
+    """A card's sample figure as each judge measured it, "first · second" (metrics.sample_quality, judges in name
+    order: mnist-judge, mnist-judge-b); the first judge's alone on a card measured before the second judge; None
+    when not measured at all."""
+    quality = metrics.get("sample_quality") or {}
+    text = frechet_text if key == "frechet_distance" else "{:.2f}".format
+    if quality:
+        return " · ".join(text(q[key]) for _, q in sorted(quality.items()))
+    return frechet_text(metrics["frechet_distance_samples"]) if key == "frechet_distance" and \
+        "frechet_distance_samples" in metrics else None
+
+
 def latent_name(k: int) -> str:
     """z₁, z₂ …: latent dimension k (0-based) as the figures and sliders name it."""
     return "z" + str(k + 1).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

@@ -56,6 +56,7 @@ def _data_skip_reason() -> str | None:
 def pytest_configure(config):
     config.addinivalue_line("markers", f"requires_data: needs the real data sets via ${DATA_ENV}; skipped otherwise")
     config.addinivalue_line("markers", "browser: drives the running app in headless Chromium (deselect: -m 'not browser')")
+    config.addinivalue_line("markers", "fuzz: property-based cases through the pages and uploads (tests/test_fuzz.py)")
     # Keras' own .keras writer converts variables with np.array(x), which NumPy 2 flags; not ours to fix.
     config.addinivalue_line("filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword")
     # core.train hands fit() a tf.data pipeline that shuffles itself; Keras warns about its own default.

@@ -512,7 +512,7 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     pick = np.random.default_rng(0).choice(5100, size=5000, replace=False)
     floor = ev.evaluate_judge("tiny-judge", data)
     got = floor["frechet_distance_real_train_vs_heldout"]
-    assert floor["frechet_floor_samples"] == 5000 and "between 5,000 real training digits" in floor["note"]
+    assert floor["frechet_floor_samples"] == 5000 and "recall of 5,000 real training digits" in floor["note"]
     assert got == pytest.approx(frechet_distance(judge.features(many[pick]), judge.features(x_test)), rel=1e-9)
     other = np.random.default_rng(1).choice(5100, size=5000, replace=False)
     assert abs(got - frechet_distance(judge.features(many[other]), judge.features(x_test))) > 1e-6 * got

@@ -129,6 +129,11 @@ def assert_walk(at, model_id: str, start: int, end: int, path: str, steps: int, 
                             for t, r, ok in zip(interpolation_times(steps), read, sure)]
 
 
+def frechet_text(value: float) -> str:
+    """A Fréchet distance as the page writes it: three significant figures, at least the whole number."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def figure(at, key: str):
     """A Plotly chart of the page by key, rebuilt as a plotly Figure, which validates it against Plotly's schema."""
     import plotly.graph_objects as go
@@ -164,7 +169,10 @@ def test_opens_on_the_dcgan_with_its_samples_walk_story_and_figures():
     # the figures are the card's, formatted as shown
     metrics = card(SHOWCASE)["metrics"]
     shown = figures(at)
-    assert shown["Fréchet distance"] == f"{metrics['frechet_distance_samples']:,.0f}"
+    quality = [metrics["sample_quality"][j] for j in ("mnist-judge", "mnist-judge-b")]  # each judge's, in order
+    assert shown["Fréchet, each judge"] == " · ".join(frechet_text(q["frechet_distance"]) for q in quality)
+    assert shown["Precision, each judge"] == " · ".join(f"{q['precision']:.2f}" for q in quality)
+    assert shown["Recall, each judge"] == " · ".join(f"{q['recall']:.2f}" for q in quality)
     assert shown["Smallest class share"] == f"{min(metrics['class_shares']):.1%}"
     assert shown["Largest class share"] == f"{max(metrics['class_shares']):.1%}"
     assert "Label accuracy" not in shown
@@ -193,8 +201,9 @@ def test_gan_against_vae_shows_the_same_number_of_samples_with_each_cards_freche
     for row, model_id in zip(rows, compared):
         m = core.load_model(model_id)
         assert_same(cells(row.pictures()[0], 4), list(to_uint8(m.sample(16, seed=0))))
-    values = [m.value for m in at.metric if m.label == "Fréchet distance"][-3:]
-    assert values == [f"{core.load_model(i).card['metrics']['frechet_distance_samples']:,.0f}" for i in compared]
+    values = [m.value for m in at.metric if m.label == "Fréchet, each judge"][-3:]
+    assert values == [" · ".join(frechet_text(core.load_model(i).card["metrics"]["sample_quality"][j]["frechet_distance"])
+                                 for j in ("mnist-judge", "mnist-judge-b")) for i in compared]
     text = " ".join(md.value for md in at.markdown)
     assert "no encoder" in text and "no Latent scatter and no reconstructions" in text
     before = rows[0].value

@@ -34,6 +34,9 @@ LABELS = {
     "Reconstruction MSE": "reconstruction_mse",
     "Judge accuracy": "judge_accuracy_on_reconstructions",
     "Fréchet distance": "frechet_distance_samples",
+    "Fréchet, each judge": "frechet_each_judge",
+    "Precision, each judge": "precision_each_judge",
+    "Recall, each judge": "recall_each_judge",
     "Smallest class share": "smallest_class_share",
     "Largest class share": "largest_class_share",
     "Label accuracy (samples)": "label_accuracy_prior_samples",
@@ -75,7 +78,21 @@ def card_figures(card: dict) -> dict:
         plain = [p for p in metrics.get("truncation", []) if p["truncation"] == 1.0]
         for point in plain:
             assert (point["smallest_class_share"], point["largest_class_share"]) == (min(shares), max(shares))
+    judges = sorted(metrics.get("sample_quality") or {})
+    if len(judges) > 1:  # both judges measured the samples: their figures, first judge's first, stand in
+        assert judges == ["mnist-judge", "mnist-judge-b"]
+        del metrics["frechet_distance_samples"]
+        for key in ("frechet_distance", "precision", "recall"):
+            metrics[f"{key.split('_')[0]}_each_judge"] = [metrics["sample_quality"][j][key] for j in judges]
     return metrics
+
+
+def each_judge_text(values: list[float], key: str) -> str:
+    """How Home writes one figure of both judges: 'first · second', three significant figures for a Fréchet distance
+    (hundreds in one judge's features, tenths in the other's), two decimals for a share."""
+    if key == "frechet_each_judge":
+        return " · ".join(f"{v:,.0f}" if v >= 100 else f"{v:.3g}" for v in values)
+    return " · ".join(f"{v:.2f}" for v in values)
 
 
 def helped(key: str, meaning: str, metrics: dict) -> str:
@@ -125,14 +142,18 @@ def test_home_shows_every_model_card_with_its_metrics_and_links(shipped_pretrain
         metrics = card_figures(by_title[title])
         faces = by_title[title]["dataset"]["name"] == "celeba"
         table, labels = (home_metrics("FACE_METRICS"), FACE_LABELS) if faces else (home_metrics(), LABELS)
-        expected = [(label, fmt.format(metrics[key]), helped(key, meaning, metrics))
+        expected = [(label, each_judge_text(metrics[key], key) if isinstance(metrics[key], list)
+                     else fmt.format(metrics[key]), helped(key, meaning, metrics))
                     for key, label, fmt, meaning in table if key in metrics]
         shown = [(m.label, m.value, m.help) for m in block.metric]
         assert shown == expected, title
         assert {labels[label] for label, _, _ in shown} == set(metrics) & set(labels.values()), title
         for label, value, _ in shown:
-            number, half = shown_number(value)
-            assert abs(number - metrics[labels[label]]) <= half * (1 + 1e-9), (title, label, value)
+            card_values = metrics[labels[label]]
+            for part, card_value in zip(value.split(" · "), card_values if isinstance(card_values, list)
+                                        else [card_values], strict=True):
+                number, half = shown_number(part)
+                assert abs(number - card_value) <= half * (1 + 1e-9), (title, label, value)
     assert len(at.metric) == sum(len(b.metric) for b in blocks) > 0  # no figure outside a card, and some shown
     links = {(link.proto.label, link.proto.query_string) for link in at.get("page_link")}
     for card in cards:
@@ -158,9 +179,9 @@ def test_home_gan_cards_show_mode_coverage_and_training_without_a_validation_spl
         shown = {m.label: (m.value, m.help) for m in block.metric}
         assert shown["Smallest class share"][0] == f"{min(metrics['class_shares']):.1%}"
         assert shown["Largest class share"][0] == f"{max(metrics['class_shares']):.1%}"
-        value, meaning = shown["Fréchet distance"]
-        assert value == f"{metrics['frechet_distance_samples']:,.0f}"
-        assert meaning.endswith(f"Measured with {metrics['frechet_distance_samples_n']:,} samples.")
+        value, meaning = shown["Fréchet, each judge"]
+        assert value == each_judge_text([metrics["sample_quality"][j]["frechet_distance"]
+                                         for j in ("mnist-judge", "mnist-judge-b")], "frechet_each_judge")
         assert ("Label accuracy (samples)" in shown) == card["conditional"]
         about = " ".join(m.value for m in block.markdown)
         assert "no validation split" in about and "(best" not in about
@@ -176,10 +197,15 @@ def test_home_judge_note_quotes_the_judge_card(shipped_pretrained):
     judges = [c for c in core.list_models(kind="judge") if c["dataset"]["name"] == "mnist"]
     if not judges:
         pytest.skip("no shipped digit judge")
-    metrics = judges[0]["metrics"]
-    note = next(c.value for c in open_page().caption if c.value.startswith("Judge figures use"))
-    assert f"({metrics['heldout_accuracy']:.1%} accurate" in note
-    assert f"score a Fréchet distance of {metrics['frechet_distance_real_train_vs_heldout']:,.0f}:" in note
+    at = open_page()
+    for judge, opening in (("mnist-judge", "Judge figures use"), ("mnist-judge-b", "The second figure of each pair")):
+        metrics = next(c for c in judges if c["id"] == judge)["metrics"]
+        note = next(c.value for c in at.caption if c.value.startswith(opening))
+        assert f"({metrics['heldout_accuracy']:.1%} accurate" in note
+        floor = metrics["frechet_distance_real_train_vs_heldout"]
+        assert (f"score a Fréchet distance of {floor:,.0f}" if floor >= 100 else f"{floor:.3g}") in note
+        assert (f"precision {metrics['precision_real_train_vs_heldout']:.2f} and recall "
+                f"{metrics['recall_real_train_vs_heldout']:.2f}:") in note
 
 
 @pytest.fixture

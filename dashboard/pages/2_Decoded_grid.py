@@ -27,6 +27,7 @@ GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the c
 VIEWS = {"grid": "Grid", "live": "Live under the pointer"}  # ?view=live: a 2-D model's live plane (dashboard/pointer.py)
 GRID = "grid"
 VIEW_PARAM, VIEW_KEY, VIEW_ECHO = "view", "grid_view", "grid_view_url"
+GRID_ECHO = "grid_url"  # the page writes no other parameter: read_link's echo stays empty
 LIVE_KEY = "grid_live"
 
 
@@ -195,10 +196,25 @@ def choose_view(model) -> str:
     return view
 
 
+def unused_link_settings(point: str | None, view: str) -> list[str]:
+    """What a link asks that this page has no setting for: a parameter of another page, or the live view's kept
+    `point` (as the link had it) in the grid view, unless it is this session's own echo, left by the live view."""
+    def apply(name: str, value: str) -> None:
+        if name not in (VIEW_PARAM, pointer.POINT_PARAM):  # choose_view's and the live plane's
+            raise ValueError("not a setting of this page")
+    ignored = ui.read_link(GRID_ECHO, apply)
+    if view == GRID and point is not None and not ui.stale_echo(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point):
+        ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to the live view: add "
+                       f"`{VIEW_PARAM}=live`)")
+    return ignored
+
+
 ui.setup_page("Decoded grid")
 st.title("Decoded grid", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("grid")
+notice, linked_point = st.empty(), st.query_params.get(pointer.POINT_PARAM)  # the grid view takes it out of the URL
 view = choose_view(model)
+ui.link_notice(notice, unused_link_settings(linked_point, view))
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)
 elif model.has_encoder:

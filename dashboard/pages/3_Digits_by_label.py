@@ -44,6 +44,15 @@ def judge_rule(judge) -> str:
             "\"unsure\" with its best guess.")
 
 
+def floors() -> str | None:
+    """Real training digits against the held-out digits, each digit judge's Fréchet distance, in name order."""
+    shown = [ui.frechet_text(c["metrics"]["frechet_distance_real_train_vs_heldout"])
+             for c in sorted(ui.shipped_cards("judge"), key=lambda c: c["id"])
+             if c.get("dataset", {}).get("name") == "mnist"
+             and "frechet_distance_real_train_vs_heldout" in c.get("metrics", {})]
+    return " · ".join(shown) or None
+
+
 def quality_figures(model) -> None:
     """How well the model obeys its label, from its card, beside Fréchet distances that put its samples in context."""
     metrics = model.card.get("metrics", {})
@@ -64,14 +73,14 @@ def quality_figures(model) -> None:
         ("Style-transfer accuracy", metrics.get("style_transfer_label_accuracy"), "{:.1%}",
          "Every held-out digit's style decoded as each of the ten digits; how often the judge reads the label "
          "asked for."),
-        ("Fréchet distance", metrics.get("frechet_distance_samples"), "{:,.0f}",
-         f"Between {n:,} samples ({n // 10:,} of each digit) and the held-out digits, on the judge's 128-D features. "
-         "Lower is better."),
-        (f"Fréchet, {rival.get('title', rival.get('id'))}", rival.get("metrics", {}).get("frechet_distance_samples"),
-         "{:,.0f}", "The best shipped model that is not told the label, measured the same way."),
-        ("Fréchet, real digits (floor)", judge.get("metrics", {}).get("frechet_distance_real_train_vs_heldout"),
-         "{:,.0f}", f"{floor_n:,} real training digits against the held-out digits: what a perfect generator "
-                    "would score with this many samples."),
+        ("Fréchet, each judge", ui.each_judge(metrics), "{}",
+         f"Between {n:,} samples ({n // 10:,} of each digit) and the held-out digits, in the features of each judge "
+         "(mnist-judge's, then mnist-judge-b's, a classifier built differently). Lower is better."),
+        (f"Fréchet, {rival.get('title', rival.get('id'))}", ui.each_judge(rival.get("metrics", {})), "{}",
+         "The shipped model not told the label with the lowest first-judge distance, measured the same way."),
+        ("Fréchet, real digits (floor)", floors(), "{}",
+         f"{floor_n:,} real training digits against the held-out digits, in each judge's features: what a perfect "
+         "generator would score with this many samples."),
     ]
     ui.metrics_row((label, fmt.format(value), meaning) for label, value, fmt, meaning in figures if value is not None)
     per_class = metrics.get("label_accuracy_prior_samples_per_class", {})
