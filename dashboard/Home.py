@@ -128,6 +128,8 @@ def model_card(card: dict) -> None:
                            for key, label, fmt, text in measured)
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
+            if faces:
+                edit_goals(card.get("metrics", {}).get("attribute_edits") or {})
             generator = "files" in card and not card["files"].get("encoder")  # a GAN: samples only
             given_label = " Likelihoods are of each digit given its label." \
                 if card.get("conditional") and not generator else ""
@@ -135,6 +137,18 @@ def model_card(card: dict) -> None:
             st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`")
+
+
+def edit_goals(edits: dict) -> None:
+    """A face model's default edits against their goals, the missed ones as plainly as the met ones."""
+    goals, per = edits.get("goals") or {}, edits.get("per_attribute") or {}
+    scored = [(name, per[name]["plain"]) for name in goals.get("attributes", []) if "plain" in per.get(name, {})]
+    if not scored:
+        return
+    success, kept = goals["success_min"], goals["kept_min"]
+    st.caption(f"Default edits, success / other readings kept (goal ≥ {success:.0%} / ≥ {kept:.0%}): " + "; ".join(
+        f"{name.replace('_', ' ')} {s['success']:.1%} / {s['kept']:.1%} "
+        + ("✓ met" if s["success"] >= success and s["kept"] >= kept else "✗ missed") for name, s in scored) + ".")
 
 
 def judge_note() -> None:

@@ -521,8 +521,7 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
     before = probabilities(judge, key, start.decoded, f"{ident(model)}|{start.key}")
     after = probabilities(judge, key, edited, f"{ident(model)}|{code_key(z)}")
     index = {n: k for k, n in enumerate(judge.attribute_names)}
-    base = "generated" if start.original is None else "reconstruction"
-    before_face = "generated face" if start.original is None else base
+    before_face = "generated face" if start.original is None else "reconstruction"
     rows, changed = [], []
     for name in judged_attributes(model, judge):
         k = index[name]
@@ -532,13 +531,18 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
             changed.append(f"**{pretty(name)}** {change}")
         rows.append(f"| {pretty(name)} | {'✓ ' if was else ''}{before[k]:.2f} "
                     f"| {'✓ ' if now else ''}{after[k]:.2f} | {change} |")
-    st.caption(("The judge's readings: changed against the " + base + ": " + ", ".join(changed) + ".") if changed
-               else f"The judge's readings: no reading changed against the {base}.")
-    # "before", not the base's name, heads its column: "reconstruction" made the table wider than its box.
+    st.caption(("The judge's readings: changed against the " + before_face + ": " + ", ".join(changed) + ".")
+               if changed else f"The judge's readings: no reading changed against the {before_face}.")
+    # "before", not the start face's name, heads its column: "reconstruction" made the table wider than its box.
     with st.expander(f"The judge's reading of {len(rows)} attributes", key=ui.model_key(model, "face_readings")):
         st.markdown(f"**The judge's reading** of the {before_face} (before) and of the edited face (✓ read: "
                     "probability at its threshold or above)\n\n"
                     "| attribute | before | edited | change |\n| --- | --- | --- | --- |\n" + "\n".join(rows))
+        low = sorted((float(judge.thresholds[index[n]]), n) for n in judged_attributes(model, judge))[:3]
+        st.caption("Each attribute's threshold is the one that best tells validation photos with it from photos "
+                   "without it (balanced accuracy), so a rare attribute's is low ("
+                   + ", ".join(f"{pretty(n)} {t:.2f}" for t, n in low) + "): there ✓ means likelier than in most "
+                   "faces without it, not likely.")
 
 
 def strip(model, start: Start, hold: list[str]) -> None:

@@ -261,8 +261,8 @@ def truncation_effect(sweep: list[dict]) -> str:
 
     def moved(key: str, fmt: str, better_when_lower: bool) -> str:
         worse = (low[key] > plain[key]) == better_when_lower
-        return f"{'worse' if worse else 'better'} {fmt.format(plain[key])} → {fmt.format(low[key])}"
-    return (f"Here, ψ = {low['truncation']:g} against 1: Fréchet distance "
+        return f"{fmt.format(plain[key])} → {fmt.format(low[key])} ({'worse' if worse else 'better'})"
+    return (f"For this GAN, from ψ = 1 to {low['truncation']:g}: Fréchet distance "
             f"{moved('frechet_distance', '{:,.0f}', True)}, confidence {moved('mean_confidence', '{:.0%}', False)}, "
             f"rarest digit {moved('smallest_class_share', '{:.1%}', False)}.")
 
@@ -609,9 +609,10 @@ class Compared(NamedTuple):
     frechet_n: int | None      # the samples the card's Fréchet distance was measured with
 
 
-def side_by_side(seed: int, count: int, width: int) -> dict[str, Compared]:
-    """COMPARED's samples of one seed, `width` pixels each, side by side, under each its card's Fréchet distance and
-    its share of solid ink; a model that cannot load leaves its message in its place. Shared with the tour."""
+def side_by_side(seed: int, count: int, width: int, compact: bool = False) -> dict[str, Compared]:
+    """COMPARED's samples of one seed, `width` pixels each, side by side, under each its card's Fréchet distances and
+    its share of solid ink, and (not `compact`: the tour's note says it) whether it has an encoder; a model that
+    cannot load leaves its message in its place. Shared with the tour."""
     compared = {}
     with st.container(horizontal=True, gap="medium"):
         for model_id in COMPARED:
@@ -633,8 +634,9 @@ def side_by_side(seed: int, count: int, width: int) -> dict[str, Compared]:
                 if "frechet_distance_samples" in metrics:
                     figures.insert(0, frechet_figure(metrics))
                 ui.metrics_row(figures)
-                st.caption("Encoder: " + ("yes, so it has a scatter and reconstructions." if model.has_encoder
-                                          else "none, so no scatter and no reconstruction."))
+                if not compact:
+                    st.caption("Encoder: " + ("yes, so it has a scatter and reconstructions." if model.has_encoder
+                                              else "none, so no scatter and no reconstruction."))
     return compared
 
 

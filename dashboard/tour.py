@@ -22,6 +22,7 @@ STEP_PARAM = "step"    # ?step=3: the step shown, 1-based
 STEP_KEY = "tour_step"  # the step shown, in session state (1-based)
 URL_ECHO = "tour_url"  # the parameters this session last wrote: tells a new link from our own echo
 KEYS_KEY = "tour_keys"  # the arrow-key listener
+POINTER_KEY = "tour_pointer"  # step 2's live plane (its kept point's echo: POINTER_KEY + "_url")
 WIDGET_WIDTH = 740     # the live widget, left; the figures and the link beside it, right
 PANEL_WIDTH = 340
 FACE_ROWS = 480        # eight faces a row, shrunk to fit
@@ -106,7 +107,7 @@ def disc() -> dict:
     """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py), resting on a clear
     digit; a click keeps a point, which the link carries to the Decoded grid's live view."""
     vae = model("mnist-vae-2d")
-    kept = pointer.live_plane(vae, key="tour_pointer", compact=True,  # a kept point must not push it off screen
+    kept = pointer.live_plane(vae, key=POINTER_KEY, compact=True,  # a kept point must not push it off screen
                               rest=clearest_class_mean(vae, vae.id))
     return {"model": vae.id, "view": "live", **({} if kept is None else {pointer.POINT_PARAM: pointer.point_text(kept)})}
 
@@ -158,7 +159,7 @@ def gan_sharper() -> tuple[dict, str | None]:
     """Step 5: 16 samples of the DCGAN beside 16 of each VAE (seed 0), with each card's Fréchet distance; the note
     on sharpness goes beside them, in the panel."""
     import gans
-    note = gans.sharper_note(gans.side_by_side(0, 16, 224))
+    note = gans.sharper_note(gans.side_by_side(0, 16, 224, compact=True))  # the note says which has an encoder
     return {"model": "mnist-dcgan", "seed": "0", "n": "16"}, note
 
 
@@ -378,7 +379,13 @@ def current_step() -> tuple[int, list[str]]:
         ignored.append(f"`{ui.MODEL_PARAM}={model[:40]}` (the tour picks each step's models itself)")
     if ignored:
         st.session_state[STEP_KEY] = 1  # a link that cannot be followed starts the tour from the beginning
-    return st.session_state.setdefault(STEP_KEY, 1), ignored
+    step = st.session_state.setdefault(STEP_KEY, 1)
+    point = st.query_params.get(pointer.POINT_PARAM)  # read by the live plane, which only one step has
+    if point is not None and STEPS[step - 1].show is not disc and not ui.stale_echo(
+            f"{POINTER_KEY}_url", pointer.POINT_PARAM, point):
+        ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to step "
+                       f"{1 + [s.show for s in STEPS].index(disc)}'s live plane)")
+    return step, ignored
 
 
 def keep_in_url(step: int) -> None:

@@ -186,6 +186,11 @@ def test_opens_on_the_dcgan_with_its_samples_walk_story_and_figures():
     np.testing.assert_allclose(trade_off.data[0].y, [p["frechet_distance"] for p in points])
     np.testing.assert_allclose(trade_off.data[1].y, [p["mean_confidence"] for p in points])
     assert trade_off.layout.shapes[0].x0 == 1.0
+    # ... and what the smallest psi did to this GAN, in words that follow its own figures
+    plain, low = (next(p for p in points if p["truncation"] == t) for t in (1.0, 0.25))
+    worse = "worse" if low["frechet_distance"] > plain["frechet_distance"] else "better"
+    assert any(f"from ψ = 1 to 0.25: Fréchet distance {plain['frechet_distance']:,.0f} → "
+               f"{low['frechet_distance']:,.0f} ({worse})" in c.value for c in at.caption)
     story = figure(at, "gan_story")
     history = card(SHOWCASE)["training"]["history"]
     np.testing.assert_allclose(story.data[0].y, history["d_loss"])

@@ -249,3 +249,17 @@ def test_home_starts_the_tour_with_a_button(shipped_pretrained):
     assert not at.exception, at.exception
     assert at.get("progress")[0].proto.text.startswith("Step 1 of ")
     assert at.query_params["step"] == "1"
+
+
+def test_home_face_card_shows_every_default_edit_against_its_goal_met_or_missed(shipped_pretrained):
+    face = next((c for c in core.list_models() if c.get("dataset", {}).get("name") == "celeba" and "error" not in c),
+                None)
+    if face is None:
+        pytest.skip("no shipped face model")
+    edits = face["metrics"]["attribute_edits"]
+    note = next(c.value for c in open_page().caption if c.value.startswith("Default edits, success"))
+    for name in edits["goals"]["attributes"]:
+        plain = edits["per_attribute"][name]["plain"]
+        met = plain["success"] >= edits["goals"]["success_min"] and plain["kept"] >= edits["goals"]["kept_min"]
+        assert (f"{name.replace('_', ' ')} {plain['success']:.1%} / {plain['kept']:.1%} "
+                + ("✓ met" if met else "✗ missed")) in note

@@ -288,6 +288,20 @@ def test_scatter_box_selection_lists_the_digits_inside():
     assert at.subheader[0].value == f"{len(inside)} digits selected"
     names = CARDS[model_id]["class_names"]
     assert digit_rows(at)[0].captions == [names[c] for c in codes["labels"][inside[:40]]]
+    counts = np.bincount(codes["labels"][inside], minlength=len(names))
+    parts = [f"{n} labelled {names[c]}" for c, n in enumerate(counts) if n]
+    assert any(c.value == "Of them, " + (", ".join(parts[:-1]) + " and " if len(parts) > 1 else "") + parts[-1] + "."
+               for c in at.caption)  # in words, not code
+
+
+def test_scatter_clicked_point_of_a_wide_latent_shows_its_code_as_a_rounded_table():
+    model_id = next(m for m in MODELS if CARDS[m]["latent_dim"] > 2)
+    at = select(open_page(SCATTER, model=model_id), clicked=7)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert list(table.columns) == [f"z{''.join('₀₁₂₃₄₅₆₇₈₉'[int(d)] for d in str(k + 1))}"
+                                   for k in range(CARDS[model_id]["latent_dim"])]
+    np.testing.assert_array_equal(table.iloc[0].to_numpy(), np.round(heldout(model_id)["means"][7], 2))
 
 
 def test_scatter_shows_whichever_selection_was_made_last():

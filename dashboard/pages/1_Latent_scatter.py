@@ -56,7 +56,10 @@ def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> Non
         ui.show_digits([originals[index], decoded[0]], ["Original", "Decoded from its latent mean"], size=140)
     st.markdown(f"Plotted at **({xy[index, 0]:.2f}, {xy[index, 1]:.2f})**")
     if model.latent_dim > 2:
-        st.markdown(f"Latent mean ({model.latent_dim}-D): `{np.array2string(mean, precision=2, max_line_width=60)}`")
+        import pandas as pd
+        st.markdown(f"Its latent mean, {model.latent_dim} numbers:")
+        st.dataframe(pd.DataFrame([np.round(mean, 2)], columns=[ui.latent_name(k) for k in range(model.latent_dim)]),
+                     hide_index=True)
 
 
 def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
@@ -64,7 +67,8 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
     labels = codes["labels"][picked]
     st.subheader(f"{len(picked)} digits selected", anchor=False)
     counts = np.bincount(labels, minlength=model.num_classes)
-    st.caption("By label: " + " · ".join(f"**{ui.class_name(model, c)}** {n}" for c, n in enumerate(counts) if n))
+    parts = [f"{n} labelled {ui.class_name(model, c)}" for c, n in enumerate(counts) if n]
+    st.caption("Of them, " + (", ".join(parts[:-1]) + " and " if len(parts) > 1 else "") + parts[-1] + ".")
     shown = picked[:GALLERY_LIMIT]
     if originals is None:
         images, what = ui.decode_heldout(model, codes, shown), "Reconstructions decoded from the shipped latent means"
