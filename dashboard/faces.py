@@ -223,8 +223,17 @@ def _remove_upload() -> None:
 # ---------------------------------------------------------------- the URL
 
 def read_link(model) -> list[str]:
-    """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used."""
-    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
+    """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used, including
+    a start face's setting for another start than the one shown (a seed with a test face, a face number with a
+    generated face)."""
+    ignored = ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
+    start, echo = st.session_state.get(START_KEY, RANDOM), st.session_state.get(URL_ECHO, {})
+    for name, belongs in (("seed", RANDOM), ("face", TEST)):
+        value = st.query_params.get(name)
+        if (value is not None and start != belongs and echo.get(name) != value
+                and not ui.stale_echo(URL_ECHO, name, value) and not any(f"`{name}=" in i for i in ignored)):
+            ignored.append(f"`{name}={value[:40]}` (it sets the start face with `start={belongs}`)")
+    return ignored
 
 
 def apply_parameter(model, name: str, value: str) -> None:

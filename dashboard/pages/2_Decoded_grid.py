@@ -179,7 +179,9 @@ def choose_view(model) -> str:
         else:
             why = (f"one of {', '.join(VIEWS)}" if requested not in VIEWS
                    else f"{model.card.get('title', model.id)} has no live plane: it needs a 2-D latent")
-            st.warning(f"The link's view was ignored and the grid shown: `{VIEW_PARAM}={requested[:40]}` ({why}).")
+            point = st.query_params.get(pointer.POINT_PARAM)
+            st.warning(f"The link's view was ignored and the grid shown: `{VIEW_PARAM}={requested[:40]}` ({why})"
+                       + (f"; its kept point `{pointer.POINT_PARAM}={point[:40]}` goes with it." if point else "."))
     if st.session_state.get(VIEW_KEY) not in shown:
         st.session_state[VIEW_KEY] = GRID
     if len(shown) > 1:
@@ -196,14 +198,16 @@ def choose_view(model) -> str:
     return view
 
 
-def unused_link_settings(point: str | None, view: str) -> list[str]:
+def unused_link_settings(point: str | None, view_asked: str | None, view: str) -> list[str]:
     """What a link asks that this page has no setting for: a parameter of another page, or the live view's kept
-    `point` (as the link had it) in the grid view, unless it is this session's own echo, left by the live view."""
+    `point` (as the link had it) in the grid view, unless it is this session's own echo, left by the live view, or
+    the link asked for a view the page did not show (`view_asked`), whose notice names the point already."""
     def apply(name: str, value: str) -> None:
         if name not in (VIEW_PARAM, pointer.POINT_PARAM):  # choose_view's and the live plane's
             raise ValueError("not a setting of this page")
     ignored = ui.read_link(GRID_ECHO, apply)
-    if view == GRID and point is not None and not ui.stale_echo(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point):
+    if (view == GRID and point is not None and not ui.stale_echo(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point)
+            and view_asked in (None, view)):
         ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to the live view: add "
                        f"`{VIEW_PARAM}=live`)")
     return ignored
@@ -212,9 +216,11 @@ def unused_link_settings(point: str | None, view: str) -> list[str]:
 ui.setup_page("Decoded grid")
 st.title("Decoded grid", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("grid")
-notice, linked_point = st.empty(), st.query_params.get(pointer.POINT_PARAM)  # the grid view takes it out of the URL
+# As the link had them: the grid view takes the point out of the URL.
+notice = st.empty()
+linked_point, linked_view = st.query_params.get(pointer.POINT_PARAM), st.query_params.get(VIEW_PARAM)
 view = choose_view(model)
-ui.link_notice(notice, unused_link_settings(linked_point, view))
+ui.link_notice(notice, unused_link_settings(linked_point, linked_view, view))
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)
 elif model.has_encoder:
