@@ -235,7 +235,9 @@ def latency_section(data: dict) -> list[str]:
 def cold_start_section(data: dict) -> list[str]:
     rows = [[r["milestone"], r["n"], f"{r['p50_s']:.1f}", f"{r['min_s']:.1f} – {r['max_s']:.1f}",
              None if r.get("goal_s") is None else f"{r['goal_s']:g}", r.get("meets_goal")] for r in data["rows"]]
-    return ["From `streamlit run` to a page drawn in Chromium (seconds since the server process started):", "",
+    return ["From `streamlit run` to a page drawn in Chromium (seconds since the server process started; the row "
+            "\"from the click\" counts from the sidebar click, made on another fresh server after reading Home for "
+            "the seconds it names, while Home's background warm-up loads the models):", "",
             *_table(["milestone", "runs", "p50", "min – max", "goal", "met"], rows)]
 
 

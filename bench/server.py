@@ -99,7 +99,9 @@ class StreamlitServer:
                 *self.options]
 
     def start(self, wait: bool = True) -> "StreamlitServer":
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **self.extra_env}
+        # The background warm-up on, as a user's server has it, even when started from a test process (which turns
+        # it off for its own AppTests); extra_env can still turn it off.
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "LATENT_LAB_WARMUP": "1", **self.extra_env}
         self._log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,

@@ -585,7 +585,14 @@ def main(argv=None):
     p.add_argument("--no-eval", action="store_true", help="skip the evaluation that follows training")
     p.add_argument("--extend", action="store_true",
                    help="face models: go on training the shipped weights (pretrained/<id>) up to --epochs")
+    p.add_argument("--sharpen", action="store_true",
+                   help="celeba-vae: fine-tune the shipped decoder against a patch critic (core/sharpen.py)")
     a = p.parse_args(argv)
+    if a.sharpen:
+        from .sharpen import sharpen
+        card = sharpen(a.model_id, a.data, a.epochs, a.out, fresh=a.fresh, evaluate_after=not a.no_eval)
+        print(json.dumps(card["training"]["sharpened"]["epochs"][-1], indent=2))
+        return
     card = train(a.model_id, a.data, a.epochs, a.seed, a.out, fresh=a.fresh, evaluate_after=not a.no_eval,
                  extend=a.extend)
     print(json.dumps({k: card[k] for k in ("id", "training")}, indent=2))

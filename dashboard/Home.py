@@ -6,6 +6,7 @@ Reads model cards only (JSON), never TensorFlow, so it appears at once;
 import streamlit as st
 
 import ui
+import warmup
 from core.models.face_judge import FACE_JUDGE  # after ui, which puts the repository root on the path
 from core.recipes import SECOND_JUDGE
 
@@ -224,3 +225,4 @@ if not cards:
 for card in cards:
     model_card(card)
 judge_note()
+warmup.start()  # Home is drawn: load TensorFlow and the pages' models while the visitor reads it

@@ -215,6 +215,16 @@ def _load_face_judge(judge_id: str, pretrained_root: str):
     return judge
 
 
+def warm_judges(face_judge_id: str) -> None:
+    """Load the digit and face judges into the cache without a word: one that cannot load is its pages' to explain."""
+    root = str(registry.pretrained_root())
+    for load, args in ((_load_judge, (root,)), (_load_face_judge, (face_judge_id, root))):
+        try:
+            load(*args)
+        except (registry.PretrainedError, KeyError):
+            pass
+
+
 def load_face_judge(judge_id: str):
     """The cached face judge that reads CelebA's 40 attributes, or None after a clear error: unlike the digit
     judge, a page can still draw and edit faces without it, so it goes on and leaves the readings out."""

@@ -19,6 +19,9 @@ from typing import NamedTuple
 # Before anything imports TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# No background warm-up thread in test processes: tests that run Home must not load every model as a side effect
+# (tests/test_warmup.py turns it on where it is the subject).
+os.environ["LATENT_LAB_WARMUP"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
