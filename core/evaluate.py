@@ -415,6 +415,7 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     }
     train = _faces(data, "train")
     codes = model.encode(train.images)  # aggregate statistics only: no face's code is kept
+    metrics["typical_faces"] = typical_faces(model, val.images, on_val["recon"], codes.mean(0), codes.std(0))
     folder = registry.pretrained_root() / model_id
     components, component_std = code_components(codes, FACE_COMPONENTS)  # the planes of Decoded grid and scatter
     np.savez_compressed(folder / card["files"]["latents"],
@@ -430,6 +431,21 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     named = dict(zip(names, vectors))
     metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test)
     return metrics
+
+
+TYPICAL_PERCENTILES = (1, 99)
+
+
+def typical_faces(model, faces, recon, code_mean, code_std) -> dict:
+    """The range real faces keep (val faces, 1st to 99th percentile) in two figures a picture that is not a face
+    like CelebA's leaves: its code's standardised distance from the training codes' mean, and how exactly the
+    model redraws it (a plain picture is redrawn almost exactly, noise or clutter far worse)."""
+    from .latent import standardised_distance
+    distance = standardised_distance(model.encode(faces), code_mean, code_std)
+    mse = ((recon - as_model_input(faces)) ** 2).mean(axis=(1, 2, 3))
+    return {"split": "val", "faces": int(len(faces)), "percentiles": list(TYPICAL_PERCENTILES),
+            "code_distance": np.percentile(distance, TYPICAL_PERCENTILES).tolist(),
+            "reconstruction_mse": np.percentile(mse, TYPICAL_PERCENTILES).tolist()}
 
 
 ATTRIBUTES_FILE = "attributes.npz"

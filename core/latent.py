@@ -182,6 +182,28 @@ def widest_dimensions(codes, k: int) -> np.ndarray:
     return np.argsort(-np.asarray(codes).std(0), kind="stable")[:k]
 
 
+def standardised_distance(codes, mean, std) -> np.ndarray:
+    """Root mean square over dimensions of (code - mean) / std, (N,): near 1 for a typical training item in many
+    dimensions. Far below is atypical too: a featureless picture (a grey square) lands near the average code."""
+    codes = np.atleast_2d(np.asarray(codes, np.float64))
+    return np.sqrt((((codes - np.asarray(mean)) / np.asarray(std)) ** 2).mean(axis=1))
+
+
+def unlike_real_items(distance: float, mse: float, typical: dict) -> list[str]:
+    """Why one picture is unlike the real items, in words: its code's standardised distance and its
+    reconstruction error against the ranges real items keep (`typical`: a card's typical_faces, with
+    "percentiles", "code_distance" and "reconstruction_mse" as [low, high]); empty when both are in range."""
+    lower, upper = typical["percentiles"]
+    (near, far), (exact, rough) = typical["code_distance"], typical["reconstruction_mse"]
+    checks = ((distance < near, f"its code lies nearer the average code than that of {100 - lower:g}% of real faces, "
+                                "where featureless pictures land"),
+              (distance > far, f"its code lies farther from the average code than that of {upper:g}% of real faces"),
+              (mse < exact, f"the model redraws it more exactly than {100 - lower:g}% of real faces, as it does a "
+                            "plain picture"),
+              (mse > rough, f"the model redraws it less exactly than {upper:g}% of real faces"))
+    return [why for unlike, why in checks if unlike]
+
+
 LEAVES_DATA = 5.0  # a plausibility below this percentile: less typical than 95% of the real held-out items
 
 

@@ -22,7 +22,7 @@ import ui
 from exports import chart, downloads
 from core import registry
 from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound
-from core.images import tile, to_uint8
+from core.images import as_model_input, tile, to_uint8
 from core.models.face_judge import FACE_JUDGE
 
 RANDOM, TEST, PHOTO = "random", "test", "photo"
@@ -416,8 +416,26 @@ def your_photo(model) -> Start | None:
     with shown:
         ui.show_digits([preview], ["the crop used, outlined"], size=int(preview.shape[1]), pixelated=False)
     z = encoded(model, ident(model), face)
-    return Start(PHOTO, f"photo-{digest}-{zoom:g}-{dx:g}-{dy:g}", z, face, decoded(model, ident(model), z),
-                 "your photo")
+    redrawn = decoded(model, ident(model), z)
+    unlike = unlike_training_faces(model, face, z, redrawn)
+    if unlike:
+        with shown:
+            st.warning(f"This picture is unlike the faces the model learned from: {unlike}. Its edits and the "
+                       "judge's readings of it may mean little; a photo of one face, upright and filling the "
+                       "square, works best.")
+    return Start(PHOTO, f"photo-{digest}-{zoom:g}-{dx:g}-{dy:g}", z, face, redrawn, "your photo")
+
+
+def unlike_training_faces(model, face: np.ndarray, z: np.ndarray, redrawn: np.ndarray) -> str:
+    """Why a face is unlike the real faces (the card's val ranges, core.evaluate), in words; "" when it is not,
+    or when the card has no ranges."""
+    typical = model.card.get("metrics", {}).get("typical_faces")
+    if not typical:
+        return ""
+    from core.latent import standardised_distance, unlike_real_items
+    mean, std = model.training_code_stats()
+    mse = float(((as_model_input(face[None]) - redrawn[None]) ** 2).mean())
+    return " and ".join(unlike_real_items(float(standardised_distance(z, mean, std)[0]), mse, typical))
 
 
 # ---------------------------------------------------------------- the editor

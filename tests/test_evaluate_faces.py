@@ -316,7 +316,12 @@ def face_vae_world(root, monkeypatch, frechet):
     def attribute_edits(*args):
         w.edited.append(args)
         return {"edits": "scored"}
+
+    def typical_faces(*args):
+        w.typical = args
+        return {"ranges": "of val faces"}
     monkeypatch.setattr(registry, "load_model", load_model)
+    monkeypatch.setattr(ev, "typical_faces", typical_faces)
     monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
     monkeypatch.setattr(ev, "face_reconstruction_scores", reconstruction_scores)
     monkeypatch.setattr(ev, "evaluate_attribute_edits", attribute_edits)
@@ -341,7 +346,12 @@ def test_face_vae_card_figures(face_vae_world):
         "validation": {"faces": 4, "reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65},
         "goals": {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90},
         "goals_met": {"reconstruction_mse": True, "judge_agreement": True},  # both goals inclusive
-        "attribute_edits": {"edits": "scored"}}
+        "attribute_edits": {"edits": "scored"}, "typical_faces": {"ranges": "of val faces"}}
+    # The typical ranges come from the val faces and their reconstructions, against the training codes' statistics
+    model, val_faces, val_recon, code_mean, code_std = w.typical
+    assert model is w.model and list(val_faces) == [20, 21, 22, 23] and list(val_recon) == [80, 81]
+    np.testing.assert_allclose(code_mean, TRAIN_CODES.mean(0))
+    np.testing.assert_allclose(code_std, TRAIN_CODES.std(0))
     # Frechet distances against the test faces' features: reconstructions, then 2,000 samples drawn with seed 0
     assert w.model.sampled == [(2000, 0)]
     (recon_features, real_1), (sample_features, real_2) = w.frechet
@@ -751,3 +761,15 @@ def test_face_method_states_the_protocol():
                   "samples are 2,000 draws from N(0, I), seed 0", "first 8 principal axes"):
         assert words in ev.FACE_METHOD
     assert ev.FACE_COMPONENTS == 8
+
+
+def test_typical_faces_are_the_1st_to_99th_percentiles_of_val_faces():
+    class Codes:
+        def encode(self, faces):
+            return np.stack([np.full(2, k, np.float32) for k in range(len(faces))])  # distance k from mean 0, std 1
+    faces = np.zeros((101, 4, 4, 3), np.uint8)
+    recon = np.zeros((101, 4, 4, 3), np.float32) + np.arange(101).reshape(-1, 1, 1, 1) / 100.0
+    got = ev.typical_faces(Codes(), faces, recon, np.zeros(2), np.ones(2))
+    assert got["split"] == "val" and got["faces"] == 101 and got["percentiles"] == [1, 99]
+    np.testing.assert_allclose(got["code_distance"], [1.0, 99.0])
+    np.testing.assert_allclose(got["reconstruction_mse"], [0.01 ** 2, 0.99 ** 2])

@@ -803,3 +803,40 @@ def test_digit_models_are_not_offered_here_and_home_shows_the_face_card(faces_pr
     links = {(link.proto.label, link.proto.query_string) for link in home.get("page_link")}
     card_links = {label for label, query in links if query == f"model={MODEL}"}
     assert card_links == {"Face editing", "Latent scatter", "Decoded grid"}  # issue 16: both serve the face VAE
+
+
+def test_a_picture_unlike_the_training_faces_is_warned_of_and_still_edited(faces_pretrained, tiny):
+    """The card's val ranges (core.evaluate's typical_faces) set around one picture: it passes quietly, another
+    outside them gets a warning naming the range it leaves, and the page goes on editing it."""
+    from core.data.uploads import normalise_face_upload
+    from core.latent import standardised_distance
+    m, _ = tiny
+    usual, other = png_bytes(gradient(300, 200, 7)), png_bytes(np.full((90, 90, 3), 128, np.uint8))
+
+    def figures(data):
+        face = normalise_face_upload(data)[0]
+        z = m.encode(face[None])[0]
+        mse = float(((face / 255.0 - decoded(m, z)) ** 2).mean())
+        return float(standardised_distance(z, *m.training_code_stats())[0]), mse
+
+    distance, mse = figures(usual)
+    card_path = faces_pretrained / MODEL / registry.CARD
+    card = json.loads(card_path.read_text())
+    card["metrics"]["typical_faces"] = {"split": "val", "faces": 10, "percentiles": [1, 99],
+                                        "code_distance": [distance * 0.95, distance * 1.05],
+                                        "reconstruction_mse": [mse * 0.8, mse * 1.25]}
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = upload(open_page(PAGE), "usual.png", usual)
+    assert_clean(at)
+    assert not [w for w in at.warning if "unlike the faces" in w.value]
+    at = upload(at, "grey.png", other)
+    other_distance, other_mse = figures(other)
+    expected = ("nearer the average code" if other_distance < distance * 0.95 else
+                "farther from the average code" if other_distance > distance * 1.05 else "redraws it")
+    warning, = [w.value for w in at.warning if "unlike the faces" in w.value]
+    assert expected in warning
+    at.slider(key=slider("Eyeglasses")).set_value(1.0).run()
+    assert_clean(at)
+    assert_same(arrays(faces_row(at))[2], decoded(m, m.edit(m.encode(normalise_face_upload(other)[0][None])[0],
+                                                            {"Eyeglasses": 1.0})))

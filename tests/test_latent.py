@@ -770,3 +770,33 @@ def test_float32_codes_give_the_same_answer_as_the_same_values_in_float64(name):
                               for dtype in (np.float32, np.float64))
     for got, expected in zip(*((r if isinstance(r, tuple) else (r,)) for r in (as_float32, as_float64))):
         np.testing.assert_array_equal(got, expected)
+
+
+# ---------------------------------------------------------------- how unlike the real items one picture is
+
+from core import latent  # noqa: E402
+
+def test_standardised_distance_is_the_rms_of_standardised_dimensions():
+    mean, std = np.array([1.0, -2.0]), np.array([2.0, 0.5])
+    codes = np.array([[1.0, -2.0], [3.0, -2.5], [5.0, -2.0]])
+    np.testing.assert_allclose(latent.standardised_distance(codes, mean, std), [0.0, 1.0, np.sqrt(2)])
+    assert latent.standardised_distance(codes[1], mean, std).shape == (1,)
+
+
+TYPICAL = {"percentiles": [1, 99], "code_distance": [0.6, 1.5], "reconstruction_mse": [0.002, 0.015]}
+
+
+@pytest.mark.parametrize("distance,mse,reasons", [
+    (1.0, 0.005, []),
+    (0.6, 0.002, []),  # at the edges of the range: still typical
+    (0.3, 0.005, ["nearer the average code than that of 99% of real faces"]),
+    (1.6, 0.005, ["farther from the average code than that of 99% of real faces"]),
+    (1.0, 0.0001, ["more exactly than 99% of real faces"]),
+    (1.0, 0.09, ["less exactly than 99% of real faces"]),
+    (0.3, 0.0001, ["nearer the average code", "more exactly"]),  # a grey square: both
+])
+def test_unlike_real_items_names_each_range_a_picture_leaves(distance, mse, reasons):
+    found = latent.unlike_real_items(distance, mse, TYPICAL)
+    assert len(found) == len(reasons)
+    for why, part in zip(found, reasons):
+        assert part in why
