@@ -403,8 +403,11 @@ def three_d_view(model, path: np.ndarray, ends: list[Point], inputs: list[Point]
 
 def view_figure(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,
                 moved: np.ndarray) -> dict:
-    marks = [charts.Mark(p.name, p.z, "circle", "#000000") for p in ends] + \
-            [charts.Mark(f"{slot}: {p.name}", p.z, "square", "#555555") for slot, p in zip("ABC", inputs)] + \
+    # A symbol each, so that the legend tells every mark apart (two black dots did not say which end was which).
+    marks = [charts.Mark(f"{end}: {p.name}", p.z, symbol, "#000000")
+             for end, p, symbol in zip(("from", "to"), ends, ("circle", "circle-open"))] + \
+            [charts.Mark(f"{slot}: {p.name}", p.z, symbol, "#555555")
+             for slot, p, symbol in zip("ABC", inputs, ("square", "square-open", "x"))] + \
             [charts.Mark("result", result.z, "diamond", "#D62728")]
     if not np.array_equal(moved, result.z):
         marks.append(charts.Mark("moved by the sliders", moved, "diamond-open", "#D62728"))

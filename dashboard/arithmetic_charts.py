@@ -75,5 +75,7 @@ def spread_chart(names: list[str], mean: np.ndarray, spread: np.ndarray, z: np.n
          "error_y": {"type": "data", "array": spread, "color": "#4a6f8a"}},
         {"type": "scatter", "mode": "markers", "x": names, "y": z, "name": "the point",
          "marker": {"color": "#D62728", "size": 9, "symbol": "diamond"}}],
-        "layout": {"height": 260, "margin": {"l": 40, "r": 10, "t": 10, "b": 30}, "bargap": 0.3,
-                   "legend": {"orientation": "h", "y": 1.12, "x": 0}, "yaxis": {"title": {"text": "code"}}}}
+        # The legend sits in the top margin, above the plot, where it covers no dimension's marker.
+        "layout": {"height": 280, "margin": {"l": 40, "r": 10, "t": 34, "b": 30}, "bargap": 0.3,
+                   "legend": {"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+                   "yaxis": {"title": {"text": "code"}}}}

@@ -52,6 +52,10 @@ PAGE_KEY, ARRIVED_KEY = "page_shown", "page_arrived"  # the page that ran last; 
 WRITTEN_KEPT = 64  # values of a URL parameter remembered as the session's own (stale_echo)
 
 
+# A constant script of the app's own (no text from a user, a card or a URL): folds the sidebar in a narrow window.
+NARROW_SIDEBAR = (Path(__file__).with_name("narrow_sidebar.js")).read_text()
+
+
 class Page(NamedTuple):
     path: str
     label: str
@@ -96,6 +100,7 @@ def setup_page(title: str) -> None:
     """Wide layout (figures need the room) and a browser tab that names the page; notes whether this run arrived on
     the page (a link, the sidebar) or reruns it (a control moved), for stale_echo."""
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=FAVICON, layout="wide")
+    st.sidebar.html(NARROW_SIDEBAR, unsafe_allow_javascript=True)
     st.session_state[ARRIVED_KEY] = st.session_state.get(PAGE_KEY) != title
     st.session_state[PAGE_KEY] = title
 
@@ -553,8 +558,9 @@ class DigitsMarkup(str):
 
 
 def show_markup(markup: DigitsMarkup) -> None:
-    """Draw what digits_html made (a page may cache it for rows that seldom change): the app's one st.html, which
-    takes nothing but digits_html's own markup, so no text from a user, a card or a URL can become HTML."""
+    """Draw what digits_html made (a page may cache it for rows that seldom change): the app's one st.html of
+    content (the other is setup_page's constant script), which takes nothing but digits_html's own markup, so no
+    text from a user, a card or a URL can become HTML."""
     if not isinstance(markup, DigitsMarkup):
         raise TypeError("show_markup draws only markup made by digits_html")
     st.html(markup)

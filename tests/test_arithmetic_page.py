@@ -168,8 +168,13 @@ def test_a_link_restores_the_whole_view_on_every_model(model_id):
     if model(model_id).latent_dim == 2:  # the view's floor is the latent plane itself
         np.testing.assert_allclose(np.column_stack([course.x, course.y]), expected, rtol=1e-4, atol=1e-4)
     assert len(course.x) == 33
-    assert [t.name for t in view.data][-4:] == ["A: average 1", "B: #2, a " + str(model(model_id).heldout["labels"][2]),
-                                                 "C: seed 4", "result"]
+    marks = [t for t in view.data if t.type == "scatter3d" and t.mode == "markers" and t.name not in
+             [str(c) for c in range(10)]]
+    assert [t.name for t in marks] == ["from: #5, a " + str(model(model_id).heldout["labels"][5]), "to: seed 3",
+                                       "A: average 1", "B: #2, a " + str(model(model_id).heldout["labels"][2]),
+                                       "C: seed 4", "result"]
+    symbols = [(t.marker.symbol, t.marker.color) for t in marks]
+    assert len(set(symbols)) == len(symbols), "two marks look alike in the legend"
 
 
 def test_a_copied_link_reopens_what_the_controls_made():

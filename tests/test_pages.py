@@ -842,3 +842,71 @@ def test_scatter_says_why_a_gan_has_no_scatter_and_links_to_its_page():
     assert chosen(at) == "mnist-dcgan"
     at = open_page(SCATTER, model=SHOWCASE)
     assert not [m for m in at.markdown if "no scatter" in m.value]
+
+
+# ---------------------------------------------------------------- the grid's settings in the URL
+
+def grid_link(at) -> dict:
+    return {k: v for k, v in at.query_params.items() if k != "model"}
+
+
+def test_grid_settings_are_kept_in_the_url_and_a_copied_link_reopens_them(grid_picture):
+    model_id = "mnist-vae-16d"
+    at = open_page(GRID, model=model_id)
+    at.selectbox(key=f"dim_x_{model_id}").set_value(0).run()
+    at.selectbox(key=f"dim_y_{model_id}").set_value(3).run()
+    at.slider(key=f"extent_z0z3_{model_id}").set_value(2.5).run()
+    at.slider(key="grid_size").set_value(6).run()
+    assert grid_link(at) == {"plane": "dims", "x": "0", "y": "3", "steps": "linear", "range": "2.5", "n": "6"}
+    shown = grid_picture(at)
+    again = open_page(GRID, model=model_id, **grid_link(at))
+    assert_clean(again)
+    assert not again.warning
+    assert grid_picture(again)[1] == shown[1]
+    assert np.asarray(grid_picture(again)[0]).tobytes() == np.asarray(shown[0]).tobytes()
+    # quantile steps and the principal plane; the range leaves the URL with the linear steps
+    at.radio(key="sweep").set_value("Gaussian quantiles").run()
+    at.slider(key="mass").set_value(80).run()
+    at.radio(key=f"plane_{model_id}").set_value("Two principal components").run()
+    assert grid_link(at) == {"plane": "pc", "steps": "quantile", "mass": "80", "n": "6"}
+    again = open_page(GRID, model=model_id, **grid_link(at))
+    assert_clean(again)
+    assert again.radio(key=f"plane_{model_id}").value == "Two principal components"
+    assert again.radio(key="sweep").value == "Gaussian quantiles" and again.slider(key="mass").value == 80
+    assert grid_picture(again)[1] == grid_picture(at)[1]
+
+
+def test_a_gans_noise_plane_and_a_conditional_digit_come_back_from_a_link(grid_picture):
+    needs_gans("mnist-cgan")
+    at = open_page(GRID, model="mnist-cgan", digit="7", plane="random", through="3", directions="5", n="5",
+                   range="1.5")
+    assert_clean(at)
+    assert not at.warning
+    d = DIGIT_CARDS["mnist-cgan"]["latent_dim"]
+    axes = np.linalg.qr(np.random.default_rng(5).standard_normal((d, 2)))[0].T
+    assert_grid_is(at, grid_picture, noise_grid("mnist-cgan", axes, seed=3, n=5, reach=1.5, label=7))
+    assert grid_link(at) == {"digit": "7", "plane": "random", "through": "3", "directions": "5", "steps": "linear",
+                             "range": "1.5", "n": "5"}
+
+
+@pytest.mark.parametrize("query,why", [
+    ({"plane": "diagonal"}, "`plane=diagonal` (one of dims, pc)"),
+    ({"x": "99"}, "`x=99` (a whole number from 0 to 15)"),
+    ({"range": "9"}, "`range=9` (a number from 0.5 to 5)"),
+    ({"n": "1"}, "`n=1` (a whole number from 2 to 30)"),
+    ({"steps": "log"}, "`steps=log` (linear or quantile)"),
+    ({"digit": "3"}, "`digit=3` (mnist-vae-16d is not told which digit to draw)"),
+    ({"through": "3"}, "`through=3` (only a GAN's plane runs through a seed's noise)"),
+])
+def test_grid_bad_link_values_are_named_and_the_defaults_kept(query, why):
+    at = open_page(GRID, model="mnist-vae-16d", **query)
+    assert_clean(at)
+    warning, = [w.value for w in at.warning]
+    assert why in warning
+    assert at.slider(key="grid_size").value == 15 and at.radio(key="sweep").value == "Linear steps"
+
+
+def test_a_2d_models_grid_names_no_plane():
+    at = open_page(GRID, model="mnist-vae-2d", plane="pc")
+    assert "`plane=pc` (a 2-D latent is its own plane)" in at.warning[0].value
+    assert set(grid_link(at)) == {"steps", "range", "n"}

@@ -27,8 +27,69 @@ GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the c
 VIEWS = {"grid": "Grid", "live": "Live under the pointer"}  # ?view=live: a 2-D model's live plane (dashboard/pointer.py)
 GRID = "grid"
 VIEW_PARAM, VIEW_KEY, VIEW_ECHO = "view", "grid_view", "grid_view_url"
-GRID_ECHO = "grid_url"  # the page writes no other parameter: read_link's echo stays empty
+GRID_ECHO = "grid_url"  # the grid's own parameters this session wrote: tells a new link from our own echo
 LIVE_KEY = "grid_live"
+LINKED_KEY = "grid_linked"  # a link's grid settings, waiting for the widgets they belong to (keys depend on the plane)
+# ?plane= names: a plane of two latent dimensions, two principal components, two random directions.
+PLANE_NAMES = {"dims": "Two latent dimensions", "pc": "Two principal components", "random": "Two random directions"}
+STEP_NAMES = {"linear": SWEEPS[0], "quantile": SWEEPS[1]}
+EXTENT, MASS, SIZES = (0.5, 5.0, 0.25), (50, 99), (2, 30)
+GRID_PARAMS = ("digit", "plane", "x", "y", "through", "directions", "steps", "range", "mass", "n")
+
+
+def grid_setting(model, name: str, value: str):
+    """One of the grid's URL parameters as the value its widget takes, or a ValueError saying what it may be."""
+    if name == "digit":
+        if not model.conditional:
+            raise ValueError(f"{model.id} is not told which digit to draw")
+        return ui.whole_number(value, 0, model.num_classes - 1)
+    planes = [] if model.latent_dim == 2 and model.has_encoder else ["dims", "random"] if not model.has_encoder \
+        else ["dims", "pc"]
+    if name == "plane":
+        if value not in planes:
+            raise ValueError(f"one of {', '.join(planes)}" if planes else "a 2-D latent is its own plane")
+        return PLANE_NAMES[value]
+    if name in ("x", "y"):
+        if not planes:
+            raise ValueError("a 2-D latent is its own plane")
+        return ui.whole_number(value, 0, model.latent_dim - 1)
+    if name in ("through", "directions"):
+        if model.has_encoder:
+            raise ValueError("only a GAN's plane runs through a seed's noise")
+        return ui.whole_number(value, 0, ui.MAX_SEED)
+    if name == "steps":
+        if value not in STEP_NAMES:
+            raise ValueError(f"{' or '.join(STEP_NAMES)}")
+        return STEP_NAMES[value]
+    if name == "range":
+        return ui.snapped(value, *EXTENT)
+    if name == "mass":
+        return ui.whole_number(value, *MASS)
+    if name == "n":
+        return ui.whole_number(value, *SIZES)
+    raise ValueError("not a setting of this page")
+
+
+def linked(key: str, name: str, default) -> str:
+    """A widget's key, its state set first: to the link's value for URL parameter `name` (once: later runs keep the
+    user's), else to `default` when it has none. The widget is then made without a default of its own."""
+    pending = st.session_state.get(LINKED_KEY, {})
+    if name in pending:
+        st.session_state[key] = pending.pop(name)
+    return ui.remembered(key, default)
+
+
+def keep_grid_in_url(values: dict) -> None:
+    """The grid's settings into the URL on every grid run (its fragment's too), the others of GRID_PARAMS out."""
+    for name in GRID_PARAMS:
+        value = values.get(name)
+        if value is None:
+            st.query_params.pop(name, None)
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+        if value is not None:
+            ui.remember_echo(GRID_ECHO, name, value)  # a fragment's write: remembered now
+    st.session_state[GRID_ECHO] = {name: values.get(name) for name in GRID_PARAMS}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -40,20 +101,24 @@ def principal_plane(_means: np.ndarray, model_id: str) -> tuple[np.ndarray, np.n
 def noise_plane(model) -> Plane | None:
     """A generator's plane: through one seed's noise (a point it was trained on), along two of its dimensions or two
     random orthonormal directions, each one standard deviation of the noise N(0, I) long."""
-    kind = st.radio("Plane", NOISE_PLANES, key=ui.model_key(model, "plane"),
+    kind = st.radio("Plane", NOISE_PLANES, key=linked(ui.model_key(model, "plane"), "plane", NOISE_PLANES[0]),
                     help="Random directions mix every dimension; in 100-D a single dimension moves the digit less.")
-    through = int(st.number_input("Through the noise of seed", 0, ui.MAX_SEED, 0, key=ui.model_key(model, "plane_seed"),
+    through = int(st.number_input("Through the noise of seed", 0, ui.MAX_SEED,
+                                  key=linked(ui.model_key(model, "plane_seed"), "through", 0),
                                   help="The plane passes through this seed's noise z: the grid's centre is the "
                                        "digit the GAN draws from it, and the other dimensions keep its values."))
     center = model.sample_latents(1, seed=through)[0]
     if kind == NOISE_PLANES[1]:
-        seed = int(st.number_input("Directions from seed", 0, ui.MAX_SEED, 0, key=ui.model_key(model, "directions"),
+        seed = int(st.number_input("Directions from seed", 0, ui.MAX_SEED,
+                                   key=linked(ui.model_key(model, "directions"), "directions", 0),
                                    help="Two random directions at right angles to each other, drawn from this seed."))
         axes = np.linalg.qr(np.random.default_rng(seed).standard_normal((model.latent_dim, 2)))[0].T
         return Plane(center, axes.astype(np.float32), ("direction 1", "direction 2"), np.zeros(2), "random")
     dims = list(range(model.latent_dim))
-    i = st.selectbox("Horizontal axis", dims, index=0, key=ui.model_key(model, "dim_x"), format_func=ui.latent_name)
-    j = st.selectbox("Vertical axis", dims, index=1, key=ui.model_key(model, "dim_y"), format_func=ui.latent_name)
+    i = st.selectbox("Horizontal axis", dims, key=linked(ui.model_key(model, "dim_x"), "x", 0),
+                     format_func=ui.latent_name)
+    j = st.selectbox("Vertical axis", dims, key=linked(ui.model_key(model, "dim_y"), "y", 1),
+                     format_func=ui.latent_name)
     if i == j:
         st.warning("Pick two different dimensions.")
         return None
@@ -69,7 +134,7 @@ def choose_plane(model, means: np.ndarray | None) -> Plane | None:
         return noise_plane(model)
     if model.latent_dim == 2:
         return pointer.coordinate_plane(means, 0, 1)
-    if st.radio("Plane", PLANES, key=ui.model_key(model, "plane")) == PLANES[1]:
+    if st.radio("Plane", PLANES, key=linked(ui.model_key(model, "plane"), "plane", PLANES[0])) == PLANES[1]:
         center, axes, explained = principal_plane(means, model.id)
         titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
         return Plane(center, axes, titles, np.zeros(2), "pc")
@@ -78,8 +143,8 @@ def choose_plane(model, means: np.ndarray | None) -> Plane | None:
     dims = list(range(model.latent_dim))
     spec = {"format_func": lambda k: f"{ui.latent_name(k)}  (spread {spread[k]:.2f})",
             "help": "Spread is the standard deviation of the held-out codes; a dimension near 0 is unused."}
-    i = st.selectbox("Horizontal axis", dims, index=widest[0], key=ui.model_key(model, "dim_x"), **spec)
-    j = st.selectbox("Vertical axis", dims, index=widest[1], key=ui.model_key(model, "dim_y"), **spec)
+    i = st.selectbox("Horizontal axis", dims, key=linked(ui.model_key(model, "dim_x"), "x", widest[0]), **spec)
+    j = st.selectbox("Vertical axis", dims, key=linked(ui.model_key(model, "dim_y"), "y", widest[1]), **spec)
     if i == j:
         st.warning("Pick two different dimensions.")
         return None
@@ -90,14 +155,14 @@ def label_control(model) -> int | None:
     """A conditional model decodes every cell as one chosen digit, so the grid shows style alone; None otherwise."""
     if not model.conditional:
         return None
-    return st.selectbox("Decode as digit", range(model.num_classes), key=ui.model_key(model, "digit"),
+    return st.selectbox("Decode as digit", range(model.num_classes), key=linked(ui.model_key(model, "digit"), "digit", 0),
                         format_func=lambda c: ui.class_name(model, c),
                         help="This model is told the label; its latent code holds only style (slant, width, stroke).")
 
 
 def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
     """Keyword arguments of core.latent.sweep_values: linear steps over a range, or Gaussian quantiles."""
-    mode = st.radio("Steps", SWEEPS, key="sweep",
+    mode = st.radio("Steps", SWEEPS, key=linked("sweep", "steps", SWEEPS[0]),
                     help="Gaussian quantiles give each cell equal probability under a Gaussian fitted to the codes "
                          "(a GAN's noise itself), so steps are dense near the centre and wide in the tails (as in "
                          "Kingma & Welling's figures).")
@@ -110,12 +175,33 @@ def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
             default = pointer.measured_extent(means, plane, model.id, plane.name)
             why = (f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its points beside a "
                    "held-out code. Beyond it the decoder draws regions no digit was encoded to.")
-        extent = st.slider("Range (± standard deviations)", 0.5, 5.0, default, 0.25,
-                           key=ui.model_key(model, f"extent_{plane.name}"), help=why)
+        extent = st.slider("Range (± standard deviations)", *EXTENT[:2], step=EXTENT[2],
+                           key=linked(ui.model_key(model, f"extent_{plane.name}"), "range", default), help=why)
         return {"mode": "linear", "extent": extent}
-    mass = st.slider("Probability covered (%)", 50, 99, 90, key="mass",
+    mass = st.slider("Probability covered (%)", *MASS, key=linked("mass", "mass", 90),
                      help="The central share of the Gaussian that the grid spans along each axis.")
     return {"mode": "quantile", "tail": (1 - mass / 100) / 2}
+
+
+def grid_values(model, plane: Plane, label: int | None, sweep: dict, n: int) -> dict:
+    """The grid's settings as URL parameters: the plane (its axes or seeds), the steps and their range, the size."""
+    state = st.session_state
+    values = {"digit": None if label is None else str(label), "n": str(n), "steps": sweep["mode"]}
+    if sweep["mode"] == "linear":
+        values["range"] = f"{sweep['extent']:g}"
+    else:
+        values["mass"] = str(state["mass"])
+    if plane.name == "random":
+        values.update(plane="random", through=str(state[ui.model_key(model, "plane_seed")]),
+                      directions=str(state[ui.model_key(model, "directions")]))
+    elif plane.name == "pc":
+        values["plane"] = "pc"
+    elif not (model.latent_dim == 2 and model.has_encoder):  # a 2-D latent is its own plane: nothing to name
+        values.update(plane="dims", x=str(state[ui.model_key(model, "dim_x")]),
+                      y=str(state[ui.model_key(model, "dim_y")]))
+        if not model.has_encoder:
+            values["through"] = str(state[ui.model_key(model, "plane_seed")])
+    return values
 
 
 def axes_caption(steps: np.ndarray, plane: Plane, sweep: dict) -> str:
@@ -138,7 +224,8 @@ def decoded_grid(model, means: np.ndarray | None) -> None:
         if plane is None:
             return
         sweep = sweep_controls(model, means, plane)
-        n = st.slider("Grid size (n × n)", 2, 30, 15, key="grid_size")
+        n = st.slider("Grid size (n × n)", *SIZES, key=linked("grid_size", "n", 15))
+    keep_grid_in_url(grid_values(model, plane, label, sweep, n))
     steps = sweep_values(n, **sweep)
     digits = model.decode(plane_points(plane.center, plane.axes[0], plane.axes[1], steps, steps), label)
     mosaic = to_uint8(tile(digits, n, n))
@@ -194,17 +281,24 @@ def choose_view(model) -> str:
         pointer.forget_url_point(LIVE_KEY)
     else:
         st.query_params[VIEW_PARAM] = view
+        keep_grid_in_url({})  # the live view has no grid settings
     st.session_state[VIEW_ECHO] = view if view != GRID else None
     return view
 
 
-def unused_link_settings(point: str | None, view_asked: str | None, view: str) -> list[str]:
-    """What a link asks that this page has no setting for: a parameter of another page, or the live view's kept
-    `point` (as the link had it) in the grid view, unless it is this session's own echo, left by the live view, or
-    the link asked for a view the page did not show (`view_asked`), whose notice names the point already."""
+def unused_link_settings(model, point: str | None, view_asked: str | None, view: str) -> list[str]:
+    """What a link asks that this page cannot use: a parameter of another page or a grid setting out of range (the
+    others wait in LINKED_KEY for their widgets), or the live view's kept `point` (as the link had it) in the grid
+    view, unless it is this session's own echo, left by the live view, or the link asked for a view the page did
+    not show (`view_asked`), whose notice names the point already."""
+    pending = st.session_state[LINKED_KEY] = {}
+
     def apply(name: str, value: str) -> None:
-        if name not in (VIEW_PARAM, pointer.POINT_PARAM):  # choose_view's and the live plane's
+        if name in (VIEW_PARAM, pointer.POINT_PARAM):  # choose_view's and the live plane's
+            return
+        if name not in GRID_PARAMS or face_views.is_face_model(model):  # the face grid keeps its settings in view
             raise ValueError("not a setting of this page")
+        pending[name] = grid_setting(model, name, value)
     ignored = ui.read_link(GRID_ECHO, apply)
     if (view == GRID and point is not None and not ui.stale_echo(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point)
             and view_asked in (None, view)):
@@ -220,7 +314,7 @@ model = ui.pick_model("grid")
 notice = st.empty()
 linked_point, linked_view = st.query_params.get(pointer.POINT_PARAM), st.query_params.get(VIEW_PARAM)
 view = choose_view(model)
-ui.link_notice(notice, unused_link_settings(linked_point, linked_view, view))
+ui.link_notice(notice, unused_link_settings(model, linked_point, linked_view, view))
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)
 elif model.has_encoder:
