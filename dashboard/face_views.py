@@ -175,12 +175,26 @@ def decoded_grid(model) -> None:
 
 # ---------------------------------------------------------------- Latent scatter
 
-@st.cache_data(show_spinner="Drawing and reading the faces…", max_entries=16)
-def generated_points(_model, _judge, model: str, judge: str | None, first_seed: int, n: int):
-    """Codes of the faces of seeds first_seed ... (the sampling trick, one seed a face, as Face editing draws them),
-    and the judge's probabilities on the decoded faces (None without a judge): decoded and read in one batch."""
-    codes = np.concatenate([_model.sample_latents(1, seed=s, trick=True) for s in range(first_seed, first_seed + n)])
+SEED_BLOCK = 100  # generated faces are drawn and read in blocks of seeds: a new count or first seed reuses blocks
+
+
+@st.cache_data(show_spinner="Drawing and reading the faces…", max_entries=64)
+def seed_block(_model, _judge, model: str, judge: str | None, start: int):
+    """Codes of the faces of seeds start ... start + SEED_BLOCK - 1 (the sampling trick, one seed a face, as Face
+    editing draws them) and the judge's probabilities on them (None without a judge): decoded in one batch."""
+    codes = np.concatenate([_model.sample_latents(1, seed=s, trick=True) for s in range(start, start + SEED_BLOCK)])
     return codes, None if _judge is None else _judge.probabilities(_model.decode(codes))
+
+
+def generated_points(_model, _judge, model: str, judge: str | None, first_seed: int, n: int):
+    """Codes and the judge's probabilities of the faces of seeds first_seed ... first_seed + n - 1, from the
+    cached blocks of SEED_BLOCK seeds that hold them."""
+    offset = first_seed % SEED_BLOCK
+    blocks = [seed_block(_model, _judge, model, judge, start)
+              for start in range(first_seed - offset, first_seed + n, SEED_BLOCK)]
+    codes = np.concatenate([b[0] for b in blocks])[offset:offset + n]
+    probs = None if _judge is None else np.concatenate([b[1] for b in blocks])[offset:offset + n]
+    return codes, probs
 
 
 @st.cache_data(show_spinner="Encoding the held-out test faces…", max_entries=4)

@@ -370,10 +370,13 @@ class DigitRow(NamedTuple):
 
 
 def digit_rows(at) -> list[DigitRow]:
-    """The page's rows of digits and grids, in page order: each picture's source, the text under it, its width."""
+    """The page's rows of digits and grids, in page order: each picture's source, the text under it, its width.
+    (Not the sidebar's script, ui.NARROW_SIDEBAR, the app's other st.html.)"""
     from html.parser import HTMLParser
     rows = []
     for element in at.get("html"):
+        if element.proto.unsafe_allow_javascript:
+            continue
         sources, captions, widths = [], [], []
 
         class Reader(HTMLParser):
