@@ -28,6 +28,7 @@ import numpy as np
 from . import registry
 from .data import load_dataset
 from .images import as_model_input
+from .face_edits import evaluate_attribute_edits
 from .latent import attribute_vectors, code_components
 from .recipes import GAN_FAMILIES, JUDGE, SECOND_JUDGE
 
@@ -449,112 +450,6 @@ def typical_faces(model, faces, recon, code_mean, code_std) -> dict:
 
 
 ATTRIBUTES_FILE = "attributes.npz"
-# The grid the default strengths are chosen from, on val: steps of 0.25, as the kept share falls fast with strength
-# (Smiling, measured on val: success 87% / kept 88% at 1, 98% / 83% at 1.5).
-EDIT_STRENGTHS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0)
-EDIT_GOALS = {"success_min": 0.90, "kept_min": 0.85, "attributes": ["Smiling", "Eyeglasses", "Male", "Blond_Hair"]}
-# Faces without the attribute scored per attribute (seeded draw). Val as many as test, as a default is chosen at a
-# sharp 90%: at that share 600 faces give a standard error of 1.2 points, 250 faces 1.9.
-EDIT_FACES_VAL, EDIT_FACES_TEST = 600, 600
-EDIT_METHOD = (
-    "Attribute vectors: per attribute, the mean latent code (encoder mean) of the training faces labelled with it "
-    "minus that of the faces labelled without it. Edit strength is in multiples of that vector (1 moves a face "
-    "as far as the average face with the attribute lies from the average face without). An edit is scored on "
-    "faces whose reconstruction the judge reads without the attribute: success is the share read with it after "
-    "the edit; kept is the share of the other judged attributes' readings (the judge's 15 best-read, less the "
-    "edited one) that stay as they were on the reconstruction. Default strengths are the smallest of "
-    f"{', '.join(map(str, EDIT_STRENGTHS))} reaching success >= 90% and kept >= 85% on up to {EDIT_FACES_VAL} "
-    "val faces (else the most successful with kept >= 85%, else the smallest); figures are on up to "
-    f"{EDIT_FACES_TEST} test faces at those strengths. 'Held fixed': the edit direction made orthogonal to the "
-    "vectors of the other judged attributes and stretched back to the vector's length (InterFaceGAN's "
-    "conditional manipulation), at the same strength. 'changed': per other judged attribute, the share of those "
-    "test faces whose reading the edit changed. 'real_faces': on the test faces themselves (not reconstructions), "
-    "how far the share read with each other judged attribute differs between faces the judge reads with the "
-    "attribute and faces it reads without (the ties a mean-difference vector takes from the data); "
-    "'kept_if_typical' is one minus their mean: the kept share of an edit that made a face as different as a "
-    "typical face with the attribute is from a typical face without.")
-
-
-def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged, hold=()) -> dict:
-    """Success and kept of one attribute edit on codes whose reconstructions the judge read as `base_read`."""
-    from .latent import edit_latents
-    a = judge.attribute_names.index(name)
-    others = [judge.attribute_names.index(n) for n in judged if n != name]
-    read = judge.read(model.decode(edit_latents(codes, vectors, {name: strength}, hold)))
-    changed = read[:, others] != base_read[:, others]
-    return {"success": float(read[:, a].mean()),
-            "kept": float((~changed).mean()) if others else float("nan"),
-            "faces": int(len(codes)),
-            # per other judged attribute, the share of faces whose reading the edit changed: what it carries along
-            "changed": {judge.attribute_names[o]: float(c) for o, c in zip(others, changed.mean(0))}}
-
-
-def attribute_ties(read, attribute_names: list[str], name: str, judged: list[str]) -> dict | None:
-    """How far real faces the judge reads with `name` differ from those it reads without, in the other judged
-    attributes (share read with it among the first minus among the second, in absolute value): what a mean-difference
-    vector carries along from the data, against which an edit's kept share can be weighed. None with one side empty."""
-    read = np.asarray(read, bool)
-    has = read[:, attribute_names.index(name)]
-    if has.all() or not has.any():
-        return None
-    others = [attribute_names.index(n) for n in judged if n != name]
-    differ = np.abs(read[has][:, others].mean(0) - read[~has][:, others].mean(0))
-    return {"faces_with": int(has.sum()), "faces_without": int((~has).sum()),
-            "differ": {attribute_names[o]: float(d) for o, d in zip(others, differ)},
-            "kept_if_typical": float(1.0 - differ.mean()) if others else float("nan")}
-
-
-def _readings(model, judge, faces):
-    """Latent means of faces and the judge's readings of their reconstructions, computed once a split."""
-    codes = model.encode(faces)
-    return codes, judge.read(model.decode(codes))
-
-
-def _without(codes, read, index: int, limit: int, seed: int = 0):
-    """Up to `limit` (seeded draw) of the codes whose reconstruction the judge reads without attribute `index`:
-    the faces an edit adding it can be scored on."""
-    candidates = np.flatnonzero(~read[:, index])
-    pick = np.sort(np.random.default_rng(seed).permutation(candidates)[:limit])
-    return codes[pick], read[pick]
-
-
-def choose_strength(scores: list[dict], goals=EDIT_GOALS) -> int:
-    """Index of the default strength among scores on the grid (ascending strengths): see EDIT_METHOD."""
-    ok = [i for i, s in enumerate(scores) if s["kept"] >= goals["kept_min"]]
-    reach = [i for i in ok if scores[i]["success"] >= goals["success_min"]]
-    if reach:
-        return reach[0]
-    return max(ok, key=lambda i: (scores[i]["success"], -i)) if ok else 0
-
-
-def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val, test) -> dict:
-    """Default strengths chosen on val; success and kept on test, plain and held fixed, for every attribute."""
-    strengths, per_attribute = {}, {}
-    on_val, on_test = _readings(model, judge, val.images), _readings(model, judge, test.images)
-    real = judge.read(test.images)  # the test faces themselves, not their reconstructions
-    for name in vectors:
-        index = judge.attribute_names.index(name)
-        codes, base = _without(*on_val, index, EDIT_FACES_VAL)
-        test_codes, test_base = _without(*on_test, index, EDIT_FACES_TEST)
-        if not len(codes) or not len(test_codes):
-            continue  # the judge reads every face with it: no edit to score
-        grid = [edit_scores(model, judge, codes, base, vectors, name, s, judged) for s in EDIT_STRENGTHS]
-        strengths[name] = EDIT_STRENGTHS[choose_strength(grid)]
-        hold = [n for n in judged if n != name]
-        per_attribute[name] = {
-            "strength": strengths[name],
-            # the figures the default was chosen from, one a strength of strength_grid: the trade-off it sits on
-            "validation": {"success": [g["success"] for g in grid], "kept": [g["kept"] for g in grid],
-                           "faces": int(len(codes))},
-            "plain": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged),
-            "held_fixed": edit_scores(model, judge, test_codes, test_base, vectors, name, strengths[name], judged,
-                                      hold),
-            "real_faces": attribute_ties(real, judge.attribute_names, name, judged)}
-    goals_met = {n: per_attribute[n]["plain"]["success"] >= EDIT_GOALS["success_min"]
-                 and per_attribute[n]["plain"]["kept"] >= EDIT_GOALS["kept_min"]
-                 for n in EDIT_GOALS["attributes"] if n in per_attribute}
-    return {"default_strengths": strengths, "strength_grid": list(EDIT_STRENGTHS), "per_attribute": per_attribute,
-            "judged_attributes": list(judged), "goals": EDIT_GOALS, "goals_met": goals_met, "method": EDIT_METHOD}
 
 
 def _evaluate_faces(model_id: str, card: dict, data=None) -> dict:
