@@ -36,7 +36,7 @@ def choose_epoch(log: list[dict]) -> dict:
 
 def _val_figures(model, judge, val_images, code_mean, code_std):
     from .judges import frechet_distance
-    from .models.face_vaegan import laplacian_energy
+    from .images import laplacian_energy
     faces = val_images[:VAL_FACES].astype(np.float32) / 255.0
     real = judge.features(faces)
     z_mean, _ = model.encoder.predict(faces, batch_size=256, verbose=0)

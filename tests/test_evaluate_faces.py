@@ -273,9 +273,9 @@ class CodeModel:
         np.testing.assert_array_equal(images, [10, 11, 12])
         return TEST_MEAN, TEST_LOG_VAR
 
-    def sample(self, n, seed=None):
-        self.sampled.append((n, seed))
-        return np.arange(5000, 5000 + n)
+    def sample(self, n, seed=None, trick=False):
+        self.sampled.append((n, seed, trick))
+        return np.arange(9000 if trick else 5000, (9000 if trick else 5000) + n)
 
 
 class FeatureJudge:
@@ -322,6 +322,8 @@ def face_vae_world(root, monkeypatch, frechet):
         return {"ranges": "of val faces"}
     monkeypatch.setattr(registry, "load_model", load_model)
     monkeypatch.setattr(ev, "typical_faces", typical_faces)
+    # fine detail of a stand-in picture: its first id (reconstructions 70..., test faces 10...)
+    monkeypatch.setattr(ev, "laplacian_energy", lambda images: float(np.asarray(images).ravel()[0]))
     monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
     monkeypatch.setattr(ev, "face_reconstruction_scores", reconstruction_scores)
     monkeypatch.setattr(ev, "evaluate_attribute_edits", attribute_edits)
@@ -343,9 +345,13 @@ def test_face_vae_card_figures(face_vae_world):
         "heldout_faces": 3, "judge": "celeba-judge", "reconstruction_mse": 0.0075, "judge_agreement": 0.9, "judge_agreement_at_0.5": 0.61,
         "judge_agreement_attributes": ["P", "One"], "judge_agreement_per_attribute": {"P": 0.95, "One": 0.85},
         "frechet_distance_reconstructions": 42.0, "frechet_distance_samples": 43.0,
+        "frechet_distance_samples_trick": 44.0, "laplacian_energy_ratio": 7.0,  # 70 / 10
         "validation": {"faces": 4, "reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65},
         "goals": {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90},
         "goals_met": {"reconstruction_mse": True, "judge_agreement": True},  # both goals inclusive
+        "sharp_goals": ev.SHARP_GOALS,
+        "sharp_goals_met": {"frechet_reconstructions": False, "laplacian_ratio": True, "frechet_samples_trick": False,
+                            "frechet_samples": False},
         "attribute_edits": {"edits": "scored"}, "typical_faces": {"ranges": "of val faces"}}
     # The typical ranges come from the val faces and their reconstructions, against the training codes' statistics
     model, val_faces, val_recon, code_mean, code_std = w.typical
@@ -353,8 +359,11 @@ def test_face_vae_card_figures(face_vae_world):
     np.testing.assert_allclose(code_mean, TRAIN_CODES.mean(0))
     np.testing.assert_allclose(code_std, TRAIN_CODES.std(0))
     # Frechet distances against the test faces' features: reconstructions, then 2,000 samples drawn with seed 0
-    assert w.model.sampled == [(2000, 0)]
-    (recon_features, real_1), (sample_features, real_2) = w.frechet
+    # from N(0, I) and 2,000 with the sampling trick
+    assert w.model.sampled == [(2000, 0, False), (2000, 0, True)]
+    (recon_features, real_1), (sample_features, real_2), (trick_features, real_3) = w.frechet
+    np.testing.assert_array_equal(trick_features, id_features(np.arange(9000, 11000)))
+    np.testing.assert_array_equal(real_3, id_features([10, 11, 12]))
     np.testing.assert_array_equal(recon_features, id_features([70, 71, 72]))
     np.testing.assert_array_equal(sample_features, id_features(np.arange(5000, 7000)))
     np.testing.assert_array_equal(real_1, id_features([10, 11, 12]))

@@ -10,7 +10,8 @@ keras = pytest.importorskip("keras")
 
 from core.models.face_judge import build_face_judge, feature_extractor  # noqa: E402
 from core.models.face_vae import build_decoder, build_encoder  # noqa: E402
-from core.models.face_vaegan import SharpenedDecoder, build_patch_critic, laplacian_energy  # noqa: E402
+from core.images import laplacian_energy  # noqa: E402
+from core.models.face_vaegan import SharpenedDecoder, build_patch_critic  # noqa: E402
 from core.sharpen import GOAL_MSE, choose_epoch  # noqa: E402
 
 SHAPE = (16, 16, 3)

@@ -34,13 +34,6 @@ def build_patch_critic(image_shape=(64, 64, 3), widths=(64, 128, 256)):
     return keras.Model(images, logits, name="patch_critic")
 
 
-def laplacian_energy(images: np.ndarray) -> float:
-    """Mean squared 4-neighbour Laplacian of the grey image: fine detail, which a soft decoder lacks."""
-    from scipy.ndimage import laplace
-    grey = np.asarray(images, np.float32).mean(axis=-1)
-    return float(np.mean([np.mean(laplace(g, mode="nearest") ** 2) for g in grey]))
-
-
 class SharpenedDecoder(keras.Model):
     """Trains `decoder` (trained weights) against a patch critic; `encoder` and `perceptual` stay frozen.
 
