@@ -29,7 +29,7 @@ from . import registry
 from .data import load_dataset
 from .images import as_model_input, laplacian_energy
 from .face_edits import evaluate_attribute_edits
-from .latent import attribute_vectors, code_components
+from .latent import attribute_vectors, code_components, linear_boundaries
 from .recipes import GAN_FAMILIES, JUDGE, SECOND_JUDGE
 
 ELBO_SAMPLES, IWAE_SAMPLES, FID_SAMPLES = 16, 128, 2000
@@ -440,10 +440,13 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     both = [a for a in range(present.shape[1]) if 0 < present[:, a].sum() < len(present)]  # else no direction
     names = [train.attribute_names[a] for a in both]
     vectors = attribute_vectors(codes, present[:, both])
+    bounds = linear_boundaries(codes, present[:, both])  # aggregates too: a normal, an offset, a spread each
     card["files"]["attributes"] = ATTRIBUTES_FILE
-    np.savez_compressed(folder / ATTRIBUTES_FILE, names=np.array(names), vectors=vectors)
+    np.savez_compressed(folder / ATTRIBUTES_FILE, names=np.array(names), vectors=vectors, **bounds)
     named = dict(zip(names, vectors))
-    metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test)
+    boundaries = {n: (bounds["normals"][k], float(bounds["offsets"][k]), float(bounds["spread"][k]))
+                  for k, n in enumerate(names)}
+    metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test, boundaries)
     return metrics
 
 

@@ -61,21 +61,44 @@ EDIT_METHOD = (
     "weighted by the share of edited faces the judge read in each class. 'Held fixed': the edit direction made "
     "orthogonal to the vectors of the other judged attributes and stretched back to the vector's length "
     "(InterFaceGAN's conditional manipulation), at the same strength. 'changed': per other judged attribute, the "
-    "share of the faces whose reading the edit changed. 'real_faces': on the test faces themselves, how far the "
+    "share of the faces whose reading the edit changed. 'boundary': the same scores for the boundary method: a "
+    "logistic-regression boundary per attribute on the training faces' codes (classes weighted equally), each "
+    "face moved to a signed distance of `strength` spreads of the training codes' distances (negative: removal), "
+    "along the normal made orthogonal to the normals of the attribute's default holds ("
+    + "; ".join(f"{a} holds {', '.join(c)}" for a, c in CONFOUNDERS.items() if c) + "), the target chosen on val "
+    "as a strength is. 'real_faces': on the test faces themselves, how far the "
     "share read with each other judged attribute differs between faces the judge reads with the attribute and "
     "faces it reads without; 'kept_if_typical' is one minus their mean.")
 
 
-def edit_scores(model, judge, codes, base_read, vectors, name, strength, judged, hold=(), entailed=(),
-                confounders=()) -> dict:
-    """Success, kept (all and independent), success by the Male reading and confounder flips of one edit, on codes
-    whose reconstructions the judge read as `base_read`. A negative strength removes the attribute."""
+def vector_edit(vectors: dict):
+    """Edits by mean-difference vectors: strength in multiples of the vector, `hold` made orthogonal to."""
     from .latent import edit_latents
+    return lambda codes, name, strength, hold: edit_latents(codes, vectors, {name: strength}, hold)
+
+
+def boundary_edit(boundaries: dict):
+    """Edits by linear boundaries (core.latent.linear_boundaries, by attribute name): each face moved to a signed
+    distance of `strength` spreads of the training codes' distances, along the normal made orthogonal to the held
+    attributes' normals (InterFaceGAN's per-face edit with conditional manipulation)."""
+    from .latent import move_to_distance
+
+    def edit(codes, name, strength, hold):
+        normal, offset, spread = boundaries[name]
+        return move_to_distance(codes, normal, offset, strength * spread, [boundaries[h][0] for h in hold if h != name])
+    return edit
+
+
+def edit_scores(model, judge, codes, base_read, edit, name, strength, judged, hold=(), entailed=(),
+                confounders=()) -> dict:
+    """Success, kept (all and independent), success by the Male reading and confounder flips of one edit (`edit`:
+    vector_edit or boundary_edit), on codes whose reconstructions the judge read as `base_read`. A negative
+    strength removes the attribute."""
     names = judge.attribute_names
     a = names.index(name)
     others = [names.index(n) for n in judged if n != name]
     independent = [names.index(n) for n in judged if n != name and n not in entailed]
-    read = judge.read(model.decode(edit_latents(codes, vectors, {name: strength}, hold)))
+    read = judge.read(model.decode(edit(codes, name, strength, hold)))
     done = read[:, a] == (strength > 0)
     changed = read != base_read
 
@@ -155,8 +178,13 @@ def choose_strength(scores: list[dict], goals: dict, kept: str = "kept") -> int:
     return max(ok, key=lambda i: (scores[i]["success"], -i)) if ok else 0
 
 
-def _one_direction(model, judge, vectors, name, judged, on_val, on_test, real, sign: int) -> dict | None:
-    """One attribute's edit in one direction (+1 adds, -1 removes): strength chosen on val, scored on test."""
+DEFAULT_HOLDS = CONFOUNDERS  # the boundary method holds each attribute's confounders by default
+
+
+def _one_direction(model, judge, edit, name, judged, on_val, on_test, photos, sign: int, hold=(),
+                   held_fixed: bool = False) -> dict | None:
+    """One attribute's edit in one direction (+1 adds, -1 removes), holding `hold`: strength chosen on val, scored
+    on test (and, with `held_fixed`, also holding every other judged attribute)."""
     index = judge.attribute_names.index(name)
     codes, base = faces_to_edit(*on_val, index, EDIT_FACES_VAL, adding=sign > 0)
     test_codes, test_base = faces_to_edit(*on_test, index, EDIT_FACES_TEST, adding=sign > 0)
@@ -165,49 +193,67 @@ def _one_direction(model, judge, vectors, name, judged, on_val, on_test, real, s
     goals = ATTRIBUTE_GOALS.get(name, EDIT_GOALS)
     entailed, confounders = ENTAILED.get(name, []), [c for c in CONFOUNDERS.get(name, []) if c != name]
     kept = "kept_independent" if name in ENTAILED else "kept"
-    grid = [edit_scores(model, judge, codes, base, vectors, name, sign * s, judged, entailed=entailed)
+    hold = [h for h in hold if h in judge.attribute_names]
+    grid = [edit_scores(model, judge, codes, base, edit, name, sign * s, judged, hold, entailed=entailed)
             for s in EDIT_STRENGTHS]
     strength = sign * EDIT_STRENGTHS[choose_strength(grid, goals, kept)]
     score = dict(entailed=entailed, confounders=confounders)
-    plain = edit_scores(model, judge, test_codes, test_base, vectors, name, strength, judged, **score)
-    held = edit_scores(model, judge, test_codes, test_base, vectors, name, strength, judged,
-                       [n for n in judged if n != name], **score)
-    ceilings = {c: real_photo_ceiling(*real, judge.attribute_names, name, c, test_base) for c in confounders}
+    plain = edit_scores(model, judge, test_codes, test_base, edit, name, strength, judged, hold, **score)
+    ceilings = {c: real_photo_ceiling(*photos, judge.attribute_names, name, c, test_base) for c in confounders}
     met = (plain["success"] >= goals["success_min"] and plain[kept] >= goals["kept_min"]
            and all(plain["confounder_flips"][c] <= ceilings[c]["ceiling"] + CONFOUNDER_MARGIN for c in confounders))
-    return {"strength": strength,
-            # the figures the default was chosen from, one a strength of strength_grid: the trade-off it sits on
-            "validation": {"success": [g["success"] for g in grid], "kept": [g["kept"] for g in grid],
-                           "kept_independent": [g["kept_independent"] for g in grid], "faces": int(len(codes))},
-            "plain": plain, "held_fixed": held, "real_photo_ceilings": ceilings, "goal_met": bool(met)}
+    out = {"strength": strength, "holds": list(hold),
+           # the figures the default was chosen from, one a strength of strength_grid: the trade-off it sits on
+           "validation": {"success": [g["success"] for g in grid], "kept": [g["kept"] for g in grid],
+                          "kept_independent": [g["kept_independent"] for g in grid], "faces": int(len(codes))},
+           "plain": plain, "real_photo_ceilings": ceilings, "goal_met": bool(met)}
+    if held_fixed:
+        out["held_fixed"] = edit_scores(model, judge, test_codes, test_base, edit, name, strength, judged,
+                                        [n for n in judged if n != name], **score)
+    return out
 
 
-def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val, test) -> dict:
+def _both_met(row: dict | None, name: str) -> bool:
+    """An attribute's goals met (Male: adding and removing)."""
+    return bool(row and row["goal_met"] and (name != MALE or (row.get("removal") or {}).get("goal_met")))
+
+
+def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val, test, boundaries=None) -> dict:
     """Default strengths chosen on val; the scores above on test, plain and held fixed, for every attribute (Male
-    also removed)."""
+    also removed); with `boundaries` (name -> normal, offset, spread), the boundary method beside it, holding each
+    attribute's DEFAULT_HOLDS."""
     strengths, per_attribute = {}, {}
     on_val, on_test = _readings(model, judge, val.images), _readings(model, judge, test.images)
     real_read = judge.read(test.images)  # the test faces themselves, not their reconstructions
     photos = (np.concatenate([judge.read(val.images), real_read]),
               np.concatenate([val.attributes, test.attributes]) > 0)  # val and test photos, CelebA's labels as truth
+    methods = {"vector": (vector_edit(vectors), {})}
+    if boundaries:
+        methods["boundary"] = (boundary_edit(boundaries), DEFAULT_HOLDS)
     for name in vectors:
-        added = _one_direction(model, judge, vectors, name, judged, on_val, on_test, photos, +1)
-        if added is None:
+        rows = {}
+        for method, (edit, holds) in methods.items():
+            if method == "boundary" and name not in boundaries:
+                continue
+            args = (model, judge, edit, name, judged, on_val, on_test, photos)
+            row = _one_direction(*args, +1, holds.get(name, ()), held_fixed=method == "vector")
+            if row is not None and name == MALE:
+                row["removal"] = _one_direction(*args, -1, holds.get(name, ()), held_fixed=method == "vector")
+            rows[method] = row
+        if rows["vector"] is None:
             continue
-        strengths[name] = added.pop("strength")
-        per_attribute[name] = {"strength": strengths[name], **added,
+        strengths[name] = rows["vector"]["strength"]
+        per_attribute[name] = {**rows["vector"], "boundary": rows.get("boundary"),
                                "real_faces": attribute_ties(real_read, judge.attribute_names, name, judged)}
-        if name == MALE:
-            per_attribute[name]["removal"] = _one_direction(model, judge, vectors, name, judged, on_val, on_test,
-                                                            photos, -1)
     goals_met = {n: per_attribute[n]["plain"]["success"] >= EDIT_GOALS["success_min"]
                  and per_attribute[n]["plain"]["kept"] >= EDIT_GOALS["kept_min"]
                  for n in EDIT_GOALS["attributes"] if n in per_attribute}
-    tied_met = {n: per_attribute[n]["goal_met"] and (n != MALE or bool((per_attribute[n].get("removal") or {})
-                                                                        .get("goal_met")))
-                for n in ATTRIBUTE_GOALS if n in per_attribute}
     return {"default_strengths": strengths, "strength_grid": list(EDIT_STRENGTHS), "per_attribute": per_attribute,
             "judged_attributes": list(judged), "goals": EDIT_GOALS, "goals_met": goals_met,
             "goals_by_attribute": {"attributes": ATTRIBUTE_GOALS, "confounder_margin": CONFOUNDER_MARGIN,
-                                   "entailed": ENTAILED, "confounders": CONFOUNDERS},
-            "goals_by_attribute_met": tied_met, "method": EDIT_METHOD}
+                                   "entailed": ENTAILED, "confounders": CONFOUNDERS, "boundary_holds": DEFAULT_HOLDS},
+            "goals_by_attribute_met": {n: _both_met(per_attribute[n], n) for n in ATTRIBUTE_GOALS
+                                       if n in per_attribute},
+            "boundary_goals_met": {n: _both_met(per_attribute[n]["boundary"], n) for n in ATTRIBUTE_GOALS
+                                   if n in per_attribute and per_attribute[n]["boundary"]},
+            "method": EDIT_METHOD}

@@ -332,6 +332,45 @@ def held_fixed(vector, held) -> np.ndarray:
     return free * (np.linalg.norm(vector) / length) if length > 1e-6 * np.linalg.norm(vector) else free * 0.0
 
 
+def linear_boundaries(codes, present) -> dict:
+    """Per attribute, a logistic-regression boundary between the codes with it and those without (InterFaceGAN's
+    linear boundaries, with intercept; classes weighted equally, so a rare attribute's boundary is not pushed to
+    the edge). Returns unit `normals` (A, d) and `offsets` (A,), so that normal . z + offset is a code's signed
+    distance from the boundary, and `spread` (A,), the standard deviation of the codes' distances: targets are
+    measured in it. Fitted on standardised codes, then carried back to code space."""
+    from sklearn.linear_model import LogisticRegression
+    codes, present = np.asarray(codes, np.float64), np.asarray(present, bool)
+    mean, std = codes.mean(0), codes.std(0)
+    std = np.where(std > 0, std, 1.0)
+    standard = (codes - mean) / std
+    normals, offsets, spread = [], [], []
+    for a in range(present.shape[1]):
+        fit = LogisticRegression(class_weight="balanced", max_iter=2000).fit(standard, present[:, a])
+        w = fit.coef_[0] / std
+        b = fit.intercept_[0] - (fit.coef_[0] * mean / std).sum()
+        norm = np.linalg.norm(w)
+        normals.append(w / norm)
+        offsets.append(b / norm)
+        spread.append(float((codes @ normals[-1] + offsets[-1]).std()))
+    return {"normals": np.array(normals, np.float32), "offsets": np.array(offsets, np.float32),
+            "spread": np.array(spread, np.float32)}
+
+
+def move_to_distance(z, normal, offset: float, target: float, held_normals=()) -> np.ndarray:
+    """Each code moved along `normal`, made orthogonal to `held_normals` (whose distances then stay), until its
+    signed distance from the boundary is `target` (InterFaceGAN's linear_interpolate, face by face: a code far
+    from the boundary moves less than one near it, where one multiple of a vector overshoots or undershoots).
+    A direction left with no component along the normal moves nothing. (N, d) float32."""
+    z = np.atleast_2d(np.asarray(z, np.float64))
+    normal = np.asarray(normal, np.float64)
+    direction = orthogonal_to(normal, held_normals).astype(np.float64)
+    along = float(normal @ direction)
+    if along <= 1e-6:
+        return z.astype(np.float32)
+    step = (target - (z @ normal + offset)) / along
+    return (z + step[:, None] * direction).astype(np.float32)
+
+
 def edit_direction(vectors: dict, strengths: dict, hold=()) -> np.ndarray:
     """Σ strength · vector over the edited attributes, each first made orthogonal to the held attributes'
     vectors and kept at its length (held_fixed; an attribute being edited is not held against itself)."""

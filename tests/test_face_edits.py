@@ -32,6 +32,7 @@ class IdentityModel:
 
 CODES = np.array([[0.5, -1.0], [0.0, -0.2], [-1.0, -0.5], [0.9, 0.5]])  # read: C on face 2, B on face 3
 TILTED = {"A": np.array([1.0, 0.5]), "B": np.array([0.0, 1.0]), "C": np.array([-1.0, 0.0])}
+TILT = fe.vector_edit(TILTED)
 
 
 def scores(success, kept, faces_, changed, independent=None, flips=None):
@@ -45,29 +46,29 @@ def scores(success, kept, faces_, changed, independent=None, flips=None):
 def test_edit_scores_success_on_the_attribute_and_kept_on_the_other_judged_ones():
     judge = ThresholdJudge()
     base = judge.read(CODES)
-    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"])
+    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["A", "B", "C"])
     # + (1, 0.5): (1.5, -0.5) (1.0, 0.3) (0, 0) (1.9, 1.0): A on faces 0 and 3; B turns on for face 1 and C off
     # for face 2: 6 of the 8 other readings kept
     assert got == scores(0.5, 0.75, 4, {"B": 0.25, "C": 0.25})
     assert all(type(got[k]) is float for k in ("success", "kept")) and type(got["faces"]) is int
     # only the judged attributes other than the edited one count for kept
-    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["B", "A"])["kept"] == 0.75
-    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["C"])["changed"] == {"C": 0.25}
-    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 2.0, ["B"])["kept"] == 0.5
+    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["B", "A"])["kept"] == 0.75
+    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["C"])["changed"] == {"C": 0.25}
+    assert fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 2.0, ["B"])["kept"] == 0.5
     # held fixed: the edit made orthogonal to B's vector and stretched back to A's length, (1.118, 0): A on faces
     # 0, 1 and 3; B stays on every face, C still goes off on face 2
-    held = fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"], ["B"])
+    held = fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["A", "B", "C"], ["B"])
     assert held == scores(0.75, 0.875, 4, {"B": 0.0, "C": 0.25})
 
 
 def test_kept_independent_leaves_out_what_the_edit_entails_and_flips_count_each_confounder():
     judge = ThresholdJudge()
     base = judge.read(CODES)
-    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"], entailed=["B"],
+    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["A", "B", "C"], entailed=["B"],
                          confounders=["B", "C"])
     # B turned on for face 1 (entailed: not counted), C off for face 2: 3 of the 4 C readings kept
     assert got == scores(0.5, 0.75, 4, {"B": 0.25, "C": 0.25}, independent=0.75, flips={"B": 0.25, "C": 0.25})
-    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILTED, "A", 1.0, ["A", "B", "C"],
+    got = fe.edit_scores(IdentityModel(), judge, CODES, base, TILT, "A", 1.0, ["A", "B", "C"],
                          entailed=["B", "C"])
     assert np.isnan(got["kept_independent"])  # everything else entailed: nothing left to keep
 
@@ -75,7 +76,7 @@ def test_kept_independent_leaves_out_what_the_edit_entails_and_flips_count_each_
 def test_a_negative_strength_removes_and_success_is_read_without_it():
     judge = ThresholdJudge()
     codes = np.array([[1.5, 0.0], [3.0, 0.0], [1.2, 0.0]])  # A on every face
-    got = fe.edit_scores(IdentityModel(), judge, codes, judge.read(codes), TILTED, "A", -1.0, ["A", "B"])
+    got = fe.edit_scores(IdentityModel(), judge, codes, judge.read(codes), TILT, "A", -1.0, ["A", "B"])
     # - (1, 0.5): (0.5, -0.5) (2, -0.5) (0.2, -0.5): A gone from faces 0 and 2; B stays off
     assert got["success"] == pytest.approx(2 / 3) and got["kept"] == 1.0
 
@@ -93,13 +94,13 @@ def test_success_is_split_by_the_faces_male_reading():
     codes = np.array([[1.0, -0.5], [2.0, -2.0], [-1.0, -0.5], [-1.0, -0.2], [-3.0, -3.0]])  # 2 men, 3 women
     vectors = {"Smiling": np.array([0.0, 1.0])}
     judge = MaleJudge()
-    got = fe.edit_scores(IdentityModel(), judge, codes, judge.read(codes), vectors, "Smiling", 1.0,
+    got = fe.edit_scores(IdentityModel(), judge, codes, judge.read(codes), fe.vector_edit(vectors), "Smiling", 1.0,
                          ["Male", "Smiling"], confounders=["Male"])
     # + (0, 1): smiling on faces 0, 2, 3: men 1 of 2, women 2 of 3; no Male reading changes
     assert got["success_by_male"] == {"men": 0.5, "women": pytest.approx(2 / 3), "men_faces": 2, "women_faces": 3}
     assert got["confounder_flips"] == {"Male": 0.0}
     women = codes[2:]
-    only = fe.edit_scores(IdentityModel(), judge, women, judge.read(women), vectors, "Smiling", 1.0, ["Smiling"])
+    only = fe.edit_scores(IdentityModel(), judge, women, judge.read(women), fe.vector_edit(vectors), "Smiling", 1.0, ["Smiling"])
     assert only["success_by_male"]["men"] is None and only["success_by_male"]["men_faces"] == 0
 
 
@@ -107,7 +108,7 @@ def test_edit_scores_kept_is_nan_without_other_judged_attributes_and_quiet():
     judge = ThresholdJudge()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = fe.edit_scores(IdentityModel(), judge, CODES, judge.read(CODES), TILTED, "C", 1.0, ["C"])
+        got = fe.edit_scores(IdentityModel(), judge, CODES, judge.read(CODES), TILT, "C", 1.0, ["C"])
     # - (1, 0): (-0.5, -1) (-1, -0.2) (-2, -0.5) (-0.1, 0.5): C on every face
     assert got["success"] == 1.0 and np.isnan(got["kept"]) and got["faces"] == 4 and got["changed"] == {}
 
@@ -282,3 +283,24 @@ def test_an_attribute_the_judge_reads_on_every_face_is_left_unscored():
     got = fe.evaluate_attribute_edits(IdentityModel(), SmileJudge(), {"Smiling": np.array([0.0, 1.0])},
                                       ["Male", "Smiling"], everyone, everyone)
     assert got["per_attribute"] == {} and got["default_strengths"] == {} and got["goals_by_attribute_met"] == {}
+
+
+def test_the_boundary_method_moves_each_face_to_its_target_holding_the_confounders():
+    val = split([[1, -0.3], [-1, -0.6], [1, 0.5], [-1, 0.2], [2, -1.2]],
+                [[1, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]])
+    test = split([[1, -0.1], [-1, -0.4], [-0.5, 0.5], [0.5, -2.0]], [[1, 0, 0], [0, 0, 0], [0, 1, 0], [1, 0, 0]])
+    vectors = {"Smiling": np.array([0.0, 1.0]), "Male": np.array([1.0, 0.0]), "Young": np.array([-1.0, 0.0])}
+    boundaries = {"Smiling": (np.array([0.0, 1.0]), 0.0, 1.0), "Male": (np.array([1.0, 0.0]), 0.0, 1.0),
+                  "Young": (np.array([-1.0, 0.0]), -2.0, 1.0)}
+    got = fe.evaluate_attribute_edits(IdentityModel(), SmileJudge(), vectors, ["Male", "Smiling", "Young"], val,
+                                      test, boundaries)
+    smiling = got["per_attribute"]["Smiling"]["boundary"]
+    # every face moved to y = 0.25, the first target: all smile, x (Male, Young) untouched
+    assert smiling["strength"] == 0.25 and smiling["holds"] == ["Male"] and "held_fixed" not in smiling
+    assert smiling["plain"]["success"] == 1.0 and smiling["plain"]["kept_independent"] == 1.0
+    assert smiling["plain"]["confounder_flips"] == {"Male": 0.0}
+    male = got["per_attribute"]["Male"]["boundary"]
+    assert male["strength"] == 0.25 and male["removal"]["strength"] == -0.25
+    assert got["boundary_goals_met"] == {"Smiling": True, "Male": True}
+    assert got["goals_by_attribute_met"]["Smiling"] is False  # the vector method, as before
+    assert got["per_attribute"]["Young"]["boundary"]["holds"] == []

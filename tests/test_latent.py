@@ -800,3 +800,32 @@ def test_unlike_real_items_names_each_range_a_picture_leaves(distance, mse, reas
     assert len(found) == len(reasons)
     for why, part in zip(found, reasons):
         assert part in why
+
+
+# ---------------------------------------------------------------- linear boundaries and per-face moves
+
+def test_linear_boundaries_find_the_separating_direction_and_signed_distances():
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(400, 3)) * [1.0, 5.0, 0.2] + [2.0, -1.0, 0.5]
+    present = np.column_stack([codes[:, 0] > 2.3, codes[:, 2] < 0.4])
+    got = latent.linear_boundaries(codes, present)
+    assert got["normals"].shape == (2, 3) and got["offsets"].shape == (2,) and got["spread"].shape == (2,)
+    np.testing.assert_allclose(np.linalg.norm(got["normals"], axis=1), 1.0, rtol=1e-5)
+    assert abs(got["normals"][0, 0]) > 0.99 and got["normals"][0, 0] > 0    # along x, pointing to "present"
+    assert abs(got["normals"][1, 2]) > 0.99 and got["normals"][1, 2] < 0    # along z, pointing down
+    distance = codes @ got["normals"][0] + got["offsets"][0]
+    assert np.mean((distance > 0) == present[:, 0]) > 0.97                   # the sign says which side
+    np.testing.assert_allclose(got["spread"][0], distance.std(), rtol=1e-5)
+
+
+def test_move_to_distance_puts_every_code_at_the_target_and_keeps_held_distances():
+    normal = np.array([1.0, 0.0, 0.0])
+    z = np.array([[0.0, 1.0, 2.0], [-3.0, 0.0, 0.0], [5.0, 1.0, 1.0]])
+    moved = latent.move_to_distance(z, normal, 1.0, 2.5)
+    np.testing.assert_allclose(moved @ normal + 1.0, 2.5, rtol=1e-6)         # each code at the target
+    np.testing.assert_allclose(moved[:, 1:], z[:, 1:])                       # only along the normal
+    held = np.array([[0.6, 0.8, 0.0]])
+    kept = latent.move_to_distance(z, normal, 1.0, 2.5, held)
+    np.testing.assert_allclose(kept @ normal + 1.0, 2.5, rtol=1e-5)
+    np.testing.assert_allclose(kept @ held[0], z @ held[0], atol=1e-5)     # the held boundary's distance stays
+    np.testing.assert_array_equal(latent.move_to_distance(z, normal, 1.0, 2.5, [normal]), z.astype(np.float32))
