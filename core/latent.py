@@ -182,6 +182,13 @@ def widest_dimensions(codes, k: int) -> np.ndarray:
     return np.argsort(-np.asarray(codes).std(0), kind="stable")[:k]
 
 
+def trick_latents(mean, std, n: int, seed: int = 0) -> np.ndarray:
+    """n draws of the sampling trick, N(mean, std^2) per dimension of the training codes (a VAE's aggregate codes
+    do not fill N(0, I) evenly): (n, d) float32, the same draws for the same seed wherever they are made."""
+    mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
+    return (mean + std * np.random.default_rng(seed).standard_normal((n, len(mean)))).astype(np.float32)
+
+
 def standardised_distance(codes, mean, std) -> np.ndarray:
     """Root mean square over dimensions of (code - mean) / std, (N,): near 1 for a typical training item in many
     dimensions. Far below is atypical too: a featureless picture (a grey square) lands near the average code."""

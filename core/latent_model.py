@@ -130,8 +130,9 @@ class LatentModel:
         if not 0.0 < truncation <= 4.0:
             raise ValueError(f"truncation must lie in (0, 4], got {truncation}")
         if trick:
+            from .latent import trick_latents
             mean, std = self.training_code_stats()
-            z = mean + std * np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+            z = trick_latents(mean, std, n, seed)
         elif self.card.get("prior") is None:  # N(0, I): the same draws as multivariate_normal gives, without
             mean = np.zeros(self.latent_dim)  # its SVD, whose BLAS threads stalled decodes under load (bench)
             z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))

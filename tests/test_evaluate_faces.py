@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
-from core.latent import linear_boundaries
+from core.latent import linear_boundaries, trick_latents
 from core import registry
 from core.data.celeba import CelebA
 from core.models import face_judge as fj
@@ -264,7 +264,7 @@ class CodeModel:
     """A face VAE stand-in: the training faces' codes from a table, the test faces' posterior, recorded samples."""
 
     def __init__(self):
-        self.sampled = []
+        self.sampled, self.decoded = [], []
 
     def encode(self, images):
         np.testing.assert_array_equal(images, np.arange(100, 106))  # only the training faces are encoded here
@@ -274,9 +274,13 @@ class CodeModel:
         np.testing.assert_array_equal(images, [10, 11, 12])
         return TEST_MEAN, TEST_LOG_VAR
 
-    def sample(self, n, seed=None, trick=False):
-        self.sampled.append((n, seed, trick))
-        return np.arange(9000 if trick else 5000, (9000 if trick else 5000) + n)
+    def sample(self, n, seed=None):
+        self.sampled.append((n, seed))
+        return np.arange(5000, 5000 + n)
+
+    def decode(self, z):  # the sampling trick's draws: the faces 9000 ...
+        self.decoded.append(np.array(z))
+        return np.arange(9000, 9000 + len(z))
 
 
 class FeatureJudge:
@@ -290,7 +294,7 @@ class FeatureJudge:
 def face_vae_world(root, monkeypatch, frechet):
     w = type("World", (), {})()
     w.root, w.frechet, w.model, w.judge = root, frechet, CodeModel(), FeatureJudge()
-    w.models, w.judges, w.scored, w.edited = [], [], [], []
+    w.models, w.judges, w.scored, w.edited, w.opening = [], [], [], [], []
     serve_splits(monkeypatch, w, {"test": faces([10, 11, 12], names=TRAIN_NAMES),
                                   "val": faces([20, 21, 22, 23], names=TRAIN_NAMES),
                                   "train": faces(np.arange(100, 106), TRAIN_ATTRIBUTES, TRAIN_NAMES)})
@@ -320,9 +324,10 @@ def face_vae_world(root, monkeypatch, frechet):
 
     def typical_faces(*args):
         w.typical = args
-        return {"ranges": "of val faces"}
+        return {"ranges": "of val faces", "median_code_distance": 0.9}
     monkeypatch.setattr(registry, "load_model", load_model)
     monkeypatch.setattr(ev, "typical_faces", typical_faces)
+    monkeypatch.setattr(ev, "opening_face", lambda *args: w.opening.append(args) or {"seed": 7})
     # fine detail of a stand-in picture: its first id (reconstructions 70..., test faces 10...)
     monkeypatch.setattr(ev, "laplacian_energy", lambda images: float(np.asarray(images).ravel()[0]))
     monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
@@ -353,7 +358,8 @@ def test_face_vae_card_figures(face_vae_world):
         "sharp_goals": ev.SHARP_GOALS,
         "sharp_goals_met": {"frechet_reconstructions": False, "laplacian_ratio": True, "frechet_samples_trick": False,
                             "frechet_samples": False},
-        "attribute_edits": {"edits": "scored"}, "typical_faces": {"ranges": "of val faces"}}
+        "attribute_edits": {"edits": "scored"},
+        "typical_faces": {"ranges": "of val faces", "median_code_distance": 0.9}, "opening_face": {"seed": 7}}
     # The typical ranges come from the val faces and their reconstructions, against the training codes' statistics
     model, val_faces, val_recon, code_mean, code_std = w.typical
     assert model is w.model and list(val_faces) == [20, 21, 22, 23] and list(val_recon) == [80, 81]
@@ -361,7 +367,12 @@ def test_face_vae_card_figures(face_vae_world):
     np.testing.assert_allclose(code_std, TRAIN_CODES.std(0))
     # Frechet distances against the test faces' features: reconstructions, then 2,000 samples drawn with seed 0
     # from N(0, I) and 2,000 with the sampling trick
-    assert w.model.sampled == [(2000, 0, False), (2000, 0, True)]
+    assert w.model.sampled == [(2000, 0)]
+    trick, = w.model.decoded  # 2,000 draws from N(mean, std^2) of the training codes, seed 0
+    np.testing.assert_allclose(trick, trick_latents(TRAIN_CODES.mean(0), TRAIN_CODES.std(0), 2000, seed=0), rtol=1e-6)
+    # the opening face: chosen from the judge's best-read attributes, near the val faces' median code distance
+    (model, judge, best, code_mean, code_std, median), = w.opening
+    assert model is w.model and judge is w.judge and best == ["P", "One"] and median == 0.9
     (recon_features, real_1), (sample_features, real_2), (trick_features, real_3) = w.frechet
     np.testing.assert_array_equal(trick_features, id_features(np.arange(9000, 11000)))
     np.testing.assert_array_equal(real_3, id_features([10, 11, 12]))
@@ -523,4 +534,5 @@ def test_typical_faces_are_the_1st_to_99th_percentiles_of_val_faces():
     got = ev.typical_faces(Codes(), faces, recon, np.zeros(2), np.ones(2))
     assert got["split"] == "val" and got["faces"] == 101 and got["percentiles"] == [1, 99]
     np.testing.assert_allclose(got["code_distance"], [1.0, 99.0])
+    assert got["median_code_distance"] == 50.0
     np.testing.assert_allclose(got["reconstruction_mse"], [0.01 ** 2, 0.99 ** 2])
