@@ -29,7 +29,7 @@ from . import registry
 from .data import load_dataset
 from .images import as_model_input, laplacian_energy
 from .face_edits import evaluate_attribute_edits
-from .latent import attribute_vectors, code_components, linear_boundaries, trick_latents
+from .latent import attribute_vectors, code_components, detied_vectors, linear_boundaries, trick_latents
 from .opening_face import opening_face
 from .recipes import GAN_FAMILIES, JUDGE, SECOND_JUDGE
 
@@ -440,12 +440,14 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     names = [train.attribute_names[a] for a in both]
     vectors = attribute_vectors(codes, present[:, both])
     bounds = linear_boundaries(codes, present[:, both])  # aggregates too: a normal, an offset, a spread each
+    detied = detied_vectors(codes, present[:, both])
     card["files"]["attributes"] = ATTRIBUTES_FILE
-    np.savez_compressed(folder / ATTRIBUTES_FILE, names=np.array(names), vectors=vectors, **bounds)
+    np.savez_compressed(folder / ATTRIBUTES_FILE, names=np.array(names), vectors=vectors, detied=detied, **bounds)
     named = dict(zip(names, vectors))
     boundaries = {n: (bounds["normals"][k], float(bounds["offsets"][k]), float(bounds["spread"][k]))
                   for k, n in enumerate(names)}
-    metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test, boundaries)
+    metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test, boundaries,
+                                                          dict(zip(names, detied)))
     return metrics
 
 

@@ -66,7 +66,9 @@ EDIT_METHOD = (
     "face moved to a signed distance of `strength` spreads of the training codes' distances (negative: removal), "
     "along the normal made orthogonal to the normals of the attribute's default holds ("
     + "; ".join(f"{a} holds {', '.join(c)}" for a, c in CONFOUNDERS.items() if c) + "), the target chosen on val "
-    "as a strength is. 'real_faces': on the test faces themselves, how far the "
+    "as a strength is. 'detied': the same for de-tied vectors, each attribute's coefficient in a least-squares "
+    "regression of the training codes on all 40 labels (how a code moves with the attribute when the others are "
+    "held fixed), in multiples of it, chosen the same way. 'real_faces': on the test faces themselves, how far the "
     "share read with each other judged attribute differs between faces the judge reads with the attribute and "
     "faces it reads without; 'kept_if_typical' is one minus their mean.")
 
@@ -218,22 +220,23 @@ def _both_met(row: dict | None, name: str) -> bool:
     return bool(row and row["goal_met"] and (name != MALE or (row.get("removal") or {}).get("goal_met")))
 
 
-def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val, test, boundaries=None) -> dict:
+def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val, test, boundaries=None,
+                             detied=None) -> dict:
     """Default strengths chosen on val; the scores above on test, plain and held fixed, for every attribute (Male
-    also removed); with `boundaries` (name -> normal, offset, spread), the boundary method beside it, holding each
-    attribute's DEFAULT_HOLDS."""
+    also removed); beside them, with `boundaries` (name -> normal, offset, spread), the boundary method holding
+    each attribute's DEFAULT_HOLDS, and with `detied` (name -> vector), de-tied vectors (core.latent)."""
     strengths, per_attribute = {}, {}
     on_val, on_test = _readings(model, judge, val.images), _readings(model, judge, test.images)
     real_read = judge.read(test.images)  # the test faces themselves, not their reconstructions
     photos = (np.concatenate([judge.read(val.images), real_read]),
               np.concatenate([val.attributes, test.attributes]) > 0)  # val and test photos, CelebA's labels as truth
     methods = {"vector": (vector_edit(vectors), {})}
-    if boundaries:
-        methods["boundary"] = (boundary_edit(boundaries), DEFAULT_HOLDS)
+    others = {"boundary": (boundaries, boundary_edit, DEFAULT_HOLDS), "detied": (detied, vector_edit, {})}
+    methods.update({method: (make(table), holds) for method, (table, make, holds) in others.items() if table})
     for name in vectors:
         rows = {}
         for method, (edit, holds) in methods.items():
-            if method == "boundary" and name not in boundaries:
+            if method != "vector" and name not in others[method][0]:
                 continue
             args = (model, judge, edit, name, judged, on_val, on_test, photos)
             row = _one_direction(*args, +1, holds.get(name, ()), held_fixed=method == "vector")
@@ -243,7 +246,7 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
         if rows["vector"] is None:
             continue
         strengths[name] = rows["vector"]["strength"]
-        per_attribute[name] = {**rows["vector"], "boundary": rows.get("boundary"),
+        per_attribute[name] = {**rows["vector"], "boundary": rows.get("boundary"), "detied": rows.get("detied"),
                                "real_faces": attribute_ties(real_read, judge.attribute_names, name, judged)}
     goals_met = {n: per_attribute[n]["plain"]["success"] >= EDIT_GOALS["success_min"]
                  and per_attribute[n]["plain"]["kept"] >= EDIT_GOALS["kept_min"]
@@ -254,6 +257,7 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
                                    "entailed": ENTAILED, "confounders": CONFOUNDERS, "boundary_holds": DEFAULT_HOLDS},
             "goals_by_attribute_met": {n: _both_met(per_attribute[n], n) for n in ATTRIBUTE_GOALS
                                        if n in per_attribute},
-            "boundary_goals_met": {n: _both_met(per_attribute[n]["boundary"], n) for n in ATTRIBUTE_GOALS
-                                   if n in per_attribute and per_attribute[n]["boundary"]},
+            **{f"{method}_goals_met": {n: _both_met(per_attribute[n][method], n) for n in ATTRIBUTE_GOALS
+                                       if n in per_attribute and per_attribute[n][method]}
+               for method in ("boundary", "detied") if others[method][0]},
             "method": EDIT_METHOD}

@@ -339,6 +339,16 @@ def held_fixed(vector, held) -> np.ndarray:
     return free * (np.linalg.norm(vector) / length) if length > 1e-6 * np.linalg.norm(vector) else free * 0.0
 
 
+def detied_vectors(codes, present) -> np.ndarray:
+    """(A, d): per attribute, its coefficient in a least-squares regression of the codes on every attribute (0 / 1,
+    with an intercept): how far a code moves with the attribute when the others are held fixed. A direction
+    without the ties a mean difference carries from the data (lipstick along with being a woman)."""
+    codes, present = np.asarray(codes, np.float64), np.asarray(present, np.float64)
+    design = np.column_stack([np.ones(len(codes)), present])
+    coefficients = np.linalg.lstsq(design, codes, rcond=None)[0]
+    return coefficients[1:].astype(np.float32)
+
+
 def linear_boundaries(codes, present) -> dict:
     """Per attribute, a logistic-regression boundary between the codes with it and those without (InterFaceGAN's
     linear boundaries, with intercept; classes weighted equally, so a rare attribute's boundary is not pushed to

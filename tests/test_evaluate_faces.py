@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
-from core.latent import linear_boundaries, trick_latents
+from core.latent import detied_vectors, linear_boundaries, trick_latents
 from core import registry
 from core.data.celeba import CelebA
 from core.models import face_judge as fj
@@ -430,7 +430,7 @@ def test_face_vae_ships_aggregate_code_statistics_and_attribute_vectors(face_vae
     # attribute vectors for the attributes some training faces have and some lack: the lone one and the all-but-one
     assert w.card["files"]["attributes"] == "attributes.npz"
     with np.load(w.root / "face-vae" / "attributes.npz") as saved:
-        assert set(saved.files) == {"names", "vectors", "normals", "offsets", "spread"}
+        assert set(saved.files) == {"names", "vectors", "detied", "normals", "offsets", "spread"}
         assert saved["names"].tolist() == ["P", "One", "AllButOne"]
         has = np.array(TRAIN_ATTRIBUTES)[[0, 2, 4]] == 1
         want = [codes[h].mean(0) - codes[~h].mean(0) for h in has]
@@ -440,8 +440,11 @@ def test_face_vae_ships_aggregate_code_statistics_and_attribute_vectors(face_vae
         bounds = linear_boundaries(codes, has.T)
         for key in ("normals", "offsets", "spread"):
             np.testing.assert_allclose(saved[key], bounds[key], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(saved["detied"], detied_vectors(codes, has.T), rtol=1e-4, atol=1e-5)
+        detied = saved["detied"]
     # the same vectors and boundaries, by name, are what the edits are scored with, on val and test
-    (model, judge, named, best, val, test, boundaries), = w.edited
+    (model, judge, named, best, val, test, boundaries, detied_named), = w.edited
+    np.testing.assert_array_equal(np.array(list(detied_named.values())), detied)
     assert model is w.model and judge is w.judge and best == ["P", "One"]
     assert val is w.splits["val"] and test is w.splits["test"]
     assert list(named) == list(boundaries) == ["P", "One", "AllButOne"]

@@ -304,3 +304,17 @@ def test_the_boundary_method_moves_each_face_to_its_target_holding_the_confounde
     assert got["boundary_goals_met"] == {"Smiling": True, "Male": True}
     assert got["goals_by_attribute_met"]["Smiling"] is False  # the vector method, as before
     assert got["per_attribute"]["Young"]["boundary"]["holds"] == []
+    assert "detied_goals_met" not in got and got["per_attribute"]["Smiling"]["detied"] is None
+
+
+def test_detied_vectors_are_scored_as_a_third_method_without_holds():
+    val = split([[1, -0.3], [-1, -0.6], [1, 0.5], [-1, 0.2], [2, -1.2]],
+                [[1, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]])
+    test = split([[1, -0.1], [-1, -0.4], [-0.5, 0.5], [0.5, -2.0]], [[1, 0, 0], [0, 0, 0], [0, 1, 0], [1, 0, 0]])
+    vectors = {"Smiling": np.array([0.5, 1.0]), "Male": np.array([1.0, 0.0])}  # Smiling's drags Male along
+    got = fe.evaluate_attribute_edits(IdentityModel(), SmileJudge(), vectors, ["Male", "Smiling"], val, test,
+                                      detied={"Smiling": np.array([0.0, 1.0])})
+    detied = got["per_attribute"]["Smiling"]["detied"]
+    assert detied["holds"] == [] and detied["plain"]["confounder_flips"] == {"Male": 0.0}
+    assert got["per_attribute"]["Male"]["detied"] is None  # no de-tied vector given for it
+    assert set(got["detied_goals_met"]) == {"Smiling"} and "boundary_goals_met" not in got

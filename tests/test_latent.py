@@ -829,3 +829,17 @@ def test_move_to_distance_puts_every_code_at_the_target_and_keeps_held_distances
     np.testing.assert_allclose(kept @ normal + 1.0, 2.5, rtol=1e-5)
     np.testing.assert_allclose(kept @ held[0], z @ held[0], atol=1e-5)     # the held boundary's distance stays
     np.testing.assert_array_equal(latent.move_to_distance(z, normal, 1.0, 2.5, [normal]), z.astype(np.float32))
+
+
+def test_detied_vectors_recover_each_attributes_own_effect_where_mean_differences_carry_the_tie():
+    rng = np.random.default_rng(1)
+    n = 4000
+    woman = rng.random(n) < 0.5
+    lipstick = np.where(woman, rng.random(n) < 0.8, rng.random(n) < 0.05)   # tied, as in CelebA
+    present = np.column_stack([woman, lipstick])
+    effects = np.array([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])                   # each attribute moves its own axis
+    codes = present @ effects + rng.normal(0, 0.1, (n, 3)) + [0.5, -0.5, 1.0]
+    detied = latent.detied_vectors(codes, present)
+    np.testing.assert_allclose(detied, effects, atol=0.02)
+    tied = latent.attribute_vectors(codes, present)
+    assert tied[1, 0] > 1.0  # the mean difference of lipstick drags along most of "woman"
