@@ -8,13 +8,12 @@ waits until Home's run has finished and is drawn, then clicks the first model pa
 waits for it the same way. Then, on another fresh server, the same after reading Home for READING_S
 seconds (the time Home's background warm-up has to import TensorFlow and load the pages' models), timed
 from the click. Then, on another
-fresh server, the tour's first step (issue 19): Home drawn, "Start the tour" pressed, the step drawn.
+fresh server, the tour's first step: Home drawn, "Start the tour" pressed, the step drawn.
 Times are seconds since the server process was started; the table shows their p50 over the repeats.
 """
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +21,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
 from bench.report import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json  # noqa: E402

@@ -1,4 +1,4 @@
-"""Decode and page-rerun latency against the goals of the foundation issue (and issue 17's, for the GANs).
+"""Decode and page-rerun latency against the dashboard's goals (and the GANs' own).
 
     python -m bench.latency [--repeats 200] [--models ID ...] [--json bench/results/latency.json | --no-json]
 
@@ -19,7 +19,7 @@ rerun (AppTest, warm, opened through Home) after its truncation slider moves to 
 before so that its caches cannot answer; and its training throughput, images a second through the compiled
 train_step on random data, beside its card's figure.
 
-The tour (issue 19) is timed on a step change, Next or Previous and the whole page rerun for the step it lands on,
+The tour is timed on a step change, Next or Previous and the whole page rerun for the step it lands on,
 back and forth over the eight steps once each has been shown (a warm server: goal 1 s), and on a control inside a
 step, the face step's Smiling slider (the standing goal for a control, 150 ms).
 """
@@ -27,17 +27,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench.report import (count, json_argument, json_target, print_table, reference_ms, speed_note, summary,  # noqa: E402
-                          timings_ms, write_json)
+from bench.report import (count, dashboard_module, json_argument, json_target, print_table,  # noqa: E402
+                          reference_ms, speed_note, summary, timings_ms, write_json)
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0,
@@ -150,8 +148,7 @@ def three_d_view_row(model, repeats: int) -> dict:
     """The arithmetic page's 3-D view built from nothing (the page caches the held-out part per model) and turned
     into the JSON Streamlit sends."""
     import plotly.io
-    sys.path.insert(0, str(ROOT / "dashboard"))
-    import arithmetic_charts as charts
+    charts = dashboard_module("arithmetic_charts")
     from core.latent import Plausibility, interpolate
     codes, labels = model.heldout["means"], model.heldout["labels"]
     density = Plausibility(codes, *model.prior()).log_density
@@ -199,7 +196,7 @@ def face_rows(model, repeats: int) -> list[dict]:
 
 
 def gan_rows(model, repeats: int) -> list[dict]:
-    """A GAN (issue 17): one point (beside the naive predict), a 64-sample grid sampled with a seed (a conditional
+    """A GAN: one point (beside the naive predict), a 64-sample grid sampled with a seed (a conditional
     GAN: labels 0-9 in turn), and a 16-frame slerp walk between two seeds' noise (a conditional GAN: one digit all
     the way), decoded and made into its GIF."""
     from core.images import gif
@@ -272,7 +269,7 @@ def gan_throughput_row(card: dict, steps: int) -> dict:
 
 
 def tour_rows(repeats: int) -> list[dict]:
-    """The tour (issue 19): a step change, Next or Previous pressed and the whole page rerun for the new step, back
+    """The tour: a step change, Next or Previous pressed and the whole page rerun for the new step, back
     and forth across all eight steps after each was shown once (a warm server); and a control inside a step, the
     face step's Smiling slider moved to a strength not shown before."""
     at = open_page(TOUR_PAGE, None, step="1")

@@ -31,8 +31,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
 from bench.report import (count, json_argument, json_target, print_table, reference_ms, speed_note,  # noqa: E402

@@ -28,9 +28,17 @@ RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 PRETRAINED = ROOT / "pretrained"
 REGENERATE = "python -m bench.report --readme"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 from core.recipes import GAN_FAMILIES  # noqa: E402  (plain data: imports no TensorFlow)
+
+
+def dashboard_module(name: str):
+    """A module of dashboard/ (not a package: `streamlit run` puts the folder on the path), loaded from its file
+    for a bench that times it outside the app. Only for modules that import nothing else of dashboard/."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, ROOT / "dashboard" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def count(text: str) -> int:

@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 import warmup
-from core.models.face_judge import FACE_JUDGE  # after ui, which puts the repository root on the path
+from core.models.face_judge import FACE_JUDGE
 from core.recipes import SECOND_JUDGE
 
 # (card key, short label, format, what it means): the measured figures a card may hold, in reading order.
@@ -71,12 +71,6 @@ FACE_METRICS = [
 ABOUT_WIDTH, FIGURES_WIDTH = 300, 440  # a card's two halves: side by side from 1280 px, stacked at 800
 
 
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
-
-
 def figures(card: dict) -> dict:
     """A card's measured figures, with the mode coverage derived from its class shares (GANs)."""
     metrics = dict(card.get("metrics", {}))
@@ -117,7 +111,7 @@ def model_card(card: dict) -> None:
                 f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {validate}, "
                 f"{data['heldout']:,} held out for the figures  \n"
                 f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
-                f"{duration(training['wall_time_s'])} on CPU",
+                f"{ui.duration(training['wall_time_s'])} on CPU",
                 help=data.get("description"))
             with st.container(horizontal=True):  # wraps instead of truncating when a card has three links
                 for page in ui.pages_for(card):

@@ -14,6 +14,9 @@ import numpy as np
 import streamlit as st
 
 import arithmetic_charts as charts
+import digit_input
+import links
+import pictures
 import ui
 from exports import chart, downloads
 from core.images import gif, tile, to_uint8
@@ -23,7 +26,7 @@ from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class
 MEAN, ITEM, SEED, OWN = "Class mean", "Held-out item", "Random seed", "Your digit"
 PREFIX = {MEAN: "mean", ITEM: "item", SEED: "seed", OWN: "own"}  # a point in the URL: mean-6, item-12, seed-3, own
 METHODS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
-STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # slider ranges
+WALK_STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # slider ranges
 SLOTS = {"from": "From", "to": "To", "a": "A", "b": "B", "c": "C"}
 DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5}
 COURSE_POINTS = 33   # the walk's line in the 3-D view: the same whatever the steps, so moving them redraws no 3-D
@@ -32,7 +35,7 @@ NEIGHBOURS = 6
 STRIP_SIZE = 56      # each step of the walk on screen
 SHOWN_WIDTH = 540    # what a section's controls drive: beside them at 1280 px, below them at 800
 GRID_PIXELS = 360
-URL_ECHO = "arith_url"  # the parameters this session last wrote: tells a new link from our own echo
+PARAMS = (*SLOTS, "method", "steps", "over", "w", "grid")  # the view as the URL keeps it
 
 
 class Point(NamedTuple):
@@ -73,12 +76,8 @@ def heldout_traces(_model, model_id: str) -> list[dict]:
 
 # ---------------------------------------------------------------- the URL
 
-def read_link(model) -> list[str]:
-    """Parameters of a new link (or an edited URL) put into this model's widgets; what could not be used."""
-    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
-
-
 def apply_parameter(model, name: str, value: str) -> None:
+    """One parameter of a new link (or an edited URL) put into this model's widgets, or a ValueError saying why not."""
     state = st.session_state
     if name in SLOTS:
         kind, number = parse_point(model, value)
@@ -90,15 +89,15 @@ def apply_parameter(model, name: str, value: str) -> None:
             raise ValueError(f"use {' or '.join(METHODS)}")
         state["arith_method"] = value
     elif name in ("steps", "grid"):
-        low, high = STEPS if name == "steps" else GRID
-        state[f"arith_{name}"] = ui.whole_number(value, low, high)
+        low, high = WALK_STEPS if name == "steps" else GRID
+        state[f"arith_{name}"] = links.whole_number(value, low, high)
     elif name == "over":
-        state["arith_over"] = ui.snapped(value, *OVERSHOOT, 0.05)
+        state["arith_over"] = links.snapped(value, *OVERSHOOT, 0.05)
     elif name == "w":
         parts = value.split(",")
         if len(parts) != 3:
             raise ValueError("three weights, as 1,1,1")
-        weights = [ui.snapped(part, *WEIGHT, 0.1) for part in parts]
+        weights = [links.snapped(part, *WEIGHT, 0.1) for part in parts]
         for slot, weight in zip("abc", weights):
             state[f"weight_{slot}"] = weight
     else:
@@ -121,14 +120,6 @@ def parse_point(model, value: str) -> tuple[str, int]:
     return kind, number
 
 
-def write_link(values: dict) -> None:
-    """The view as URL parameters (beside ?model=), remembered as our own echo; anything else in the URL goes."""
-    for name in [name for name in st.query_params if name not in values and name != ui.MODEL_PARAM]:
-        del st.query_params[name]
-    st.query_params.update(values)
-    st.session_state[URL_ECHO] = dict(values)
-
-
 # ---------------------------------------------------------------- choosing points
 
 def first_of_class(model, label: int) -> int:
@@ -145,7 +136,7 @@ def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
     kind = st.selectbox(SLOTS[slot], kinds, key=kind_key)
     if kind == OWN:
         return own._replace(name=f"{SLOTS[slot]}: your digit")
-    key = ui.remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else 0)
+    key = links.remembered(ui.model_key(model, f"{slot}_{PREFIX[kind]}"), default_number if kind == default_kind else 0)
     labels, names = model.heldout["labels"], [ui.class_name(model, c) for c in range(model.num_classes)]
     if kind == MEAN:
         digit = st.selectbox(f"{SLOTS[slot]}: the mean of", range(model.num_classes), key=key,
@@ -176,7 +167,7 @@ def own_point(model) -> Point | None:
         st.session_state["arith_own_digit"] = None
         return None
     with st.container(border=True):
-        digit = ui.user_digit("arith")
+        digit = digit_input.user_digit("arith")
         st.session_state["arith_own_digit"] = digit
         if digit is None:
             return None
@@ -195,7 +186,7 @@ def own_point(model) -> Point | None:
                                       f"({confidence[0]:.0%}); correct it if that is wrong. The encoder needs the "
                                       "label to tell the style from the digit.")
         z = model.encode(digit[None], None if label is None else [label])[0]
-        ui.show_digits([digit], ["yours, as the encoder sees it"], size=84)
+        pictures.show_digits([digit], ["yours, as the encoder sees it"], size=84)
         return point(model, z, label or 0, "own", "your digit")
 
 
@@ -210,7 +201,7 @@ def score_caption(score: float) -> str:
 
 
 def png(images: np.ndarray, rows: int, cols: int) -> bytes:
-    return ui.png_bytes(to_uint8(tile(images, rows, cols, pad=2)))
+    return pictures.png_bytes(to_uint8(tile(images, rows, cols, pad=2)))
 
 
 def npy(array: np.ndarray) -> bytes:
@@ -236,12 +227,12 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     with controls:
         start = choose_point(model, "from", "mean-6", own)
         end = choose_point(model, "to", "mean-8", own)
-        method = st.segmented_control("Path", list(METHODS), key=ui.remembered("arith_method", DEFAULTS["method"]),
+        method = st.segmented_control("Path", list(METHODS), key=links.remembered("arith_method", DEFAULTS["method"]),
                                       format_func=METHODS.get, required=True,
                                       help="Spherical paths keep the distance from the centre that points drawn "
                                            "from a Gaussian prior have (White, 2016); straight ones cut inside.")
-        steps = st.slider("Steps", *STEPS, key=ui.remembered("arith_steps", DEFAULTS["steps"]))
-        over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=ui.remembered("arith_over", DEFAULTS["over"]),
+        steps = st.slider("Steps", *WALK_STEPS, key=links.remembered("arith_steps", DEFAULTS["steps"]))
+        over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=links.remembered("arith_over", DEFAULTS["over"]),
                          help="How far the walk goes on beyond each end, as a share of the way from one to the "
                               "other: past the 8 to a more extreme 8.")
     link.update({"from": start.spec, "to": end.spec, "method": method, "steps": str(steps), "over": f"{over:g}"})
@@ -261,7 +252,7 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
         st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
                     + (f", {over:.0%} beyond each end" if over else "") + ends + ". Under each step: t, its "
                     "plausibility and what the judge reads (? where it is unsure).")
-        ui.show_digits(digits, [f"{v:+.2f} · {score_caption(s)} · {ui.class_name(model, int(r))}{'?' * bool(u)}"
+        pictures.show_digits(digits, [f"{v:+.2f} · {score_caption(s)} · {ui.class_name(model, int(r))}{'?' * bool(u)}"
                                 for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
         off = np.flatnonzero(scores < LEAVES_DATA)
         if len(off):
@@ -297,7 +288,7 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
         for slot, default in (("a", item_six), ("b", "mean-6"), ("c", "mean-8")):
             inputs.append(choose_point(model, slot, default, own))
             weights.append(st.slider(f"Weight of {SLOTS[slot]}", *WEIGHT, step=0.1,
-                                     key=ui.remembered(f"weight_{slot}", DEFAULTS["w"][0])))
+                                     key=links.remembered(f"weight_{slot}", DEFAULTS["w"][0])))
     link.update({slot: p.spec for slot, p in zip("abc", inputs)})
     link["w"] = ",".join(f"{w:g}" for w in weights)
     a, b, c = inputs
@@ -311,7 +302,7 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
     scores = plausibility(model, model.id)(stack)
     with shown:
         names = [f"A: {a.name}", f"B: {b.name}", f"C: {c.name}", "= result"]
-        ui.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96)
+        pictures.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96)
         ui.metrics_row([("Result's plausibility", f"{scores[-1]:.0f}%",
                          "Where the result ranks among the held-out digits' own typicality (density under the prior "
                          "and closeness to a real digit's code): 50% is as typical as the median real digit.")])
@@ -320,10 +311,10 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
                        "never saw.")
         near, distance = nearest_codes(z, model.heldout["means"], NEIGHBOURS)
         originals, missing = ui.heldout_originals(model)
-        pictures = originals[near] if originals is not None else ui.decode_heldout(model, model.heldout, near)
+        shown = originals[near] if originals is not None else ui.decode_heldout(model, model.heldout, near)
         st.markdown("Its nearest held-out digits" + ("" if originals is not None else ", redrawn from their codes")
                     + ", with their distance in latent space:")
-        ui.show_digits(pictures, [f"#{i} · {d:.2f}" for i, d in zip(near, distance)], size=56, one_row=True)
+        pictures.show_digits(shown, [f"#{i} · {d:.2f}" for i, d in zip(near, distance)], size=56, one_row=True)
         if missing:
             st.caption(missing)
         downloads(f"arithmetic_{model.id}", [
@@ -340,7 +331,7 @@ def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
     a, b, c = inputs
     controls, shown = ui.beside(GRID_PIXELS)
     with controls:
-        n = st.slider("Rows and columns", *GRID, key=ui.remembered("arith_grid", DEFAULTS["grid"]))
+        n = st.slider("Rows and columns", *GRID, key=links.remembered("arith_grid", DEFAULTS["grid"]))
         st.caption("Left to right the offset from B to A is added in even steps; top to bottom the offset from B "
                    "to C. The corner opposite B is A − B + C with unit weights: the analogy "
                    "\"B is to A as C is to ?\" (White's J-diagram).")
@@ -351,8 +342,8 @@ def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
     digits = decode(model, z, labels)
     with shown:
         mosaic = to_uint8(tile(digits, n, n))
-        ui.show_mosaic(mosaic, GRID_PIXELS)
-        downloads(f"analogy_grid_{model.id}", [("PNG", ui.png_bytes(mosaic), ".png", "image/png"),
+        pictures.show_mosaic(mosaic, GRID_PIXELS)
+        downloads(f"analogy_grid_{model.id}", [("PNG", pictures.png_bytes(mosaic), ".png", "image/png"),
                                                ("Vectors (.npy)", npy(z), ".npy", "application/octet-stream")])
 
 
@@ -377,14 +368,14 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
             low, high = round(float(mean[k] - 4 * spread[k]), 2), round(float(mean[k] + 4 * spread[k]), 2)
             start = float(np.clip(round(float(z[k]), 2), low, high))
             value = column.slider(ui.latent_name(k), low, high, step=0.01,
-                                  key=ui.remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
+                                  key=links.remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
                                   help=f"Held-out mean {mean[k]:+.2f}, spread {spread[k]:.2f}.")
             if value != start:  # moved: a slider's 0.01 steps alone do not move the point
                 z[k] = value
     digit = decode(model, z[None], None if result.label is None else result.label[None])
     score = plausibility(model, model.id)(z)[0]
     with shown:
-        ui.show_digits(digit, [f"plausibility {score_caption(score)}"], size=112)
+        pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=112)
         chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
               "spread_chart", displayModeBar=False)
     return z

@@ -6,11 +6,12 @@ whose style is transferred), which the tour's link writes too.
 import numpy as np
 import streamlit as st
 
+import links
+import pictures
 import ui
 
 HELDOUT, OWN = "A held-out digit", "Your own digit"  # where style transfer takes its style from
 SAMPLE_DIGIT, SAMPLE_SEED, SOURCE = "sample_digit", "sample_seed", "transfer_source"  # the page's widgets
-URL_ECHO = "label_url"  # the parameters this session last wrote: tells a new link from our own echo
 PARAMETERS = ("digit", "seed", "style")
 
 
@@ -19,19 +20,15 @@ def style_key(model) -> str:
     return ui.model_key(model, "heldout_index")
 
 
-def read_link(model) -> list[str]:
-    """Parameters of a new link (or an edited URL) put into the widgets' state; what could not be used, and why."""
-    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
-
-
 def apply_parameter(model, name: str, value: str) -> None:
+    """One parameter of a new link (or an edited URL) put into the widgets' state, or a ValueError saying why not."""
     state = st.session_state
     if name == "digit":
-        state[SAMPLE_DIGIT] = ui.whole_number(value, 0, model.num_classes - 1)
+        state[SAMPLE_DIGIT] = links.whole_number(value, 0, model.num_classes - 1)
     elif name == "seed":
-        state[SAMPLE_SEED] = ui.whole_number(value, 0, ui.MAX_SEED)
+        state[SAMPLE_SEED] = links.whole_number(value, 0, ui.MAX_SEED)
     elif name == "style":
-        state[style_key(model)] = ui.whole_number(value, 0, len(model.heldout["labels"]) - 1)
+        state[style_key(model)] = links.whole_number(value, 0, len(model.heldout["labels"]) - 1)
         state[SOURCE] = HELDOUT
     else:
         raise ValueError("not a setting of this page")
@@ -40,17 +37,8 @@ def apply_parameter(model, name: str, value: str) -> None:
 def keep_in_url(values: dict[str, str | None]) -> None:
     """A section's settings into the URL now (a fragment's rerun too), None taking one out; remembered as our own
     echo. Parameters that are no setting of this page leave the URL."""
-    echo = st.session_state.setdefault(URL_ECHO, {})
-    for name in [name for name in st.query_params if name not in PARAMETERS and name != ui.MODEL_PARAM]:
-        del st.query_params[name]
-    for name, value in values.items():
-        if value is None:
-            st.query_params.pop(name, None)
-        elif st.query_params.get(name) != value:
-            st.query_params[name] = value
-        echo[name] = value
-        if value is not None:
-            ui.remember_echo(URL_ECHO, name, value)  # a fragment's write: remembered now, not at the next full run
+    links.tidy(PARAMETERS)
+    links.write(links.ECHO["label"], values)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -79,5 +67,5 @@ def all_ten(model, judge, style: np.ndarray, size: int) -> None:
     labels = np.arange(model.num_classes)
     digits = decoded(model, model.id, np.repeat(style[None], len(labels), axis=0), labels)
     read, confidence = judged(judge, digits)
-    ui.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
-                   size=size, one_row=True)
+    pictures.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
+                         size=size, one_row=True)

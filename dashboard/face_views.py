@@ -9,7 +9,7 @@ held-out test faces encoded at run time and kept in memory only. Coordinates are
 training codes along each axis, on both pages, so a point of the scatter is found at the same place on the grid.
 
 A module for the reason dashboard/arithmetic.py gives (compiled once, not on every run). Faces are drawn inline and
-smooth (ui.digits_html, pixelated=False); decoded faces, the judge's readings and the chart are cached per model and
+smooth (pictures.digits_html, pixelated=False); decoded faces, the judge's readings and the chart are cached per model and
 setting (st.cache_data, in memory), so moving a control reruns in milliseconds. Nothing here writes a face to disk.
 """
 from __future__ import annotations
@@ -19,7 +19,9 @@ import os
 import numpy as np
 import streamlit as st
 
-import faces as parts
+import faces
+import links
+import pictures
 import ui
 from core import registry
 from core.data import ENV_VAR
@@ -102,10 +104,10 @@ def plane_codes(model, i: int, j: int, extent: float, n: int) -> np.ndarray:
 
 
 @st.cache_data(show_spinner="Decoding the faces…", max_entries=64)
-def plane_markup(_model, model: str, i: int, j: int, extent: float, n: int) -> ui.DigitsMarkup:
+def plane_markup(_model, model: str, i: int, j: int, extent: float, n: int) -> pictures.DigitsMarkup:
     """The grid as drawn: its faces decoded in one batch, tiled with thin white gaps, scaled smoothly."""
     faces = to_uint8(_model.decode(plane_codes(_model, i, j, extent, n)))
-    return ui.digits_html([tile(faces, n, n, pad=GRID_PAD, fill=255)], None, GRID_PIXELS, pixelated=False)
+    return pictures.digits_html([tile(faces, n, n, pad=GRID_PAD, fill=255)], None, GRID_PIXELS, pixelated=False)
 
 
 def grid_caption(model, stds: np.ndarray, i: int, j: int, extent: float, n: int) -> str:
@@ -132,7 +134,7 @@ def face_grid(model, stds: np.ndarray) -> None:
                                 "no face was encoded to.")
         n = st.slider("Grid size (n × n)", *GRID_SIZE, GRID_DEFAULT, key=ui.model_key(model, "face_grid_size"))
     with picture:
-        ui.show_markup(plane_markup(model, parts.ident(model), *axes, float(extent), int(n)))
+        pictures.show_markup(plane_markup(model, faces.ident(model), *axes, float(extent), int(n)))
         st.caption(grid_caption(model, stds, *axes, extent, n))
 
 
@@ -144,20 +146,20 @@ def reconstructions(_model, _images: np.ndarray, model: str, data: str | None, p
 
 def heldout_strip(model) -> None:
     """With CelebA on this machine, a few held-out test faces above their reconstructions; without it, why not."""
-    faces, why = parts.test_faces()
-    if faces is None:
+    test, why = faces.test_faces()
+    if test is None:
         st.caption(f"{why} With it, held-out test faces are shown here above their reconstructions (read from the "
                    "data folder, never stored).")
         return
     st.subheader("Held-out test faces and their reconstructions", anchor=False)
-    picked = tuple(int(k) for k in np.sort(np.random.default_rng(0).permutation(len(faces))[:STRIP_FACES]))
+    picked = tuple(int(k) for k in np.sort(np.random.default_rng(0).permutation(len(test))[:STRIP_FACES]))
     captions = [f"test face #{k}" for k in picked]
     st.caption("Originals, from CelebA's test partition (the model never saw them), read from the data folder and "
                "shown, never stored:")
-    ui.show_digits(faces.images[list(picked)], captions, size=STRIP_SIZE, one_row=True, pixelated=False)
+    pictures.show_digits(test.images[list(picked)], captions, size=STRIP_SIZE, one_row=True, pixelated=False)
     st.caption("Reconstructions, decoded from their latent means:")
-    ui.show_digits(reconstructions(model, faces.images, parts.ident(model), os.environ.get(ENV_VAR), picked),
-                   captions, size=STRIP_SIZE, one_row=True, pixelated=False)
+    pictures.show_digits(reconstructions(model, test.images, faces.ident(model), os.environ.get(ENV_VAR), picked),
+                         captions, size=STRIP_SIZE, one_row=True, pixelated=False)
 
 
 def decoded_grid(model) -> None:
@@ -228,7 +230,7 @@ def chart_spec(_xy: np.ndarray, _numbers: np.ndarray, _probs: np.ndarray | None,
     if _probs is not None:
         points["p"] = _probs
         points["read"] = np.where(_probs >= _threshold, "read", "not read")
-        name = parts.pretty(attribute)
+        name = faces.pretty(attribute)
         tooltip += [alt.Tooltip("read:N", title=name), alt.Tooltip("p:Q", format=".2f", title="probability")]
         color = (alt.Color("read:N", title=f"{name}, as the judge reads it",
                            scale=alt.Scale(domain=["read", "not read"], range=[READ_COLOR, NOT_READ_COLOR]),
@@ -254,9 +256,9 @@ def reading_text(judge, probs: np.ndarray, attribute: str, names: list[str]) -> 
     """The judge's reading of one face: the chosen attribute first, then the other judged attributes it reads."""
     index = {n: k for k, n in enumerate(judge.attribute_names)}
     k = index[attribute]
-    chosen = (f"**{parts.pretty(attribute)}**: {'read' if probs[k] >= judge.thresholds[k] else 'not read'} "
+    chosen = (f"**{faces.pretty(attribute)}**: {'read' if probs[k] >= judge.thresholds[k] else 'not read'} "
               f"(probability {probs[k]:.2f}; read at {judge.thresholds[k]:.2f} or above)")
-    others = [parts.pretty(n) for n in names if n != attribute and probs[index[n]] >= judge.thresholds[index[n]]]
+    others = [faces.pretty(n) for n in names if n != attribute and probs[index[n]] >= judge.thresholds[index[n]]]
     return (f"The judge reads {chosen}.  \nOf the attributes it reads best, also: "
             + (", ".join(others) if others else "none") + ".")
 
@@ -264,29 +266,29 @@ def reading_text(judge, probs: np.ndarray, attribute: str, names: list[str]) -> 
 def show_face(model, judge, source: str, number: int, code: np.ndarray, probs, attribute: str,
               original: np.ndarray | None) -> None:
     """The clicked point: the face large (a held-out one beside its reconstruction), the judge's reading."""
-    face = parts.decoded(model, parts.ident(model), np.asarray(code, np.float32))
+    face = faces.decoded(model, faces.ident(model), np.asarray(code, np.float32))
     if source == GENERATED:
         st.subheader(f"Generated face, seed {number}", anchor=False)
-        ui.show_digits([face], [f"decoded from seed {number}'s code"], size=2 * SHOWN_FACE, pixelated=False)
+        pictures.show_digits([face], [f"decoded from seed {number}'s code"], size=2 * SHOWN_FACE, pixelated=False)
     else:
         st.subheader(f"Test face #{number}", anchor=False)
-        ui.show_digits([original, face], ["original", "its reconstruction"], size=SHOWN_FACE, pixelated=False)
+        pictures.show_digits([original, face], ["original", "its reconstruction"], size=SHOWN_FACE, pixelated=False)
     if probs is not None:
-        st.markdown(reading_text(judge, probs, attribute, parts.judged_attributes(model, judge))
+        st.markdown(reading_text(judge, probs, attribute, faces.judged_attributes(model, judge))
                     + (" (on the original face)" if source == HELD_OUT else ""))
     if source == GENERATED:
         st.page_link(ui.PAGES["faces"].path, label="Edit this face", icon=ui.PAGES["faces"].icon,
-                     query_params={ui.MODEL_PARAM: model.id, "start": parts.RANDOM, "seed": str(number)})
+                     query_params={links.MODEL_PARAM: model.id, "start": faces.RANDOM, "seed": str(number)})
 
 
 def colour_controls(model, judge, width: int) -> tuple[str | None, str]:
     """The attribute the dots are coloured by (the judged attributes first) and how: read or not, or probability."""
     if judge is None:
         return None, READ
-    judged = parts.judged_attributes(model, judge)
+    judged = faces.judged_attributes(model, judge)
     names = judged + [n for n in judge.attribute_names if n not in judged]
     default = "Smiling" if "Smiling" in names else names[0]
-    attribute = st.selectbox("Colour by", names, index=names.index(default), format_func=parts.pretty, width=width,
+    attribute = st.selectbox("Colour by", names, index=names.index(default), format_func=faces.pretty, width=width,
                              key=ui.model_key(model, "face_colour_by"),
                              help="A CelebA attribute as the face judge reads it in each face. The attributes it "
                                   "reads best come first.")
@@ -307,7 +309,7 @@ def face_explorer(model, judge, stds: np.ndarray) -> None:
     summary = st.container(width=SUMMARY_WIDTH).empty()
     with st.container(horizontal=True, gap="medium"):
         chart_box, panel = st.container(width="content"), st.container(width=PANEL_WIDTH)
-    test, why_not = parts.test_faces()
+    test, why_not = faces.test_faces()
     with controls:
         source = GENERATED  # held-out test faces only when CelebA is on this machine (a caption says so otherwise)
         if test is not None:
@@ -329,14 +331,14 @@ def face_explorer(model, judge, stds: np.ndarray) -> None:
     data = os.environ.get(ENV_VAR)
     jkey = judge_key(judge) if judge is not None else None
     if source == GENERATED:
-        codes, probs = generated_points(model, judge, parts.ident(model), jkey, first, n)
+        codes, probs = generated_points(model, judge, faces.ident(model), jkey, first, n)
         numbers = np.arange(first, first + n)
     else:
-        numbers, codes, probs = heldout_points(model, judge, test.images, parts.ident(model), jkey, data, n)
+        numbers, codes, probs = heldout_points(model, judge, test.images, faces.ident(model), jkey, data, n)
     k = judge.attribute_names.index(attribute) if judge is not None else None
     xy = coordinates(model, codes, *axes)
     titles = (f"PC {axes[0] + 1}", f"PC {axes[1] + 1}")
-    view = f"{parts.ident(model)}|{source}|{data if source == HELD_OUT else first}|{n}|{axes}|{jkey}"
+    view = f"{faces.ident(model)}|{source}|{data if source == HELD_OUT else first}|{n}|{axes}|{jkey}"
     spec = chart_spec(xy, numbers, None if k is None else probs[:, k], 0.5 if k is None else float(judge.thresholds[k]),
                       view, titles, attribute, colouring, source)
     chart_key = f"face_scatter_{model.id}_{source}_{first}_{n}"  # a selection belongs to the points it was made on
@@ -349,7 +351,7 @@ def face_explorer(model, judge, stds: np.ndarray) -> None:
         summary.caption(f"{what[0].upper()}{what[1:]}.")
     else:
         read = int((probs[:, k] >= judge.thresholds[k]).sum())
-        summary.caption(f"The judge reads **{parts.pretty(attribute)}** in {read} of these {what} "
+        summary.caption(f"The judge reads **{faces.pretty(attribute)}** in {read} of these {what} "
                         f"({read / max(len(codes), 1):.0%}).")
     with panel:
         if not picked:
@@ -374,4 +376,4 @@ def latent_scatter(model) -> None:
     axes = principal_axes(model)
     if axes is None:
         return
-    face_explorer(model, ui.load_face_judge(parts.judge_id(model)), axes[1])
+    face_explorer(model, ui.load_face_judge(faces.judge_id(model)), axes[1])

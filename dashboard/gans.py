@@ -16,6 +16,8 @@ import numpy as np
 import streamlit as st
 
 import gan_charts as charts
+import links
+import pictures
 import ui
 from exports import chart, downloads
 from core import registry
@@ -26,7 +28,7 @@ from core.recipes import JUDGE, SECOND_JUDGE
 
 COUNTS = (16, 36, 64)              # square grids: 4, 6 and 8 a side (a conditional GAN: that many a digit)
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the truncations core.evaluate measures: the slider stops on them
-STEPS = (3, 24)
+WALK_STEPS = (3, 24)
 PATHS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 EVERY = "all"                      # a conditional GAN's grid: one row per digit
 DEFAULTS = {"seed": 0, "n": 36, "psi": 1.0, "digit": EVERY, "from": 1, "to": 2, "path": "slerp", "steps": 10,
@@ -34,7 +36,6 @@ DEFAULTS = {"seed": 0, "n": 36, "psi": 1.0, "digit": EVERY, "from": 1, "to": 2, 
 KEYS = {"seed": "gan_seed", "n": "gan_count", "psi": "gan_psi", "from": "gan_from", "to": "gan_to",
         "path": "gan_path", "steps": "gan_steps"}
 MODEL_KEYS = {"digit": "gan_digit", "walk_digit": "gan_walk_digit", "epoch": "gan_epoch"}  # one per model
-URL_ECHO = "gan_url"               # the parameters this session last wrote: tells a new link from our own echo
 GRID_PIXELS = 480                  # the sample grid: beside its controls from 1280 px, below them at 800
 GRID_LINE = 70                     # grey between the samples of a grid, so each reads as one picture
 CAPTIONED = 56                     # a sample with the judge's reading under it
@@ -49,15 +50,11 @@ INK, SOLID = 26, 229               # a pixel over 10% of full ink has ink; over 
 
 # ---------------------------------------------------------------- the URL
 
-def read_link(model) -> list[str]:
-    """Parameters of a new link (or an edited URL) put into the widgets' state; what could not be used, and why."""
-    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
-
-
 def apply_parameter(model, name: str, value: str) -> None:
+    """One parameter of a new link (or an edited URL) put into the widgets' state, or a ValueError saying why not."""
     state = st.session_state
     if name in ("seed", "from", "to"):
-        state[KEYS[name]] = ui.whole_number(value, 0, ui.MAX_SEED)
+        state[KEYS[name]] = links.whole_number(value, 0, ui.MAX_SEED)
     elif name == "n":
         if value not in [str(n) for n in COUNTS]:
             raise ValueError(f"one of {', '.join(map(str, COUNTS))}")
@@ -69,7 +66,7 @@ def apply_parameter(model, name: str, value: str) -> None:
             raise ValueError(f"use {' or '.join(PATHS)}")
         state[KEYS["path"]] = value
     elif name == "steps":
-        state[KEYS["steps"]] = ui.whole_number(value, *STEPS)
+        state[KEYS["steps"]] = links.whole_number(value, *WALK_STEPS)
     elif name in ("digit", "walk_digit"):
         if not model.conditional:
             raise ValueError(f"{model.id} is not told which digit to draw")
@@ -77,7 +74,7 @@ def apply_parameter(model, name: str, value: str) -> None:
             state[ui.model_key(model, MODEL_KEYS[name])] = EVERY
         else:
             try:
-                state[ui.model_key(model, MODEL_KEYS[name])] = ui.whole_number(value, 0, model.num_classes - 1)
+                state[ui.model_key(model, MODEL_KEYS[name])] = links.whole_number(value, 0, model.num_classes - 1)
             except ValueError:
                 raise ValueError(f"a digit from 0 to {model.num_classes - 1}"
                                  + (f" or {EVERY}" if name == "digit" else "")) from None
@@ -85,7 +82,7 @@ def apply_parameter(model, name: str, value: str) -> None:
         epochs = story_epochs(model)
         if not epochs:
             raise ValueError(f"{model.id} ships no training story")
-        epoch = ui.whole_number(value, epochs[0], epochs[-1])
+        epoch = links.whole_number(value, epochs[0], epochs[-1])
         if epoch not in epochs:
             raise ValueError(f"not an epoch of the story: {epochs[0]} to {epochs[-1]}")
         state[ui.model_key(model, MODEL_KEYS[name])] = epoch
@@ -105,21 +102,10 @@ def truncation(value: str) -> float:
 
 
 def keep_in_url(link: dict, values: dict) -> None:
-    """A section's settings into the URL now (a fragment's rerun too), remembered as our own echo; `link` collects
-    what a whole run wrote, for tidy_url."""
-    echo = st.session_state.setdefault(URL_ECHO, {})
-    for name, value in values.items():
-        if st.query_params.get(name) != value:
-            st.query_params[name] = value
-        echo[name] = value
-        ui.remember_echo(URL_ECHO, name, value)  # a fragment's write: remembered now, not at the next full run
-        link[name] = value
-
-
-def tidy_url(link: dict) -> None:
-    """After a whole run: parameters no section wrote (another model's digit, a bad one) leave the URL."""
-    for name in [name for name in st.query_params if name not in link and name != ui.MODEL_PARAM]:
-        del st.query_params[name]
+    """A section's settings into the URL now (a fragment's rerun too); `link` collects what a whole run wrote, so
+    that the page can take out what no section wrote (another model's digit, a bad one)."""
+    links.write(links.ECHO["gans"], values)
+    link.update(values)
 
 
 def new_seed() -> None:
@@ -174,7 +160,7 @@ def name(model, label) -> str:
 
 def digit_control(model, label: str, key: str, default, every: bool):
     options = ([EVERY] if every else []) + list(range(model.num_classes))
-    key = ui.remembered(ui.model_key(model, key), default)
+    key = links.remembered(ui.model_key(model, key), default)
     if st.session_state[key] not in options:
         st.session_state[key] = default
     return st.selectbox(label, options, key=key,
@@ -193,17 +179,17 @@ def sample_grid(model, judge, link: dict) -> None:
             if model.conditional else None
         per_digit = digit == EVERY
         count = st.segmented_control(
-            "Samples a digit" if per_digit else "How many", COUNTS, key=ui.remembered(KEYS["n"], DEFAULTS["n"]),
+            "Samples a digit" if per_digit else "How many", COUNTS, key=links.remembered(KEYS["n"], DEFAULTS["n"]),
             required=True, format_func=lambda n: str(side(n)) if per_digit else str(n),
             help="Each row holds the same noises, so a column is one style written as ten digits."
             if per_digit else "A square grid of samples, each from its own noise.")
-        seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["seed"], DEFAULTS["seed"]),
+        seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=links.remembered(KEYS["seed"], DEFAULTS["seed"]),
                                    help="Which noises: the same seed draws the same samples, on every GAN and at "
                                         "every truncation."))
         st.button("New samples", key="gan_new", on_click=new_seed, icon=":material/casino:",
                   help="A new random seed.")
     with slider_box:
-        psi = st.slider("Truncation ψ", PSIS[0], PSIS[-1], step=0.25, key=ui.remembered(KEYS["psi"], DEFAULTS["psi"]),
+        psi = st.slider("Truncation ψ", PSIS[0], PSIS[-1], step=0.25, key=links.remembered(KEYS["psi"], DEFAULTS["psi"]),
                         format="%.2f",
                         help="The truncation trick: noise drawn from N(0, ψ²·I) instead of N(0, I). Below 1 the "
                              "samples gather towards the centre of the noise, with less variety; whether they also "
@@ -225,7 +211,7 @@ def sample_grid(model, judge, link: dict) -> None:
     sure = confidence >= judge.confidence_threshold
     with shown:
         if not model.conditional:
-            ui.show_mosaic(mosaic(images, side(count), side(count)), GRID_PIXELS)
+            pictures.show_mosaic(mosaic(images, side(count), side(count)), GRID_PIXELS)
             readings(model, read, sure)
         elif per_digit:
             per = side(count)
@@ -235,15 +221,15 @@ def sample_grid(model, judge, link: dict) -> None:
                         "digits.")
             for c in range(model.num_classes):
                 row = slice(c * per, (c + 1) * per)
-                ui.show_digits(images[row], [ui.reading(model, judge, r, p, c)
+                pictures.show_digits(images[row], [ui.reading(model, judge, r, p, c)
                                              for r, p in zip(read[row], confidence[row])], size=CAPTIONED,
                                one_row=True)
         else:
             unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
             st.markdown(f"The judge surely reads **{int((sure & (read == digit)).sum())} of {count}** as "
                         f"{name(model, digit)}{unsure}.")
-            ui.show_digits(images, [ui.reading(model, judge, r, p, digit) for r, p in zip(read, confidence)],
-                           size=CAPTIONED)
+            pictures.show_digits(images, [ui.reading(model, judge, r, p, digit) for r, p in zip(read, confidence)],
+                                 size=CAPTIONED)
     with trade_off:
         points = model.card.get("metrics", {}).get("truncation")
         if points:
@@ -416,14 +402,14 @@ def latent_walk(model, judge, link: dict) -> None:
     st.subheader("Latent walk", anchor=False)
     controls, shown = ui.beside(WALK_WIDTH)
     with controls:
-        start = int(st.number_input("From seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["from"], DEFAULTS["from"])))
-        end = int(st.number_input("To seed", 0, ui.MAX_SEED, key=ui.remembered(KEYS["to"], DEFAULTS["to"])))
-        path = st.segmented_control("Path", list(PATHS), key=ui.remembered(KEYS["path"], DEFAULTS["path"]),
+        start = int(st.number_input("From seed", 0, ui.MAX_SEED, key=links.remembered(KEYS["from"], DEFAULTS["from"])))
+        end = int(st.number_input("To seed", 0, ui.MAX_SEED, key=links.remembered(KEYS["to"], DEFAULTS["to"])))
+        path = st.segmented_control("Path", list(PATHS), key=links.remembered(KEYS["path"], DEFAULTS["path"]),
                                     format_func=PATHS.get, required=True,
                                     help="Noise from N(0, I) in 100-D lies near a sphere of radius 10. Spherical "
                                          "steps (slerp) stay on it; straight ones cut inside, through noise the "
                                          "generator seldom saw.")
-        steps = st.slider("Steps", *STEPS, key=ui.remembered(KEYS["steps"], DEFAULTS["steps"]))
+        steps = st.slider("Steps", *WALK_STEPS, key=links.remembered(KEYS["steps"], DEFAULTS["steps"]))
         digit = digit_control(model, "Drawn as", MODEL_KEYS["walk_digit"], DEFAULTS["walk_digit"], every=False) \
             if model.conditional else None
     values = {"from": str(start), "to": str(end), "path": path, "steps": str(steps)}
@@ -439,14 +425,14 @@ def latent_walk(model, judge, link: dict) -> None:
         st.markdown(f"Seed {start} (t = 0) to seed {end} (t = 1), {PATHS[path].lower()}"
                     + (f", drawn as {name(model, digit)}" if model.conditional else "")
                     + ". Under each step: t and what the judge reads (? where it is unsure).")
-        ui.show_digits(images, [f"{v:.2f} · {name(model, r)}{'' if ok else '?'}" for v, r, ok in zip(t, read, sure)],
-                       size=WALK_SIZE, one_row=True)
+        pictures.show_digits(images, [f"{v:.2f} · {name(model, r)}{'' if ok else '?'}" for v, r, ok in zip(t, read, sure)],
+                             size=WALK_SIZE, one_row=True)
         st.caption(f"Length of the noise |z|: {lengths[0]:.1f} and {lengths[-1]:.1f} at the ends, "
                    f"{lengths.min():.1f} at the shortest step. The generator was trained on noise of length about "
                    f"{np.sqrt(model.latent_dim):.0f} (√{model.latent_dim}).")
         downloads(f"gan_walk_{model.id}", [
             ("GIF", lambda: gif(images), ".gif", "image/gif"),  # made on the click
-            ("PNG", ui.png_bytes(tile(images, 1, len(images), pad=2)), ".png", "image/png")])
+            ("PNG", pictures.png_bytes(tile(images, 1, len(images), pad=2)), ".png", "image/png")])
 
 
 # ---------------------------------------------------------------- the training story
@@ -454,12 +440,6 @@ def latent_walk(model, judge, link: dict) -> None:
 def story_epochs(model) -> list[int]:
     story = model.story or {}
     return [int(e) for e in story.get("epochs", [])] if "samples" in story else []
-
-
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def recipe_note(card: dict) -> str:
@@ -525,7 +505,7 @@ def training_story(model, link: dict) -> None:
                    "writes one.")
         return
     controls, shown = ui.beside(STORY_WIDTH)
-    key = ui.remembered(ui.model_key(model, MODEL_KEYS["epoch"]), epochs[0])
+    key = links.remembered(ui.model_key(model, MODEL_KEYS["epoch"]), epochs[0])
     if st.session_state[key] not in epochs:
         st.session_state[key] = epochs[0]
     with controls:
@@ -537,18 +517,18 @@ def training_story(model, link: dict) -> None:
             st.markdown(f"After epoch **{epoch}**, its only one.")
         run = training.get("epochs_run")
         facts = [f"{run} epoch{'' if run == 1 else 's'}" if run else "",
-                 f"in {duration(training['wall_time_s'])} on CPU" if "wall_time_s" in training else "",
+                 f"in {ui.duration(training['wall_time_s'])} on CPU" if "wall_time_s" in training else "",
                  f"({training['images_per_second']:,.0f} images a second)" if "images_per_second" in training
                  else ""]
         st.caption(" ".join(f for f in facts if f) + ". " + recipe_note(card))
     keep_in_url(link, {"epoch": str(epoch)})
-    pictures = model.story["samples"][epochs.index(epoch)]
+    drawn = model.story["samples"][epochs.index(epoch)]
     with shown:
-        labels = np.arange(len(pictures)) % model.num_classes if model.conditional else None
-        st.markdown(f"The same {len(pictures)} noises after epoch {epoch} of {epochs[-1]}"
+        labels = np.arange(len(drawn)) % model.num_classes if model.conditional else None
+        st.markdown(f"The same {len(drawn)} noises after epoch {epoch} of {epochs[-1]}"
                     + (", each told the digit under it." if model.conditional else "."))
-        ui.show_digits(pictures, None if labels is None else [f"asked {name(model, c)}" for c in labels],
-                       size=STORY_SIZE)
+        pictures.show_digits(drawn, None if labels is None else [f"asked {name(model, c)}" for c in labels],
+                             size=STORY_SIZE)
     if history:
         after = list(range(1, 1 + max(len(v) for v in history.values())))  # history[k][i]: after epoch i + 1
         chart(charts.story_chart(history, after, epoch), "gan_story", displayModeBar=False)
@@ -627,7 +607,7 @@ def side_by_side(seed: int, count: int, width: int, compact: bool = False) -> di
                 shown = compared[model_id] = Compared(model.card.get("title", model_id), solid_share(images),
                                                       model.has_encoder, metrics.get("frechet_distance_samples_n"))
                 st.markdown(f"**{shown.title}**")
-                ui.show_mosaic(mosaic(images, side(count), side(count)), width)
+                pictures.show_mosaic(mosaic(images, side(count), side(count)), width)
                 figures = [("Solid ink", f"{shown.solid:.0%}",
                             "Of the inked pixels shown here (over 10% intensity), the share at nearly full ink (over "
                             "90%): a blurred stroke fades through grey.")]

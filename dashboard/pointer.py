@@ -21,6 +21,8 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+import links
+import pictures
 import ui
 from core import registry
 from core.atlas import CELLS, SPRITE_MIME, Atlas, encode_sheet, sheet
@@ -138,7 +140,7 @@ def live_plane(model, *, key: str, extent: float | None = None, compact: bool = 
     kept_key, echo_key = ui.model_key(model, f"{key}_point"), f"{key}_url"
     value = st.query_params.get(POINT_PARAM)
     if (value is not None and value != st.session_state.get(echo_key)  # a link or an edited URL, not our echo
-            and not ui.stale_echo(echo_key, POINT_PARAM, value)):
+            and not links.stale(echo_key, POINT_PARAM, value)):
         try:
             st.session_state[kept_key] = parse_point(value, plane)
         except ValueError as why:
@@ -165,7 +167,7 @@ def _show_in_url(point: np.ndarray | None, echo_key: str) -> None:
         st.query_params[POINT_PARAM] = text
     st.session_state[echo_key] = text
     if text is not None:
-        ui.remember_echo(echo_key, POINT_PARAM, text)
+        links.remember(echo_key, POINT_PARAM, text)
 
 
 def _kept(kept_key: str, echo_key: str, component_key: str) -> None:
@@ -233,7 +235,7 @@ def _kept_row(model, plane: Plane, kept: np.ndarray, forget: dict, compact: bool
     pixels = COMPACT_KEPT_PIXELS if compact else KEPT_PIXELS
     with st.container(horizontal=True, vertical_alignment="center", gap="small" if compact else "medium"):
         with st.container(width=pixels):
-            ui.show_digits(model.decode(kept[None]), None, size=pixels)
+            pictures.show_digits(model.decode(kept[None]), None, size=pixels)
         with st.container(width="stretch"):
             st.markdown(f"**Kept point** {kept_text(plane, kept)}: the decoder's own digit there, "
                         + ("decoded exactly. The link keeps it." if compact

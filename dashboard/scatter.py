@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import links
+import pictures
 import ui
 from core.images import paste_sprites
 from core.latent import stratified_indices
@@ -21,7 +23,7 @@ VIEWS = {"dots": "Dots", "images": "Images as markers"}  # ?view=: the page's Dr
 THUMBNAILS = range(50, 1001, 50)  # ?thumbnails=: how many digits "Images as markers" draws
 DEFAULT_THUMBNAILS = 300
 VIEW_KEY, THUMBNAILS_KEY = "view", "thumbnails"  # the page's widgets
-URL_ECHO = "scatter_url"  # the parameters this session last wrote: tells a new link from our own echo
+PARAMS = ("view", "thumbnails")  # the view as the URL keeps it
 
 
 def link(view: str, thumbnails: int | None) -> dict[str, str]:
@@ -29,13 +31,9 @@ def link(view: str, thumbnails: int | None) -> dict[str, str]:
     return {"view": view, **({"thumbnails": str(thumbnails)} if view == "images" else {})}
 
 
-def read_link(model) -> list[str]:
-    """Parameters of a new link (or an edited URL) put into the Draw and Thumbnails widgets; what could not be used,
-    and why. The face VAE's scatter (dashboard/face_views.py) has neither."""
-    return ui.read_link(URL_ECHO, lambda name, value: apply_parameter(model, name, value))
-
-
 def apply_parameter(model, name: str, value: str) -> None:
+    """One parameter of a new link (or an edited URL) put into the Draw or Thumbnails widget, or a ValueError saying
+    why not. The face VAE's scatter (dashboard/face_views.py) has neither."""
     if name not in ("view", "thumbnails"):
         raise ValueError("not a setting of this page")
     if model.card.get("dataset", {}).get("name") == "celeba":
@@ -52,12 +50,8 @@ def apply_parameter(model, name: str, value: str) -> None:
 
 def keep_in_url(values: dict[str, str]) -> None:
     """The view into the URL (beside ?model=), remembered as our own echo; anything else in the URL goes."""
-    for name in [name for name in st.query_params if name not in values and name != ui.MODEL_PARAM]:
-        del st.query_params[name]
-    for name, value in values.items():
-        if st.query_params.get(name) != value:
-            st.query_params[name] = value
-    st.session_state[URL_ECHO] = dict(values)
+    links.tidy(values)
+    links.write(links.ECHO["scatter"], values, PARAMS)
 
 
 def projections(model, codes: dict) -> dict[str, tuple[np.ndarray, tuple[str, str]]]:
@@ -135,7 +129,7 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     labels = _model.heldout["labels"]
     picked = stratified_indices(labels, count, seed=THUMBNAIL_SEED)
     digits = ui.decode_heldout(_model, _model.heldout, picked)
-    sprites = np.stack([ui.tinted(digit, ui.class_color(labels[i])) for i, digit in zip(picked, digits)])
+    sprites = np.stack([pictures.tinted(digit, ui.class_color(labels[i])) for i, digit in zip(picked, digits)])
     cell = digits.shape[1]
     digit_size = np.ptp(_xy, axis=0).max() / DIGITS_ACROSS  # in plot units
     low, high = _xy.min(0) - digit_size, _xy.max(0) + digit_size
@@ -143,4 +137,4 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     shape = np.ceil((high - low)[::-1] * pixels_per_unit).astype(int)  # rows follow y, columns x
     centres = np.column_stack([(high[1] - _xy[picked, 1]), (_xy[picked, 0] - low[0])]) * pixels_per_unit
     canvas = paste_sprites(sprites, np.round(centres - cell / 2), tuple(shape))
-    return ui.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])
+    return pictures.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])

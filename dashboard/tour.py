@@ -14,13 +14,22 @@ from typing import Callable, NamedTuple
 import numpy as np
 import streamlit as st
 
+import arithmetic
+import face_link
+import faces
+import gans
+import links
+import pictures
 import pointer
+import scatter
 import ui
+from by_label import all_ten, clearest_style, decoded
 from core import registry
+from core.latent import analogy, class_means, interpolate, interpolation_times, stratified_indices
 
 STEP_PARAM = "step"    # ?step=3: the step shown, 1-based
 STEP_KEY = "tour_step"  # the step shown, in session state (1-based)
-URL_ECHO = "tour_url"  # the parameters this session last wrote: tells a new link from our own echo
+URL_ECHO = links.ECHO["tour"]
 KEYS_KEY = "tour_keys"  # the arrow-key listener
 POINTER_KEY = "tour_pointer"  # step 2's live plane (its kept point's echo: POINTER_KEY + "_url")
 WIDGET_WIDTH = 740     # the live widget, left; the figures and the link beside it, right
@@ -84,7 +93,6 @@ def model(model_id: str):
 def two_number_codes() -> dict:
     """Step 1: the 2-D autoencoder's held-out codes, 300 of their digits drawn where they lie (the Latent scatter's
     chart, as its "Images as markers" view draws it: the link opens that view)."""
-    import scatter
     shown, count = model("mnist-ae-2d"), scatter.DEFAULT_THUMBNAILS
     codes = ui.heldout_codes(shown)
     st.vega_lite_chart(scatter.scatter_chart(shown, codes["means"], shown.id, "Latent coordinates", ("z₁", "z₂"),
@@ -97,7 +105,6 @@ def two_number_codes() -> dict:
 def clearest_class_mean(_model, model_id: str) -> np.ndarray:
     """The average code of the digit class whose average the judge reads most surely as that digit, (d,): where
     the live plane rests (its centre, where every class meets, decodes to a blend of several)."""
-    from core.latent import class_means
     means = class_means(_model.heldout["means"], _model.heldout["labels"], _model.num_classes)
     read, confidence = ui.load_judge().read(_model.decode(means))
     return means[int(np.argmax(np.where(read == np.arange(len(means)), confidence, -1.0)))]
@@ -114,7 +121,6 @@ def disc() -> dict:
 
 def bigger_latent() -> dict:
     """Step 3: the same held-out digits redrawn from 2 numbers and from 16."""
-    from core.latent import stratified_indices
     small, large = model("mnist-vae-2d"), model("mnist-vae-16d")
     seed = int(st.number_input("Held-out digits drawn with seed", 0, ui.MAX_SEED, 0, key="tour_recon_seed", width=240,
                                help="One held-out digit of each class, picked with this seed."))
@@ -124,10 +130,10 @@ def bigger_latent() -> dict:
     originals, missing = ui.heldout_originals(small)
     if originals is not None:
         st.markdown("**Held-out digits** the models never saw")
-        ui.show_digits(originals[picked], None, size=STRIP, one_row=True)
+        pictures.show_digits(originals[picked], None, size=STRIP, one_row=True)
     for shown in (small, large):
         st.markdown(f"**Redrawn from {shown.latent_dim} numbers** ({shown.card.get('title', shown.id)})")
-        ui.show_digits(ui.decode_heldout(shown, ui.heldout_codes(shown), picked), None, size=STRIP, one_row=True)
+        pictures.show_digits(ui.decode_heldout(shown, ui.heldout_codes(shown), picked), None, size=STRIP, one_row=True)
     if missing:
         st.caption("The originals need the data set, which is not on this machine: the rows are the models' "
                    "redrawings of the same held-out digits.")
@@ -137,7 +143,6 @@ def bigger_latent() -> dict:
 def style_apart() -> dict:
     """Step 4: one held-out digit's style written as all ten digits by the conditional VAE; the link opens the
     page's style transfer on the same digit."""
-    from by_label import all_ten, clearest_style, decoded
     cvae, judge = model("mnist-cvae"), ui.load_judge()
     codes = ui.heldout_codes(cvae)
     clearest = clearest_style(cvae, judge, cvae.id)
@@ -149,7 +154,7 @@ def style_apart() -> dict:
     originals, _ = ui.heldout_originals(cvae)
     source = originals[index] if originals is not None else decoded(cvae, cvae.id, style[None], label)[0]
     what = "" if originals is not None else ", as the model redraws it"
-    ui.show_digits([source], [f"#{index}, a {ui.class_name(cvae, label)}{what}"], size=112)
+    pictures.show_digits([source], [f"#{index}, a {ui.class_name(cvae, label)}{what}"], size=112)
     st.markdown("**Its style, told each of the ten labels** (under each: what the judge reads)")
     all_ten(cvae, judge, style, size=70)
     return {"model": cvae.id, "style": str(index)}  # the page's style transfer opens on the same digit
@@ -158,7 +163,6 @@ def style_apart() -> dict:
 def gan_sharper() -> tuple[dict, str | None]:
     """Step 5: 16 samples of the DCGAN beside 16 of each VAE (seed 0), with each card's Fréchet distance; the note
     on sharpness goes beside them, in the panel."""
-    import gans
     note = gans.sharper_note(gans.side_by_side(0, 16, 224, compact=True))  # the note says which has an encoder
     return {"model": "mnist-dcgan", "seed": "0", "n": "16"}, note
 
@@ -168,7 +172,6 @@ FACE_SLIDERS = ("Smiling", "Eyeglasses")
 
 def face_sliders() -> dict:
     """Step 6: a generated face and two attribute sliders."""
-    import faces
     vae = model("celeba-vae")
     controls, shown = ui.beside(2 * FACE + 4, controls_width=260)
     with controls:
@@ -187,11 +190,11 @@ def face_sliders() -> dict:
     edited = vae.edit(start, strengths) if strengths else start
     with shown:
         what = ", ".join(f"{faces.pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit"
-        ui.show_digits([faces.decoded(vae, faces.ident(vae), start),
+        pictures.show_digits([faces.decoded(vae, faces.ident(vae), start),
                         faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
                        [f"generated face, seed {seed}", f"edited: {what}"], size=FACE, pixelated=False)
     return {"model": vae.id, "start": "random", "seed": str(seed),
-            **({"edit": faces.edit_text(strengths)} if strengths else {})}
+            **({"edit": face_link.edit_text(strengths)} if strengths else {})}
 
 
 WALK = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": 12}
@@ -200,9 +203,6 @@ ANALOGY = "Eyeglasses"
 
 def arithmetic_step() -> dict:
     """Step 7: the walk from 6 to 8 and past it, and a face analogy."""
-    import arithmetic
-    import faces
-    from core.latent import analogy, interpolate, interpolation_times
     digits = model("mnist-vae-16d")
     over = st.slider("How far past each end", 0.0, 1.0, 0.5, 0.25, key="tour_overshoot",
                      help="As a share of the way from the 6 to the 8.", width=300)
@@ -213,25 +213,23 @@ def arithmetic_step() -> dict:
     scores = arithmetic.plausibility(digits, digits.id)(path)
     st.markdown(f"**From an average 6 (t = 0) to an average 8 (t = 1)** and {over:.0%} past each end; under each "
                 "step, t and its plausibility (⚠: outside the region the data occupies)")
-    ui.show_digits(digits.decode(path), [f"{v:+.2f} · {arithmetic.score_caption(s)}" for v, s in zip(t, scores)],
-                   size=STRIP, one_row=True)
+    pictures.show_digits(digits.decode(path), [f"{v:+.2f} · {arithmetic.score_caption(s)}" for v, s in zip(t, scores)],
+                         size=STRIP, one_row=True)
     vae = model("celeba-vae")
     one, other = (vae.sample_latents(1, seed=s, trick=True)[0] for s in (3, 11))
     strength = faces.default_strength(vae, ANALOGY)
     with_it = np.asarray(vae.edit(one, {ANALOGY: strength}), np.float32)
     result = np.asarray(analogy(with_it, one, other), np.float32)
-    pictures = [faces.decoded(vae, faces.ident(vae), z) for z in (with_it, one, other, result)]
+    shown = [faces.decoded(vae, faces.ident(vae), z) for z in (with_it, one, other, result)]
     name = faces.pretty(ANALOGY).lower()
     st.markdown(f"**A face analogy**: a face with {name}, minus the same face without, plus another face")
-    ui.show_digits(pictures, [f"A: with {name}", "B: without", "C: another face", "A − B + C"], size=110,
-                   pixelated=False, one_row=True)
+    pictures.show_digits(shown, [f"A: with {name}", "B: without", "C: another face", "A − B + C"], size=110,
+                         pixelated=False, one_row=True)
     return {"model": digits.id, **{k: str(v) for k, v in WALK.items()}, "over": f"{over:g}"}
 
 
 def mistakes() -> dict:
     """Step 8: where the models go wrong: decoding off the data, blur, and faces drawn from the bare prior."""
-    import arithmetic
-    import faces
     vae = model("mnist-vae-2d")
     codes = ui.heldout_codes(vae)["means"]
     far = st.slider("Walk out along z₁, in standard deviations of the codes", 1.0, 8.0, 6.0, 0.5,
@@ -241,13 +239,13 @@ def mistakes() -> dict:
     scores = arithmetic.plausibility(vae, vae.id)(path)
     st.markdown("**Implausible regions**: the 2-D VAE decodes points beyond its data as well as points inside it, "
                 "and nothing says which is which but their plausibility")
-    ui.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True)
+    pictures.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True)
     face_vae = model("celeba-vae")
     prior, trick = faces.samples(face_vae, faces.ident(face_vae), 0)
     st.markdown("**Faces from N(0, I)**, where the face VAE put few training faces, then **with the sampling trick**")
     with st.container(width=FACE_ROWS):
-        ui.show_markup(prior)
-        ui.show_markup(trick)
+        pictures.show_markup(prior)
+        pictures.show_markup(trick)
     return {"model": face_vae.id}
 
 
@@ -373,15 +371,15 @@ def current_step() -> tuple[int, list[str]]:
             raise ValueError(f"a step from 1 to {len(STEPS)}")
         st.session_state[STEP_KEY] = int(value)
 
-    ignored = ui.read_link(URL_ECHO, apply)
-    model = st.query_params.get(ui.MODEL_PARAM)  # read_link leaves ?model= to the model picker, which the tour has not
-    if model is not None and not ui.stale_echo(URL_ECHO, ui.MODEL_PARAM, model):
-        ignored.append(f"`{ui.MODEL_PARAM}={model[:40]}` (the tour picks each step's models itself)")
+    ignored = links.read(URL_ECHO, apply)
+    model = st.query_params.get(links.MODEL_PARAM)  # read_link leaves ?model= to the model picker, which the tour has not
+    if model is not None and not links.stale(URL_ECHO, links.MODEL_PARAM, model):
+        ignored.append(f"`{links.MODEL_PARAM}={model[:40]}` (the tour picks each step's models itself)")
     if ignored:
         st.session_state[STEP_KEY] = 1  # a link that cannot be followed starts the tour from the beginning
     step = st.session_state.setdefault(STEP_KEY, 1)
     point = st.query_params.get(pointer.POINT_PARAM)  # read by the live plane, which only one step has
-    if point is not None and STEPS[step - 1].show is not disc and not ui.stale_echo(
+    if point is not None and STEPS[step - 1].show is not disc and not links.stale(
             f"{POINTER_KEY}_url", pointer.POINT_PARAM, point):
         ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to step "
                        f"{1 + [s.show for s in STEPS].index(disc)}'s live plane)")
@@ -392,11 +390,8 @@ def keep_in_url(step: int) -> None:
     """Only ?step= in the URL (a model or other page's setting has no meaning here), and the live plane's kept point
     on its step; remembered as our own echo."""
     kept = (STEP_PARAM, pointer.POINT_PARAM) if STEPS[step - 1].show is disc else (STEP_PARAM,)
-    for name in [n for n in st.query_params if n not in kept]:
-        del st.query_params[name]
-    if st.query_params.get(STEP_PARAM) != str(step):
-        st.query_params[STEP_PARAM] = str(step)
-    st.session_state[URL_ECHO] = {STEP_PARAM: str(step)}
+    links.tidy(kept, model=False)
+    links.write(URL_ECHO, {STEP_PARAM: str(step)})
 
 
 def go(delta: int) -> None:

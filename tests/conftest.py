@@ -288,7 +288,7 @@ def open_page(page: str | None = None, **query: str):
     return at.run()
 
 
-LINK_NOTICE = "Some settings in the link were ignored"  # ui.link_notice's opening words
+LINK_NOTICE = "Some settings in the link were ignored"  # links.notice's opening words
 
 
 def link_notices(at) -> list[str]:
@@ -359,7 +359,8 @@ def downloads(monkeypatch):
 
 
 class DigitRow(NamedTuple):
-    """One row of digits a page drew with ui.show_digits (an st.html element), or a grid ui.show_mosaic drew."""
+    """One row of digits a page drew with pictures.show_digits (an st.html element), or a grid pictures.show_mosaic
+    drew."""
     value: list[str]       # each picture's PNG data URI: equal strings, equal pictures
     captions: list[str]    # empty for pictures shown without captions (a grid)
     widths: list[int]      # each picture's width on screen, in pixels

@@ -642,14 +642,14 @@ def test_config_keeps_secure_defaults():
 
 def test_no_page_renders_raw_html():
     """User-supplied text reaches pages (file names, URL parameters); none may be rendered as HTML. Two exceptions:
-    rows of digits from markup that ui.digits_html builds and escapes (tested below), and the app's own constant
+    rows of digits from markup that pictures.digits_html builds and escapes (tested below), and the app's own constant
     script that folds the sidebar in a narrow window (a file of the repository)."""
     risky = re.compile(r"unsafe_allow_html|unsafe_allow_javascript|\.html\(|components\.v1\.html|components\.html\(")
     found = [f"{path.relative_to(ROOT)}: {line.strip()}"
              for path in sorted((ROOT / "dashboard").rglob("*.py"))
              for line in path.read_text().splitlines() if risky.search(line)]
-    assert found == ["dashboard/ui.py: st.sidebar.html(NARROW_SIDEBAR, unsafe_allow_javascript=True)",
-                     "dashboard/ui.py: st.html(markup)"], found
+    assert found == ["dashboard/pictures.py: st.html(markup)",
+                     "dashboard/ui.py: st.sidebar.html(NARROW_SIDEBAR, unsafe_allow_javascript=True)"], found
 
 
 def test_rows_of_digits_show_any_caption_as_text_and_only_inline_pngs():
@@ -661,8 +661,8 @@ def test_rows_of_digits_show_any_caption_as_text_and_only_inline_pngs():
 import sys
 sys.path.insert(0, {str(ROOT / "dashboard")!r})
 import numpy as np
-import ui
-ui.show_digits([np.full((28, 28), k * 60, np.uint8) for k in range(4)], {hostile!r}, size=56)
+import pictures
+pictures.show_digits([np.full((28, 28), k * 60, np.uint8) for k in range(4)], {hostile!r}, size=56)
 """).run()
     assert not at.exception
     markup = at.get("html")[0].proto.body

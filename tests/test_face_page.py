@@ -285,9 +285,10 @@ def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragmen
     import sys
     m, _ = tiny
     at = open_page(PAGE)
-    parts = sys.modules["faces"]  # the page's module, as the app imported it
     ran = []
-    for name in ("start_face", "prior_against_trick", "measured"):
+    for module, name in (("face_editor", "start_face"), ("face_card", "prior_against_trick"),
+                         ("face_card", "measured")):
+        parts = sys.modules[module]  # the page's modules, as the app imported them
         part = getattr(parts, name)
         monkeypatch.setattr(parts, name, lambda *a, _part=part, _name=name: (ran.append(_name), _part(*a))[1])
     fragment_reruns["id"], = at._fragment_storage._fragments  # the page's one fragment: the editor
@@ -537,7 +538,7 @@ def test_a_held_out_face_beside_its_reconstruction_and_edit(fake_celeba, tiny):
 # ---------------------------------------------------------------- uploads
 
 def upload(at, name: str, data: bytes, mime: str = "image/png"):
-    """Drop a file on the photo uploader (a new one after each upload: faces.uploader_key)."""
+    """Drop a file on the photo uploader (a new one after each upload: face_editor.uploader_key)."""
     at.segmented_control(key="face_start").set_value("photo").run()
     uploader, = at.file_uploader
     uploader.set_value((name, data, mime)).run()

@@ -31,7 +31,7 @@ PAGE = "pages/3_Digits_by_label.py"
 MODEL = "mnist-cvae"
 HOSTILE = ["zero bytes", "text named .png", "truncated PNG", "SVG", "bomb header 20000x20000 (Pillow error)",
            "bomb header 10000x10000 (Pillow warning)", "over-size file", "blank white page"]
-# The rows of digits (ui.show_digits) in page order; the last two appear once a style source is chosen.
+# The rows of digits (pictures.show_digits) in page order; the last two appear once a style source is chosen.
 SECTIONS = ("samples", "style", "strip", "mixed", "source", "ten")
 STYLE_GRID_PIXELS = 520  # the style-by-digit grid's width on screen
 

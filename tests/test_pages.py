@@ -365,7 +365,7 @@ def test_model_choice_is_mirrored_in_the_url_and_kept_across_pages():
 # ---------------------------------------------------------------- Decoded grid
 
 def grids(at: AppTest) -> list:
-    """The page's decoded grids (ui.show_mosaic: one picture, no caption under it)."""
+    """The page's decoded grids (pictures.show_mosaic: one picture, no caption under it)."""
     return [row for row in digit_rows(at) if not row.captions]
 
 

@@ -10,9 +10,13 @@ and links to its own page. The face VAE ships no face's code: its scatter (dashb
 plots faces it generates on the principal axes of its training codes, coloured by the face judge.
 """
 import numpy as np
+from functools import partial
+
 import streamlit as st
 
 import face_views
+import links
+import pictures
 import ui
 import scatter
 from scatter import BOX, CLICK, projections, scatter_chart
@@ -51,9 +55,9 @@ def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> Non
     mean = codes["means"][index]
     decoded = ui.decode_heldout(model, codes, [index])
     if originals is None:
-        ui.show_digits(decoded, ["Decoded from its shipped latent mean"], size=140)
+        pictures.show_digits(decoded, ["Decoded from its shipped latent mean"], size=140)
     else:
-        ui.show_digits([originals[index], decoded[0]], ["Original", "Decoded from its latent mean"], size=140)
+        pictures.show_digits([originals[index], decoded[0]], ["Original", "Decoded from its latent mean"], size=140)
     st.markdown(f"Plotted at **({xy[index, 0]:.2f}, {xy[index, 1]:.2f})**")
     if model.latent_dim > 2:
         import pandas as pd
@@ -76,7 +80,7 @@ def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
         images, what = originals[shown], "Original held-out digits"
     more = f" (the first {GALLERY_LIMIT} of {len(picked)})" if len(picked) > GALLERY_LIMIT else ""
     st.markdown(f"{what}{more}, captioned with their labels:")
-    ui.show_digits(images, [ui.class_name(model, int(c)) for c in labels[:GALLERY_LIMIT]], size=56)
+    pictures.show_digits(images, [ui.class_name(model, int(c)) for c in labels[:GALLERY_LIMIT]], size=56)
 
 
 @st.fragment
@@ -126,7 +130,7 @@ def explorer(model, codes: dict) -> None:
 def generator_asked_for() -> dict | None:
     """The card of a generator without an encoder (a GAN) that a link or the user's last choice asks for: this page
     cannot show it, and says why. Read before pick_model, which answers the same link."""
-    requested = st.query_params.get(ui.MODEL_PARAM)
+    requested = st.query_params.get(links.MODEL_PARAM)
     wanted = requested if requested is not None and requested != st.session_state.get(ui.URL_KEY) \
         else st.session_state.get(ui.CHOSEN_KEY)
     card = next((c for c in ui.shipped_cards() if c["id"] == wanted and "error" not in c), None)
@@ -140,8 +144,8 @@ st.title("Latent scatter", anchor=False)  # before the picker, whose notices go 
 generator = generator_asked_for()
 model = ui.pick_model("scatter")
 notice = st.empty()
-ignored = scatter.read_link(model)
-ui.link_notice(notice, ignored)
+ignored = links.read(links.ECHO["scatter"], partial(scatter.apply_parameter, model))
+links.notice(notice, ignored)
 if generator is not None:
     with st.container(border=True):
         st.markdown(f"**There is no scatter of {generator.get('title', generator['id'])}.** It is a GAN: it draws "

@@ -14,6 +14,8 @@ import streamlit as st
 
 import face_views
 import pointer
+import links
+import pictures
 import ui
 from pointer import Plane
 from core.images import tile, to_uint8
@@ -27,7 +29,7 @@ GRID_PIXELS = 520  # the grid's width on screen, whatever its size: beside the c
 VIEWS = {"grid": "Grid", "live": "Live under the pointer"}  # ?view=live: a 2-D model's live plane (dashboard/pointer.py)
 GRID = "grid"
 VIEW_PARAM, VIEW_KEY, VIEW_ECHO = "view", "grid_view", "grid_view_url"
-GRID_ECHO = "grid_url"  # the grid's own parameters this session wrote: tells a new link from our own echo
+GRID_ECHO = links.ECHO["grid"]
 LIVE_KEY = "grid_live"
 LINKED_KEY = "grid_linked"  # a link's grid settings, waiting for the widgets they belong to (keys depend on the plane)
 # ?plane= names: a plane of two latent dimensions, two principal components, two random directions.
@@ -42,7 +44,7 @@ def grid_setting(model, name: str, value: str):
     if name == "digit":
         if not model.conditional:
             raise ValueError(f"{model.id} is not told which digit to draw")
-        return ui.whole_number(value, 0, model.num_classes - 1)
+        return links.whole_number(value, 0, model.num_classes - 1)
     planes = [] if model.latent_dim == 2 and model.has_encoder else ["dims", "random"] if not model.has_encoder \
         else ["dims", "pc"]
     if name == "plane":
@@ -52,21 +54,21 @@ def grid_setting(model, name: str, value: str):
     if name in ("x", "y"):
         if not planes:
             raise ValueError("a 2-D latent is its own plane")
-        return ui.whole_number(value, 0, model.latent_dim - 1)
+        return links.whole_number(value, 0, model.latent_dim - 1)
     if name in ("through", "directions"):
         if model.has_encoder:
             raise ValueError("only a GAN's plane runs through a seed's noise")
-        return ui.whole_number(value, 0, ui.MAX_SEED)
+        return links.whole_number(value, 0, ui.MAX_SEED)
     if name == "steps":
         if value not in STEP_NAMES:
             raise ValueError(f"{' or '.join(STEP_NAMES)}")
         return STEP_NAMES[value]
     if name == "range":
-        return ui.snapped(value, *EXTENT)
+        return links.snapped(value, *EXTENT)
     if name == "mass":
-        return ui.whole_number(value, *MASS)
+        return links.whole_number(value, *MASS)
     if name == "n":
-        return ui.whole_number(value, *SIZES)
+        return links.whole_number(value, *SIZES)
     raise ValueError("not a setting of this page")
 
 
@@ -76,20 +78,12 @@ def linked(key: str, name: str, default) -> str:
     pending = st.session_state.get(LINKED_KEY, {})
     if name in pending:
         st.session_state[key] = pending.pop(name)
-    return ui.remembered(key, default)
+    return links.remembered(key, default)
 
 
 def keep_grid_in_url(values: dict) -> None:
     """The grid's settings into the URL on every grid run (its fragment's too), the others of GRID_PARAMS out."""
-    for name in GRID_PARAMS:
-        value = values.get(name)
-        if value is None:
-            st.query_params.pop(name, None)
-        elif st.query_params.get(name) != value:
-            st.query_params[name] = value
-        if value is not None:
-            ui.remember_echo(GRID_ECHO, name, value)  # a fragment's write: remembered now
-    st.session_state[GRID_ECHO] = {name: values.get(name) for name in GRID_PARAMS}
+    links.write(GRID_ECHO, {name: values.get(name) for name in GRID_PARAMS})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -232,7 +226,7 @@ def decoded_grid(model, means: np.ndarray | None) -> None:
     with picture:
         # A plain image, not a chart: Streamlit rebuilds a changed chart from scratch, which costs the
         # browser twice the time of swapping a picture on every slider step.
-        ui.show_mosaic(mosaic, GRID_PIXELS)
+        pictures.show_mosaic(mosaic, GRID_PIXELS)
         st.caption(axes_caption(steps, plane, sweep))
 
 
@@ -250,9 +244,9 @@ def heldout_strip(model, codes: dict) -> None:
         st.caption("Reconstructions decoded from the shipped latent means:")
     else:
         st.caption("Originals:")
-        ui.show_digits(originals[picked], captions, one_row=True)
+        pictures.show_digits(originals[picked], captions, one_row=True)
         st.caption("Reconstructions, decoded from their latent means:")
-    ui.show_digits(reconstructions, captions, one_row=True)
+    pictures.show_digits(reconstructions, captions, one_row=True)
 
 
 def choose_view(model) -> str:
@@ -299,8 +293,8 @@ def unused_link_settings(model, point: str | None, view_asked: str | None, view:
         if name not in GRID_PARAMS or face_views.is_face_model(model):  # the face grid keeps its settings in view
             raise ValueError("not a setting of this page")
         pending[name] = grid_setting(model, name, value)
-    ignored = ui.read_link(GRID_ECHO, apply)
-    if (view == GRID and point is not None and not ui.stale_echo(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point)
+    ignored = links.read(GRID_ECHO, apply)
+    if (view == GRID and point is not None and not links.stale(f"{LIVE_KEY}_url", pointer.POINT_PARAM, point)
             and view_asked in (None, view)):
         ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to the live view: add "
                        f"`{VIEW_PARAM}=live`)")
@@ -314,7 +308,7 @@ model = ui.pick_model("grid")
 notice = st.empty()
 linked_point, linked_view = st.query_params.get(pointer.POINT_PARAM), st.query_params.get(VIEW_PARAM)
 view = choose_view(model)
-ui.link_notice(notice, unused_link_settings(model, linked_point, linked_view, view))
+links.notice(notice, unused_link_settings(model, linked_point, linked_view, view))
 if face_views.is_face_model(model):
     face_views.decoded_grid(model)
 elif model.has_encoder:

@@ -9,9 +9,14 @@ the held-out digit whose style is transferred are kept in the URL (?digit=7&seed
 import hashlib
 
 import numpy as np
+from functools import partial
+
 import streamlit as st
 
 import by_label
+import digit_input
+import links
+import pictures
 import ui
 from by_label import HELDOUT, OWN, all_ten, clearest_style, decoded, judged
 from core.images import tile, to_uint8
@@ -29,7 +34,7 @@ def name(model, label: int) -> str:
 
 
 def digit_choice(model, label: str, key: str, default: int) -> int:
-    return st.segmented_control(label, range(model.num_classes), required=True, key=ui.remembered(key, default),
+    return st.segmented_control(label, range(model.num_classes), required=True, key=links.remembered(key, default),
                                 wrap=True, format_func=lambda c: name(model, c))
 
 
@@ -108,7 +113,7 @@ def samples(model, judge) -> None:
         unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
         st.markdown(f"The judge surely reads **{int((sure & (read == label)).sum())} of {count}** as "
                     f"{name(model, label)}{unsure}.")
-        ui.show_digits(digits, [ui.reading(model, judge, r, c, label) for r, c in zip(read, confidence)], size=64)
+        pictures.show_digits(digits, [ui.reading(model, judge, r, c, label) for r, c in zip(read, confidence)], size=64)
 
 
 @st.fragment
@@ -129,7 +134,7 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     read, confidence = judged(judge, digit)
     with shown:
         caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
-        ui.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE)
+        pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE)
 
 
 def blend(num_classes: int, a: int, b: int, t) -> np.ndarray:
@@ -163,9 +168,9 @@ def label_mixing(model, judge) -> None:
     with shown:
         st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1), and what the judge reads in each "
                     "(? where it is unsure):")
-        ui.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
+        pictures.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
                                      for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
-        ui.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
+        pictures.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
                                      f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168)
 
 
@@ -192,7 +197,7 @@ def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, st
 
 def own_style(model, judge) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     """An uploaded or drawn digit: the judge guesses its label, the user may correct it, the encoder takes its style."""
-    digit = ui.user_digit("transfer")
+    digit = digit_input.user_digit("transfer")
     if digit is None:
         return None
     read, confidence = judged(judge, digit[None])
@@ -219,7 +224,7 @@ def style_transfer(model, judge, codes: dict) -> None:
     st.subheader("Style transfer", anchor=False)
     st.caption("Told a digit's label, the encoder keeps only its style; decoding that style with every label "
                "writes all ten digits in the same hand.")
-    controls, shown = ui.beside(TRANSFER_WIDTH, controls_width=ui.CANVAS_SIDE + 20)  # room for the drawing canvas
+    controls, shown = ui.beside(TRANSFER_WIDTH, controls_width=digit_input.CANVAS_SIDE + 20)  # room for the drawing canvas
     with controls:
         source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key=by_label.SOURCE)
         picked = heldout_style(model, judge, codes) if source == HELDOUT else own_style(model, judge)
@@ -228,7 +233,7 @@ def style_transfer(model, judge, codes: dict) -> None:
         if picked is None:
             return
         image, style, caption, note = picked
-        ui.show_digits([image], [caption], size=112)
+        pictures.show_digits([image], [caption], size=112)
     with shown:
         st.markdown("Its style, decoded as each of the ten digits:")
         all_ten(model, judge, style, size=56)
@@ -264,7 +269,7 @@ def style_by_digit(model, spread: np.ndarray) -> None:
     labels = np.arange(model.num_classes)
     digits = decoded(model, model.id, np.repeat(z, len(labels), axis=0), np.tile(labels, rows))
     with shown:  # a picture, not a chart: it changes with every slider step (see the Decoded grid page)
-        ui.show_mosaic(to_uint8(tile(digits, rows, len(labels))), STYLE_GRID_PIXELS)
+        pictures.show_mosaic(to_uint8(tile(digits, rows, len(labels))), STYLE_GRID_PIXELS)
         st.caption(style_grid_caption(model, values, dim))
 
 
@@ -275,8 +280,8 @@ codes = ui.heldout_codes(model)
 judge = ui.load_judge()
 spread = codes["means"].std(0)
 notice = st.empty()
-ignored = by_label.read_link(model)
-ui.link_notice(notice, ignored)
+ignored = links.read(links.ECHO["label"], partial(by_label.apply_parameter, model))
+links.notice(notice, ignored)
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
            "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
            "not the digit asked for). " + judge_rule(judge))

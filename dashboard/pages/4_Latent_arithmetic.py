@@ -9,9 +9,12 @@ dashboard/arithmetic.py; this script lays them out. A conditional model's point 
 labels follow the same arithmetic (core.latent.label_mixture), so an average 6 walking to an average 8 is told a
 blend of the two labels.
 """
+from functools import partial
+
 import streamlit as st
 
-import arithmetic as parts
+import arithmetic
+import links
 import ui
 from core.latent import LEAVES_DATA
 
@@ -28,13 +31,14 @@ st.caption("Walk from one point of latent space to another, add and subtract poi
            + (" This model is told the label: each point carries one, and labels follow the arithmetic."
               if model.conditional else ""))
 notice = st.empty()
-own = parts.own_point(model)
-ignored = parts.read_link(model)
+own = arithmetic.own_point(model)
+ignored = links.read(links.ECHO["arithmetic"], partial(arithmetic.apply_parameter, model))
 link = {}  # the view as the URL keeps it: each section adds its settings
-path, ends = parts.interpolation(model, own, link)
-result, inputs = parts.arithmetic(model, own, link)
-parts.grid_of_analogies(model, inputs, link)
-moved = parts.dimension_sliders(model, result)
-parts.three_d_view(model, path, ends, inputs, result, moved)
-parts.write_link(link)
-ui.link_notice(notice, ignored)
+path, ends = arithmetic.interpolation(model, own, link)
+result, inputs = arithmetic.arithmetic(model, own, link)
+arithmetic.grid_of_analogies(model, inputs, link)
+moved = arithmetic.dimension_sliders(model, result)
+arithmetic.three_d_view(model, path, ends, inputs, result, moved)
+links.tidy(link)
+links.write(links.ECHO["arithmetic"], link, arithmetic.PARAMS)
+links.notice(notice, ignored)

@@ -3,12 +3,16 @@ attributes (Smiling, Eyeglasses, Male ...) by moving its latent code along the a
 
 Each edit moves the code by strength x the attribute's mean-difference vector, optionally made orthogonal to held
 attributes (LatentModel.edit); the face judge reads the edited face. The edit (start, seed or test face, strengths,
-held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py;
+held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py and its face_*.py modules;
 this script lays them out. The editor is a fragment: moving a slider reruns it alone.
 """
 import streamlit as st
 
-import faces as parts
+import face_card
+import face_editor
+import face_link
+import faces
+import links
 import ui
 
 ui.setup_page("Face editing")
@@ -26,10 +30,10 @@ if not model.attribute_vectors:
     st.info(f"**{model.id}** ships no attribute vectors yet; `python -m core.evaluate {model.id}` writes them.")
     st.stop()
 notice = st.empty()
-ignored = parts.read_link(model)
-start = parts.start_face(model)
-parts.editor(model, start)
-parts.prior_against_trick(model)
-parts.measured(model)
-parts.biases(model, st.session_state.get(parts.attrs_key(model)) or parts.default_sliders(model))
-ui.link_notice(notice, ignored)
+ignored = face_link.read_link(model)
+start = face_editor.start_face(model)
+face_editor.editor(model, start)
+face_card.prior_against_trick(model)
+face_card.measured(model)
+face_card.biases(model, st.session_state.get(faces.attrs_key(model)) or faces.default_sliders(model))
+links.notice(notice, ignored)

@@ -6,9 +6,12 @@ from one seed's noise to another's, the training story (losses, and the same noi
 the DCGAN beside two VAEs. The view is kept in the URL; the parts are in dashboard/gans.py, the charts in
 dashboard/gan_charts.py; this script lays them out.
 """
+from functools import partial
+
 import streamlit as st
 
-import gans as parts
+import gans
+import links
 import ui
 
 ui.setup_page("GAN samples")
@@ -26,12 +29,12 @@ with st.container(horizontal=True):
     ui.page_link("grid", model.id)
     st.caption("A plane through this GAN's noise space, decoded cell by cell.")
 notice = st.empty()
-ignored = parts.read_link(model)
+ignored = links.read(links.ECHO["gans"], partial(gans.apply_parameter, model))
 link = {}  # the view as the URL keeps it: each section adds its settings
-parts.sample_grid(model, judge, link)
-parts.measured_figures(model)
-parts.latent_walk(model, judge, link)
-parts.training_story(model, link)
-parts.gan_against_vae()
-parts.tidy_url(link)
-ui.link_notice(notice, ignored)
+gans.sample_grid(model, judge, link)
+gans.measured_figures(model)
+gans.latent_walk(model, judge, link)
+gans.training_story(model, link)
+gans.gan_against_vae()
+links.tidy(link)
+links.notice(notice, ignored)

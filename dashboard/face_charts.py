@@ -1,0 +1,88 @@
+"""The Face editing page's charts (as plain data, checked against Plotly's schema by the tests) and its PNG files.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from core.images import tile, to_uint8
+from faces import EXPORT_SIDE, SLIDERS, STRENGTH, default_strength, edits_card, pretty
+
+# ---------------------------------------------------------------- charts and files
+
+def strengths_figure(model, names: list[str], strengths: dict) -> dict:
+    """Horizontal bars of the current strengths (0 where a slider is at rest), the default strengths marked."""
+    labels = [pretty(n) for n in names]
+    values = [strengths.get(n, 0.0) for n in names]
+    return {
+        "data": [{"type": "bar", "orientation": "h", "x": values, "y": labels, "name": "strength",
+                  "marker": {"color": ["#1F77B4" if v >= 0 else "#D62728" for v in values]},
+                  "hovertemplate": "%{y}: %{x:+.1f}<extra></extra>"},
+                 {"type": "scatter", "mode": "markers", "x": [default_strength(model, n) for n in names],
+                  "y": labels, "name": "default strength", "marker": {"symbol": "diamond", "color": "#555555",
+                                                                       "size": 8},
+                  "hovertemplate": "%{y}: default %{x:+.1f}<extra></extra>"}],
+        "layout": {"height": 60 + 26 * max(len(names), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+                   "showlegend": False, "bargap": 0.35,
+                   "xaxis": {"range": [STRENGTH[0] - 0.2, STRENGTH[1] + 0.2], "zeroline": True,
+                             "title": {"text": "strength"}},
+                   "yaxis": {"autorange": "reversed", "automargin": True}},
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tradeoff_figure(_model, model: str) -> dict | None:
+    """Success against kept on val faces, one point a strength of the card's grid, a line an attribute with a slider
+    at first: the trade-off each default strength was chosen on, the goal's corner shaded. None without figures."""
+    edits = edits_card(_model)
+    per, grid = edits.get("per_attribute") or {}, edits.get("strength_grid") or []
+    names = [n for n in SLIDERS if len((per.get(n) or {}).get("validation", {}).get("success", [])) == len(grid) > 0]
+    if not names:
+        return None
+    goals = edits.get("goals") or {}
+    lines, defaults = [], {"x": [], "y": [], "text": []}
+    for name in names:
+        val = per[name]["validation"]
+        success, kept = [100 * v for v in val["success"]], [100 * v for v in val["kept"]]
+        lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": pretty(name),
+                      "customdata": grid, "marker": {"size": 5},
+                      "hovertemplate": f"{pretty(name)} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
+                                       "kept %{x:.1f}%<extra></extra>"})
+        if per[name].get("strength") in grid:
+            at = grid.index(per[name]["strength"])
+            defaults["x"].append(kept[at])
+            defaults["y"].append(success[at])
+            defaults["text"].append(pretty(name))
+    lines.append({"type": "scatter", "mode": "markers", "name": "default strength", **defaults,
+                  "marker": {"symbol": "circle-open", "size": 13, "color": "#333333", "line": {"width": 2}},
+                  "hovertemplate": "%{text}: default<extra></extra>"})
+    lowest = min(min(t["x"]) for t in lines[:-1])
+    corner = [{"type": "rect", "x0": 100 * goals["kept_min"], "x1": 100, "y0": 100 * goals["success_min"], "y1": 101,
+               "fillcolor": "rgba(44, 160, 44, 0.15)", "line": {"width": 0}, "layer": "below"}] if goals else []
+    return {"data": lines,
+            "layout": {"height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 40}, "shapes": corner,
+                       "xaxis": {"title": {"text": "other readings kept (%)"}, "range": [lowest - 1, 100.5]},
+                       "yaxis": {"title": {"text": "success (%)"}, "range": [0, 101], "automargin": True},
+                       "legend": {"orientation": "h", "y": -0.2}}}
+
+
+def upscaled(face: np.ndarray, side: int) -> Image.Image:
+    return Image.fromarray(to_uint8(face) if face.dtype != np.uint8 else face).resize((side, side),
+                                                                                      Image.Resampling.LANCZOS)
+
+
+def png_upscaled(face: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    upscaled(face, EXPORT_SIDE).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_strip(faces: list[np.ndarray]) -> bytes:
+    side = EXPORT_SIDE // 2
+    pictures = np.stack([np.asarray(upscaled(face, side)) for face in faces])
+    buffer = io.BytesIO()
+    Image.fromarray(tile(pictures, 1, len(pictures), pad=4, fill=255).astype(np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
