@@ -28,7 +28,7 @@ import numpy as np
 from . import registry
 from .data import load_dataset
 from .images import as_model_input, laplacian_energy
-from .face_edits import ATTRIBUTE_GOALS, evaluate_attribute_edits
+from .face_edits import evaluate_attribute_edits
 from .latent import attribute_vectors, code_components, detied_vectors, linear_boundaries, trick_latents
 from .opening_face import opening_face
 from .recipes import GAN_FAMILIES, JUDGE, SECOND_JUDGE
@@ -444,12 +444,10 @@ def evaluate_face_vae(model_id: str, card: dict, data=None) -> dict:
     card["files"]["attributes"] = ATTRIBUTES_FILE
     np.savez_compressed(folder / ATTRIBUTES_FILE, names=np.array(names), vectors=vectors, detied=detied, **bounds)
     named = dict(zip(names, vectors))
-    # The other methods are scored on the attributes with goals only (every attribute's grid costs minutes).
-    goal = [k for k, n in enumerate(names) if n in ATTRIBUTE_GOALS]
-    boundaries = {names[k]: (bounds["normals"][k], float(bounds["offsets"][k]), float(bounds["spread"][k]))
-                  for k in goal}
+    boundaries = {n: (bounds["normals"][k], float(bounds["offsets"][k]), float(bounds["spread"][k]))
+                  for k, n in enumerate(names)}
     metrics["attribute_edits"] = evaluate_attribute_edits(model, judge, named, best, val, test, boundaries,
-                                                          {names[k]: detied[k] for k in goal})
+                                                          dict(zip(names, detied)))
     return metrics
 
 

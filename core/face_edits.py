@@ -224,7 +224,8 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
                              detied=None) -> dict:
     """Default strengths chosen on val; the scores above on test, plain and held fixed, for every attribute (Male
     also removed); beside them, with `boundaries` (name -> normal, offset, spread), the boundary method holding
-    each attribute's DEFAULT_HOLDS, and with `detied` (name -> vector), de-tied vectors (core.latent)."""
+    each attribute's DEFAULT_HOLDS, and with `detied` (name -> vector), de-tied vectors (core.latent); those two
+    for the attributes of ATTRIBUTE_GOALS."""
     strengths, per_attribute = {}, {}
     on_val, on_test = _readings(model, judge, val.images), _readings(model, judge, test.images)
     real_read = judge.read(test.images)  # the test faces themselves, not their reconstructions
@@ -236,8 +237,8 @@ def evaluate_attribute_edits(model, judge, vectors: dict, judged: list[str], val
     for name in vectors:
         rows = {}
         for method, (edit, holds) in methods.items():
-            if method != "vector" and name not in others[method][0]:
-                continue
+            if method != "vector" and (name not in others[method][0] or name not in ATTRIBUTE_GOALS):
+                continue  # the other methods: the attributes with goals only (each grid costs minutes)
             args = (model, judge, edit, name, judged, on_val, on_test, photos)
             row = _one_direction(*args, +1, holds.get(name, ()), held_fixed=method == "vector")
             if row is not None and name == MALE:

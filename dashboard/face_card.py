@@ -35,6 +35,13 @@ def in_percent(share: float | None) -> float | None:
     return None if share is None else 100.0 * share
 
 
+def flips_text(scores: dict, ceilings: dict) -> str:
+    """'Male 12% (photos 2%)': each confounder's flip share beside the judge's real-photo ceiling."""
+    return ", ".join(f"{pretty(c)} {100 * share:.0f}%"
+                     + (f" (photos {100 * ceilings[c]['ceiling']:.0f}%)" if c in ceilings else "")
+                     for c, share in (scores.get("confounder_flips") or {}).items())
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def edit_table(_model, model: str):
     """The card's measured edits, one row an attribute (the page's first sliders first); None without figures."""
@@ -44,12 +51,52 @@ def edit_table(_model, model: str):
     rows = []
     for name in order:
         plain, held = per[name].get("plain", {}), per[name].get("held_fixed", {})
+        by_male = plain.get("success_by_male") or {}
         rows.append({"attribute": pretty(name), "default strength": per[name].get("strength"),
                      **{column: in_percent(share) for column, share in (
-                         ("success", plain.get("success")), ("kept", plain.get("kept")),
+                         ("success", plain.get("success")), ("on men", by_male.get("men")),
+                         ("on women", by_male.get("women")), ("kept (independent)", plain.get("kept_independent")),
+                         ("kept", plain.get("kept")),
                          ("success, held fixed", held.get("success")), ("kept, held fixed", held.get("kept")))},
+                     "confounders flipped": flips_text(plain, per[name].get("real_photo_ceilings") or {}),
                      "faces": plain.get("faces")})
+    table = pd.DataFrame(rows) if rows else None
+    # Columns no row has a figure for (a card measured before them) are left out rather than shown empty.
+    return None if table is None else table.loc[:, table.notna().any() & (table != "").any()]
+
+
+METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounders held", "detied": "de-tied vector"}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def methods_table(_model, model: str):
+    """The attributes with goals, each edit method's test figures against them: None before the card has them."""
+    import pandas as pd
+    edits = edits_card(_model)
+    goals = (edits.get("goals_by_attribute") or {}).get("attributes") or {}
+    per = edits.get("per_attribute") or {}
+    rows = []
+    for name, goal in goals.items():
+        for method, label in METHODS.items():
+            added = (per.get(name) or {}) if method == "vector" else (per.get(name) or {}).get(method)
+            for removal, scores in ((False, added), (True, (added or {}).get("removal"))):
+                if not scores or "plain" not in scores:
+                    continue
+                plain = scores["plain"]
+                rows.append({"attribute": pretty(name) + (" (remove)" if removal else ""), "method": label,
+                             "strength": scores.get("strength"), "success": in_percent(plain.get("success")),
+                             "kept (independent)": in_percent(plain.get("kept_independent")),
+                             "confounders flipped": flips_text(plain, scores.get("real_photo_ceilings") or {}),
+                             "goal": f"success ≥ {goal['success_min']:.0%}, kept ≥ {goal['kept_min']:.0%}",
+                             "met": "✓" if scores.get("goal_met") else "✗"})
     return pd.DataFrame(rows) if rows else None
+
+
+def entailed_words(model) -> str:
+    """The card's entailed sets in plain words: what an edit may change without counting against it."""
+    entailed = (edits_card(model).get("goals_by_attribute") or {}).get("entailed") or {}
+    return "; ".join(f"{pretty(a)} may change {', '.join(map(pretty, e)) if e else 'nothing else'}"
+                     for a, e in entailed.items())
 
 
 def measured(model) -> None:
@@ -60,23 +107,43 @@ def measured(model) -> None:
         return
     percent = st.column_config.NumberColumn(format="%.1f%%")  # one decimal in every row
     st.caption("On held-out test faces the judge reads without the attribute, edited at the default strength. "
-               "**Success**: the share the judge then reads with it. **Kept**: the share of the other judged "
-               "attributes' readings that stay as they were. **Held fixed**: the same edit made orthogonal to the "
-               "other judged attributes' vectors.")
+               "**Success**: the share the judge then reads with it (also among faces it read as men and as "
+               "women). **Kept (independent)**: the share of the other judged attributes' readings that stay as "
+               "they were, leaving out what the edit entails; **kept**: over all of them. **Confounders "
+               "flipped**: how often the edit changes the judge's reading of sex (and age, for glasses), beside "
+               "how much more often the judge itself misreads it on real photos with the attribute (photos). "
+               "**Held fixed**: the same edit made orthogonal to the other judged attributes' vectors.")
+    entailed = entailed_words(model)
+    if entailed:
+        st.caption(f"What each edit entails, fixed before measuring: {entailed}.")
     # As wide as its columns and inside a container: there Streamlit draws no resize handle, which juts 10 px
     # past the table's box (it does for a stretched table or one at the page's top level).
     with st.container():
         st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
-            "success": percent, "kept": percent, "success, held fixed": percent, "kept, held fixed": percent,
+            **{c: percent for c in ("success", "on men", "on women", "kept (independent)", "kept",
+                                    "success, held fixed", "kept, held fixed")},
             "default strength": st.column_config.NumberColumn(format="%+.2f")})
+    methods = methods_table(model, ident(model))
+    if methods is not None:
+        margin = (edits_card(model).get("goals_by_attribute") or {}).get("confounder_margin", 0.0)
+        st.caption("**Three ways to edit, against each attribute's goal** (test faces; strengths and targets "
+                   "chosen on validation faces): the mean-difference vector the sliders use; a logistic boundary "
+                   "per attribute, each face moved to a target distance from it with its confounders held; and a "
+                   "de-tied vector, the attribute's own effect with the other 39 labels held fixed. A confounder "
+                   f"may flip at most {100 * margin:.0f} points more often than the judge misreads it on real "
+                   "photos.")
+        with st.container():
+            st.dataframe(methods, hide_index=True, key="face_methods_table", width="content", column_config={
+                "success": percent, "kept (independent)": percent,
+                "strength": st.column_config.NumberColumn(format="%+.2f")})
     figure = tradeoff_figure(model, ident(model))
     if figure:
-        goals = edits_card(model).get("goals") or {}
         st.caption("**Why the defaults sit where they do.** On validation faces, each strength of the grid trades "
-                   "success for kept readings: stronger edits change more of the face. A default is the weakest "
-                   "strength in the shaded corner (the goal"
-                   + (f": success ≥ {goals['success_min']:.0%}, kept ≥ {goals['kept_min']:.0%}" if goals else "")
-                   + "), else the most successful that keeps enough; ringed.")
+                   "success for kept readings: stronger edits change more of the face. A default (ringed) is the "
+                   "weakest strength that meets its attribute's goal, else the most successful that keeps enough"
+                   + ("" if methods is not None else
+                      f" (the shaded corner: success ≥ {(edits_card(model).get('goals') or {}).get('success_min', 0):.0%}"
+                      f", kept ≥ {(edits_card(model).get('goals') or {}).get('kept_min', 0):.0%})") + ".")
         chart(figure, "face_tradeoff", displayModeBar=False)
     with st.expander("How this was measured"):
         st.markdown(edits_card(model).get("method") or "The model card gives no description of the method; "

@@ -42,11 +42,14 @@ def tradeoff_figure(_model, model: str) -> dict | None:
     names = [n for n in SLIDERS if len((per.get(n) or {}).get("validation", {}).get("success", [])) == len(grid) > 0]
     if not names:
         return None
-    goals = edits.get("goals") or {}
+    # Per-attribute goals (over the readings an edit does not entail) have no one corner; the first goals had.
+    tied = bool(edits.get("goals_by_attribute"))
+    goals = {} if tied else edits.get("goals") or {}
     lines, defaults = [], {"x": [], "y": [], "text": []}
     for name in names:
         val = per[name]["validation"]
-        success, kept = [100 * v for v in val["success"]], [100 * v for v in val["kept"]]
+        success = [100 * v for v in val["success"]]
+        kept = [100 * v for v in val["kept_independent" if tied and "kept_independent" in val else "kept"]]
         lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": pretty(name),
                       "customdata": grid, "marker": {"size": 5},
                       "hovertemplate": f"{pretty(name)} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
@@ -64,7 +67,8 @@ def tradeoff_figure(_model, model: str) -> dict | None:
                "fillcolor": "rgba(44, 160, 44, 0.15)", "line": {"width": 0}, "layer": "below"}] if goals else []
     return {"data": lines,
             "layout": {"height": 360, "margin": {"l": 10, "r": 10, "t": 10, "b": 40}, "shapes": corner,
-                       "xaxis": {"title": {"text": "other readings kept (%)"}, "range": [lowest - 1, 100.5]},
+                       "xaxis": {"title": {"text": "other readings kept" + (", independent" if tied else "") + " (%)"},
+                                 "range": [lowest - 1, 100.5]},
                        "yaxis": {"title": {"text": "success (%)"}, "range": [0, 101], "automargin": True},
                        "legend": {"orientation": "h", "y": -0.2}}}
 

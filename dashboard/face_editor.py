@@ -21,8 +21,8 @@ from faces import (CHART_WIDTH, DX_KEY, DY_KEY, FACE_SIZE, FILE_KEY, PHOTO, PREV
                    REMOVE_KEY, SEED_KEY, SHIFT, SLIDERS, START_FACE_SIZE, START_KEY, START_LABELS, STEP, STRENGTH,
                    STRIP_SIZE, STRIP_STEPS, STRIP_WIDTH, TEST, TEST_KEY, UPLOADS_KEY, UPLOAD_KEY, ZOOM, ZOOM_KEY, Start,
                    attrs_key, code_key, decoded, default_sliders, default_strength, encoded, hold_key, ident, judge_id,
-                   judged_attributes, photo_face, pretty, probabilities, row_html, slider_key, strip_faces, strip_key,
-                   test_faces)
+                   judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
+                   strip_faces, strip_key, test_faces)
 from face_link import EDITOR_PARAMS, START_PARAMS, URL_ECHO, edit_text
 from face_charts import png_strip, png_upscaled, strengths_figure
 
@@ -91,9 +91,11 @@ def start_face(model) -> Start:
 def random_face(model, fallback: bool = False) -> Start:
     if fallback:
         st.caption("Until then the editor starts from a random face:")
-    seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=links.remembered(SEED_KEY, 0), persist_state="session", width=240,
+    seed = int(st.number_input("Seed", 0, ui.MAX_SEED, key=links.remembered(SEED_KEY, opening_seed(model)),
+                               persist_state="session", width=240,
                                help="A face drawn with the sampling trick: from N(mean, spread²) of the training "
-                                    "faces' codes, where the encoder put real faces, so it looks like a face."))
+                                    "faces' codes, where the encoder put real faces, so it looks like a face. The "
+                                    "page opens on a typical face the judge reads clearly."))
     z = model.sample_latents(1, seed=seed, trick=True)[0]
     return Start(RANDOM, f"seed-{seed}", z, None, decoded(model, ident(model), z), f"seed {seed}")
 

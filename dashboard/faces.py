@@ -93,6 +93,12 @@ def edits_card(model) -> dict:
     return model.card.get("metrics", {}).get("attribute_edits") or {}
 
 
+def opening_seed(model) -> int:
+    """The seed Face editing opens on: the card's typical, clearly read face (core.opening_face), else 0."""
+    seed = (model.card.get("metrics", {}).get("opening_face") or {}).get("seed")
+    return int(seed) if isinstance(seed, int) and 0 <= seed <= ui.MAX_SEED else 0
+
+
 # ---------------------------------------------------------------- cached per model
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -303,7 +303,7 @@ def test_the_boundary_method_moves_each_face_to_its_target_holding_the_confounde
     assert male["strength"] == 0.25 and male["removal"]["strength"] == -0.25
     assert got["boundary_goals_met"] == {"Smiling": True, "Male": True}
     assert got["goals_by_attribute_met"]["Smiling"] is False  # the vector method, as before
-    assert got["per_attribute"]["Young"]["boundary"]["holds"] == []
+    assert got["per_attribute"]["Young"]["boundary"] is None  # held for others, but no attribute with goals
     assert "detied_goals_met" not in got and got["per_attribute"]["Smiling"]["detied"] is None
 
 

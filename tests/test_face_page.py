@@ -841,3 +841,66 @@ def test_a_picture_unlike_the_training_faces_is_warned_of_and_still_edited(faces
     assert_clean(at)
     assert_same(arrays(faces_row(at))[2], decoded(m, m.edit(m.encode(normalise_face_upload(other)[0][None])[0],
                                                             {"Eyeglasses": 1.0})))
+
+
+def tied_scores(success, kept_independent, flips, men=None, women=None):
+    return {"success": success, "kept": 0.8, "kept_independent": kept_independent, "faces": 50,
+            "confounder_flips": flips, "changed": {},
+            **({"success_by_male": {"men": men, "women": women, "men_faces": 20, "women_faces": 30}}
+               if men is not None else {})}
+
+
+def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compare_the_methods(faces_pretrained):
+    """The card's tied-attribute figures (core.face_edits): success on men and women, kept over what the edit does
+    not entail, confounder flips beside the judge's real-photo ceiling; the three methods against each goal."""
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    edits = card["metrics"]["attribute_edits"]
+    ceiling = {"Male": {"ceiling": 0.19}}
+    edits["per_attribute"]["Eyeglasses"].update(
+        plain=tied_scores(0.66, 0.87, {"Male": 0.28}, men=0.7, women=0.63), real_photo_ceilings=ceiling, goal_met=False,
+        boundary={"strength": 3.0, "holds": ["Male"], "plain": tied_scores(0.95, 0.9, {"Male": 0.22}),
+                  "real_photo_ceilings": ceiling, "goal_met": True},
+        detied=None)
+    edits["goals_by_attribute"] = {"attributes": {"Eyeglasses": {"success_min": 0.9, "kept_min": 0.9}},
+                                   "confounder_margin": 0.05, "entailed": {"Eyeglasses": [], "Smiling": ["High_Cheekbones"]}}
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    row = table[table["attribute"] == "Eyeglasses"].iloc[0]
+    assert (row["success"], row["on men"], row["on women"], row["kept (independent)"]) == (
+        pytest.approx(66.0), pytest.approx(70.0), pytest.approx(63.0), pytest.approx(87.0))
+    assert row["confounders flipped"] == "Male 28% (photos 19%)"
+    assert any("Smiling may change High Cheekbones" in c.value and "Eyeglasses may change nothing else" in c.value
+               for c in at.caption)
+    methods = at.dataframe[1].value
+    assert list(methods["method"]) == ["mean-difference vector", "boundary, confounders held"]
+    assert list(methods["met"]) == ["✗", "✓"] and list(methods["confounders flipped"]) == [
+        "Male 28% (photos 19%)", "Male 22% (photos 19%)"]
+    assert methods.iloc[1]["success"] == pytest.approx(95.0) and methods.iloc[1]["strength"] == 3.0
+    assert any("at most 5 points more often" in c.value for c in at.caption)
+
+
+def test_without_tied_figures_the_table_shows_the_first_columns_only(faces_pretrained):
+    at = open_page(PAGE)
+    assert_clean(at)
+    assert list(at.dataframe[0].value.columns) == ["attribute", "default strength", "success", "kept",
+                                                   "success, held fixed", "kept, held fixed", "faces"]
+    assert len(at.dataframe) == 1  # no methods table before the card has the methods
+
+
+def test_the_editor_opens_on_the_cards_opening_face(faces_pretrained, tiny):
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    card["metrics"]["opening_face"] = {"seed": 37, "certainty": 0.9, "code_distance": 1.0, "candidates": 200}
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    assert at.number_input(key="face_seed").value == 37
+    assert faces_row(at).captions[0] == "generated face (seed 37)"
+    m, _ = tiny
+    assert_same(arrays(faces_row(at))[0], decoded(m, start_z(m, 37)))
+    assert open_page(PAGE, seed="5").number_input(key="face_seed").value == 5  # a link's seed still wins
