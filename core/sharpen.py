@@ -21,7 +21,7 @@ import numpy as np
 from . import registry
 from .recipes import get_recipe, model_options
 
-SHARPEN = {"epochs": 12, "decoder_learning_rate": 1e-4, "critic_learning_rate": 2e-4, "beta_1": 0.5,
+SHARPEN = {"epochs": 7, "decoder_learning_rate": 1e-4, "critic_learning_rate": 2e-4, "beta_1": 0.5,
            "adversarial_weight": 0.5, "warmup_steps": 250}
 VAL_FACES = 2000  # decoded from val codes and drawn from each prior, against as many val faces
 GOAL_MSE = 0.0075

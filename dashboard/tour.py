@@ -333,9 +333,10 @@ STEPS = (
                  "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
                  "Held-out test faces the judge reads without glasses, moved along the glasses vector: the share it "
                  "then reads with them. The analogy adds the same vector."),
-          Figure("Other attributes kept", "celeba-vae", "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept",
-                 "{:.0%}", "Of the judge's other readings of those faces, the share the glasses edit leaves as "
-                           "they were.")),
+          Figure("Other attributes kept", "celeba-vae",
+                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept_independent", "{:.0%}",
+                 "Of the judge's other readings of those faces, the share the glasses edit leaves as they were "
+                 "(glasses entail no other attribute, so every reading counts).")),
          arithmetic_step,
          "Plausibility ranks a point among the held-out digits' own typicality: 50% is as typical as the median "
          "real digit."),
@@ -347,8 +348,8 @@ STEPS = (
           Figure("Fréchet of face samples", "celeba-vae", "metrics.frechet_distance_samples", "{:,.1f}",
                  "Faces drawn from N(0, I) against the test faces, on the face judge's features. Lower is better."),
           Figure("Fréchet of face redraws", "celeba-vae", "metrics.frechet_distance_reconstructions", "{:,.1f}",
-                 "Reconstructions of test faces against the test faces: the samples' distance is eight times "
-                 "this, since the prior holds regions no face was encoded to."),
+                 "Reconstructions of test faces against the test faces. Samples from N(0, I) lie farther (the "
+                 "figure beside it), since the prior holds regions no face was encoded to."),
           Figure("DCGAN's rarest digit", "mnist-dcgan", "metrics.class_shares", "{:.1%}",
                  "Bias in a generator: of its samples, the share the judge reads as the digit it draws least (an "
                  "even spread is 10%).", min)),
