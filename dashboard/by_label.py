@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 import digit_input
+import faces
 import links
 import pictures
 import ui
@@ -53,7 +54,7 @@ def keep_in_url(values: dict[str, str | None]) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def decoded(_model, model_id: str, z: np.ndarray, labels) -> np.ndarray:
+def decoded(_model, model: str, z: np.ndarray, labels) -> np.ndarray:
     """Cached decodes: a full-page rerun (a page load, the test harness) redoes only the sections that changed."""
     return _model.decode(z, labels)
 
@@ -66,7 +67,7 @@ def judged(_judge, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_data(show_spinner="Finding a digit whose style every label renders…", max_entries=8)
-def clearest_style(_model, _judge, model_id: str) -> int:
+def clearest_style(_model, _judge, model: str) -> int:
     """The held-out digit style transfer opens on: measured, the one whose ten renderings the judge reads surest."""
     from core.evaluate import clearest_style as measure
     return measure(_model, _judge, _model.heldout["means"], _model.heldout["labels"])
@@ -76,7 +77,7 @@ def all_ten(model, judge, style: np.ndarray, size: int) -> None:
     """One style code decoded as each of the ten digits, in a row, each captioned with what the judge reads in it
     (flagged ✗ when that is not the digit asked for)."""
     labels = np.arange(model.num_classes)
-    digits = decoded(model, model.id, np.repeat(style[None], len(labels), axis=0), labels)
+    digits = decoded(model, faces.ident(model), np.repeat(style[None], len(labels), axis=0), labels)
     read, confidence = judged(judge, digits)
     pictures.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
                          size=size, one_row=True)
@@ -159,7 +160,7 @@ def samples(model, judge) -> None:
         seed = st.number_input("Seed", 0, ui.MAX_SEED, key=SAMPLE_SEED,
                                help="Each seed draws other styles from the prior; the same seed gives the same ones.")
     keep_in_url({"digit": str(label), "seed": str(int(seed))})
-    digits = decoded(model, model.id, model.sample_latents(count, seed=int(seed)), label)
+    digits = decoded(model, faces.ident(model), model.sample_latents(count, seed=int(seed)), label)
     read, confidence = judged(judge, digits)
     sure = confidence >= judge.confidence_threshold
     with shown:
@@ -183,7 +184,7 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
         for column, k in zip(st.columns(2) * len(dims), dims):
             z[k] = column.slider(ui.latent_name(k), -3.0, 3.0, 0.0, 0.1, key=ui.model_key(model, f"style_z{k + 1}"),
                                  help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
-    digit = decoded(model, model.id, z, label)
+    digit = decoded(model, faces.ident(model), z, label)
     read, confidence = judged(judge, digit)
     with shown:
         caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
@@ -214,7 +215,7 @@ def label_mixing(model, judge) -> None:
         seed = st.number_input("Style seed", 0, ui.MAX_SEED, 0, key="mix_seed", help="Which style, drawn from the prior.")
     steps = np.linspace(0.0, 1.0, MIX_STEPS)
     style = model.sample_latents(1, seed=int(seed))
-    digits = decoded(model, model.id, np.repeat(style, MIX_STEPS + 1, axis=0),
+    digits = decoded(model, faces.ident(model), np.repeat(style, MIX_STEPS + 1, axis=0),
                      blend(model.num_classes, a, b, np.append(steps, t)))
     read, confidence = judged(judge, digits)
     sure = confidence >= judge.confidence_threshold
@@ -230,7 +231,7 @@ def label_mixing(model, judge) -> None:
 def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
     """A held-out digit picked by number: its picture, its style code (its shipped latent mean), caption and note."""
     labels = codes["labels"]
-    clearest = clearest_style(model, judge, model.id)
+    clearest = clearest_style(model, judge, faces.ident(model))
     st.session_state.setdefault(style_key(model), clearest)  # or a link's digit
     index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, key=style_key(model),
                                 help=f"One of the digits the model never saw in training. It opens on #{clearest}: of "
@@ -242,7 +243,8 @@ def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, st
         note = (f"{missing} Without them, the style comes from the shipped `latents.npz`: the code the encoder gave "
                 f"held-out digit #{index} when told its true label ({name(model, label)}). The picture of it is the "
                 "model's own redrawing.")
-        return decoded(model, model.id, style, label)[0], style, f"#{index}, a {name(model, label)}, redrawn", note
+        return (decoded(model, faces.ident(model), style, label)[0], style, f"#{index}, a {name(model, label)}, redrawn",
+                note)
     note = (f"The style is held-out digit #{index}'s shipped latent mean: the code the encoder gives it when told its "
             f"true label ({name(model, label)}).")
     return originals[index], style, f"#{index}, a {name(model, label)}", note
@@ -320,7 +322,7 @@ def style_by_digit(model, spread: np.ndarray) -> None:
     z = np.zeros((rows, model.latent_dim), np.float32)
     z[:, dim] = values
     labels = np.arange(model.num_classes)
-    digits = decoded(model, model.id, np.repeat(z, len(labels), axis=0), np.tile(labels, rows))
+    digits = decoded(model, faces.ident(model), np.repeat(z, len(labels), axis=0), np.tile(labels, rows))
     with shown:  # a picture, not a chart: it changes with every slider step (see the Decoded grid page)
         pictures.show_mosaic(to_uint8(tile(digits, rows, len(labels))), STYLE_GRID_PIXELS)
         st.caption(style_grid_caption(model, values, dim))

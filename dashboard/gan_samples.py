@@ -4,6 +4,7 @@ truncation slider beside its measured trade-off, and what the judge reads in the
 import numpy as np
 import streamlit as st
 
+import faces
 import gan_charts
 import gans
 import links
@@ -58,7 +59,7 @@ def sample_grid(model, judge, link: dict) -> None:
     if model.conditional:
         values["digit"] = str(digit)
     gans.keep_in_url(link, values)
-    images = gans.samples(model, model.id, seed, count, psi, digit)
+    images = gans.samples(model, faces.ident(model), seed, count, psi, digit)
     read, confidence = gans.judged(judge, images)
     sure = confidence >= judge.confidence_threshold
     with shown:

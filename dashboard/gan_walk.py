@@ -4,6 +4,7 @@ another's, in straight or spherical steps, as a strip and an animated GIF.
 import numpy as np
 import streamlit as st
 
+import faces
 import gans
 import links
 import pictures
@@ -38,7 +39,7 @@ def latent_walk(model, judge, link: dict) -> None:
     if model.conditional:
         values["walk_digit"] = str(digit)
     gans.keep_in_url(link, values)
-    z, images = gans.walk(model, model.id, start, end, path, steps, digit)
+    z, images = gans.walk(model, faces.ident(model), start, end, path, steps, digit)
     read, confidence = gans.judged(judge, images)
     sure = confidence >= judge.confidence_threshold
     t = interpolation_times(steps)

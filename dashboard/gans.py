@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+import faces
 import gan_figures
 import links
 import pictures
@@ -115,7 +116,7 @@ def new_seed() -> None:
 # ---------------------------------------------------------------- cached pictures
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def samples(_model, model_id: str, seed: int, count: int, psi: float, digit) -> np.ndarray:
+def samples(_model, model: str, seed: int, count: int, psi: float, digit) -> np.ndarray:
     """uint8 samples. A conditional GAN with digit EVERY: sqrt(count) noises, each drawn as all ten digits, row by
     row (row c is digit c; a column keeps one noise); with a digit, `count` noises drawn as it."""
     if not _model.conditional:
@@ -128,7 +129,7 @@ def samples(_model, model_id: str, seed: int, count: int, psi: float, digit) -> 
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def walk(_model, model_id: str, start: int, end: int, path: str, steps: int, digit) -> tuple[np.ndarray, np.ndarray]:
+def walk(_model, model: str, start: int, end: int, path: str, steps: int, digit) -> tuple[np.ndarray, np.ndarray]:
     """The path's points from one seed's noise to another's, and their pictures (uint8)."""
     a, b = _model.sample_latents(1, seed=start)[0], _model.sample_latents(1, seed=end)[0]
     z = interpolate(a, b, steps, path)
@@ -223,7 +224,7 @@ def side_by_side(seed: int, count: int, width: int, compact: bool = False) -> di
                     st.markdown(f"**{model_id}**")
                     st.caption(why)
                     continue
-                images = samples(model, model.id, seed, count, 1.0, None)
+                images = samples(model, faces.ident(model), seed, count, 1.0, None)
                 metrics = model.card.get("metrics", {})
                 shown = compared[model_id] = Compared(model.card.get("title", model_id), solid_share(images),
                                                       model.has_encoder, metrics.get("frechet_distance_samples_n"))

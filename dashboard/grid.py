@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+import faces
 import links
 import pictures
 import ui
@@ -49,7 +50,7 @@ def coordinate_plane(means: np.ndarray, i: int, j: int) -> Plane:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name: str) -> float:
+def measured_extent(_means: np.ndarray, _plane: Plane, model: str, plane_name: str) -> float:
     """The default range: the widest grid whose cells lie among the held-out codes (80% of them within a cell's
     spacing of one), so the grid opens on digits, not on the noise a decoder draws far from its data."""
     return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
@@ -59,7 +60,7 @@ def default_plane(model) -> tuple[Plane, float]:
     """The plane and range the Decoded grid opens on for a 2-D model."""
     means = model.heldout["means"]
     plane = coordinate_plane(means, 0, 1)
-    return plane, measured_extent(means, plane, model.id, plane.name)
+    return plane, measured_extent(means, plane, faces.ident(model), plane.name)
 
 
 def grid_setting(model, name: str, value: str):
@@ -110,7 +111,7 @@ def keep_grid_in_url(values: dict) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def principal_plane(_means: np.ndarray, model_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def principal_plane(_means: np.ndarray, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PCA of a model's held-out codes, fitted once per model rather than on every grid change."""
     return principal_axes(_means, k=2)
 
@@ -152,7 +153,7 @@ def choose_plane(model, means: np.ndarray | None) -> Plane | None:
     if model.latent_dim == 2:
         return coordinate_plane(means, 0, 1)
     if st.radio("Plane", PLANES, key=linked(ui.model_key(model, "plane"), "plane", PLANES[0])) == PLANES[1]:
-        center, axes, explained = principal_plane(means, model.id)
+        center, axes, explained = principal_plane(means, faces.ident(model))
         titles = tuple(f"PC {k + 1}: {explained[k]:.0%} of the variance" for k in range(2))
         return Plane(center, axes, titles, np.zeros(2), "pc")
     spread = means.std(0)
@@ -189,7 +190,7 @@ def sweep_controls(model, means: np.ndarray | None, plane: Plane) -> dict:
             why = (f"Opens at ±{default:g}: along any direction, 99.7% of the noise the generator was trained on "
                    "lies within 3 standard deviations.")
         else:
-            default = measured_extent(means, plane, model.id, plane.name)
+            default = measured_extent(means, plane, faces.ident(model), plane.name)
             why = (f"Opens at ±{default:g}: the widest 15 × 15 grid on this plane with 80% of its points beside a "
                    "held-out code. Beyond it the decoder draws regions no digit was encoded to.")
         extent = st.slider("Range (± standard deviations)", *EXTENT[:2], step=EXTENT[2],

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+import faces
 import grid
 import links
 import pictures
 import ui
-from core import registry
 from core.atlas import CELLS, SPRITE_MIME, Atlas, encode_sheet, sheet
 from core.latent import plane_coordinates
 
@@ -49,15 +49,15 @@ def atlas_of(plane: grid.Plane, extent: float) -> Atlas:
 
 
 @st.cache_data(show_spinner="Decoding the plane, 96 × 96 points (once per model)…", max_entries=8)
-def sheet_data(_model, model_id: str, pretrained_root: str, extent: float) -> dict:
+def sheet_data(_model, model: str, extent: float) -> dict:
     """The atlas's encoded sheet as the page receives it, named by what it shows. Built once per model and range."""
     plane, _ = grid.default_plane(_model)
     sprite = base64.b64encode(encode_sheet(sheet(_model, atlas_of(plane, extent)))).decode()
-    return {"id": f"{model_id}@{extent:g}@{pretrained_root}", "sprite": f"data:{SPRITE_MIME};base64,{sprite}"}
+    return {"id": f"{model}@{extent:g}", "sprite": f"data:{SPRITE_MIME};base64,{sprite}"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def plane_data(_model, model_id: str, pretrained_root: str, extent: float) -> dict:
+def plane_data(_model, model: str, extent: float) -> dict:
     """The rest of what the plane needs, all but the kept point: its cells, range and scale, and the held-out codes
     in plane coordinates (drawn faintly behind it)."""
     plane, _ = grid.default_plane(_model)
@@ -168,9 +168,8 @@ def _live_view(model, plane: grid.Plane, extent: float, key: str, kept_key: str,
         st.rerun()
     atlas = atlas_of(plane, extent)
     kept = st.session_state.get(kept_key)
-    root = str(registry.pretrained_root())
-    sheet_part = sheet_data(model, model.id, root, extent)
-    data = {**plane_data(model, model.id, root, extent), "sheet": sheet_part["id"],
+    sheet_part = sheet_data(model, faces.ident(model), extent)
+    data = {**plane_data(model, faces.ident(model), extent), "sheet": sheet_part["id"],
             "plane_px": PLANE_PIXELS, "digit_px": DIGIT_PIXELS,
             "kept": None if kept is None else [float(v) for v in atlas.to_plane(kept)],
             "rest": None if rest is None else [float(v) for v in atlas.to_plane(rest)]}

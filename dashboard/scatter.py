@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import faces
 import links
 import pictures
 import ui
@@ -82,7 +83,7 @@ def equal_unit_domains(xy: np.ndarray, plot_size: np.ndarray = PLOT_SIZE) -> lis
 
 
 @st.cache_data(show_spinner="Drawing the chart…", max_entries=32)
-def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_titles: tuple[str, str],
+def scatter_chart(_model, _xy: np.ndarray, model: str, projection: str, axis_titles: tuple[str, str],
                   thumbnails: int | None, side: int = int(PLOT_SIZE[0]), legend: str = "top") -> dict:
     """Dots coloured by label on a canvas; a click picks the nearest dot (ringed), a drag draws a box, the
     legend fades classes; with `thumbnails`, that many decoded digits drawn under the dots. `side`: the plotting
@@ -91,9 +92,9 @@ def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_
     Vega-Lite on a canvas: a click costs the browser about half what a WebGL Plotly chart does. Returned as
     the Vega-Lite spec, built and checked against its schema once per view, not on every click (~70 ms).
     """
-    model, xy, labels = _model, _xy, _model.heldout["labels"]  # model_id and projection name them in the cache key
-    sprites = sprite_sheet(model, xy, model_id, projection, thumbnails) if thumbnails else None
-    names = [ui.class_name(model, c) for c in range(model.num_classes)]
+    xy, labels = _xy, _model.heldout["labels"]  # model and projection name them in the cache key
+    sprites = sprite_sheet(_model, xy, model, projection, thumbnails) if thumbnails else None
+    names = [ui.class_name(_model, c) for c in range(_model.num_classes)]
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "label": np.array(names)[labels], "index": np.arange(len(xy))})
     plot_size = np.array([side, side])
     x_domain, y_domain = equal_unit_domains(xy, plot_size)
@@ -123,7 +124,7 @@ def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_
 
 
 @st.cache_data(show_spinner="Decoding thumbnails…", max_entries=32)
-def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count: int) -> tuple[str, np.ndarray]:
+def sprite_sheet(_model, _xy: np.ndarray, model: str, projection: str, count: int) -> tuple[str, np.ndarray]:
     """`count` held-out points (stratified by class, seeded) decoded, tinted by class and pasted where they lie.
 
     Returns one transparent PNG and the plot rectangle [x0, x1, y0, y1] it covers. A digit spans
@@ -228,7 +229,7 @@ def explorer(model, codes: dict) -> None:
     xy, axis_titles = views[projection]
     chart_key = f"latent_scatter_{model.id}_{projection}"  # a selection belongs to the model and view it was made on
     with chart_box:
-        event = st.vega_lite_chart(scatter_chart(model, xy, model.id, projection, axis_titles, thumbnails),
+        event = st.vega_lite_chart(scatter_chart(model, xy, faces.ident(model), projection, axis_titles, thumbnails),
                                    key=chart_key, on_select="rerun", selection_mode=(CLICK, BOX), width="content")
     with panel:
         picked = picked_digits(event, xy, chart_key)
