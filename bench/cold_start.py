@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json  # noqa: E402
+from bench.harness import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json  # noqa: E402
 
 GOALS_S = {"home": 4.0, "model_page": 10.0, "click_to_model_page": 4.0, "tour": 10.0}
 READING_S = 5.0  # a visitor reads Home's opening before choosing a page

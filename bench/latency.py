@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from bench.report import (count, dashboard_module, json_argument, json_target, print_table,  # noqa: E402
+from bench.harness import (count, dashboard_module, json_argument, json_target, print_table,  # noqa: E402
                           reference_ms, speed_note, summary, timings_ms, write_json)
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,

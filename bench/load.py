@@ -86,7 +86,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from bench import server as srv  # noqa: E402
-from bench.report import count, json_argument, json_target, print_table, reference_ms, result_path, write_json  # noqa: E402
+from bench.harness import count, json_argument, json_target, print_table, reference_ms, result_path, write_json  # noqa: E402
 
 # The brief's load goals. At 10 sessions: no errors, at most 30 MB a session, the server's own turnaround p95 and
 # its CPU per move. On screen (input to new picture, the measuring browsers sharing the server's 2 cores): p95 at

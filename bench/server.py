@@ -14,7 +14,8 @@ Shared by tests/test_browser.py and the browser benchmarks (bench.load, bench.co
 
 `browser_unavailable()` says why Chromium cannot be driven here (None when it can),
 so callers skip with a reason instead of failing (a bench exits with it: `exit_without_browser`). Nothing here downloads a browser.
-The page-side helpers rely on Streamlit 1.67's DOM test ids and protobuf field numbers.
+The page-side helpers rely on Streamlit 1.67's DOM test ids and protobuf field numbers; their JavaScript is in
+run_tracker.js, vega_view.js, chart_dot.js and chart_images.js beside this file.
 """
 from __future__ import annotations
 
@@ -332,116 +333,7 @@ def chromium(playwright=None):
 #   lost()              the page shows Streamlit's "Connection error" dialog: its session is gone until a reload
 #   finishedAtInput     runs finished at the latest key press or pointer press: a burst of keys waits for a run
 #                       after its last key
-RUN_TRACKER = r"""
-(() => {
-  if (window.__ll) return;
-  const ll = window.__ll = {finished: 0, lastStatus: -1, running: false, finishedAt: 0, inputAt: 0, done: 0,
-                            received: 0, receivedAtArm: 0, finishedAtInput: 0};
-  const varint = (b, i) => { let r = 0, s = 1, x; do { x = b[i++]; r += (x & 0x7f) * s; s *= 128; } while (x & 0x80); return [r, i]; };
-  function isRunning(b, i, end) {
-    while (i < end) {
-      let key, v; [key, i] = varint(b, i);
-      if ((key & 7) === 0) { [v, i] = varint(b, i); if (key >> 3 === 2) return v === 1; }
-      else if ((key & 7) === 2) { [v, i] = varint(b, i); i += v; } else return null;
-    }
-    return false;
-  }
-  function field_(b, i, end, wanted) {  // [start, end] of length-delimited field `wanted` in b[i:end], or null
-    while (i < end) {
-      let key, v; [key, i] = varint(b, i);
-      const wire = key & 7;
-      if (wire === 0) [v, i] = varint(b, i);
-      else if (wire === 2) { [v, i] = varint(b, i); if (key >> 3 === wanted) return [i, i + v]; i += v; }
-      else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return null;
-    }
-    return null;
-  }
-  function inspect(buffer) {
-    const b = new Uint8Array(buffer); let i = 0;
-    while (i < b.length) {
-      let key, v; [key, i] = varint(b, i);
-      const field = key >> 3, wire = key & 7;
-      if (wire === 0) {
-        [v, i] = varint(b, i);
-        if (field === 6) { ll.finished++; ll.lastStatus = v; ll.running = false; ll.finishedAt = performance.now(); }
-      } else if (wire === 2) {
-        [v, i] = varint(b, i);
-        if (field === 9) { const r = isRunning(b, i, i + v); if (r !== null) ll.running = r; }
-        if (field === 4) {  // new_session: remember the session's id (initialize.session_id)
-          const init = field_(b, i, i + v, 1), id = init && field_(b, init[0], init[1], 6);
-          if (id) ll.sessionId = new TextDecoder().decode(b.subarray(id[0], id[1]));
-        }
-        i += v;
-      } else if (wire === 1) i += 8; else if (wire === 5) i += 4; else return;
-    }
-  }
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', e => {
-        ll.received += e.data.byteLength ?? e.data.size ?? e.data.length ?? 0;
-        if (e.data instanceof ArrayBuffer) inspect(e.data);
-        else if (e.data instanceof Blob) e.data.arrayBuffer().then(inspect);
-      });
-    }
-  };
-  const MAIN = '[data-testid="stMain"]';
-  const BUSY = '[data-testid="stSpinner"], [data-testid="stSkeleton"], [data-testid="stAppSkeleton"], [data-stale="true"]';
-  ll.settled = (since) => {
-    if (ll.finished <= since || ll.lastStatus === 2 || ll.running) return false;
-    const main = document.querySelector(MAIN);
-    if (!main) return false;
-    const widget = document.querySelector('[data-testid="stStatusWidget"]');
-    if (widget && !/StatusWidget-exit/.test(widget.className)) return false;  // fading out counts as gone
-    if (document.querySelector(BUSY)) return false;
-    for (const img of main.querySelectorAll('img')) if (!img.complete) return false;
-    for (const chart of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-      if (!chart.querySelector('canvas, svg')) return false;
-    return true;
-  };
-  ll.pictures = () => {
-    const main = document.querySelector(MAIN);
-    if (!main) return '';
-    const out = [];
-    main.querySelectorAll('img').forEach(i => out.push(i.getAttribute('src') || ''));
-    main.querySelectorAll('image').forEach(i => out.push(i.getAttribute('href') || i.getAttribute('xlink:href') || ''));
-    // data: URIs run to megabytes; their length and tail tell them apart.
-    return out.map(s => s.length > 300 ? s.length + ':' + s.slice(-200) : s).join('\n');
-  };
-  ll.shown = () => {
-    const title = document.querySelector(MAIN + ' h1');
-    return (title ? title.innerText : '') + '\n' + ll.pictures();
-  };
-  // The next input starts a measurement.
-  ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; ll.receivedAtArm = ll.received; };
-  for (const type of ['keydown', 'pointerdown', 'change'])
-    document.addEventListener(type, () => {
-      if (ll.armed && !ll.inputAt) ll.inputAt = performance.now();
-      if (type !== 'change') ll.finishedAtInput = ll.finished;
-    }, true);
-  // True once a run after `since` is on screen and the pictures (or with what = 'shown', the title and pictures)
-  // differ from `before`; records when.
-  ll.changed = (since, before, what = 'pictures') => {
-    if (!ll.settled(since) || (what !== 'settled' && ll[what]() === before)) return false;
-    if (!ll.done) ll.done = performance.now();
-    return true;
-  };
-  ll.lost = () => [...document.querySelectorAll('[role="dialog"]')].some(d => /Connection error/.test(d.textContent));
-  // Resolves with the armed input's on-screen time once changed(since, before, what) holds, checked every 10 ms.
-  ll.until = (since, before, timeoutMs, what = 'pictures') => new Promise((resolve, reject) => {
-    const started = performance.now();
-    (function check() {
-      if (ll.changed(since, before, what)) resolve(ll.done - ll.inputAt);
-      else if (ll.lost()) reject(new Error('the session was lost: the page shows "Connection error"'));
-      else if (performance.now() - started > timeoutMs) reject(new Error(`no new result within ${timeoutMs} ms: `
-        + (ll.finished <= since ? 'no run finished' : !ll.settled(since) ? 'a run finished, the page never settled'
-           : `a run finished, the ${what === 'shown' ? 'title and pictures' : 'pictures'} stayed as they were`)));
-      else setTimeout(check, 10);
-    })();
-  });
-})();
-"""
+RUN_TRACKER = Path(__file__).with_name("run_tracker.js").read_text()
 
 
 def track_runs(context_or_page) -> None:
@@ -459,40 +351,12 @@ CHANGED_JS = "([since, before]) => !!window.__ll && window.__ll.changed(since, b
 VEGA_CHART = '[data-testid="stVegaLiteChart"]'
 # vegaView(): the Vega view of the main area's Vega-Lite chart. Streamlit keeps it inside React, so it is
 # found through React's own bookkeeping (the __reactFiber property of the chart's DOM nodes).
-_VEGA_VIEW = """
-  const chart = document.querySelector('[data-testid="stMain"] [data-testid="stVegaLiteChart"]');
-  function vegaView() {
-    const isView = v => v && typeof v === 'object' && typeof v.scenegraph === 'function' && typeof v.origin === 'function';
-    for (const el of [chart, ...chart.querySelectorAll('*')]) {
-      const key = Object.keys(el).find(k => k.startsWith('__reactFiber'));
-      for (let f = key && el[key]; f; f = f.return)
-        for (let h = f.memoizedState; h && typeof h === 'object'; h = h.next) {
-          const s = h.memoizedState, view = [s, s && s.current, s && s.current && s.current.view].find(isView);
-          if (view) return view;
-        }
-    }
-    throw new Error('no Vega view in the chart');
-  }
-  function marks(type) {  // every mark of this type in the scenegraph, largest first
-    const found = [];
-    (function walk(node) { if (node.marktype === type) found.push(node); (node.items || []).forEach(walk); })(
-      vegaView().scenegraph().root);
-    return found.sort((a, b) => b.items.length - a.items.length);
-  }
-"""
+_VEGA_VIEW = Path(__file__).with_name("vega_view.js").read_text()
 # Where dot `i` (mod their number) of that chart is on screen, its datum's `index`, how many dots there are and
 # whether it is inside the window. The dots are the largest symbol mark whose data carry an `index`.
-CHART_DOT_JS = "(i) => {" + _VEGA_VIEW + """
-  const dots = marks('symbol').find(m => m.items.length && 'index' in m.items[0].datum).items;
-  const canvas = chart.querySelector('canvas').getBoundingClientRect(), [left, top] = vegaView().origin();
-  const dot = dots[i % dots.length], x = canvas.left + left + dot.x, y = canvas.top + top + dot.y;
-  return {x, y, index: dot.datum.index, points: dots.length, visible: x >= 0 && y >= 0 && x < innerWidth && y < innerHeight};
-}"""
+CHART_DOT_JS = "(i) => {" + _VEGA_VIEW + Path(__file__).with_name("chart_dot.js").read_text()
 # How many pictures the chart has drawn (image marks whose picture has loaded), and their size on screen.
-CHART_IMAGES_JS = "() => {" + _VEGA_VIEW + """
-  return marks('image').flatMap(m => m.items).filter(item => item.image && item.image.naturalWidth > 0)
-    .map(item => [Math.round(item.width), Math.round(item.height)]);
-}"""
+CHART_IMAGES_JS = "() => {" + _VEGA_VIEW + Path(__file__).with_name("chart_images.js").read_text()
 
 
 def runs_finished(page) -> int:

@@ -9,24 +9,26 @@ the point back; the page then shows the real decoder's digit at that exact point
 fragment, so controls elsewhere on a page do not rerun it; a click reruns the whole page, so what live_plane
 returns is always the point on screen.
 
-Also the plane that the Decoded grid opens on for a model with codes (Plane, coordinate_plane, measured_extent),
-shared by its grid and this live view. Counters for the bench and the browser test: window.latentLabPointer.
+The plane is the one the Decoded grid opens on (dashboard/grid.py); the component's markup, style and script are in
+live_plane.html, live_plane.css, live_plane.js and atlas_sheet(s).js beside this file. Counters for the bench and the
+browser test: window.latentLabPointer.
 """
 from __future__ import annotations
 
 import base64
 import math
-from typing import NamedTuple
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+import faces
+import grid
 import links
 import pictures
 import ui
-from core import registry
 from core.atlas import CELLS, SPRITE_MIME, Atlas, encode_sheet, sheet
-from core.latent import coordinate_axes, occupied_extent, plane_coordinates
+from core.latent import plane_coordinates
 
 POINT_PARAM = "point"  # ?point=z1,z2: the kept point, in latent coordinates
 PLANE_PIXELS = 320     # the plane on screen
@@ -36,60 +38,29 @@ COMPACT_KEPT_PIXELS = 56  # the kept digit in the compact layout: two lines of c
 MAX_EXTENT = 5.0       # a link's point may lie this many standard deviations out (the Decoded grid's widest range)
 
 
-class Plane(NamedTuple):
-    """The plane centre + x·axes[0] + y·axes[1], with x and y counted in standard deviations of the codes."""
-    center: np.ndarray
-    axes: np.ndarray            # (2, latent_dim), each one standard deviation of the codes long
-    titles: tuple[str, str]
-    origins: np.ndarray         # the coordinates the caption gives for the centre
-    name: str                   # which plane of this model: keys the controls whose defaults depend on it
-
-
-def coordinate_plane(means: np.ndarray, i: int, j: int) -> Plane:
-    """The plane of latent dimensions i and j through the mean code, one standard deviation of the codes a unit
-    (the other dimensions at their mean): for a 2-D latent, the latent space itself."""
-    center, axis_x, axis_y = coordinate_axes(means, i, j)
-    name = "z" if means.shape[1] == 2 else f"z{i}z{j}"
-    return Plane(center, np.stack([axis_x, axis_y]), (ui.latent_name(i), ui.latent_name(j)), center[[i, j]], name)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def measured_extent(_means: np.ndarray, _plane: Plane, model_id: str, plane_name: str) -> float:
-    """The default range: the widest grid whose cells lie among the held-out codes (80% of them within a cell's
-    spacing of one), so the grid opens on digits, not on the noise a decoder draws far from its data."""
-    return occupied_extent(plane_coordinates(_means, _plane.center, _plane.axes))
-
-
 def serves(model) -> bool:
     """Whether a model has a live plane: a 2-D latent that is the whole code (not told a label) and held-out codes."""
     return (model.latent_dim == 2 and not model.conditional and model.has_encoder
             and bool(model.heldout) and "means" in model.heldout)
 
 
-def default_plane(model) -> tuple[Plane, float]:
-    """The plane and range the Decoded grid opens on for a 2-D model."""
-    means = model.heldout["means"]
-    plane = coordinate_plane(means, 0, 1)
-    return plane, measured_extent(means, plane, model.id, plane.name)
-
-
-def atlas_of(plane: Plane, extent: float) -> Atlas:
+def atlas_of(plane: grid.Plane, extent: float) -> Atlas:
     return Atlas(np.asarray(plane.center, np.float64), np.asarray(plane.axes, np.float64), float(extent), CELLS)
 
 
 @st.cache_data(show_spinner="Decoding the plane, 96 × 96 points (once per model)…", max_entries=8)
-def sheet_data(_model, model_id: str, pretrained_root: str, extent: float) -> dict:
+def sheet_data(_model, model: str, extent: float) -> dict:
     """The atlas's encoded sheet as the page receives it, named by what it shows. Built once per model and range."""
-    plane, _ = default_plane(_model)
+    plane, _ = grid.default_plane(_model)
     sprite = base64.b64encode(encode_sheet(sheet(_model, atlas_of(plane, extent)))).decode()
-    return {"id": f"{model_id}@{extent:g}@{pretrained_root}", "sprite": f"data:{SPRITE_MIME};base64,{sprite}"}
+    return {"id": f"{model}@{extent:g}", "sprite": f"data:{SPRITE_MIME};base64,{sprite}"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def plane_data(_model, model_id: str, pretrained_root: str, extent: float) -> dict:
+def plane_data(_model, model: str, extent: float) -> dict:
     """The rest of what the plane needs, all but the kept point: its cells, range and scale, and the held-out codes
     in plane coordinates (drawn faintly behind it)."""
-    plane, _ = default_plane(_model)
+    plane, _ = grid.default_plane(_model)
     atlas = atlas_of(plane, extent)
     xy = atlas.to_plane(_model.heldout["means"])
     inside = np.all(np.abs(xy) <= extent, axis=1)
@@ -101,7 +72,7 @@ def plane_data(_model, model_id: str, pretrained_root: str, extent: float) -> di
                       _model.heldout["labels"][inside].astype(int).tolist()]}
 
 
-def parse_point(value: str, plane: Plane) -> np.ndarray:
+def parse_point(value: str, plane: grid.Plane) -> np.ndarray:
     """A ?point= value, "z1,z2" in latent coordinates, as a latent point; ValueError (saying what is wanted) for
     anything else, or for a point further out than the widest range the Decoded grid offers."""
     parts = value.split(",")
@@ -135,7 +106,7 @@ def live_plane(model, *, key: str, extent: float | None = None, compact: bool = 
         st.info(f"**{model.card.get('title', model.id)}** has no live plane: it needs a 2-D latent that holds the "
                 "whole code (a model not told the label) and its held-out codes.")
         return None
-    plane, default = default_plane(model)
+    plane, default = grid.default_plane(model)
     extent = default if extent is None else float(extent)
     kept_key, echo_key = ui.model_key(model, f"{key}_point"), f"{key}_url"
     value = st.query_params.get(POINT_PARAM)
@@ -188,7 +159,7 @@ def _forget(kept_key: str, echo_key: str, component_key: str) -> None:
 
 
 @st.fragment
-def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo_key: str, compact: bool,
+def _live_view(model, plane: grid.Plane, extent: float, key: str, kept_key: str, echo_key: str, compact: bool,
                rest: np.ndarray | None) -> None:
     """The component and, under it, the decoder's own digit at the kept point. A click or "Forget" changes what
     live_plane returns, so they rerun the whole page, once."""
@@ -197,9 +168,8 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
         st.rerun()
     atlas = atlas_of(plane, extent)
     kept = st.session_state.get(kept_key)
-    root = str(registry.pretrained_root())
-    sheet_part = sheet_data(model, model.id, root, extent)
-    data = {**plane_data(model, model.id, root, extent), "sheet": sheet_part["id"],
+    sheet_part = sheet_data(model, faces.ident(model), extent)
+    data = {**plane_data(model, faces.ident(model), extent), "sheet": sheet_part["id"],
             "plane_px": PLANE_PIXELS, "digit_px": DIGIT_PIXELS,
             "kept": None if kept is None else [float(v) for v in atlas.to_plane(kept)],
             "rest": None if rest is None else [float(v) for v in atlas.to_plane(rest)]}
@@ -225,11 +195,11 @@ def _live_view(model, plane: Plane, extent: float, key: str, kept_key: str, echo
         _kept_row(model, plane, kept, forget, compact)
 
 
-def kept_text(plane: Plane, kept: np.ndarray) -> str:
+def kept_text(plane: grid.Plane, kept: np.ndarray) -> str:
     return f"{plane.titles[0]} = {kept[0]:+.3f}, {plane.titles[1]} = {kept[1]:+.3f}"
 
 
-def _kept_row(model, plane: Plane, kept: np.ndarray, forget: dict, compact: bool) -> None:
+def _kept_row(model, plane: grid.Plane, kept: np.ndarray, forget: dict, compact: bool) -> None:
     """The kept point's exact digit, what it is, and a Forget button. Compact: one row no taller than the small
     digit, in place of the caption, so a tour step stays on one screen (the button beside the text, not under it)."""
     pixels = COMPACT_KEPT_PIXELS if compact else KEPT_PIXELS
@@ -248,227 +218,16 @@ def _kept_row(model, plane: Plane, kept: np.ndarray, forget: dict, compact: bool
 
 # ---------------------------------------------------------------- the component (registered once, on import)
 
-HTML = """
-<div class="ll-live">
-  <div class="ll-plane">
-    <canvas class="ll-base"></canvas><span class="ll-axis ll-ax"></span><span class="ll-axis ll-ay"></span>
-    <canvas class="ll-over"></canvas>
-  </div>
-  <div class="ll-side">
-    <canvas class="ll-digit" aria-label="The decoded digit under the pointer"></canvas>
-    <div class="ll-coords"><span class="ll-x"></span><span class="ll-y"></span></div>
-    <div class="ll-hint">Move over the plane; click to keep a point.</div>
-  </div>
-</div>
-"""
-
-CSS = """
-.ll-live { display: flex; flex-wrap: wrap; gap: 1.25rem; align-items: flex-start;
-           font-family: var(--st-font); color: var(--st-text-color); }
-.ll-plane { position: relative; flex: none; border: 1px solid var(--st-border-color, #d5dae5);
-            border-radius: var(--st-base-radius, 0.5rem); overflow: hidden; background: #fff; }
-.ll-plane canvas { position: absolute; inset: 0; width: 100%; height: 100%; }
-.ll-over { cursor: crosshair; touch-action: none; }
-.ll-axis { position: absolute; font-size: 0.8rem; opacity: 0.55; pointer-events: none; }
-.ll-ax { right: 0.4rem; bottom: 0.2rem; }
-.ll-ay { left: 0.4rem; top: 0.2rem; }
-.ll-side { display: flex; flex-direction: column; gap: 0.5rem; }
-.ll-digit { display: block; background: #000; border-radius: var(--st-base-radius, 0.5rem); image-rendering: pixelated; }
-.ll-coords { display: flex; gap: 1.25rem; font-size: 1.15rem; font-variant-numeric: tabular-nums; min-height: 1.6rem; }
-.ll-hint { font-size: 0.875rem; opacity: 0.6; max-width: 18rem; }
-"""
-
-# Draws at most once an animation frame, and only after the pointer moved. Called again (same elements) whenever
-# the data changes; the sheet is decoded again only when it differs. window.latentLabPointer: counters and probes
-# for the bench and the browser test.
-JS = r"""
-export default function ({ data, setTriggerValue, parentElement }) {
-  const root = parentElement.querySelector('.ll-live');
-  const s = root.__ll || (root.__ll = setup(root));
-  s.trigger = setTriggerValue;
-  s.update(data);
-  window.latentLabPointer = s.counters;
-  return () => { s.alive = false; };
-}
-
-function setup(root) {
-  const $ = sel => root.querySelector(sel);
-  const plane = $('.ll-plane'), base = $('.ll-base'), over = $('.ll-over'), digit = $('.ll-digit');
-  const xText = $('.ll-x'), yText = $('.ll-y');
-  const s = { alive: true, data: null, kept: null, sheetId: null, sprite: null, spriteSrc: null, pending: false,
-              pointer: null, shown: null };
-  const counters = s.counters = {
-    frames: 0, moves: 0, cells: 0, last_cell: null, last_xy: null, last_latent: null, ready: false,
-    sprite_ms: null, draw_ms: [], frame_at: [],
-    reset() { this.frames = 0; this.moves = 0; this.cells = 0; this.draw_ms = []; this.frame_at = []; },
-    shown_text() { return [xText.textContent, yText.textContent]; },
-    // The digit as drawn: the centre of each of its cell x cell blocks, grey levels (red channel).
-    digit_pixels() {
-      const c = s.data.cell, k = digit.width / c, ctx = digit.getContext('2d'), out = [];
-      const px = ctx.getImageData(0, 0, digit.width, digit.height).data;
-      for (let r = 0; r < c; r++) for (let q = 0; q < c; q++)
-        out.push(px[(Math.floor((r + 0.5) * k) * digit.width + Math.floor((q + 0.5) * k)) * 4]);
-      return out;
-    },
-    sprite_src() { return s.spriteSrc; },
-    plane_rect() { const r = over.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; },
-  };
-  const fmt = v => (v >= 0 ? '+' : '') + v.toFixed(2);
-
-  // The mapping core/atlas.py documents: fractions (u, v) from the top-left corner -> plane point and cell.
-  function locate(clientX, clientY) {
-    const r = over.getBoundingClientRect(), d = s.data, e = d.extent, n = d.n;
-    const u = Math.min(1, Math.max(0, (clientX - r.left) / r.width));
-    const v = Math.min(1, Math.max(0, (clientY - r.top) / r.height));
-    const xy = [-e + 2 * e * u, e - 2 * e * v];
-    const cell = [Math.min(n - 1, Math.floor(v * n)), Math.min(n - 1, Math.floor(u * n))];
-    const latent = [d.origin[0] + xy[0] * d.scale[0], d.origin[1] + xy[1] * d.scale[1]];
-    return { u, v, xy, cell, latent };
-  }
-
-  function drawDigit(cell) {
-    const ctx = digit.getContext('2d'), c = s.data.cell;
-    ctx.imageSmoothingEnabled = false;
-    if (!s.sprite) { ctx.fillStyle = '#000'; ctx.fillRect(0, 0, digit.width, digit.height); return; }
-    ctx.drawImage(s.sprite, cell[1] * c, cell[0] * c, c, c, 0, 0, digit.width, digit.height);
-  }
-
-  function showText(latent) {
-    const names = s.data.names;
-    xText.textContent = `${names[0]} ${fmt(latent[0])}`;
-    yText.textContent = `${names[1]} ${fmt(latent[1])}`;
-  }
-
-  function drawOverlay(at) {
-    const ctx = over.getContext('2d'), w = over.width, h = over.height, ratio = w / over.clientWidth;
-    ctx.clearRect(0, 0, w, h);
-    if (!at) return;
-    const n = s.data.n, cw = w / n, ch = h / n, x = at.u * w, y = at.v * h;
-    ctx.strokeStyle = 'rgba(29, 36, 51, 0.35)';
-    ctx.lineWidth = ratio;
-    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, h); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke();
-    ctx.strokeStyle = '#1D2433'; ctx.lineWidth = 1.5 * ratio;
-    ctx.strokeRect(at.cell[1] * cw - 2 * ratio, at.cell[0] * ch - 2 * ratio, cw + 4 * ratio, ch + 4 * ratio);
-  }
-
-  function frame(now) {
-    s.pending = false;
-    if (!s.alive || !s.pointer || !s.data) return;
-    const t0 = performance.now();
-    const at = locate(s.pointer[0], s.pointer[1]);
-    drawOverlay(at);
-    const key = at.cell[0] * s.data.n + at.cell[1];
-    if (key !== s.shown) { drawDigit(at.cell); s.shown = key; counters.cells++; }
-    showText(at.latent);
-    counters.frames++;
-    counters.last_cell = at.cell; counters.last_xy = at.xy; counters.last_latent = at.latent;
-    counters.draw_ms.push(performance.now() - t0);
-    counters.frame_at.push(now);
-    if (counters.frame_at.length > 5000) { counters.frame_at.shift(); counters.draw_ms.shift(); }
-  }
-
-  over.addEventListener('pointermove', ev => {
-    counters.moves++;
-    s.pointer = [ev.clientX, ev.clientY];
-    if (!s.pending) { s.pending = true; requestAnimationFrame(frame); }
-  });
-  over.addEventListener('pointerleave', () => { s.pointer = null; drawOverlay(null); showRest(); });
-  over.addEventListener('click', ev => {
-    if (!s.data) return;
-    const at = locate(ev.clientX, ev.clientY);
-    s.kept = at.xy; drawBase();  // marked at once; the page's rerun then shows the decoder's own digit there
-    s.trigger('point', at.latent.map(v => Math.round(v * 1000) / 1000));
-  });
-
-  // With the pointer away: the kept point's cell, else the resting point's, else the plane's centre.
-  function showRest() {
-    const d = s.data, e = d.extent, k = s.kept || d.rest || [0, 0];
-    const at = { u: (k[0] + e) / (2 * e), v: (e - k[1]) / (2 * e) };
-    const n = d.n, cell = [Math.min(n - 1, Math.floor(at.v * n)), Math.min(n - 1, Math.floor(at.u * n))];
-    drawDigit(cell); s.shown = cell[0] * n + cell[1];
-    showText([d.origin[0] + k[0] * d.scale[0], d.origin[1] + k[1] * d.scale[1]]);
-  }
-
-  function drawBase() {
-    const d = s.data, ratio = window.devicePixelRatio || 1, size = d.plane_px;
-    plane.style.width = plane.style.height = size + 'px';
-    $('.ll-ax').textContent = `${d.names[0]} →`;
-    $('.ll-ay').textContent = `↑ ${d.names[1]}`;
-    for (const c of [base, over]) { c.width = c.height = Math.round(size * ratio); }
-    digit.width = digit.height = Math.round(d.digit_px * ratio);
-    digit.style.width = digit.style.height = d.digit_px + 'px';
-    const ctx = base.getContext('2d'), w = base.width, e = d.extent, at = v => (v + e) / (2 * e) * w;
-    ctx.clearRect(0, 0, w, w);
-    ctx.strokeStyle = 'rgba(29, 36, 51, 0.12)'; ctx.lineWidth = ratio;
-    ctx.beginPath(); ctx.moveTo(w / 2, 0); ctx.lineTo(w / 2, w); ctx.moveTo(0, w / 2); ctx.lineTo(w, w / 2); ctx.stroke();
-    const [xs, ys, labels] = d.codes, radius = 1.7 * ratio;
-    ctx.globalAlpha = 0.45;
-    for (let i = 0; i < xs.length; i++) {
-      ctx.fillStyle = d.colors[labels[i] % d.colors.length];
-      ctx.beginPath(); ctx.arc(at(xs[i]), w - at(ys[i]), radius, 0, 2 * Math.PI); ctx.fill();
-    }
-    ctx.globalAlpha = 1;
-    const k = s.kept;
-    if (k && Math.abs(k[0]) <= e && Math.abs(k[1]) <= e) {
-      const x = at(k[0]), y = w - at(k[1]);
-      ctx.lineWidth = 2.5 * ratio; ctx.strokeStyle = '#fff';
-      ctx.beginPath(); ctx.arc(x, y, 7 * ratio, 0, 2 * Math.PI); ctx.stroke();
-      ctx.lineWidth = 1.5 * ratio; ctx.strokeStyle = '#D62728';
-      ctx.beginPath(); ctx.arc(x, y, 7 * ratio, 0, 2 * Math.PI); ctx.stroke();
-      ctx.beginPath(); ctx.moveTo(x - 11 * ratio, y); ctx.lineTo(x + 11 * ratio, y);
-      ctx.moveTo(x, y - 11 * ratio); ctx.lineTo(x, y + 11 * ratio); ctx.stroke();
-    }
-  }
-
-  s.update = async data => {
-    s.data = data; s.kept = data.kept;
-    drawBase();
-    drawDigit([0, 0]);
-    if (data.sheet !== s.sheetId) {
-      s.sheetId = data.sheet; s.sprite = null; counters.ready = false;
-      const t0 = performance.now(), sheet = await sheets().get(data.sheet);
-      if (s.sheetId !== data.sheet) return;  // a newer sheet arrived meanwhile
-      s.sprite = sheet.bitmap; s.spriteSrc = sheet.src;
-      counters.sprite_ms = performance.now() - t0;
-      counters.ready = true;
-    }
-    s.shown = null;
-    if (s.pointer) { if (!s.pending) { s.pending = true; requestAnimationFrame(frame); } } else showRest();
-  };
-  return s;
-}
-"""
+# The plane's markup, style and script: draws at most once an animation frame, and only after the pointer moved.
+# Called again (same elements) whenever the data changes; the sheet is decoded again only when it differs.
+# window.latentLabPointer: counters and probes for the bench and the browser test.
+HTML, CSS, JS = (Path(__file__).with_name(f"live_plane.{kind}").read_text() for kind in ("html", "css", "js"))
 
 # The sheet travels in an element of its own, whose message is the same on every run: Streamlit sends it once and
 # the browser decodes it once, while a click changes (and re-sends) only the plane's small message. It hands the
 # decoded sheet to the plane through a registry on the page (components v2 run in the page itself).
-SHEETS_JS = r"""
-export function sheets() {
-  const registry = window.latentLabSheets || (window.latentLabSheets = { entries: new Map() });
-  return {
-    get(id) {  // a promise of {bitmap, src}, kept until a sheet with the same id is put
-      if (!registry.entries.has(id)) { let put; registry.entries.set(id, { promise: new Promise(r => { put = r; }), put }); }
-      return registry.entries.get(id).promise;
-    },
-    async put(id, src) {
-      this.get(id);
-      const entry = registry.entries.get(id);
-      if (entry.src !== undefined) return;  // an id names one sheet: decoded once
-      entry.src = src;
-      for (const old of registry.entries.keys())  // the two latest sheets are kept (some 30 MB each, decoded)
-        if (registry.entries.size > 2 && old !== id) registry.entries.delete(old);
-      const img = new Image();
-      img.src = src;
-      await img.decode();
-      entry.put({ bitmap: await createImageBitmap(img), src });
-    },
-  };
-}
-"""
-
-SHEET_JS = SHEETS_JS + r"""
-export default function ({ data }) { sheets().put(data.id, data.sprite); }
-"""
+SHEETS_JS = Path(__file__).with_name("atlas_sheets.js").read_text()
+SHEET_JS = SHEETS_JS + Path(__file__).with_name("atlas_sheet.js").read_text()
 
 _component = st.components.v2.component("latent_lab_live_plane", html=HTML, css=CSS, js=SHEETS_JS + JS)
 _sheet_component = st.components.v2.component("latent_lab_atlas_sheet", js=SHEET_JS)

@@ -1,5 +1,6 @@
-"""The scatter of held-out codes as a Vega-Lite chart, shared by the Latent scatter page and the tour, and the
-page's view as URL parameters (?view=images&thumbnails=300), which the tour's link writes too.
+"""The Latent scatter page's parts (pages/1_Latent_scatter.py lays them out): the scatter of held-out codes as a
+Vega-Lite chart, shared with the tour, the page's view as URL parameters (?view=images&thumbnails=300), which the
+tour's link writes too, and the explorer fragment: the chart, its controls and what is selected in it.
 
 Built once per model and view (st.cache_data): dots coloured by label with a click and a box selection, and,
 when asked, decoded digits pasted where their codes lie (a sprite sheet under the dots).
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import faces
 import links
 import pictures
 import ui
@@ -24,6 +26,8 @@ THUMBNAILS = range(50, 1001, 50)  # ?thumbnails=: how many digits "Images as mar
 DEFAULT_THUMBNAILS = 300
 VIEW_KEY, THUMBNAILS_KEY = "view", "thumbnails"  # the page's widgets
 PARAMS = ("view", "thumbnails")  # the view as the URL keeps it
+GALLERY_LIMIT = 40
+PANEL_WIDTH = 300  # the controls and selection beside the chart; below it when the window is too narrow for both
 
 
 def link(view: str, thumbnails: int | None) -> dict[str, str]:
@@ -79,7 +83,7 @@ def equal_unit_domains(xy: np.ndarray, plot_size: np.ndarray = PLOT_SIZE) -> lis
 
 
 @st.cache_data(show_spinner="Drawing the chart…", max_entries=32)
-def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_titles: tuple[str, str],
+def scatter_chart(_model, _xy: np.ndarray, model: str, projection: str, axis_titles: tuple[str, str],
                   thumbnails: int | None, side: int = int(PLOT_SIZE[0]), legend: str = "top") -> dict:
     """Dots coloured by label on a canvas; a click picks the nearest dot (ringed), a drag draws a box, the
     legend fades classes; with `thumbnails`, that many decoded digits drawn under the dots. `side`: the plotting
@@ -88,9 +92,9 @@ def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_
     Vega-Lite on a canvas: a click costs the browser about half what a WebGL Plotly chart does. Returned as
     the Vega-Lite spec, built and checked against its schema once per view, not on every click (~70 ms).
     """
-    model, xy, labels = _model, _xy, _model.heldout["labels"]  # model_id and projection name them in the cache key
-    sprites = sprite_sheet(model, xy, model_id, projection, thumbnails) if thumbnails else None
-    names = [ui.class_name(model, c) for c in range(model.num_classes)]
+    xy, labels = _xy, _model.heldout["labels"]  # model and projection name them in the cache key
+    sprites = sprite_sheet(_model, xy, model, projection, thumbnails) if thumbnails else None
+    names = [ui.class_name(_model, c) for c in range(_model.num_classes)]
     points = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "label": np.array(names)[labels], "index": np.arange(len(xy))})
     plot_size = np.array([side, side])
     x_domain, y_domain = equal_unit_domains(xy, plot_size)
@@ -120,7 +124,7 @@ def scatter_chart(_model, _xy: np.ndarray, model_id: str, projection: str, axis_
 
 
 @st.cache_data(show_spinner="Decoding thumbnails…", max_entries=32)
-def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count: int) -> tuple[str, np.ndarray]:
+def sprite_sheet(_model, _xy: np.ndarray, model: str, projection: str, count: int) -> tuple[str, np.ndarray]:
     """`count` held-out points (stratified by class, seeded) decoded, tinted by class and pasted where they lie.
 
     Returns one transparent PNG and the plot rectangle [x0, x1, y0, y1] it covers. A digit spans
@@ -138,3 +142,116 @@ def sprite_sheet(_model, _xy: np.ndarray, model_id: str, projection: str, count:
     centres = np.column_stack([(high[1] - _xy[picked, 1]), (_xy[picked, 0] - low[0])]) * pixels_per_unit
     canvas = paste_sprites(sprites, np.round(centres - cell / 2), tuple(shape))
     return pictures.png_data_uri(canvas), np.array([low[0], high[0], low[1], high[1]])
+
+
+def picked_digits(event, xy: np.ndarray, chart_key: str) -> np.ndarray:
+    """Held-out indices of what the user picked last on this chart: the clicked digit, or the digits inside the box.
+
+    The chart keeps both selections; whichever changed in this run is the one the user just made.
+    Each chart (one per model and projection) remembers its own, so a selection never follows a switch.
+    """
+    selection = event["selection"]
+    box = selection.get(BOX) or {}
+    inside = np.ones(len(xy), bool)
+    for k, axis in enumerate(("x", "y")):
+        low, high = sorted(box.get(axis) or (np.inf, np.inf))
+        inside &= (xy[:, k] >= low) & (xy[:, k] <= high)
+    picks = {CLICK: [int(p["index"]) for p in selection.get(CLICK, [])], BOX: np.flatnonzero(inside).tolist()}
+    seen = st.session_state.setdefault(f"{chart_key}_seen", {CLICK: [], BOX: [], "latest": CLICK})
+    for kind, picked in picks.items():
+        if picked != seen[kind]:
+            seen[kind] = picked
+            if picked:
+                seen["latest"] = kind
+    latest = seen["latest"] if picks[seen["latest"]] else next((k for k in picks if picks[k]), CLICK)
+    return np.array(picks[latest], dtype=int)
+
+
+def show_point(model, codes: dict, index: int, xy: np.ndarray, originals) -> None:
+    """One clicked digit: original beside its decoded latent mean, label and coordinates."""
+    name = ui.class_name(model, int(codes["labels"][index]))
+    st.subheader(f"Digit #{index} · label {name}", anchor=False)
+    mean = codes["means"][index]
+    decoded = ui.decode_heldout(model, codes, [index])
+    if originals is None:
+        pictures.show_digits(decoded, ["Decoded from its shipped latent mean"], size=140)
+    else:
+        pictures.show_digits([originals[index], decoded[0]], ["Original", "Decoded from its latent mean"], size=140)
+    st.markdown(f"Plotted at **({xy[index, 0]:.2f}, {xy[index, 1]:.2f})**")
+    if model.latent_dim > 2:
+        st.markdown(f"Its latent mean, {model.latent_dim} numbers:")
+        st.dataframe(pd.DataFrame([np.round(mean, 2)], columns=[ui.latent_name(k) for k in range(model.latent_dim)]),
+                     hide_index=True)
+
+
+def show_group(model, codes: dict, picked: np.ndarray, originals) -> None:
+    """A box selection: how many of each class, and the digits themselves."""
+    labels = codes["labels"][picked]
+    st.subheader(f"{len(picked)} digits selected", anchor=False)
+    counts = np.bincount(labels, minlength=model.num_classes)
+    parts = [f"{n} labelled {ui.class_name(model, c)}" for c, n in enumerate(counts) if n]
+    st.caption("Of them, " + (", ".join(parts[:-1]) + " and " if len(parts) > 1 else "") + parts[-1] + ".")
+    shown = picked[:GALLERY_LIMIT]
+    if originals is None:
+        images, what = ui.decode_heldout(model, codes, shown), "Reconstructions decoded from the shipped latent means"
+    else:
+        images, what = originals[shown], "Original held-out digits"
+    more = f" (the first {GALLERY_LIMIT} of {len(picked)})" if len(picked) > GALLERY_LIMIT else ""
+    st.markdown(f"{what}{more}, captioned with their labels:")
+    pictures.show_digits(images, [ui.class_name(model, int(c)) for c in labels[:GALLERY_LIMIT]], size=56)
+
+
+@st.fragment
+def explorer(model, codes: dict) -> None:
+    """The chart, its controls and what is selected in it: a click or a control change reruns only this part.
+
+    Chart and panel sit side by side, and the panel moves under the chart when the window is too narrow.
+    The controls are in the panel, so nothing sits under the chart's hover toolbar.
+    """
+    views = projections(model, codes)
+    with st.container(horizontal=True, gap="medium"):
+        chart_box, panel = st.container(width="content"), st.container(width=PANEL_WIDTH)
+    with panel:
+        projection = st.radio("Projection", list(views), horizontal=True, key=ui.model_key(model, "projection"),
+                              help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
+                                   "between clusters. Both were computed from the full latent means."
+                              if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
+        view = st.radio("Draw", list(VIEWS), horizontal=True, key=VIEW_KEY,
+                        format_func=VIEWS.get)
+        thumbnails = None
+        if view == "images":
+            st.session_state.setdefault(THUMBNAILS_KEY, DEFAULT_THUMBNAILS)  # or a link's number
+            thumbnails = st.slider("Thumbnails", THUMBNAILS.start, THUMBNAILS[-1],
+                                   step=THUMBNAILS.step, key=THUMBNAILS_KEY,
+                                   help="How many digits to draw, as evenly spread over the labels as possible "
+                                        "(seeded).")
+        keep_in_url(link(view, thumbnails))
+    xy, axis_titles = views[projection]
+    chart_key = f"latent_scatter_{model.id}_{projection}"  # a selection belongs to the model and view it was made on
+    with chart_box:
+        event = st.vega_lite_chart(scatter_chart(model, xy, faces.ident(model), projection, axis_titles, thumbnails),
+                                   key=chart_key, on_select="rerun", selection_mode=(CLICK, BOX), width="content")
+    with panel:
+        picked = picked_digits(event, xy, chart_key)
+        originals, missing_originals = ui.heldout_originals(model)
+        if len(picked) == 0:
+            st.info("Click near a dot to decode the nearest digit, or drag a box over a region to see its digits "
+                    "(double-click clears it). Click a label in the legend to fade the other classes.")
+        elif len(picked) == 1:
+            show_point(model, codes, int(picked[0]), xy, originals)
+        else:
+            show_group(model, codes, picked, originals)
+        if missing_originals:
+            st.caption(missing_originals)
+
+
+def generator_asked_for() -> dict | None:
+    """The card of a generator without an encoder (a GAN) that a link or the user's last choice asks for: this page
+    cannot show it, and says why. Read before pick_model, which answers the same link."""
+    requested = st.query_params.get(links.MODEL_PARAM)
+    wanted = requested if requested is not None and requested != st.session_state.get(ui.URL_KEY) \
+        else st.session_state.get(ui.CHOSEN_KEY)
+    card = next((c for c in ui.shipped_cards() if c["id"] == wanted and "error" not in c), None)
+    if card is None or ui.serves(ui.PAGES["scatter"], card) or not ui.serves(ui.PAGES["gans"], card):
+        return None
+    return card

@@ -3,13 +3,17 @@ conditional GAN), from noise named by a seed.
 
 Samples with the truncation trick beside its measured trade-off, the measured figures against their goals, a walk
 from one seed's noise to another's, the training story (losses, and the same noise drawn after every epoch), and
-the DCGAN beside two VAEs. The view is kept in the URL; the parts are in dashboard/gans.py, the charts in
-dashboard/gan_charts.py; this script lays them out.
+the DCGAN beside two VAEs. The view is kept in the URL; the parts are in dashboard/gans.py and its gan_*.py
+sections, the charts in dashboard/gan_charts.py; this script lays them out.
 """
 from functools import partial
 
 import streamlit as st
 
+import gan_figures
+import gan_samples
+import gan_story
+import gan_walk
 import gans
 import links
 import ui
@@ -31,10 +35,10 @@ with st.container(horizontal=True):
 notice = st.empty()
 ignored = links.read(links.ECHO["gans"], partial(gans.apply_parameter, model))
 link = {}  # the view as the URL keeps it: each section adds its settings
-gans.sample_grid(model, judge, link)
-gans.measured_figures(model)
-gans.latent_walk(model, judge, link)
-gans.training_story(model, link)
+gan_samples.sample_grid(model, judge, link)
+gan_figures.measured_figures(model)
+gan_walk.latent_walk(model, judge, link)
+gan_story.training_story(model, link)
 gans.gan_against_vae()
 links.tidy(link)
 links.notice(notice, ignored)

@@ -1,0 +1,2 @@
+
+export default function ({ data }) { sheets().put(data.id, data.sprite); }

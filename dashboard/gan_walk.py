@@ -1,0 +1,58 @@
+"""The GAN samples page's latent walk (pages/6_GAN_samples.py lays the page out): from one seed's noise to
+another's, in straight or spherical steps, as a strip and an animated GIF.
+"""
+import numpy as np
+import streamlit as st
+
+import faces
+import gans
+import links
+import pictures
+import ui
+from exports import downloads
+from core.images import gif, tile
+from core.latent import interpolation_times
+
+WALK_SIZE, WALK_WIDTH = 56, 560
+
+
+@st.fragment
+def latent_walk(model, judge, link: dict) -> None:
+    """From one seed's noise to another's, in straight or spherical steps, as a strip and an animated GIF."""
+    st.subheader("Latent walk", anchor=False)
+    controls, shown = ui.beside(WALK_WIDTH)
+    with controls:
+        start = int(st.number_input("From seed", 0, ui.MAX_SEED,
+                                    key=links.remembered(gans.KEYS["from"], gans.DEFAULTS["from"])))
+        end = int(st.number_input("To seed", 0, ui.MAX_SEED,
+                                  key=links.remembered(gans.KEYS["to"], gans.DEFAULTS["to"])))
+        path = st.segmented_control("Path", list(gans.PATHS),
+                                    key=links.remembered(gans.KEYS["path"], gans.DEFAULTS["path"]),
+                                    format_func=gans.PATHS.get, required=True,
+                                    help="Noise from N(0, I) in 100-D lies near a sphere of radius 10. Spherical "
+                                         "steps (slerp) stay on it; straight ones cut inside, through noise the "
+                                         "generator seldom saw.")
+        steps = st.slider("Steps", *gans.WALK_STEPS, key=links.remembered(gans.KEYS["steps"], gans.DEFAULTS["steps"]))
+        digit = gans.digit_control(model, "Drawn as", gans.MODEL_KEYS["walk_digit"], gans.DEFAULTS["walk_digit"],
+                                   every=False) if model.conditional else None
+    values = {"from": str(start), "to": str(end), "path": path, "steps": str(steps)}
+    if model.conditional:
+        values["walk_digit"] = str(digit)
+    gans.keep_in_url(link, values)
+    z, images = gans.walk(model, faces.ident(model), start, end, path, steps, digit)
+    read, confidence = gans.judged(judge, images)
+    sure = confidence >= judge.confidence_threshold
+    t = interpolation_times(steps)
+    lengths = np.linalg.norm(z, axis=1)
+    with shown:
+        st.markdown(f"Seed {start} (t = 0) to seed {end} (t = 1), {gans.PATHS[path].lower()}"
+                    + (f", drawn as {gans.name(model, digit)}" if model.conditional else "")
+                    + ". Under each step: t and what the judge reads (? where it is unsure).")
+        pictures.show_digits(images, [f"{v:.2f} · {gans.name(model, r)}{'' if ok else '?'}"
+                                      for v, r, ok in zip(t, read, sure)], size=WALK_SIZE, one_row=True)
+        st.caption(f"Length of the noise |z|: {lengths[0]:.1f} and {lengths[-1]:.1f} at the ends, "
+                   f"{lengths.min():.1f} at the shortest step. The generator was trained on noise of length about "
+                   f"{np.sqrt(model.latent_dim):.0f} (√{model.latent_dim}).")
+        downloads(f"gan_walk_{model.id}", [
+            ("GIF", lambda: gif(images), ".gif", "image/gif"),  # made on the click
+            ("PNG", pictures.png_bytes(tile(images, 1, len(images), pad=2)), ".png", "image/png")])
