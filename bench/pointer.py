@@ -4,7 +4,7 @@
 
 Starts the app as the other browser benches do (bench.server: `streamlit run dashboard/Home.py` on a free
 loopback port, headless Chromium, software-rendered), opens Decoded grid in its live view on each 2-D model
-(dashboard/pointer.py), waits until the decode atlas is in the page, then sweeps the pointer across the plane
+(dashboard/live_plane.py), waits until the decode atlas is in the page, then sweeps the pointer across the plane
 for --seconds in many small mouse moves (a Lissajous path, so it crosses many cells in every direction), and
 reads the component's own counters (window.latentLabPointer):
 
@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 from bench import server as srv  # noqa: E402
-from bench.report import (count, json_argument, json_target, print_table, reference_ms, speed_note,  # noqa: E402
+from bench.harness import (count, json_argument, json_target, print_table, reference_ms, speed_note,  # noqa: E402
                           write_json)
 
 MODELS = ("mnist-vae-2d", "mnist-ae-2d")  # the shipped models with a 2-D latent (and no label)

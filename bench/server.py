@@ -381,6 +381,15 @@ def wait_for_new_pictures(page, since: int, before: str, timeout_ms: float = 60_
     page.wait_for_function(CHANGED_JS, arg=[since, before], polling=10, timeout=timeout_ms)
 
 
+def open_sidebar(page) -> None:
+    """Open the sidebar when it is folded (the app folds it once in a window under 1024 px), as a user would."""
+    sidebar = page.locator('section[data-testid="stSidebar"]')
+    if sidebar.get_attribute("data-collapsed") == "true":
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_function("() => document.querySelector('section[data-testid=\"stSidebar\"]')"
+                               ".dataset.collapsed === 'false'")
+
+
 def page_problems(page) -> list[str]:
     """Exception elements and error alerts on the page, as text."""
     problems = [f"exception: {t.strip()[:800]}" for t in page.locator(EXCEPTION).all_inner_texts()]

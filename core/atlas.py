@@ -1,12 +1,12 @@
 """A decode atlas: a plane through latent space decoded once, n x n cells, packed into one sprite sheet.
 
 A browser that holds the sheet shows the decoder's digit under a moving pointer by copying one cell, at display
-rate and without asking the server (dashboard/pointer.py). The plane is the square [-extent, extent]² in
+rate and without asking the server (dashboard/live_plane.py). The plane is the square [-extent, extent]² in
 standard-deviation units ("plane coordinates"); latent point = center + x·axes[0] + y·axes[1]. It is cut into
 n x n equal cells, each decoded at its centre; row 0 is the top (largest y), as the Decoded grid draws it, and
 the sheet holds cell (row, col) at pixels [row·h, (row + 1)·h) x [col·w, (col + 1)·w).
 
-The same mapping is written out in the component's JavaScript (dashboard/pointer.py): a point at fraction (u, v)
+The same mapping is written out in the component's JavaScript (dashboard/live_plane.py): a point at fraction (u, v)
 of the plane's width and height from its top-left corner has plane coordinates (-e + 2e·u, e - 2e·v) and lies in
 cell (floor(v·n), floor(u·n)). tests/test_browser.py checks that the two agree.
 """

@@ -1,5 +1,5 @@
 """The Decoded grid page's grid (pages/2_Decoded_grid.py lays the page out): the plane through latent space it
-sweeps, with the range it opens on, shared with the live plane (dashboard/pointer.py); the controls that pick the
+sweeps, with the range it opens on, shared with the live plane (dashboard/live_plane.py); the controls that pick the
 plane and its steps, kept in the URL; the grid fragment that decodes it; and the held-out digits beside their
 reconstructions.
 """

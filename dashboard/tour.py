@@ -3,7 +3,7 @@
 Each step is one screen: a one-sentence claim, one live widget already set up to show it, the measured figures
 behind it (read from the model cards, never typed in) and a link that opens the full page in the same state,
 through the URL parameters that page already reads. The widgets are the pages' own parts (scatter.py, by_label.py,
-gans.py, faces.py, arithmetic.py, pointer.py), not copies; a step whose controls change something is a fragment,
+gans.py, faces.py, arithmetic.py, live_plane.py), not copies; a step whose controls change something is a fragment,
 so moving them reruns that step alone (its widget, figures and link). The step is kept in the URL (?step=3, counted from 1), so a presenter can
 open any step directly; the arrow keys move through the steps (a listener in the app page, st.components.v2).
 """
@@ -20,7 +20,7 @@ import faces
 import gans
 import links
 import pictures
-import pointer
+import live_plane
 import scatter
 import ui
 from by_label import all_ten, clearest_style, decoded
@@ -111,12 +111,13 @@ def clearest_class_mean(_model, model_id: str) -> np.ndarray:
 
 
 def disc() -> dict:
-    """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/pointer.py), resting on a clear
+    """Step 2: the 2-D VAE's plane, decoded live under the pointer (dashboard/live_plane.py), resting on a clear
     digit; a click keeps a point, which the link carries to the Decoded grid's live view."""
     vae = model("mnist-vae-2d")
-    kept = pointer.live_plane(vae, key=POINTER_KEY, compact=True,  # a kept point must not push it off screen
-                              rest=clearest_class_mean(vae, vae.id))
-    return {"model": vae.id, "view": "live", **({} if kept is None else {pointer.POINT_PARAM: pointer.point_text(kept)})}
+    kept = live_plane.live_plane(vae, key=POINTER_KEY, compact=True,  # a kept point must not push it off screen
+                                 rest=clearest_class_mean(vae, vae.id))
+    return {"model": vae.id, "view": "live",
+            **({} if kept is None else {live_plane.POINT_PARAM: live_plane.point_text(kept)})}
 
 
 def bigger_latent() -> dict:
@@ -364,8 +365,8 @@ STEPS = (
 def current_step() -> tuple[int, list[str]]:
     """The step to show (1-based), after a new link's ?step= (with why, if it cannot be used)."""
     def apply(name: str, value: str) -> None:
-        if name == pointer.POINT_PARAM:
-            return  # the live plane's kept point (step 2): pointer.live_plane reads it
+        if name == live_plane.POINT_PARAM:
+            return  # the live plane's kept point (step 2): live_plane.live_plane reads it
         if name != STEP_PARAM:
             raise ValueError("not a setting of the tour")
         if not (value.isdigit() and 1 <= int(value) <= len(STEPS)):
@@ -379,10 +380,10 @@ def current_step() -> tuple[int, list[str]]:
     if ignored:
         st.session_state[STEP_KEY] = 1  # a link that cannot be followed starts the tour from the beginning
     step = st.session_state.setdefault(STEP_KEY, 1)
-    point = st.query_params.get(pointer.POINT_PARAM)  # read by the live plane, which only one step has
+    point = st.query_params.get(live_plane.POINT_PARAM)  # read by the live plane, which only one step has
     if point is not None and STEPS[step - 1].show is not disc and not links.stale(
-            f"{POINTER_KEY}_url", pointer.POINT_PARAM, point):
-        ignored.append(f"`{pointer.POINT_PARAM}={point[:40]}` (a kept point belongs to step "
+            f"{POINTER_KEY}_url", live_plane.POINT_PARAM, point):
+        ignored.append(f"`{live_plane.POINT_PARAM}={point[:40]}` (a kept point belongs to step "
                        f"{1 + [s.show for s in STEPS].index(disc)}'s live plane)")
     return step, ignored
 
@@ -390,7 +391,7 @@ def current_step() -> tuple[int, list[str]]:
 def keep_in_url(step: int) -> None:
     """Only ?step= in the URL (a model or other page's setting has no meaning here), and the live plane's kept point
     on its step; remembered as our own echo."""
-    kept = (STEP_PARAM, pointer.POINT_PARAM) if STEPS[step - 1].show is disc else (STEP_PARAM,)
+    kept = (STEP_PARAM, live_plane.POINT_PARAM) if STEPS[step - 1].show is disc else (STEP_PARAM,)
     links.tidy(kept, model=False)
     links.write(URL_ECHO, {STEP_PARAM: str(step)})
 

@@ -36,6 +36,7 @@ def tab(chromium, server):  # noqa: F811  (the fixtures imported above)
 
 def through_the_sidebar(tab: Watched, page: srv.Page) -> None:
     tab.open_link(tab.server.url)
+    srv.open_sidebar(tab.page)
     since = srv.runs_finished(tab.page)
     tab.page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{page.url_path}"]').first.click()
     tab.wait(since)

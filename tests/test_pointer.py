@@ -1,4 +1,4 @@
-"""The Decoded grid's live view (dashboard/pointer.py) through AppTest: the view and the kept point in the URL, bad
+"""The Decoded grid's live view (dashboard/live_plane.py) through AppTest: the view and the kept point in the URL, bad
 links, the switch between views, a click on the plane, and what the component is sent.
 
 AppTest runs no JavaScript: the component is an element whose data it can read (the atlas's range, the held-out
@@ -61,7 +61,7 @@ def notices(at: AppTest, start: str) -> list[str]:
 def kept_digits(at: AppTest, compact: bool = False) -> list:
     """The decoder's digit at the kept point: the page's one row of a single picture without a caption, sent at
     the kept size (the grid's mosaic is not shown in the live view), or the compact layout's smaller size."""
-    from pointer import COMPACT_KEPT_PIXELS, KEPT_PIXELS
+    from live_plane import COMPACT_KEPT_PIXELS, KEPT_PIXELS
     size = COMPACT_KEPT_PIXELS if compact else KEPT_PIXELS
     return [row for row in digit_rows(at) if row.widths == [size] and not row.captions]
 

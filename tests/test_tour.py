@@ -204,7 +204,7 @@ def test_the_tour_is_linked_from_no_model_card():
 
 
 def test_the_live_planes_kept_point_stays_in_the_url_and_goes_into_the_link():
-    """Step 2's live plane (dashboard/pointer.py) keeps a link's point; the tour leaves it in the URL, the step's link
+    """Step 2's live plane (dashboard/live_plane.py) keeps a link's point; the tour leaves it in the URL, the step's link
     opens the Decoded grid's live view on it, and another step takes it out of the URL."""
     at = open_page(TOUR, step="2", point="0.5,-0.25")
     assert_clean(at)

@@ -7,7 +7,7 @@ noise, along two of its dimensions or two random directions, in standard
 deviations of the noise. The face VAE's plane runs through the mean of its
 training codes along their principal axes (dashboard/face_views.py). The grid
 lives in a fragment, so moving its controls reruns only the grid, not the page.
-A 2-D model also has a live view: the digit under the pointer at display rate (dashboard/pointer.py). The grid's
+A 2-D model also has a live view: the digit under the pointer at display rate (dashboard/live_plane.py). The grid's
 parts are in dashboard/grid.py, the choice of view in dashboard/grid_views.py; this script lays them out.
 """
 import streamlit as st
@@ -16,7 +16,7 @@ import face_views
 import grid
 import grid_views
 import links
-import pointer
+import live_plane
 import ui
 
 ui.setup_page("Decoded grid")
@@ -24,7 +24,7 @@ st.title("Decoded grid", anchor=False)  # before the picker, whose notices go un
 model = ui.pick_model("grid")
 # As the link had them: the grid view takes the point out of the URL.
 notice = st.empty()
-linked_point, linked_view = st.query_params.get(pointer.POINT_PARAM), st.query_params.get(grid_views.VIEW_PARAM)
+linked_point, linked_view = st.query_params.get(live_plane.POINT_PARAM), st.query_params.get(grid_views.VIEW_PARAM)
 view = grid_views.choose_view(model)
 links.notice(notice, grid_views.unused_link_settings(model, linked_point, linked_view, view))
 if face_views.is_face_model(model):
@@ -34,7 +34,7 @@ elif model.has_encoder:
     if view != grid_views.GRID:
         st.caption("The digit under the pointer is the decoder's picture of that point of the latent plane, drawn "
                    "in the browser as fast as the pointer moves.")
-        pointer.live_plane(model, key=grid_views.LIVE_KEY)
+        live_plane.live_plane(model, key=grid_views.LIVE_KEY)
     else:
         st.caption("Every cell is the decoder's picture of one point on a plane through latent space. Steps are "
                    "measured in standard deviations of the held-out codes; under the grid, the latent coordinates it "
