@@ -15,6 +15,7 @@ import streamlit as st
 
 import arithmetic_charts as charts
 import digit_input
+import faces
 import links
 import pictures
 import ui
@@ -48,27 +49,27 @@ class Point(NamedTuple):
 # ---------------------------------------------------------------- cached per model
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def plausibility(_model, model_id: str) -> Plausibility:
+def plausibility(_model, model: str) -> Plausibility:
     mean, cov = _model.prior()
     return Plausibility(_model.heldout["means"], mean, cov)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def means_of_classes(_model, model_id: str) -> np.ndarray:
+def means_of_classes(_model, model: str) -> np.ndarray:
     return class_means(_model.heldout["means"], _model.heldout["labels"], _model.num_classes)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def view(_model, model_id: str) -> charts.View:
+def view(_model, model: str) -> charts.View:
     codes = _model.heldout["means"]
     return charts.view_of(codes, [ui.latent_name(k) for k in range(_model.latent_dim)],
-                          plausibility(_model, model_id).log_density)
+                          plausibility(_model, model).log_density)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def heldout_traces(_model, model_id: str) -> list[dict]:
+def heldout_traces(_model, model: str) -> list[dict]:
     """The held-out codes in the 3-D view, built once a model."""
-    return charts.heldout_traces(charts.coordinates(view(_model, model_id), _model.heldout["means"]),
+    return charts.heldout_traces(charts.coordinates(view(_model, model), _model.heldout["means"]),
                                  _model.heldout["labels"],
                                  [ui.class_name(_model, c) for c in range(_model.num_classes)],
                                  [ui.class_color(c) for c in range(_model.num_classes)])
@@ -141,7 +142,7 @@ def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
     if kind == MEAN:
         digit = st.selectbox(f"{SLOTS[slot]}: the mean of", range(model.num_classes), key=key,
                              format_func=lambda c: f"every held-out {names[c]}")
-        return point(model, means_of_classes(model, model.id)[digit], digit, f"mean-{digit}", f"average {names[digit]}")
+        return point(model, means_of_classes(model, faces.ident(model))[digit], digit, f"mean-{digit}", f"average {names[digit]}")
     if kind == ITEM:
         index = int(st.number_input(f"{SLOTS[slot]}: held-out item #", 0, len(labels) - 1, key=key,
                                     help="One of the held-out digits the model never saw in training."))
@@ -242,7 +243,7 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     if model.conditional:  # the labels blend along the way and stay put beyond the ends
         labels = label_mixture((1 - np.clip(t, 0, 1))[:, None] * start.label + np.clip(t, 0, 1)[:, None] * end.label)
     digits = decode(model, path, labels)
-    scores = plausibility(model, model.id)(path)
+    scores = plausibility(model, faces.ident(model))(path)
     judge = ui.load_judge()
     read, confidence = judge.read(digits)
     unsure = confidence < judge.confidence_threshold
@@ -299,7 +300,7 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
     stack = np.stack([a.z, b.z, c.z, z])
     labels = np.stack([a.label, b.label, c.label, label]) if model.conditional else None
     digits = decode(model, stack, labels)
-    scores = plausibility(model, model.id)(stack)
+    scores = plausibility(model, faces.ident(model))(stack)
     with shown:
         names = [f"A: {a.name}", f"B: {b.name}", f"C: {c.name}", "= result"]
         pictures.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96)
@@ -373,7 +374,7 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
             if value != start:  # moved: a slider's 0.01 steps alone do not move the point
                 z[k] = value
     digit = decode(model, z[None], None if result.label is None else result.label[None])
-    score = plausibility(model, model.id)(z)[0]
+    score = plausibility(model, faces.ident(model))(z)[0]
     with shown:
         pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=112)
         chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
@@ -402,4 +403,5 @@ def view_figure(model, path: np.ndarray, ends: list[Point], inputs: list[Point],
             [charts.Mark("result", result.z, "diamond", "#D62728")]
     if not np.array_equal(moved, result.z):
         marks.append(charts.Mark("moved by the sliders", moved, "diamond-open", "#D62728"))
-    return charts.view_figure(view(model, model.id), heldout_traces(model, model.id), path, marks, model.id)
+    key = faces.ident(model)
+    return charts.view_figure(view(model, key), heldout_traces(model, key), path, marks, model.id)

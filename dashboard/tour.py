@@ -102,7 +102,7 @@ def two_number_codes() -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def clearest_class_mean(_model, model_id: str) -> np.ndarray:
+def clearest_class_mean(_model, model: str) -> np.ndarray:
     """The average code of the digit class whose average the judge reads most surely as that digit, (d,): where
     the live plane rests (its centre, where every class meets, decodes to a blend of several)."""
     means = class_means(_model.heldout["means"], _model.heldout["labels"], _model.num_classes)
@@ -115,7 +115,7 @@ def disc() -> dict:
     digit; a click keeps a point, which the link carries to the Decoded grid's live view."""
     vae = model("mnist-vae-2d")
     kept = live_plane.live_plane(vae, key=POINTER_KEY, compact=True,  # a kept point must not push it off screen
-                                 rest=clearest_class_mean(vae, vae.id))
+                                 rest=clearest_class_mean(vae, faces.ident(vae)))
     return {"model": vae.id, "view": "live",
             **({} if kept is None else {live_plane.POINT_PARAM: live_plane.point_text(kept)})}
 
@@ -146,14 +146,14 @@ def style_apart() -> dict:
     page's style transfer on the same digit."""
     cvae, judge = model("mnist-cvae"), ui.load_judge()
     codes = ui.heldout_codes(cvae)
-    clearest = clearest_style(cvae, judge, cvae.id)
+    clearest = clearest_style(cvae, judge, faces.ident(cvae))
     index = int(st.number_input("Style of held-out digit #", 0, len(codes["labels"]) - 1, clearest,
                                 key="tour_style_digit", width=240,
                                 help=f"It opens on #{clearest}, the held-out digit whose style the judge reads most "
                                      "surely as every label."))
     label, style = int(codes["labels"][index]), codes["means"][index]
     originals, _ = ui.heldout_originals(cvae)
-    source = originals[index] if originals is not None else decoded(cvae, cvae.id, style[None], label)[0]
+    source = originals[index] if originals is not None else decoded(cvae, faces.ident(cvae), style[None], label)[0]
     what = "" if originals is not None else ", as the model redraws it"
     pictures.show_digits([source], [f"#{index}, a {ui.class_name(cvae, label)}{what}"], size=112)
     st.markdown("**Its style, told each of the ten labels** (under each: what the judge reads)")
@@ -207,11 +207,11 @@ def arithmetic_step() -> dict:
     digits = model("mnist-vae-16d")
     over = st.slider("How far past each end", 0.0, 1.0, 0.5, 0.25, key="tour_overshoot",
                      help="As a share of the way from the 6 to the 8.", width=300)
-    means = arithmetic.means_of_classes(digits, digits.id)
+    means = arithmetic.means_of_classes(digits, faces.ident(digits))
     steps = WALK["steps"]
     path = interpolate(means[6], means[8], steps, WALK["method"], overshoot=over)
     t = interpolation_times(steps, over)
-    scores = arithmetic.plausibility(digits, digits.id)(path)
+    scores = arithmetic.plausibility(digits, faces.ident(digits))(path)
     st.markdown(f"**From an average 6 (t = 0) to an average 8 (t = 1)** and {over:.0%} past each end; under each "
                 "step, t and its plausibility (⚠: outside the region the data occupies)")
     pictures.show_digits(digits.decode(path), [f"{v:+.2f} · {arithmetic.score_caption(s)}" for v, s in zip(t, scores)],
@@ -237,7 +237,7 @@ def mistakes() -> dict:
                     key="tour_far", width=380)
     path = np.repeat(codes.mean(0, keepdims=True), 10, axis=0)
     path[:, 0] += np.linspace(0, far, 10) * codes[:, 0].std()
-    scores = arithmetic.plausibility(vae, vae.id)(path)
+    scores = arithmetic.plausibility(vae, faces.ident(vae))(path)
     st.markdown("**Implausible regions**: the 2-D VAE decodes points beyond its data as well as points inside it, "
                 "and nothing says which is which but their plausibility")
     pictures.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True)
