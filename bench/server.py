@@ -381,13 +381,24 @@ def wait_for_new_pictures(page, since: int, before: str, timeout_ms: float = 60_
     page.wait_for_function(CHANGED_JS, arg=[since, before], polling=10, timeout=timeout_ms)
 
 
-def open_sidebar(page) -> None:
-    """Open the sidebar when it is folded (the app folds it once in a window under 1024 px), as a user would."""
-    sidebar = page.locator('section[data-testid="stSidebar"]')
-    if sidebar.get_attribute("data-collapsed") == "true":
-        page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_function("() => document.querySelector('section[data-testid=\"stSidebar\"]')"
-                               ".dataset.collapsed === 'false'")
+SIDEBAR_FOLDED_JS = "() => document.querySelector('section[data-testid=\"stSidebar\"]').dataset.collapsed"
+
+
+def open_sidebar(page) -> bool:
+    """Open the sidebar when it is folded (the app folds it once in a window under 1024 px), as a user would;
+    True when it was folded."""
+    if page.locator('section[data-testid="stSidebar"]').get_attribute("data-collapsed") != "true":
+        return False
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.wait_for_function(f"{SIDEBAR_FOLDED_JS} === 'false'")
+    return True
+
+
+def fold_sidebar(page) -> None:
+    """Fold the sidebar again, as a reader in a narrow window does once the page is chosen."""
+    page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+    page.wait_for_function(f"{SIDEBAR_FOLDED_JS} === 'true'")
+    page.wait_for_timeout(500)  # the main area widens as the sidebar slides away
 
 
 def page_problems(page) -> list[str]:

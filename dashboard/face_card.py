@@ -56,9 +56,10 @@ def edit_table(_model, model: str):
                      **{column: in_percent(share) for column, share in (
                          ("success", plain.get("success")), ("on men", by_male.get("men")),
                          ("on women", by_male.get("women")), ("kept (independent)", plain.get("kept_independent")),
-                         ("kept", plain.get("kept")),
-                         ("success, held fixed", held.get("success")), ("kept, held fixed", held.get("kept")))},
+                         ("kept", plain.get("kept")))},
                      "confounders flipped": flips_text(plain, per[name].get("real_photo_ceilings") or {}),
+                     **{column: in_percent(share) for column, share in (
+                         ("success, held fixed", held.get("success")), ("kept, held fixed", held.get("kept")))},
                      "faces": plain.get("faces")})
     table = pd.DataFrame(rows) if rows else None
     # Columns no row has a figure for (a card measured before them) are left out rather than shown empty.

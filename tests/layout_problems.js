@@ -4,7 +4,8 @@
 // one another (an element's own hover toolbar over it excepted); 4. a main area that scrolls sideways.
 () => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const side = document.querySelector('[data-testid="stSidebar"]');
+  // A folded sidebar (a narrow window) is off screen, its content squeezed: not part of the layout read.
+  const side = document.querySelector('[data-testid="stSidebar"]:not([data-collapsed="true"])');
   const roots = [main, side].filter(Boolean);
   const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };

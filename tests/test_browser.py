@@ -156,11 +156,12 @@ def open_page(tab: Watched, page: srv.Page) -> None:
     link = card_link if model and card_link.count() else tab.page.locator(
         f'{srv.SIDEBAR_NAV} a[href$="/{page.url_path}"]')
     assert link.count(), f"no link to {page.title} on Home or in the sidebar"
-    if link is not card_link:
-        srv.open_sidebar(tab.page)  # folded in a narrow window: a user opens it first
+    opened = link is not card_link and srv.open_sidebar(tab.page)  # folded in a narrow window: a user opens it
     since = srv.runs_finished(tab.page)
     link.first.click()
     tab.wait(since)
+    if opened:
+        srv.fold_sidebar(tab.page)  # and folds it again to read the page
     assert tab.page.url.split("?")[0].endswith("/" + page.url_path), tab.page.url
     if link is card_link:
         assert f"model={model}" in tab.page.url, tab.page.url  # the card's model, kept in the URL
@@ -429,17 +430,19 @@ def edit_shown(tab: Watched, caption: str) -> list[dict]:
 
 
 def drive_face_editing(tab: Watched) -> None:
-    """From a generated face (seed 0, never a test face: the server has no data): the start face at 128 px beside
+    """From a generated face (the card's opening seed, never a test face: the server has no data): the start face at 128 px beside
     the edited face at 256 px; six arrow
     keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
     the "+d" button (d: the card's default strength) sets it and holding Male fixed changes the edit again; the
     link, opened afresh, shows the same edited face without a notice."""
     import numpy as np
     shown = query(tab)
-    assert (shown.get("model"), shown.get("start"), shown.get("seed")) == (FACE_MODEL, "random", "0"), shown
+    from core import registry
+    opening = str(registry.read_card(FACE_MODEL)["metrics"].get("opening_face", {}).get("seed", 0))
+    assert (shown.get("model"), shown.get("start"), shown.get("seed")) == (FACE_MODEL, "random", opening), shown
     assert "edit" not in shown and "hold" not in shown, shown
     start, edited = faces = editor_faces(tab)
-    assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: no edit yet"], faces
+    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})", "edited: no edit yet"], faces
     for face in faces:
         side = FACE_SIDE if face["caption"].startswith("edited") else START_SIDE
         assert face["loaded"] and round(face["width"]) >= side and round(face["height"]) >= side, face
@@ -449,7 +452,7 @@ def drive_face_editing(tab: Watched) -> None:
     before, after = nudge(tab, smiling, presses=6)  # steps of 0.05
     assert (float(before), round(float(after), 2)) == (0.0, 0.3), (before, after)
     start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3")
-    assert [f["caption"] for f in faces] == ["generated face (seed 0)", "edited: Smiling +0.3"]
+    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})", "edited: Smiling +0.3"]
     assert start_now["src"] == start["src"]  # the start face stays as it was
     assert edited_now["loaded"] and round(edited_now["width"]) >= FACE_SIDE
     change = np.abs(face_pixels(edited_now["src"]) - face_pixels(start["src"]))
@@ -482,7 +485,7 @@ def drive_face_editing(tab: Watched) -> None:
     tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
     tab.assert_clean("the Face editing link, opened afresh")
     reopened = editor_faces(tab)
-    assert [f["caption"] for f in reopened] == ["generated face (seed 0)",
+    assert [f["caption"] for f in reopened] == [f"generated face (seed {opening})",
                                                 f"edited: Smiling {default:+g}; Male held fixed"]
     assert [f["src"] for f in reopened] == [start["src"], held["src"]]  # the same faces, redrawn from the link
     assert float(slider(tab, smiling).input_value()) == default
