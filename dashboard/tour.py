@@ -176,9 +176,11 @@ def face_sliders() -> dict:
     vae = model("celeba-vae")
     controls, shown = ui.beside(2 * FACE + 4, controls_width=260)
     with controls:
-        seed = int(st.number_input("Face drawn with seed", 0, ui.MAX_SEED, 3, key="tour_face_seed",
+        seed = int(st.number_input("Face drawn with seed", 0, ui.MAX_SEED, faces.opening_seed(vae),
+                                   key="tour_face_seed",
                                    help="A generated face: drawn from where the encoder put the training faces "
-                                        "(the sampling trick). No real face is shown."))
+                                        "(the sampling trick), opening on the typical face Face editing opens on. "
+                                        "No real face is shown."))
         strengths = {}
         for name in FACE_SLIDERS:
             value = st.slider(faces.pretty(name), *faces.STRENGTH, step=faces.STEP, key=f"tour_face_{name}",
