@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .images import as_model_input
+from .measured_edits import MeasuredEdits
 
 BATCH = 1024
 
@@ -36,6 +37,8 @@ class LatentModel:
                                   for n, v in zip(attributes.get("names", ()), attributes.get("vectors", ()))}
         edits = card.get("metrics", {}).get("attribute_edits", {})
         self.default_strengths = {n: float(s) for n, s in edits.get("default_strengths", {}).items()}
+        # the sliders' edits: each attribute's method that won on val, in units of its measured default
+        self.measured_edits = MeasuredEdits(attributes, edits) if "vectors" in attributes else None
         self.story = story  # a GAN's training story: per-epoch samples of fixed noise (card: training.story)
         self.encoder, self.decoder = encoder, decoder
         z_spec = tf.TensorSpec([None, self.latent_dim], tf.float32)
@@ -177,3 +180,16 @@ class LatentModel:
         if not self.attribute_vectors:
             raise ValueError(f"{self.id} ships no attribute vectors")
         return edit_latents(z, self.attribute_vectors, strengths, hold)
+
+    def measured_edit(self, z, amounts: dict, holds: dict | None = None) -> np.ndarray:
+        """z (d,) or (N, d) moved by each attribute's measured edit (core.measured_edits): an amount of 1 is the
+        edit whose figures the card reports, by the method that won on validation faces; `holds` (attribute ->
+        attributes held fixed) overrides the measured holds, `m.default_holds`."""
+        if self.measured_edits is None:
+            raise ValueError(f"{self.id} ships no measured edits: write them with `python -m core.evaluate {self.id}`")
+        return self.measured_edits.edit(z, amounts, holds)
+
+    @property
+    def default_holds(self) -> dict:
+        """Per attribute, what its slider holds fixed unless unticked: what the measured edit held."""
+        return {n: self.measured_edits.default_holds(n) for n in self.attribute_names} if self.measured_edits else {}

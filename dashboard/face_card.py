@@ -44,23 +44,29 @@ def flips_text(scores: dict, ceilings: dict) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def edit_table(_model, model: str):
-    """The card's measured edits, one row an attribute (the page's first sliders first); None without figures."""
+    """What each slider's edit at 1 does on test faces (core.measured_edits), one row an attribute (the page's
+    first sliders first; Male's removal too, which the card measures on its own); None without figures."""
     import pandas as pd
-    per = edits_card(_model).get("per_attribute") or {}
+    from core.measured_edits import ADD, REMOVE, choose
+    edits = edits_card(_model)
+    per = edits.get("per_attribute") or {}
     order = [n for n in SLIDERS if n in per] + [n for n in per if n not in SLIDERS]
     rows = []
     for name in order:
-        plain, held = per[name].get("plain", {}), per[name].get("held_fixed", {})
-        by_male = plain.get("success_by_male") or {}
-        rows.append({"attribute": pretty(name), "default strength": per[name].get("strength"),
-                     **{column: in_percent(share) for column, share in (
-                         ("success", plain.get("success")), ("on men", by_male.get("men")),
-                         ("on women", by_male.get("women")), ("kept (independent)", plain.get("kept_independent")),
-                         ("kept", plain.get("kept")))},
-                     "confounders flipped": flips_text(plain, per[name].get("real_photo_ceilings") or {}),
-                     **{column: in_percent(share) for column, share in (
-                         ("success, held fixed", held.get("success")), ("kept, held fixed", held.get("kept")))},
-                     "faces": plain.get("faces")})
+        for direction in (ADD, REMOVE):
+            c = choose(edits, name, direction)
+            if c is None or c.test is None or "plain" not in c.test:
+                continue
+            plain = c.test["plain"]
+            by_male = plain.get("success_by_male") or {}
+            rows.append({"attribute": pretty(name) + (" (remove)" if direction == REMOVE else ""),
+                         "method": METHODS[c.method], "held fixed": ", ".join(map(pretty, c.holds)),
+                         **{column: in_percent(share) for column, share in (
+                             ("success", plain.get("success")), ("on men", by_male.get("men")),
+                             ("on women", by_male.get("women")), ("kept (independent)", plain.get("kept_independent")),
+                             ("kept", plain.get("kept")))},
+                         "confounders flipped": flips_text(plain, c.test.get("real_photo_ceilings") or {}),
+                         "faces": plain.get("faces")})
     table = pd.DataFrame(rows) if rows else None
     # Columns no row has a figure for (a card measured before them) are left out rather than shown empty.
     return None if table is None else table.loc[:, table.notna().any() & (table != "").any()]
@@ -71,8 +77,10 @@ METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounder
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def methods_table(_model, model: str):
-    """The attributes with goals, each edit method's test figures against them: None before the card has them."""
+    """The attributes with goals, each edit method's test figures against them, the sliders' own marked: None
+    before the card has them."""
     import pandas as pd
+    from core.measured_edits import ADD, REMOVE, choose
     edits = edits_card(_model)
     goals = (edits.get("goals_by_attribute") or {}).get("attributes") or {}
     per = edits.get("per_attribute") or {}
@@ -84,7 +92,9 @@ def methods_table(_model, model: str):
                 if not scores or "plain" not in scores:
                     continue
                 plain = scores["plain"]
+                chosen = choose(edits, name, REMOVE if removal else ADD)
                 rows.append({"attribute": pretty(name) + (" (remove)" if removal else ""), "method": label,
+                             "slider": "✓" if chosen and chosen.method == method else "",
                              "strength": scores.get("strength"), "success": in_percent(plain.get("success")),
                              "kept (independent)": in_percent(plain.get("kept_independent")),
                              "confounders flipped": flips_text(plain, scores.get("real_photo_ceilings") or {}),
@@ -107,13 +117,13 @@ def measured(model) -> None:
         st.info(f"{model.id} has no measured edits yet: `python -m core.evaluate {model.id}` measures them.")
         return
     percent = st.column_config.NumberColumn(format="%.1f%%")  # one decimal in every row
-    st.caption("On held-out test faces the judge reads without the attribute, edited at the default strength. "
+    st.caption("What each slider does at 1, on held-out test faces the judge reads without the attribute (with "
+               "it, for a removal), by the method that won on validation faces, holding what it holds. "
                "**Success**: the share the judge then reads with it (also among faces it read as men and as "
                "women). **Kept (independent)**: the share of the other judged attributes' readings that stay as "
                "they were, leaving out what the edit entails; **kept**: over all of them. **Confounders "
                "flipped**: how often the edit changes the judge's reading of sex (and age, for glasses), beside "
-               "how much more often the judge itself misreads it on real photos with the attribute (photos). "
-               "**Held fixed**: the same edit made orthogonal to the other judged attributes' vectors.")
+               "how much more often the judge itself misreads it on real photos with the attribute (photos).")
     entailed = entailed_words(model)
     if entailed:
         st.caption(f"What each edit entails, fixed before measuring: {entailed}.")
@@ -121,15 +131,13 @@ def measured(model) -> None:
     # past the table's box (it does for a stretched table or one at the page's top level).
     with st.container():
         st.dataframe(table, hide_index=True, key="face_edit_table", width="content", column_config={
-            **{c: percent for c in ("success", "on men", "on women", "kept (independent)", "kept",
-                                    "success, held fixed", "kept, held fixed")},
-            "default strength": st.column_config.NumberColumn(format="%+.2f")})
+            **{c: percent for c in ("success", "on men", "on women", "kept (independent)", "kept")}})
     methods = methods_table(model, ident(model))
     if methods is not None:
         margin = (edits_card(model).get("goals_by_attribute") or {}).get("confounder_margin", 0.0)
         st.caption("**Three ways to edit, against each attribute's goal** (test faces; strengths and targets "
-                   "chosen on validation faces): the mean-difference vector the sliders use; a logistic boundary "
-                   "per attribute, each face moved to a target distance from it with its confounders held; and a "
+                   "chosen on validation faces; ✓: the one the slider uses): the mean-difference vector; a "
+                   "logistic boundary per attribute, each face moved to a target distance from it with its confounders held; and a "
                    "de-tied vector, the attribute's own effect with the other 39 labels held fixed. A confounder "
                    f"may flip at most {100 * margin:.0f} points more often than the judge misreads it on real "
                    "photos.")
@@ -140,8 +148,10 @@ def measured(model) -> None:
     figure = tradeoff_figure(model, ident(model))
     if figure:
         st.caption("**Why the defaults sit where they do.** On validation faces, each strength of the grid trades "
-                   "success for kept readings: stronger edits change more of the face. A default (ringed) is the "
-                   "weakest strength that meets its attribute's goal, else the most successful that keeps enough"
+                   "success for kept readings: stronger edits change more of the face. Solid: the mean-difference "
+                   "vector; dashed: the method a slider uses instead, where another won. A slider's edit at 1 "
+                   "(ringed) is the weakest strength that meets its attribute's goal, else the most successful "
+                   "that keeps enough"
                    + ("" if methods is not None else
                       f" (the shaded corner: success ≥ {(edits_card(model).get('goals') or {}).get('success_min', 0):.0%}"
                       f", kept ≥ {(edits_card(model).get('goals') or {}).get('kept_min', 0):.0%})") + ".")

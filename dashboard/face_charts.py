@@ -9,26 +9,28 @@ import streamlit as st
 from PIL import Image
 
 from core.images import tile, to_uint8
-from faces import EXPORT_SIDE, SLIDERS, STRENGTH, default_strength, edits_card, pretty
+from faces import EXPORT_SIDE, SLIDERS, STRENGTH, edits_card, pretty
 
 # ---------------------------------------------------------------- charts and files
 
-def strengths_figure(model, names: list[str], strengths: dict) -> dict:
-    """Horizontal bars of the current strengths (0 where a slider is at rest), the default strengths marked."""
+METHOD_NAMES = {"boundary": "boundary", "detied": "de-tied"}  # the trade-off chart's words for the sliders' methods
+
+def strengths_figure(names: list[str], strengths: dict) -> dict:
+    """Horizontal bars of the current strengths (0 where a slider is at rest), 1 (the measured edit) marked."""
     labels = [pretty(n) for n in names]
     values = [strengths.get(n, 0.0) for n in names]
     return {
         "data": [{"type": "bar", "orientation": "h", "x": values, "y": labels, "name": "strength",
                   "marker": {"color": ["#1F77B4" if v >= 0 else "#D62728" for v in values]},
                   "hovertemplate": "%{y}: %{x:+.1f}<extra></extra>"},
-                 {"type": "scatter", "mode": "markers", "x": [default_strength(model, n) for n in names],
-                  "y": labels, "name": "default strength", "marker": {"symbol": "diamond", "color": "#555555",
+                 {"type": "scatter", "mode": "markers", "x": [1.0] * len(names),
+                  "y": labels, "name": "measured edit", "marker": {"symbol": "diamond", "color": "#555555",
                                                                        "size": 8},
-                  "hovertemplate": "%{y}: default %{x:+.1f}<extra></extra>"}],
+                  "hovertemplate": "%{y}: the measured edit<extra></extra>"}],
         "layout": {"height": 60 + 26 * max(len(names), 1), "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
                    "showlegend": False, "bargap": 0.35,
                    "xaxis": {"range": [STRENGTH[0] - 0.2, STRENGTH[1] + 0.2], "zeroline": True,
-                             "title": {"text": "strength"}},
+                             "title": {"text": "strength (1: the measured edit)"}},
                    "yaxis": {"autorange": "reversed", "automargin": True}},
     }
 
@@ -36,7 +38,9 @@ def strengths_figure(model, names: list[str], strengths: dict) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8)
 def tradeoff_figure(_model, model: str) -> dict | None:
     """Success against kept on val faces, one point a strength of the card's grid, a line an attribute with a slider
-    at first: the trade-off each default strength was chosen on, the goal's corner shaded. None without figures."""
+    at first (and, dashed, the method its slider uses where that is not the plain vector): the trade-off each
+    default was chosen on, the goal's corner shaded. None without figures."""
+    from core.measured_edits import choose
     edits = edits_card(_model)
     per, grid = edits.get("per_attribute") or {}, edits.get("strength_grid") or []
     names = [n for n in SLIDERS if len((per.get(n) or {}).get("validation", {}).get("success", [])) == len(grid) > 0]
@@ -47,21 +51,26 @@ def tradeoff_figure(_model, model: str) -> dict | None:
     goals = {} if tied else edits.get("goals") or {}
     lines, defaults = [], {"x": [], "y": [], "text": []}
     for name in names:
-        val = per[name]["validation"]
-        success = [100 * v for v in val["success"]]
-        kept = [100 * v for v in val["kept_independent" if tied and "kept_independent" in val else "kept"]]
-        lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": pretty(name),
-                      "customdata": grid, "marker": {"size": 5},
-                      "hovertemplate": f"{pretty(name)} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
-                                       "kept %{x:.1f}%<extra></extra>"})
-        if per[name].get("strength") in grid:
-            at = grid.index(per[name]["strength"])
-            defaults["x"].append(kept[at])
-            defaults["y"].append(success[at])
-            defaults["text"].append(pretty(name))
-    lines.append({"type": "scatter", "mode": "markers", "name": "default strength", **defaults,
+        chosen = choose(edits, name)
+        for method in dict.fromkeys(["vector", chosen.method]):
+            row = per[name] if method == "vector" else per[name][method]
+            val = row["validation"]
+            success = [100 * v for v in val["success"]]
+            kept = [100 * v for v in val["kept_independent" if tied and "kept_independent" in val else "kept"]]
+            label = pretty(name) + ("" if method == "vector" else f" ({METHOD_NAMES[method]})")
+            lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": label,
+                          "customdata": grid, "marker": {"size": 5}, "legendgroup": name,
+                          "line": {"dash": "solid" if method == "vector" else "dash"},
+                          "hovertemplate": f"{label} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
+                                           "kept %{x:.1f}%<extra></extra>"})
+            if method == chosen.method and abs(row.get("strength", 0)) in grid:
+                at = grid.index(abs(row["strength"]))
+                defaults["x"].append(kept[at])
+                defaults["y"].append(success[at])
+                defaults["text"].append(label)
+    lines.append({"type": "scatter", "mode": "markers", "name": "the slider's edit at 1", **defaults,
                   "marker": {"symbol": "circle-open", "size": 13, "color": "#333333", "line": {"width": 2}},
-                  "hovertemplate": "%{text}: default<extra></extra>"})
+                  "hovertemplate": "%{text}: the slider's edit at 1<extra></extra>"})
     lowest = min(min(t["x"]) for t in lines[:-1])
     corner = [{"type": "rect", "x0": 100 * goals["kept_min"], "x1": 100, "y0": 100 * goals["success_min"], "y1": 101,
                "fillcolor": "rgba(44, 160, 44, 0.15)", "line": {"width": 0}, "layer": "below"}] if goals else []

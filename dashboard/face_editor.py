@@ -20,8 +20,8 @@ from core.images import as_model_input
 from faces import (CHART_WIDTH, DX_KEY, DY_KEY, FACE_SIZE, FILE_KEY, PHOTO, PREVIEW_SIDE, RANDOM, REFUSED_KEY,
                    REMOVE_KEY, SEED_KEY, SHIFT, SLIDERS, START_FACE_SIZE, START_KEY, START_LABELS, STEP, STRENGTH,
                    STRIP_SIZE, STRIP_STEPS, STRIP_WIDTH, TEST, TEST_KEY, UPLOADS_KEY, UPLOAD_KEY, ZOOM, ZOOM_KEY, Start,
-                   attrs_key, code_key, decoded, default_sliders, default_strength, encoded, hold_key, ident, judge_id,
-                   judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
+                   attrs_key, code_key, decoded, default_sliders, encoded, hold_key, held_key, holds_for, ident,
+                   judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
                    strip_faces, strip_key, test_faces)
 from face_link import EDITOR_PARAMS, START_PARAMS, URL_ECHO, edit_text
 from face_charts import png_strip, png_upscaled, strengths_figure
@@ -187,6 +187,8 @@ def _reset(model) -> None:
     for name in model.attribute_names:
         if slider_key(model, name) in st.session_state:
             st.session_state[slider_key(model, name)] = 0.0
+        if held_key(model, name) in st.session_state:
+            st.session_state[held_key(model, name)] = True
     st.session_state[hold_key(model)] = []
     st.session_state[attrs_key(model)] = default_sliders(model)
 
@@ -208,54 +210,84 @@ def editor(model, start: Start) -> None:
                                default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
                                help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
         with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
-            hold = st.multiselect("Hold fixed", names, key=links.remembered(hold_key(model), []), format_func=pretty,
-                                  persist_state="session", width="stretch", wrap=True,
-                                  help="Make every edit direction orthogonal to these attributes' vectors, so their "
-                                       "coordinates stay as they were, at the direction's own length (InterFaceGAN's "
-                                       "conditional manipulation): e.g. hold Male while adding Mustache.")
+            hold = st.multiselect("Also hold fixed", names, key=links.remembered(hold_key(model), []),
+                                  format_func=pretty, persist_state="session", width="stretch", wrap=True,
+                                  help="For every slider, make its edit direction orthogonal to these attributes' "
+                                       "own (InterFaceGAN's conditional manipulation), so they stay as they were: "
+                                       "e.g. hold Male while adding Mustache.")
             st.button("Reset", key=ui.model_key(model, "face_reset"), on_click=_reset, args=(model,),
-                      icon=":material/restart_alt:", help="Every strength back to 0, nothing held, the first sliders.")
+                      icon=":material/restart_alt:",
+                      help="Every strength back to 0, each slider's own holds ticked, nothing else held, the first "
+                           "sliders.")
     with sliders_area:
-        strengths = sliders(model, shown)
-    z = np.asarray(model.edit(start.z, strengths, hold) if strengths else start.z, np.float32)
+        strengths, free = sliders(model, shown)
+    holds = holds_for(model, strengths, free, hold)
+    z = np.asarray(model.measured_edit(start.z, strengths, holds) if strengths else start.z, np.float32)
     edited = decoded(model, ident(model), z)
     with faces_area:
-        show_faces(start, edited, strengths, hold)
+        show_faces(start, edited, strengths, holds)
         reading(model, start, z, edited)
     with st.container(width=CHART_WIDTH):
-        st.caption("The edit's strengths, in multiples of each attribute's vector; ◆ marks each default strength.")
-        chart(strengths_figure(model, shown, strengths), "face_strengths", displayModeBar=False)
+        st.caption("The edit's strengths, in units of each attribute's measured edit; ◆ marks 1, the edit whose "
+                   "figures the card reports.")
+        chart(strengths_figure(shown, strengths), "face_strengths", displayModeBar=False)
         downloads(f"face_edited_{model.id}", [("Edited face (PNG)", lambda: png_upscaled(edited), ".png", "image/png")])
-    strip(model, start, hold)
+    strip(model, start, free, hold)
     links.write(URL_ECHO, {**({"edit": edit_text(strengths)} if strengths else {}),
                            **({"hold": ",".join(hold)} if hold else {}),
+                           **({"free": ",".join(free)} if free else {}),
                            "strip": st.session_state[strip_key(model)]}, EDITOR_PARAMS)
 
 
-def sliders(model, shown: list[str]) -> dict:
-    """A slider a shown attribute, with buttons that set its default strength either way; the strengths not at 0."""
-    strengths = {}
+METHOD_WORDS = {
+    "vector": "the mean code of training faces labelled with it minus that of the faces without, times {s:g}",
+    "boundary": "each face moved to {s:g} spreads past a logistic boundary between training faces with it and "
+                "without, along the boundary's normal",
+    "detied": "its coefficient in a regression of the training faces' codes on all 40 labels (the others held "
+              "fixed), times {s:g}",
+}
+
+
+def slider_help(model, name: str) -> str:
+    """What 1 on a slider is: the measured edit's method and, when the card has them, its test figures."""
+    c = model.measured_edits.choice(name, 1.0)
+    text = f"1 is {pretty(name)}'s measured edit: " + METHOD_WORDS[c.method].format(s=abs(c.strength))
+    if c.test:
+        p = c.test["plain"]
+        text += (f". On held-out test faces the judge reads it after the edit on {p['success']:.0%}, and "
+                 f"{p.get('kept_independent', p['kept']):.0%} of its other readings stay")
+    return text + ". −1 takes it away the same way; the method was chosen on validation faces."
+
+
+def sliders(model, shown: list[str]) -> tuple[dict, list[str]]:
+    """A slider a shown attribute, in units of its measured edit, with +1 / −1 buttons and, when the measured edit
+    held attributes fixed, their tick; the strengths not at 0, and the attributes whose holds were unticked."""
+    strengths, free = {}, []
     for name in shown:
-        d = default_strength(model, name)
         key = slider_key(model, name)
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
             value = st.slider(pretty(name), *STRENGTH, step=STEP, key=links.remembered(key, 0.0), persist_state="session",
-                              help=f"In multiples of {pretty(name)}'s vector: the mean code of training faces "
-                                   f"labelled with it minus that of faces without. {d:+g} is its default strength, "
-                                   "at which the judge reads it after the edit in most validation faces.")
-            st.button(f"+{d:g}", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, d),
-                      help=f"Add {pretty(name)} at its default strength ({d:+g}).")
-            st.button(f"−{d:g}", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -d),
-                      help=f"Take {pretty(name)} away at its default strength ({-d:+g}).")
+                              help=slider_help(model, name))
+            st.button("+1", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, 1.0),
+                      help=f"Add {pretty(name)}: its measured edit.")
+            st.button("−1", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -1.0),
+                      help=f"Take {pretty(name)} away: its measured edit, the other way.")
+        held = model.default_holds.get(name, [])
+        if held and not st.checkbox(f"{', '.join(map(pretty, held))} held fixed", persist_state="session",
+                                    key=links.remembered(held_key(model, name), True),
+                                    help=f"The measured {pretty(name)} edit holds these as they were; untick to "
+                                         "let the edit carry them along (as the plain vector would)."):
+            free.append(name)
         if value:
             strengths[name] = round(float(value), 2)
-    return strengths
+    return strengths, free
 
 
-def show_faces(start: Start, edited: np.ndarray, strengths: dict, hold: list[str]) -> None:
+def show_faces(start: Start, edited: np.ndarray, strengths: dict, holds: dict) -> None:
     """The start face(s), small, beside the edited face, large: the one that moves with the sliders."""
     what = ", ".join(f"{pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit yet"
-    held = f"; {', '.join(map(pretty, hold))} held fixed" if hold and strengths else ""
+    held = sorted({h for n in strengths for h in holds.get(n, []) if h != n})
+    held = f"; {', '.join(map(pretty, held))} held fixed" if held else ""
     with st.container(horizontal=True, gap="small"):
         with st.container(width=START_FACE_SIZE, gap="small"):
             if start.original is None:
@@ -305,7 +337,7 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
                    "faces without it, not likely.")
 
 
-def strip(model, start: Start, hold: list[str]) -> None:
+def strip(model, start: Start, free: list[str], hold: list[str]) -> None:
     """The chapter's strip for one attribute: the original, minus steps, the reconstruction, plus steps."""
     st.subheader("One attribute, step by step", anchor=False)
     names = model.attribute_names
@@ -315,16 +347,16 @@ def strip(model, start: Start, hold: list[str]) -> None:
     controls, shown = ui.beside(STRIP_WIDTH)  # below the box when the window cannot give the strip its width
     with controls:
         name = st.selectbox("Attribute", names, key=key, format_func=pretty, persist_state="session")
-    d = default_strength(model, name)
-    faces = strip_faces(model, ident(model), start.z, start.key, name, tuple(hold), d)
-    captions = [f"{k * d:+g}" if k else "0" for k in STRIP_STEPS]
+    held = holds_for(model, [name], free, hold)[name]
+    faces = strip_faces(model, ident(model), start.z, start.key, name, tuple(held))
+    captions = [f"{k:+g}" if k else "0" for k in STRIP_STEPS]
     row = list(faces)
     if start.original is not None:
         row, captions = [start.original, *row], ["original", *captions]
     with shown:
-        st.caption(f"{pretty(name)} from −2 to +2 times its default strength ({d:g}); at 0 the "
+        st.caption(f"{pretty(name)} from −2 to +2 times its measured edit; at 0 the "
                    + ("reconstruction" if start.original is not None else "generated face")
-                   + (f", with {', '.join(map(pretty, hold))} held fixed" if hold else "") + ".")
-        pictures.show_markup(row_html(f"{ident(model)}|{start.key}|{name}|{hold}|{d}", row, tuple(captions),
+                   + (f", with {', '.join(map(pretty, held))} held fixed" if held else "") + ".")
+        pictures.show_markup(row_html(f"{ident(model)}|{start.key}|{name}|{held}", row, tuple(captions),
                                       STRIP_SIZE))
         downloads(f"face_strip_{name}_{model.id}", [("Strip (PNG)", lambda: png_strip(row), ".png", "image/png")])

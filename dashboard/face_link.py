@@ -1,5 +1,7 @@
 """The Face editing page's URL state: ?start=random&seed=3 or ?start=test&face=12, and the editor's
-?edit=Smiling:1.5,Male:-1&hold=Eyeglasses&strip=Smiling, read into the widgets' state (never an uploaded photo).
+?edit=Smiling:1.5,Male:-1&hold=Eyeglasses&free=Smiling&strip=Smiling (strengths in units of each attribute's measured
+edit; hold: held for every slider; free: sliders whose measured holds are unticked), read into the widgets' state
+(never an uploaded photo).
 """
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ import streamlit as st
 import links
 import ui
 from faces import (PHOTO, RANDOM, SEED_KEY, START_KEY, START_LABELS, STEP, STRENGTH, TEST, TEST_KEY, UPLOAD_KEY,
-                   attrs_key, default_sliders, hold_key, slider_key, strip_key, test_faces)
+                   attrs_key, default_sliders, hold_key, held_key, slider_key, strip_key, test_faces)
 
 URL_ECHO = links.ECHO["faces"]
-START_PARAMS, EDITOR_PARAMS = ("start", "seed", "face"), ("edit", "hold", "strip")
+START_PARAMS, EDITOR_PARAMS = ("start", "seed", "face"), ("edit", "hold", "free", "strip")
 
 
 
@@ -61,6 +63,13 @@ def apply_parameter(model, name: str, value: str) -> None:
         state[attrs_key(model)] = shown + [a for a in strengths if a not in shown]
     elif name == "hold":
         state[hold_key(model)] = parse_names(model, value)
+    elif name == "free":
+        free = parse_names(model, value)
+        holding = [n for n in free if not model.default_holds.get(n)]
+        if holding:
+            raise ValueError(f"{', '.join(holding)} holds nothing to untick")
+        for attribute in model.attribute_names:
+            state[held_key(model, attribute)] = attribute not in free
     elif name == "strip":
         state[strip_key(model)] = parse_names(model, value, one=True)[0]
     else:

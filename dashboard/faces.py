@@ -1,8 +1,9 @@
 """What the face pages share (Face editing, the face VAE's scatter and grid, the tour's face step): start faces,
 session keys, cached decodes and judge readings, samples, the held-out test faces and uploaded photos.
 
-Edits are core.latent_model.LatentModel.edit (mean-difference attribute vectors, optionally made orthogonal to held
-attributes); readings are the face judge's (core.models.face_judge). Faces are drawn inline (pictures.show_digits,
+Edits are core.latent_model.LatentModel.measured_edit: each attribute's slider moves a face by the edit method that won
+on validation faces, in units of its measured default (1: the edit whose figures the card reports), holding what that
+edit held unless the user unticks it, and whatever else the user holds (core.measured_edits); readings are the face judge's (core.models.face_judge). Faces are drawn inline (pictures.show_digits,
 smooth), never as st.image files, and decoded once per code (st.cache_data). Nothing here writes a face to disk.
 The Face editing page's parts are face_link.py (its URL state), face_editor.py (the start face and the editor),
 face_charts.py (charts and files) and face_card.py (the card's evidence and biases).
@@ -25,10 +26,9 @@ from core.models.face_judge import FACE_JUDGE
 RANDOM, TEST, PHOTO = "random", "test", "photo"
 START_LABELS = {RANDOM: "Random face", TEST: "Held-out test face", PHOTO: "Your photo"}
 SLIDERS = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Mustache", "Young")  # the attributes with a slider at first
-STRENGTH, STEP = (-4.0, 4.0), 0.05    # an edit slider's range, in multiples of the attribute's vector (the default
-# strengths are multiples of 0.25: core.evaluate.EDIT_STRENGTHS)
+STRENGTH, STEP = (-3.0, 3.0), 0.05    # an edit slider's range, in units of the attribute's measured default edit
 ZOOM, SHIFT = (1.0, 4.0), (-1.0, 1.0)  # the photo crop's sliders (core.data.uploads.face_crop_box)
-STRIP_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # multiples of the default strength
+STRIP_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)  # units of the measured default edit
 SAMPLES = 8           # faces in each row of the prior-against-trick comparison
 FACE_SIZE = 256       # the edited face on screen
 START_FACE_SIZE = 128  # the face(s) the edit starts from, beside it
@@ -79,9 +79,15 @@ def default_sliders(model) -> list[str]:
     return [n for n in SLIDERS if n in model.attribute_vectors] or model.attribute_names[:6]
 
 
-def default_strength(model, name: str) -> float:
-    """What "+" sets: the strength chosen on validation faces (core.evaluate), 1 when the card has none."""
-    return float(model.default_strengths.get(name, 1.0))
+def held_key(model, name: str) -> str:
+    """The tick of a slider's measured holds (on unless the user unticks it)."""
+    return ui.model_key(model, f"face_h_{name}")
+
+
+def holds_for(model, names, free=(), hold=()) -> dict:
+    """Per edited attribute, what its edit holds fixed: its measured holds (core.measured_edits) unless it is in
+    `free`, and the user's `hold` for every slider."""
+    return {n: list(dict.fromkeys([*([] if n in free else model.default_holds.get(n, [])), *hold])) for n in names}
 
 
 def judge_id(model) -> str:
@@ -128,9 +134,8 @@ def probabilities(_judge, judge_key: str, _image: np.ndarray, image_key: str) ->
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def strip_faces(_model, model: str, _z: np.ndarray, start_key: str, name: str, hold: tuple,
-                strength: float) -> np.ndarray:
-    codes = np.stack([_model.edit(_z, {name: k * strength}, hold) for k in STRIP_STEPS])
+def strip_faces(_model, model: str, _z: np.ndarray, start_key: str, name: str, holds: tuple) -> np.ndarray:
+    codes = np.stack([_model.measured_edit(_z, {name: k}, {name: list(holds)}) for k in STRIP_STEPS])
     return _model.decode(codes)
 
 

@@ -9,6 +9,7 @@ open any step directly; the arrow keys move through the steps (a listener in the
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -25,6 +26,7 @@ import scatter
 import ui
 from by_label import all_ten, clearest_style, decoded
 from core import registry
+from core.measured_edits import measured_figure
 from core.latent import analogy, class_means, interpolate, interpolation_times, stratified_indices
 
 STEP_PARAM = "step"    # ?step=3: the step shown, 1-based
@@ -184,13 +186,13 @@ def face_sliders() -> dict:
         strengths = {}
         for name in FACE_SLIDERS:
             value = st.slider(faces.pretty(name), *faces.STRENGTH, step=faces.STEP, key=f"tour_face_{name}",
-                              value=faces.default_strength(vae, name) if name == "Smiling" else 0.0,
-                              help=f"Multiples of the {faces.pretty(name)} vector: the average code of training "
-                                   "faces labelled with it minus that of the faces without.")
+                              value=1.0 if name == "Smiling" else 0.0,
+                              help=f"In units of the {faces.pretty(name)} edit the model card measured (1: that "
+                                   "edit), as on Face editing.")
             if value:
                 strengths[name] = round(float(value), 2)
     start = vae.sample_latents(1, seed=seed, trick=True)[0]
-    edited = vae.edit(start, strengths) if strengths else start
+    edited = vae.measured_edit(start, strengths, faces.holds_for(vae, strengths)) if strengths else start
     with shown:
         what = ", ".join(f"{faces.pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit"
         pictures.show_digits([faces.decoded(vae, faces.ident(vae), start),
@@ -220,8 +222,7 @@ def arithmetic_step() -> dict:
                          size=STRIP, one_row=True)
     vae = model("celeba-vae")
     one, other = (vae.sample_latents(1, seed=s, trick=True)[0] for s in (3, 11))
-    strength = faces.default_strength(vae, ANALOGY)
-    with_it = np.asarray(vae.edit(one, {ANALOGY: strength}), np.float32)
+    with_it = np.asarray(vae.measured_edit(one, {ANALOGY: 1.0}), np.float32)
     result = np.asarray(analogy(with_it, one, other), np.float32)
     shown = [faces.decoded(vae, faces.ident(vae), z) for z in (with_it, one, other, result)]
     name = faces.pretty(ANALOGY).lower()
@@ -317,29 +318,29 @@ STEPS = (
     Step("A face and its sliders",
          "A face is 128 numbers, and moving them along one direction adds a smile or glasses.",
          "faces", ("celeba-vae",),
-         (Figure("Smile edit succeeds", "celeba-vae", "metrics.attribute_edits.per_attribute.Smiling.plain.success",
-                 "{:.0%}", "Held-out test faces the face judge reads without a smile, edited at the default "
-                           "strength: the share it then reads as smiling."),
-          Figure("Glasses edit succeeds", "celeba-vae",
-                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
+         (Figure("Smile edit succeeds", "celeba-vae", "metrics.attribute_edits", "{:.0%}",
+                 "Held-out test faces the face judge reads without a smile, given the slider's edit at 1: the share "
+                 "it then reads as smiling.", partial(measured_figure, name="Smiling", figure="success")),
+          Figure("Glasses edit succeeds", "celeba-vae", "metrics.attribute_edits", "{:.0%}",
                  "The same for glasses: the share of faces read without glasses that the judge reads with them "
-                 "after the edit."),
+                 "after the edit.", partial(measured_figure, name="Eyeglasses", figure="success")),
           Figure("Redraws keep attributes", "celeba-vae", "metrics.judge_agreement", "{:.1%}",
                  "How often the face judge reads an attribute the same way in a held-out test face and in its "
                  "reconstruction.")),
          face_sliders,
-         "Every face here is generated; the sliders move its code along CelebA's attribute vectors."),
+         "Every face here is generated; each slider moves its code by the edit the model card measured for it "
+         "(1: that edit)."),
     Step("Latent arithmetic",
          "Directions mean something: walk from a 6 to an 8 and past it, or give another face the first one's glasses.",
          "arithmetic", ("mnist-vae-16d", "celeba-vae"),
-         (Figure("Glasses edit succeeds", "celeba-vae",
-                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.success", "{:.0%}",
-                 "Held-out test faces the judge reads without glasses, moved along the glasses vector: the share it "
-                 "then reads with them. The analogy adds the same vector."),
-          Figure("Other attributes kept", "celeba-vae",
-                 "metrics.attribute_edits.per_attribute.Eyeglasses.plain.kept_independent", "{:.0%}",
+         (Figure("Glasses edit succeeds", "celeba-vae", "metrics.attribute_edits", "{:.0%}",
+                 "Held-out test faces the judge reads without glasses, given the Eyeglasses slider's edit at 1: the "
+                 "share it then reads with them. The analogy adds the same edit.",
+                 partial(measured_figure, name="Eyeglasses", figure="success")),
+          Figure("Other attributes kept", "celeba-vae", "metrics.attribute_edits", "{:.0%}",
                  "Of the judge's other readings of those faces, the share the glasses edit leaves as they were "
-                 "(glasses entail no other attribute, so every reading counts).")),
+                 "(glasses entail no other attribute, so every reading counts).",
+                 partial(measured_figure, name="Eyeglasses", figure="kept_independent"))),
          arithmetic_step,
          "Plausibility ranks a point among the held-out digits' own typicality: 50% is as typical as the median "
          "real digit."),

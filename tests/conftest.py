@@ -449,8 +449,15 @@ def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
                         train_std=rng.uniform(0.5, 1.0, latent_dim).astype(np.float32), train_faces=np.int64(100),
                         train_components=components,
                         train_component_std=np.sort(axes_rng.uniform(0.3, 1.5, latent_dim))[::-1].astype(np.float32))
+    # The boundary tables as core.evaluate ships them (their own generator, so the other arrays stay as they were).
+    edit_rng = np.random.default_rng(2)
+    normals = edit_rng.normal(0, 1, (len(names), latent_dim))
     np.savez_compressed(folder / "attributes.npz", names=np.array(names),
-                        vectors=rng.normal(0, 1, (len(names), latent_dim)).astype(np.float32))
+                        vectors=rng.normal(0, 1, (len(names), latent_dim)).astype(np.float32),
+                        detied=edit_rng.normal(0, 1, (len(names), latent_dim)).astype(np.float32),
+                        normals=(normals / np.linalg.norm(normals, axis=1, keepdims=True)).astype(np.float32),
+                        offsets=edit_rng.normal(0, 0.5, len(names)).astype(np.float32),
+                        spread=np.ones(len(names), np.float32))
     scores = {"success": 0.9, "kept": 0.88, "faces": 50}
     card = {"id": "tiny-face-vae", "title": "Tiny face VAE", "kind": "generative", "family": "face-vae",
             "summary": "An untrained face VAE for tests.", "latent_dim": latent_dim, "image_shape": list(shape),
@@ -467,6 +474,11 @@ def build_tiny_faces(root: Path, latent_dim: int = 8) -> Path:
                             "strength_grid": [0.5, 1.0, 1.5, 2.0, 3.0], "judged_attributes": judged,
                             "per_attribute": {n: {"strength": 1.5, "plain": scores, "held_fixed": scores}
                                               for n in names}}}}
+    # Smiling's slider moves by its boundary, holding Male: on val it meets the goals and the vector does not
+    smiling = card["metrics"]["attribute_edits"]["per_attribute"]["Smiling"]
+    smiling["validation"] = {"success": [.5, .7, .9, .95, .99], "kept": [.95, .9, .88, .85, .8]}
+    smiling["boundary"] = {"strength": 1.0, "holds": ["Male"], "plain": scores,
+                           "validation": {"success": [.8, .96, .99, 1, 1], "kept": [.97, .95, .9, .85, .8]}}
     (folder / registry.CARD).write_text(json.dumps(card, indent=2))
     registry.write_manifest_entry("tiny-face-vae", root)
     return root

@@ -433,8 +433,8 @@ def drive_face_editing(tab: Watched) -> None:
     """From a generated face (the card's opening seed, never a test face: the server has no data): the start face at 128 px beside
     the edited face at 256 px; six arrow
     keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
-    the "+d" button (d: the card's default strength) sets it and holding Male fixed changes the edit again; the
-    link, opened afresh, shows the same edited face without a notice."""
+    the "+1" button (the measured edit, which holds Male) sets it and unticking its Male hold changes the edit again;
+    the link, opened afresh, shows the same edited face without a notice."""
     import numpy as np
     shown = query(tab)
     from core import registry
@@ -451,8 +451,9 @@ def drive_face_editing(tab: Watched) -> None:
     smiling = f"face_s_Smiling_{FACE_MODEL}"
     before, after = nudge(tab, smiling, presses=6)  # steps of 0.05
     assert (float(before), round(float(after), 2)) == (0.0, 0.3), (before, after)
-    start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3")
-    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})", "edited: Smiling +0.3"]
+    start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3; Male held fixed")
+    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})",
+                                             "edited: Smiling +0.3; Male held fixed"]  # the measured edit's hold
     assert start_now["src"] == start["src"]  # the start face stays as it was
     assert edited_now["loaded"] and round(edited_now["width"]) >= FACE_SIDE
     change = np.abs(face_pixels(edited_now["src"]) - face_pixels(start["src"]))
@@ -460,36 +461,28 @@ def drive_face_editing(tab: Watched) -> None:
     tab.assert_clean("after moving the Smiling slider")
     assert query(tab) == {**shown, "edit": "Smiling:0.3"}, query(tab)
 
-    from core import registry
-    default = registry.read_card(FACE_MODEL)["metrics"]["attribute_edits"]["default_strengths"]["Smiling"]
-    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name=f"{default:+g}",
-                                                                                    exact=True)
-    tab.act(plus.click, f"after pressing Smiling's {default:+g}")
-    _, at_default = edit_shown(tab, f"edited: Smiling {default:+g}")
-    assert float(slider(tab, smiling).input_value()) == default
+    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name="+1", exact=True)
+    tab.act(plus.click, "after pressing Smiling's +1")
+    _, at_default = edit_shown(tab, "edited: Smiling +1; Male held fixed")
+    assert float(slider(tab, smiling).input_value()) == 1.0
     assert at_default["src"] != edited_now["src"]
-    assert query(tab)["edit"] == f"Smiling:{default:g}", query(tab)
+    assert query(tab)["edit"] == "Smiling:1", query(tab)
 
-    def hold_male():
-        tab.page.locator(f".st-key-face_hold_{FACE_MODEL} input").click()
-        tab.page.keyboard.type("Male")  # the list opens as one types, filtered
-        tab.page.get_by_role("option", name="Male", exact=True).click()
-        tab.page.keyboard.press("Escape")  # close the list, as a user clicking away would
-    tab.act(hold_male, "after holding Male fixed")
-    _, held = edit_shown(tab, f"edited: Smiling {default:+g}; Male held fixed")
-    change = np.abs(face_pixels(held["src"]) - face_pixels(at_default["src"]))
-    assert change.mean() > 0.5, f"holding Male changed the edited face by {change.mean():.2f} grey levels a pixel"
+    tick = tab.page.locator(f".st-key-face_h_Smiling_{FACE_MODEL}").get_by_text("Male held fixed", exact=True)
+    tab.act(tick.click, "after unticking Smiling's Male held fixed")
+    _, free = edit_shown(tab, "edited: Smiling +1")
+    change = np.abs(face_pixels(free["src"]) - face_pixels(at_default["src"]))
+    assert change.mean() > 0.5, f"letting Male go changed the edited face by {change.mean():.2f} grey levels a pixel"
     linked = query(tab)
-    assert linked == {**shown, "edit": f"Smiling:{default:g}", "hold": "Male"}, linked
+    assert linked == {**shown, "edit": "Smiling:1", "free": "Smiling"}, linked
 
     tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
     tab.assert_clean("the Face editing link, opened afresh")
     reopened = editor_faces(tab)
-    assert [f["caption"] for f in reopened] == [f"generated face (seed {opening})",
-                                                f"edited: Smiling {default:+g}; Male held fixed"]
-    assert [f["src"] for f in reopened] == [start["src"], held["src"]]  # the same faces, redrawn from the link
-    assert float(slider(tab, smiling).input_value()) == default
-    assert tab.page.locator(f".st-key-face_hold_{FACE_MODEL}").get_by_text("Male", exact=True).count() == 1
+    assert [f["caption"] for f in reopened] == [f"generated face (seed {opening})", "edited: Smiling +1"]
+    assert [f["src"] for f in reopened] == [start["src"], free["src"]]  # the same faces, redrawn from the link
+    assert float(slider(tab, smiling).input_value()) == 1.0
+    assert not tab.page.locator(f".st-key-face_h_Smiling_{FACE_MODEL} input").is_checked()
     assert not tab.page.get_by_text("Some settings in the link were ignored").count()  # the page's link notice
     assert query(tab) == linked
 

@@ -31,7 +31,6 @@ PAGE = "pages/5_Face_editing.py"
 MODEL, JUDGE = "tiny-face-vae", "tiny-face-judge"
 SHOWN = ["Smiling", "Eyeglasses", "Male", "Blond_Hair", "Mustache", "Young"]  # the sliders the page opens with
 JUDGED = ["Smiling", "Male", "Eyeglasses", "Blond_Hair", "Young", "Wearing_Hat"]  # the tiny card's judged attributes
-DEFAULT = 1.5  # every default strength of the tiny card
 STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
 
 
@@ -42,6 +41,13 @@ def key(name: str) -> str:
 
 def slider(name: str) -> str:
     return key(f"face_s_{name}")
+
+
+def edit(m, z, strengths: dict, hold=(), free=()) -> np.ndarray:
+    """The page's edit: each slider's measured edit (core.measured_edits), holding its measured holds unless
+    unticked (`free`) and the user's `hold` for every slider."""
+    holds = {n: list(dict.fromkeys([*([] if n in free else m.default_holds.get(n, [])), *hold])) for n in strengths}
+    return m.measured_edit(z, strengths, holds)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -242,7 +248,7 @@ def test_the_judge_reads_every_judged_attribute_of_the_edited_face(faces_pretrai
     assert list(shown) == [n.replace("_", " ") for n in JUDGED]
     z = start_z(m, 0)
     before = judge.probabilities(decoded(m, z)[None])[0]
-    after = judge.probabilities(decoded(m, m.edit(z, {"Male": -3.0}))[None])[0]
+    after = judge.probabilities(decoded(m, edit(m, z, {"Male": -3.0}))[None])[0]
     for name in JUDGED:
         k = judge.attribute_names.index(name)
         was, p_before = shown_probability(shown[name.replace("_", " ")][0])
@@ -266,19 +272,19 @@ def test_moving_a_slider_edits_the_face_and_nothing_else(faces_pretrained, tiny)
     assert_clean(at)
     generated, edited = arrays(faces_row(at))
     z = start_z(m, 0)
-    assert_same(edited, decoded(m, m.edit(z, {"Smiling": 1.5})))
+    assert_same(edited, decoded(m, edit(m, z, {"Smiling": 1.5})))
     assert differs(edited, before[1])
     assert np.array_equal(generated, before[0])  # the start face stays as it was
     assert all(np.array_equal(a, b) for a, b in zip(arrays(strip_row(at)), strip_before))  # the strip too
-    assert faces_row(at).captions[1] == "edited: Smiling +1.5"
+    assert faces_row(at).captions[1] == "edited: Smiling +1.5; Male held fixed"  # its measured hold
     assert edit_param(at) == "Smiling:1.5"
     at.slider(key=slider("Young")).set_value(-1.0).run()
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(z, {"Smiling": 1.5, "Young": -1.0})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, z, {"Smiling": 1.5, "Young": -1.0})))
     assert edit_param(at) == "Smiling:1.5,Young:-1"
     bars = figure(at, "face_strengths").data[0]
     assert list(bars.y) == [n.replace("_", " ") for n in SHOWN]
     assert list(bars.x) == [1.5, 0, 0, 0, 0, -1.0]
-    assert list(figure(at, "face_strengths").data[1].x) == [DEFAULT] * len(SHOWN)  # the default strengths
+    assert list(figure(at, "face_strengths").data[1].x) == [1.0] * len(SHOWN)  # 1: each measured edit
 
 
 def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragment_reruns, monkeypatch):
@@ -298,8 +304,8 @@ def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragmen
     assert not at.exception
     assert ran == []  # neither the start face, the samples nor the table was made again
     z = start_z(m, 0)
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(z, {"Smiling": 2.0, "Young": -1.5}, hold=["Male"])))
-    assert at.query_params["edit"] == "Smiling:2,Young:-1.5" and at.query_params["hold"] == "Male"
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, z, {"Smiling": 2.0, "Young": -1.0}, hold=["Male"])))
+    assert at.query_params["edit"] == "Smiling:2,Young:-1" and at.query_params["hold"] == "Male"
     assert at.query_params["seed"] == "0"  # the start's parameters, written by the whole run, stay
     fragment_reruns["id"] = None
     at.run()  # a whole run (a fragment run's tree holds the fragment alone)
@@ -307,27 +313,29 @@ def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragmen
     assert ran == ["start_face", "prior_against_trick", "measured"]
     at.number_input(key="face_seed").set_value(1).run()  # outside the editor: the whole page reruns
     assert_same(arrays(faces_row(at))[1],
-                decoded(m, m.edit(start_z(m, 1), {"Smiling": 2.0, "Young": -1.5}, hold=["Male"])))
+                decoded(m, edit(m, start_z(m, 1), {"Smiling": 2.0, "Young": -1.0}, hold=["Male"])))
     assert not at.warning  # the editor's own parameters are our echo, not a new link
 
 
-def test_plus_and_minus_set_the_default_strength_and_reset_clears_everything(faces_pretrained, tiny):
+def test_plus_and_minus_set_the_measured_edit_and_reset_clears_everything(faces_pretrained, tiny):
     m, _ = tiny
     at = open_page(PAGE)
-    assert at.button(key=key("face_plus_Eyeglasses")).label == "+1.5"
+    assert at.button(key=key("face_plus_Eyeglasses")).label == "+1"
     at.button(key=key("face_plus_Eyeglasses")).click().run()
-    assert at.slider(key=slider("Eyeglasses")).value == DEFAULT
-    assert edit_param(at) == "Eyeglasses:1.5"
+    assert at.slider(key=slider("Eyeglasses")).value == 1.0
+    assert edit_param(at) == "Eyeglasses:1"
     at.button(key=key("face_minus_Mustache")).click().run()
-    assert at.slider(key=slider("Mustache")).value == -DEFAULT
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Eyeglasses": 1.5, "Mustache": -1.5})))
+    assert at.slider(key=slider("Mustache")).value == -1.0
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Eyeglasses": 1.0, "Mustache": -1.0})))
+    at.checkbox(key=key("face_h_Smiling")).uncheck().run()
+    assert at.query_params.get("free") == "Smiling"
     at.multiselect(key=key("face_hold")).set_value(["Male"]).run()
     assert at.query_params.get("hold") == "Male"
     at.button(key=key("face_reset")).click().run()
     assert_clean(at)
-    assert all(s.value == 0 for s in at.slider)
+    assert all(s.value == 0 for s in at.slider) and at.checkbox(key=key("face_h_Smiling")).value
     assert at.multiselect(key=key("face_hold")).value == []
-    assert "edit" not in at.query_params and "hold" not in at.query_params
+    assert not {"edit", "hold", "free"} & set(at.query_params)
     generated, edited = arrays(faces_row(at))
     assert np.array_equal(generated, edited)
 
@@ -341,14 +349,39 @@ def test_holding_an_attribute_fixed_changes_the_edit_direction(faces_pretrained,
     assert_clean(at)
     held = arrays(faces_row(at))[1]
     z = start_z(m, 0)
-    assert_same(plain, decoded(m, m.edit(z, {"Mustache": 2.0})))
-    assert_same(held, decoded(m, m.edit(z, {"Mustache": 2.0}, hold=["Male", "Young"])))
+    assert_same(plain, decoded(m, edit(m, z, {"Mustache": 2.0})))
+    assert_same(held, decoded(m, edit(m, z, {"Mustache": 2.0}, hold=["Male", "Young"])))
     assert differs(held, plain)
     assert faces_row(at).captions[1] == "edited: Mustache +2; Male, Young held fixed"
     assert at.query_params.get("hold") == "Male,Young"
-    # The strip holds them too: its +1 step is the attribute's vector made orthogonal to the held ones.
+    # The strip holds them too: its +1 step is the measured edit made orthogonal to the held ones.
     strip = arrays(strip_row(at))
-    assert_same(strip[STEPS.index(1.0)], decoded(m, m.edit(z, {"Smiling": DEFAULT}, hold=["Male", "Young"])))
+    assert_same(strip[STEPS.index(1.0)], decoded(m, edit(m, z, {"Smiling": 1.0}, hold=["Male", "Young"])))
+
+
+def test_a_slider_holds_what_its_measured_edit_held_until_unticked_and_the_link_says_so(faces_pretrained, tiny):
+    m, _ = tiny
+    at = open_page(PAGE)
+    tick = at.checkbox(key=key("face_h_Smiling"))
+    assert tick.value and tick.label == "Male held fixed"
+    assert [c.key for c in at.checkbox] == [key("face_h_Smiling")]  # the tiny card's other edits hold nothing
+    assert "moved to 1 spreads past a logistic boundary" in at.slider(key=slider("Smiling")).help
+    at.slider(key=slider("Smiling")).set_value(1.0).run()
+    held = arrays(faces_row(at))[1]
+    z = start_z(m, 0)
+    assert_same(held, decoded(m, m.measured_edit(z, {"Smiling": 1.0}, {"Smiling": ["Male"]})))
+    at.checkbox(key=key("face_h_Smiling")).uncheck().run()
+    assert_clean(at)
+    free = arrays(faces_row(at))[1]
+    assert_same(free, decoded(m, m.measured_edit(z, {"Smiling": 1.0}, {"Smiling": []})))
+    assert differs(free, held) and faces_row(at).captions[1] == "edited: Smiling +1"
+    assert at.query_params["free"] == "Smiling"
+    again = open_page(PAGE, edit="Smiling:1", free="smiling")
+    assert_clean(again)
+    assert not again.checkbox(key=key("face_h_Smiling")).value and not again.warning
+    assert np.array_equal(arrays(faces_row(again))[1], free)
+    bad = open_page(PAGE, free="Mustache")
+    assert "`free=Mustache` (Mustache holds nothing to untick)" in bad.warning[0].value
 
 
 def test_adding_and_removing_an_attribute_gives_and_takes_its_slider(faces_pretrained, tiny):
@@ -357,7 +390,7 @@ def test_adding_and_removing_an_attribute_gives_and_takes_its_slider(faces_pretr
     at.multiselect(key=key("face_attrs")).select("Bald").run()
     assert slider("Bald") in [s.key for s in at.slider] and len(at.slider) == len(SHOWN) + 1
     at.slider(key=slider("Bald")).set_value(2.5).run()
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Bald": 2.5})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Bald": 2.5})))
     assert edit_param(at) == "Bald:2.5"
     at.multiselect(key=key("face_attrs")).unselect("Bald").run()
     assert_clean(at)
@@ -388,17 +421,17 @@ def test_the_strip_walks_the_chosen_attribute_either_side_of_the_start(faces_pre
     m, _ = tiny
     at = open_page(PAGE)
     row = strip_row(at)
-    assert row.captions == ["-3", "-2.25", "-1.5", "-0.75", "0", "+0.75", "+1.5", "+2.25", "+3"]
+    assert row.captions == ["-2", "-1.5", "-1", "-0.5", "0", "+0.5", "+1", "+1.5", "+2"]
     assert any("at 0 the generated face" in c.value for c in at.caption)
     z = start_z(m, 0)
     for picture, k in zip(arrays(row), STEPS):
-        assert_same(picture, decoded(m, m.edit(z, {"Smiling": k * DEFAULT})))
+        assert_same(picture, decoded(m, edit(m, z, {"Smiling": k})))
     at.selectbox(key=key("face_strip")).set_value("Eyeglasses").run()
     assert_clean(at)
     assert at.query_params["strip"] == "Eyeglasses"
     shown = arrays(strip_row(at))
-    assert_same(shown[0], decoded(m, m.edit(z, {"Eyeglasses": -2 * DEFAULT})))
-    assert_same(shown[-1], decoded(m, m.edit(z, {"Eyeglasses": 2 * DEFAULT})))
+    assert_same(shown[0], decoded(m, edit(m, z, {"Eyeglasses": -2})))
+    assert_same(shown[-1], decoded(m, edit(m, z, {"Eyeglasses": 2})))
     assert differs(shown[-1], arrays(row)[-1])
 
 
@@ -416,8 +449,8 @@ def test_a_link_restores_the_edit(faces_pretrained, tiny):
     z = start_z(m, 3)
     generated, edited = arrays(faces_row(at))
     assert_same(generated, decoded(m, z))
-    assert_same(edited, decoded(m, m.edit(z, {"Smiling": 1.5}, hold=["Male"])))
-    assert differs(edited, np.asarray(to_uint8(decoded(m, m.edit(z, {"Smiling": 1.5}))), int))
+    assert_same(edited, decoded(m, edit(m, z, {"Smiling": 1.5}, hold=["Male"])))
+    assert differs(edited, np.asarray(to_uint8(decoded(m, edit(m, z, {"Smiling": 1.5}, free=["Smiling"]))), int))
     assert at.query_params["edit"] == "Smiling:1.5" and at.query_params["hold"] == "Male"
     at.run()  # our own echo is not a new link: moving on keeps working
     at.slider(key=slider("Smiling")).set_value(-1.0).run()
@@ -430,7 +463,7 @@ def test_a_link_adds_sliders_for_the_attributes_it_edits(faces_pretrained, tiny)
     assert_clean(at)
     assert at.slider(key=slider("Wearing_Hat")).value == -2.0 and at.slider(key=slider("Male")).value == 1.0
     assert at.selectbox(key=key("face_strip")).value == "Bald"
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Male": 1.0, "Wearing_Hat": -2.0})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Male": 1.0, "Wearing_Hat": -2.0})))
 
 
 def test_a_copied_link_reopens_what_the_controls_made(faces_pretrained):
@@ -459,7 +492,7 @@ def test_bad_link_values_fall_back_to_the_defaults_with_one_notice_naming_each(f
     notice = at.warning[0].value
     for name, value in bad.items():
         assert f"`{name}={value}`" in notice
-    assert "Smiling: a number from -4 to 4" in notice and "Nose is not one of the 40 CelebA attributes" in notice
+    assert "Smiling: a number from -3 to 3" in notice and "Nose is not one of the 40 CelebA attributes" in notice
     assert "CelebA data set" in notice  # face=3 without the data
     assert at.number_input(key="face_seed").value == 0
     assert all(s.value == 0 for s in at.slider)
@@ -493,7 +526,7 @@ def test_without_the_data_the_held_out_option_says_how_to_provide_it(faces_pretr
     assert any("Until then the editor starts from a random face" in c.value for c in at.caption)
     assert_same(arrays(faces_row(at))[0], decoded(m, start_z(m, 0)))  # the editor goes on
     at.slider(key=slider("Smiling")).set_value(1.0).run()
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Smiling": 1.0})))
     assert open_page(PAGE, start="test").warning[0].value.count("CelebA data set") == 1
 
 
@@ -516,7 +549,7 @@ def test_a_held_out_face_beside_its_reconstruction_and_edit(fake_celeba, tiny):
     at.slider(key=slider("Smiling")).set_value(2.0).run()
     again = arrays(faces_row(at))
     assert np.array_equal(again[0], original) and np.array_equal(again[1], reconstruction)
-    assert_same(again[2], decoded(m, m.edit(z, {"Smiling": 2.0})))
+    assert_same(again[2], decoded(m, edit(m, z, {"Smiling": 2.0})))
     strip = strip_row(at)
     assert strip.captions[0] == "original" and strip.captions[5] == "0" and len(strip.captions) == 10
     assert any("at 0 the reconstruction" in c.value for c in at.caption)
@@ -571,7 +604,7 @@ def test_an_uploaded_photo_is_cropped_shown_and_edited(faces_pretrained, tiny):
     assert box2 != box
     assert_same(arrays(faces_row(at))[0], zoomed, atol=0)
     at.slider(key=slider("Eyeglasses")).set_value(1.0).run()
-    assert_same(arrays(faces_row(at))[2], decoded(m, m.edit(m.encode(zoomed[None])[0], {"Eyeglasses": 1.0})))
+    assert_same(arrays(faces_row(at))[2], decoded(m, edit(m, m.encode(zoomed[None])[0], {"Eyeglasses": 1.0})))
     assert at.query_params["start"] == "photo" and not {"seed", "face"} & set(at.query_params)  # no photo in a link
     # The photo stays for the session while the uploader is hidden, until removed.
     at.segmented_control(key="face_start").set_value("random").run()
@@ -606,7 +639,7 @@ def test_a_bad_upload_gives_its_message_and_the_page_goes_on(faces_pretrained, t
     assert faces_row(at).captions[0] == "generated face (seed 0)"  # the editor goes on with a random face
     at.slider(key=slider("Smiling")).set_value(1.0).run()
     assert not at.exception
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Smiling": 1.0})))
     assert len(strip_row(at).captions) == 9 and len(sample_rows(at)) == 2 and at.dataframe
 
 
@@ -641,14 +674,14 @@ def test_downloads_hold_the_edited_face_and_the_strip(faces_pretrained, tiny, do
     made = downloads[f"face_edited_{MODEL}.png"]
     edited = Image.open(io.BytesIO(made))
     assert edited.format == "PNG" and edited.size == (256, 256)
-    expected = decoded(m, m.edit(start_z(m, 2), {"Smiling": 1.5}))
+    expected = decoded(m, edit(m, start_z(m, 2), {"Smiling": 1.5}))
     small = np.asarray(edited.convert("RGB").resize((64, 64), Image.Resampling.BOX), int)
     assert np.abs(small - np.asarray(to_uint8(expected), int)).mean() < 4  # the same face, scaled up smoothly
     made = downloads[f"face_strip_Smiling_{MODEL}.png"]
     strip = Image.open(io.BytesIO(made))
     assert strip.format == "PNG" and strip.size == (9 * 128 + 10 * 4, 128 + 8)
     last = np.asarray(strip.convert("RGB"), int)[4:132, 4 + 8 * 132:4 + 8 * 132 + 128]
-    far = decoded(m, m.edit(start_z(m, 2), {"Smiling": 2 * DEFAULT}))
+    far = decoded(m, edit(m, start_z(m, 2), {"Smiling": 2}))
     assert np.abs(np.asarray(Image.fromarray(np.uint8(last)).resize((64, 64), Image.Resampling.BOX), int)
                   - np.asarray(to_uint8(far), int)).mean() < 4
 
@@ -660,6 +693,7 @@ def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
     edits["per_attribute"]["Mustache"] = {"strength": 2.0, "plain": {"success": 0.71, "kept": 0.83, "faces": 40},
                                           "held_fixed": {"success": 0.64, "kept": 0.91, "faces": 40}}
     edits["default_strengths"]["Mustache"] = 2.0
+    del edits["per_attribute"]["Smiling"]["validation"]  # no vector's grid on val: no trade-off chart
     edits["method"] = "Vectors are mean differences; success counts faces read with the attribute."
     card_path.write_text(json.dumps(card))
     registry.write_manifest_entry(MODEL, faces_pretrained)
@@ -670,16 +704,16 @@ def test_the_measured_table_and_method_come_from_the_card(faces_pretrained):
     assert len(table) == 40
     row = table[table["attribute"] == "Mustache"].iloc[0]
     # shares as percentages, shown with one decimal in every row (Streamlit's "percent" drops trailing zeros)
-    assert (row["default strength"], row["success"], row["kept"]) == (2.0, pytest.approx(71.0), pytest.approx(83.0))
-    assert (row["success, held fixed"], row["kept, held fixed"], row["faces"]) == (pytest.approx(64.0),
-                                                                                  pytest.approx(91.0), 40)
-    assert np.allclose(table[table["attribute"] == "Smiling"].iloc[0][["success", "kept"]].astype(float), [90, 88])
+    assert (row["method"], row["success"], row["kept"], row["faces"]) == (
+        "mean-difference vector", pytest.approx(71.0), pytest.approx(83.0), 40)
+    smiling = table[table["attribute"] == "Smiling"].iloc[0]  # its slider's method: the boundary, holding Male
+    assert (smiling["method"], smiling["held fixed"]) == ("boundary, confounders held", "Male")
+    assert np.allclose(smiling[["success", "kept"]].astype(float), [90, 88])
     config = json.loads(at.dataframe[0].proto.columns)
     assert config["success"]["type_config"]["format"] == "%.1f%%"
-    assert config["default strength"]["type_config"]["format"] == "%+.2f"
     measured = next(e for e in at.expander if e.label == "How this was measured")
     assert measured.markdown[0].value == edits["method"]
-    assert at.button(key=key("face_plus_Mustache")).label == "+2"  # "+" sets the card's default strength
+    assert "held-out test faces the judge reads it after the edit on 71%" in at.slider(key=slider("Mustache")).help
     assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("face_tradeoff")]  # no val grid, no chart
 
 
@@ -699,11 +733,14 @@ def test_the_tradeoff_chart_draws_the_cards_validation_figures(faces_pretrained)
     at = open_page(PAGE)
     assert_clean(at)
     fig = figure(at, "face_tradeoff")
-    male, mustache, ringed = fig.data
-    assert (male.name, mustache.name, ringed.name) == ("Male", "Mustache", "default strength")
+    smiling, boundary, male, mustache, ringed = fig.data
+    assert [d.name for d in fig.data] == ["Smiling", "Smiling (boundary)", "Male", "Mustache",
+                                          "the slider's edit at 1"]
+    assert (smiling.line.dash, boundary.line.dash) == ("solid", "dash")  # the plain vector, and the slider's method
     assert list(male.x) == pytest.approx([99, 95, 90, 80, 70]) and list(male.y) == pytest.approx([10, 50, 80, 95, 100])
     assert list(male.customdata) == [0.5, 1.0, 1.5, 2.0, 3.0]
-    assert list(ringed.x) == pytest.approx([90, 96]) and list(ringed.y) == pytest.approx([80, 20])  # at 1.5
+    # ringed where each slider's 1 sits: Smiling's boundary at its 1.0, the vectors at their 1.5
+    assert list(ringed.x) == pytest.approx([95, 90, 96]) and list(ringed.y) == pytest.approx([96, 80, 20])
     corner = fig.layout.shapes[0]
     assert (corner.x0, corner.x1, corner.y0) == (pytest.approx(85), 100, pytest.approx(90))
     assert fig.layout.xaxis.range[0] == pytest.approx(69)
@@ -773,7 +810,7 @@ def test_without_a_working_judge_the_page_says_so_and_still_edits(faces_pretrain
     assert ("missing" if damage == "missing" else "damaged") in at.error[0].value
     assert not [x for x in at.markdown if x.value.startswith("**The judge's reading**")]
     at.slider(key=slider("Smiling")).set_value(1.0).run()
-    assert_same(arrays(faces_row(at))[1], decoded(m, m.edit(start_z(m, 0), {"Smiling": 1.0})))
+    assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Smiling": 1.0})))
 
 
 def test_a_face_model_without_attribute_vectors_says_how_to_make_them(faces_pretrained):
@@ -839,7 +876,7 @@ def test_a_picture_unlike_the_training_faces_is_warned_of_and_still_edited(faces
     assert expected in warning
     at.slider(key=slider("Eyeglasses")).set_value(1.0).run()
     assert_clean(at)
-    assert_same(arrays(faces_row(at))[2], decoded(m, m.edit(m.encode(normalise_face_upload(other)[0][None])[0],
+    assert_same(arrays(faces_row(at))[2], decoded(m, edit(m, m.encode(normalise_face_upload(other)[0][None])[0],
                                                             {"Eyeglasses": 1.0})))
 
 
@@ -886,8 +923,7 @@ def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compa
 def test_without_tied_figures_the_table_shows_the_first_columns_only(faces_pretrained):
     at = open_page(PAGE)
     assert_clean(at)
-    assert list(at.dataframe[0].value.columns) == ["attribute", "default strength", "success", "kept",
-                                                   "success, held fixed", "kept, held fixed", "faces"]
+    assert list(at.dataframe[0].value.columns) == ["attribute", "method", "held fixed", "success", "kept", "faces"]
     assert len(at.dataframe) == 1  # no methods table before the card has the methods
 
 

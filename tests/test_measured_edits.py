@@ -1,0 +1,105 @@
+"""The sliders' edits: the method chosen on validation figures, and an amount of 1 being exactly the measured edit."""
+import numpy as np
+import pytest
+
+from core.face_edits import boundary_edit, vector_edit
+from core.measured_edits import ADD, REMOVE, MeasuredEdits, choose
+
+GRID = [0.5, 1.0, 1.5]
+
+
+def row(strength, success, kept, holds=(), test_success=0.5, removal=None):
+    """A card row: validation figures along GRID, the default at `strength`."""
+    out = {"strength": strength, "holds": list(holds),
+           "validation": {"success": success, "kept": kept, "kept_independent": kept},
+           "plain": {"success": test_success}, "goal_met": False}
+    if removal:
+        out["removal"] = removal
+    return out
+
+
+def card(per_attribute):
+    return {"strength_grid": GRID, "per_attribute": per_attribute}
+
+
+def test_the_method_meeting_the_goals_on_val_wins_whatever_the_test_says():
+    edits = card({"Smiling": {**row(1.0, [.5, .90, .99], [.99, .93, .9], test_success=0.99),
+                              "boundary": row(1.5, [.6, .8, .96], [.99, .97, .95], ["Male"], test_success=0.2),
+                              "detied": None}})
+    c = choose(edits, "Smiling")
+    assert (c.method, c.strength, c.holds) == ("boundary", 1.5, ("Male",))
+    assert c.validation == {"success": .96, "kept": .95} and c.test["plain"]["success"] == 0.2
+
+
+def test_without_a_winner_the_most_successful_method_keeping_enough():
+    # Eyeglasses' goals: 90% / 90%; neither meets both on val
+    edits = card({"Eyeglasses": {**row(1.5, [.5, .8, .95], [.95, .92, .85]),
+                                 "detied": row(1.0, [.5, .88, .9], [.95, .91, .89]), "boundary": None}})
+    assert choose(edits, "Eyeglasses").method == "detied"   # 88% keeping 91%, against the vector's 95% keeping 85%
+
+
+def test_a_removal_the_card_did_not_measure_mirrors_the_addition_and_a_measured_one_is_its_own():
+    edits = card({"Smiling": {**row(1.0, [.5, .95, .99], [.99, .96, .9]), "boundary": None, "detied": None},
+                  "Male": {**row(1.0, [.5, .95, .99], [.99, .96, .9], removal=row(-1.5, [.5, .8, .97], [.99, .95, .91])),
+                           "boundary": None, "detied": None}})
+    mirrored = choose(edits, "Smiling", REMOVE)
+    assert mirrored.strength == -1.0 and mirrored.test is None and mirrored.validation == {}
+    assert choose(edits, "Male", REMOVE).strength == -1.5
+    assert choose(edits, "Unknown", ADD) is None
+
+
+@pytest.fixture
+def tables():
+    rng = np.random.default_rng(0)
+    normals = rng.normal(size=(2, 6))
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    return {"names": np.array(["Smiling", "Male"]), "vectors": rng.normal(size=(2, 6)),
+            "detied": rng.normal(size=(2, 6)), "normals": normals, "offsets": np.array([0.3, -0.2]),
+            "spread": np.array([2.0, 1.5])}
+
+
+def edits_for(smiling_method):
+    rows = {m: row(1.0, [.9, .95, .99], [.99, .99, .9], ["Male"] if m == "boundary" else [])
+            for m in ("boundary", "detied")}
+    smiling = {**row(1.0, [.5, .6, .7], [.99, .99, .99]), **{m: rows[m] if m == smiling_method else None
+                                                             for m in ("boundary", "detied")}}
+    return card({"Smiling": smiling, "Male": {**row(1.5, [.5, .95, .99], [.99, .96, .9]), "boundary": None,
+                                              "detied": None}})
+
+
+def test_one_slider_at_1_is_exactly_the_measured_boundary_edit_on_faces_short_of_the_target(tables):
+    m = MeasuredEdits(tables, edits_for("boundary"))
+    normals, offsets, spread = tables["normals"], tables["offsets"], tables["spread"]
+    z = np.random.default_rng(1).normal(size=(20, 6))
+    short = z @ normals[0] + offsets[0] < 1.0 * spread[0]
+    measured = boundary_edit({"Smiling": (normals[0], offsets[0], spread[0]), "Male": (normals[1], offsets[1],
+                                                                                        spread[1])})
+    np.testing.assert_allclose(m.edit(z[short], {"Smiling": 1}), measured(z[short], "Smiling", 1.0, ["Male"]),
+                               atol=1e-5)
+    # holding Male: every face's distance from Male's boundary stays
+    moved = m.edit(z, {"Smiling": 2})
+    np.testing.assert_allclose(moved @ normals[1], z @ normals[1], atol=1e-4)
+    # a face already past the target is not moved back
+    np.testing.assert_allclose(m.edit(z[~short], {"Smiling": 1}), z[~short], atol=1e-6)
+
+
+def test_vector_methods_scale_with_the_amount_and_sliders_add_up_in_any_order(tables):
+    m = MeasuredEdits(tables, edits_for("detied"))
+    z = np.random.default_rng(2).normal(size=(6,))
+    np.testing.assert_allclose(m.edit(z, {"Smiling": 0.5}), z + 0.5 * tables["detied"][0], atol=1e-5)
+    np.testing.assert_allclose(m.edit(z, {"Male": 1}), vector_edit({"Male": tables["vectors"][1]})(z[None], "Male",
+                                                                                                    1.5, ())[0],
+                               atol=1e-5)
+    both = m.edit(z, {"Smiling": 1, "Male": -0.5})
+    np.testing.assert_allclose(both, m.edit(z, {"Male": -0.5, "Smiling": 1}), atol=1e-6)
+    np.testing.assert_allclose(m.edit(z, {"Smiling": 0}), z, atol=1e-6)
+
+
+def test_holds_override_the_measured_ones_and_an_unknown_attribute_is_named(tables):
+    m = MeasuredEdits(tables, edits_for("boundary"))
+    assert m.default_holds("Smiling") == ["Male"] and m.default_holds("Male") == []
+    z = np.random.default_rng(3).normal(size=(4, 6)) - 3 * tables["normals"][0]
+    free = m.edit(z, {"Smiling": 1}, holds={"Smiling": []})
+    assert not np.allclose(free @ tables["normals"][1], z @ tables["normals"][1], atol=1e-3)
+    with pytest.raises(KeyError, match="no edit for Beard"):
+        m.edit(z, {"Beard": 1})
