@@ -135,17 +135,24 @@ def model_card(card: dict) -> None:
 
 
 def edit_goals(edits: dict) -> None:
-    """A face model's default edits against each attribute's goal (success, readings kept beyond what the edit
-    entails, confounders flipped no more than on real photos), the missed ones as plainly as the met ones."""
-    per, met = edits.get("per_attribute") or {}, edits.get("goals_by_attribute_met") or {}
+    """A face model's slider edits (the method that won on validation faces, core.measured_edits) against each
+    attribute's goal (success, readings kept beyond what the edit entails, confounders flipped no more than on real
+    photos), the missed ones as plainly as the met ones; Male both ways."""
+    from core.measured_edits import ADD, REMOVE, choose
     goals = (edits.get("goals_by_attribute") or {}).get("attributes") or {}
-    scored = [(name, goal, per[name]["plain"]) for name, goal in goals.items() if "plain" in per.get(name, {})]
+    scored = []
+    for name, goal in goals.items():
+        for direction in (ADD, REMOVE) if name == "Male" else (ADD,):
+            c = choose(edits, name, direction)
+            if c and c.test and "kept_independent" in c.test["plain"]:
+                label = name.replace("_", " ") + (" removed" if direction == REMOVE else "")
+                scored.append((label, goal, c.test["plain"], c.test.get("goal_met")))
     if scored:
-        st.caption("Default edits against each attribute's goal (success / readings kept beyond what it entails, "
-                   "and sex or age flipped no more than on real photos): " + "; ".join(
-                       f"{name.replace('_', ' ')} {s['success']:.1%} / {s['kept_independent']:.1%} (goal "
+        st.caption("The sliders' edits against each attribute's goal (success / readings kept beyond what it "
+                   "entails, and sex or age flipped no more than on real photos): " + "; ".join(
+                       f"{label} {s['success']:.1%} / {s['kept_independent']:.1%} (goal "
                        f"≥ {goal['success_min']:.0%} / ≥ {goal['kept_min']:.0%}) "
-                       + ("✓ met" if met.get(name) else "✗ missed") for name, goal, s in scored) + ".")
+                       + ("✓ met" if met else "✗ missed") for label, goal, s, met in scored) + ".")
 
 
 def judge_note() -> None:
