@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .face_edits import ATTRIBUTE_GOALS, EDIT_GOALS, ENTAILED
-from .latent import held_fixed, orthogonal_to
+from .face_edits import ATTRIBUTE_GOALS, EDIT_GOALS, ENTAILED, boundary_edit
+from .latent import held_fixed
 
 METHODS = ("vector", "boundary", "detied")  # the card's edit methods (core.face_edits), in order of preference
 ADD, REMOVE = "add", "remove"
@@ -108,8 +108,8 @@ class MeasuredEdits:
 
     def step(self, z, name: str, amount: float, holds=None) -> np.ndarray:
         """(N, d): how far `amount` times the default edit of `name` moves each code, with `holds` (None: the
-        measured edit's own) held fixed. Boundary edits are per face and never move a face against the slider:
-        one already past the target stays."""
+        measured edit's own) held fixed. Boundary edits are per face (core.face_edits.boundary_edit): one
+        already at the target, or past it, still moves on the slider's way."""
         z = np.atleast_2d(np.asarray(z, np.float64))
         if not amount:
             return np.zeros_like(z)
@@ -117,15 +117,10 @@ class MeasuredEdits:
         held = [h for h in (c.holds if holds is None else holds) if h != name and h in self.names]
         a = self._index(name)
         if c.method == "boundary":
-            normals = self.tables["normals"]
-            target = c.strength * self.tables["spread"][a]
-            direction = orthogonal_to(normals[a], [normals[self._index(h)] for h in held]).astype(np.float64)
-            along = float(normals[a] @ direction)
-            if along <= 1e-6:
-                return np.zeros_like(z)
-            gap = target - (z @ normals[a] + self.tables["offsets"][a])
-            gap = np.maximum(gap, 0.0) if c.strength > 0 else np.minimum(gap, 0.0)
-            return abs(amount) * (gap / along)[:, None] * direction
+            t = self.tables
+            edit = boundary_edit({n: (t["normals"][k], t["offsets"][k], t["spread"][k])
+                                  for k, n in enumerate(self.names) if n == name or n in held})
+            return abs(amount) * (edit(z, name, c.strength, held).astype(np.float64) - z)
         vectors = self.tables["vectors" if c.method == "vector" else "detied"]
         vector = held_fixed(vectors[a], [vectors[self._index(h)] for h in held]) if held else vectors[a]
         return np.broadcast_to(abs(amount) * c.strength * np.asarray(vector, np.float64), z.shape)

@@ -831,6 +831,17 @@ def test_move_to_distance_puts_every_code_at_the_target_and_keeps_held_distances
     np.testing.assert_array_equal(latent.move_to_distance(z, normal, 1.0, 2.5, [normal]), z.astype(np.float32))
 
 
+def test_move_to_distance_with_a_least_move_goes_on_past_the_target_and_never_back():
+    normal = np.array([1.0, 0.0, 0.0])
+    z = np.array([[0.0, 1.0, 2.0], [2.0, 0.0, 0.0], [5.0, 1.0, 1.0]])      # distances 1, 3, 6 from x = -1
+    moved = latent.move_to_distance(z, normal, 1.0, 2.5, least=0.5) @ normal + 1.0
+    np.testing.assert_allclose(moved, [2.5, 3.5, 6.5], rtol=1e-6)          # short: to 2.5; near or past: on by 0.5
+    back = latent.move_to_distance(z, normal, 1.0, -2.5, least=0.5) @ normal + 1.0
+    np.testing.assert_allclose(back, [-2.5, -2.5, -2.5], rtol=1e-6)
+    beyond = latent.move_to_distance(z - [6, 0, 0], normal, 1.0, -2.5, least=0.5) @ normal + 1.0
+    np.testing.assert_allclose(beyond, [-5.5, -3.5, -2.5], rtol=1e-6)     # distances -5, -3, 0
+
+
 def test_detied_vectors_recover_each_attributes_own_effect_where_mean_differences_carry_the_tie():
     rng = np.random.default_rng(1)
     n = 4000

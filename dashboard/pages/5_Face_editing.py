@@ -1,8 +1,9 @@
 """Face editing: start from a random face, a held-out CelebA test face or your own photo, and add or take away
-attributes (Smiling, Eyeglasses, Male ...) by moving its latent code along the attribute vectors of the face VAE.
+attributes (Smiling, Eyeglasses, Male ...) by moving its latent code in the face VAE.
 
-Each edit moves the code by strength x the attribute's mean-difference vector, optionally made orthogonal to held
-attributes (LatentModel.edit); the face judge reads the edited face. The edit (start, seed or test face, strengths,
+Each slider moves the code by its attribute's measured edit (the method that won on validation faces), times the
+slider's value, holding what that edit held unless unticked (LatentModel.measured_edit); the face judge reads the
+edited face. The edit (start, seed or test face, strengths,
 held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py and its face_*.py modules;
 this script lays them out. The editor is a fragment: moving a slider reruns it alone.
 """
@@ -23,8 +24,9 @@ measured = ([f"redraws held-out test faces with a mean squared error of {metrics
              "pixel"] if "reconstruction_mse" in metrics else []) + \
            ([f"keeps the judge's reading of a face in its reconstruction {metrics['judge_agreement']:.0%} of the "
              "time"] if "judge_agreement" in metrics else [])
-st.caption("Move a face's latent code along the attribute vectors of the face VAE: each vector is the average code "
-           "of CelebA's training faces labelled with the attribute minus that of the faces without it."
+st.caption("Move a face's latent code in the face VAE to add or take away an attribute. Each slider makes the edit "
+           "that worked best for its attribute on validation faces, learned from CelebA's labels of the training "
+           "faces; at 1 it is the edit whose success on held-out faces is measured below."
            + (f" This model {' and '.join(measured)}." if measured else ""))
 if not model.attribute_vectors:
     st.info(f"**{model.id}** ships no attribute vectors yet; `python -m core.evaluate {model.id}` writes them.")
