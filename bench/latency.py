@@ -249,7 +249,7 @@ def gan_throughput_row(card: dict, steps: int) -> dict:
     no callbacks: the card's figure (whole epochs of model.fit) includes both, so it comes out somewhat lower."""
     import tensorflow as tf
     from core.recipes import get_recipe
-    from core.train import build_gan
+    from core.trainers.gans import build_gan
     recipe = get_recipe(card["id"])
     shape = tuple(card["image_shape"])
     model = build_gan(recipe, shape)

@@ -1,7 +1,8 @@
 """Judge classifiers that score generated images, and the Frechet distance on their features.
 
 The judge is trained on real training digits only; its penultimate layer
-("features", 128-D) plays the role Inception plays in FID.
+("features", 128-D) plays the role Inception plays in FID. The registry loads it
+(`core.load_judge`), as it loads the face judge (core/models/face_judge.py).
 """
 from __future__ import annotations
 
@@ -82,6 +83,18 @@ class Judge:
 
     def features(self, images) -> np.ndarray:
         return self._outputs(images)[1]
+
+
+def clearest_style(model, judge, means: np.ndarray, labels: np.ndarray, candidates: int = 100) -> int:
+    """The held-out digit whose style, decoded as each of the labels, the judge reads as that label most surely
+    (the highest lowest probability over the labels): the example a style-transfer view opens on."""
+    from .latent import stratified_indices
+    picked = stratified_indices(labels, candidates)
+    classes = np.arange(model.num_classes)
+    read, confidence = judge.read(model.decode(np.repeat(means[picked], len(classes), axis=0),
+                                               np.tile(classes, len(picked))))
+    sure = np.where(read == np.tile(classes, len(picked)), confidence, 0.0).reshape(len(picked), len(classes))
+    return int(picked[sure.min(axis=1).argmax()])
 
 
 THRESHOLD_CANDIDATES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)

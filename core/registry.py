@@ -176,6 +176,18 @@ def _arrays(model_id: str, filename: str | None) -> dict | None:
 
 
 def load_judge(model_id: str = "mnist-judge"):
+    """The digit judge (`core.judges.Judge`) that scores digit models, hash-checked and loaded in safe mode."""
     from .judges import Judge
+    return _classifier(model_id, Judge)
+
+
+def load_face_judge(model_id: str = "celeba-judge"):
+    """The face judge (`core.models.face_judge.FaceJudge`) that scores face models, loaded as the digit judge is."""
+    from .models.face_judge import FaceJudge
+    return _classifier(model_id, FaceJudge)
+
+
+def _classifier(model_id: str, judge_class):
+    """A judge's classifier from its verified file, wrapped in its class with its card (thresholds, best read)."""
     card = read_card(model_id)
-    return Judge(load_keras(model_id, card["files"]["classifier"]), card)
+    return judge_class(load_keras(model_id, card["files"]["classifier"]), card)

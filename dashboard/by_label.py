@@ -69,7 +69,7 @@ def judged(_judge, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner="Finding a digit whose style every label renders…", max_entries=8)
 def clearest_style(_model, _judge, model: str) -> int:
     """The held-out digit style transfer opens on: measured, the one whose ten renderings the judge reads surest."""
-    from core.evaluate import clearest_style as measure
+    from core.judges import clearest_style as measure
     return measure(_model, _judge, _model.heldout["means"], _model.heldout["labels"])
 
 

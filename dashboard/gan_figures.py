@@ -7,7 +7,7 @@ import streamlit as st
 import gan_charts
 import ui
 from exports import chart
-from core.evaluate import SAMPLE_FID as SWEEP_SAMPLES
+from core.evaluators.digits import SAMPLE_FID as SWEEP_SAMPLES
 from core.recipes import JUDGE, SECOND_JUDGE
 
 FIGURES_WIDTH = 390                # two charts of the measured figures side by side from 1280 px

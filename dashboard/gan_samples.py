@@ -11,7 +11,7 @@ import links
 import pictures
 import ui
 from exports import chart
-from core.evaluate import SAMPLE_FID as SWEEP_SAMPLES
+from core.evaluators.digits import SAMPLE_FID as SWEEP_SAMPLES
 
 GRID_PIXELS = 480                  # the sample grid: beside its controls from 1280 px, below them at 800
 CAPTIONED = 56                     # a sample with the judge's reading under it

@@ -1,11 +1,12 @@
-"""bench.load's scenarios fit the pages they drive, through Streamlit's AppTest with the shipped models (no browser).
+"""bench.load's scenarios (bench/load_scenarios.py) fit the pages they drive, through Streamlit's AppTest with the
+shipped models (no browser).
 
 A session of the bench opens its first page by the scenario's URL and then keeps that link's model choice on every
 other page (ui.pick_model). A first link that changes what another page shows, so that the control the bench moves
-there is missing, makes each later wait of that session run out (bench.load.TIMEOUT_MS each) instead of measuring:
-so whichever scenario opens a session, every scenario's page must then hold its control. The tour's walk turns at
-its last step, which bench.load.TOUR_STEPS names. The browser side (the sidebar, the walk, what a move changes on
-screen) is the bench's own trial run: `python -m bench.load --sessions 2 --moves 4 --no-json`.
+there is missing, makes each later wait of that session run out (load_scenarios.TIMEOUT_MS each) instead of
+measuring: so whichever scenario opens a session, every scenario's page must then hold its control. The tour's walk
+turns at its last step, which load_scenarios.TOUR_STEPS names. The browser side (the sidebar, the walk, what a move
+changes on screen) is the bench's own trial run: `python -m bench.load --sessions 2 --moves 4 --no-json`.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bench import load
+from bench import load_scenarios
 from bench.server import discover_pages
 from conftest import assert_clean, go_to, open_page, shipped_model_present
 
@@ -25,7 +26,7 @@ PAGE_FILE = {page.url_path: page.file for page in discover_pages()}
 CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite chart: the dot clicker's
 
 
-def missing_controls(at, scenario: load.Scenario) -> list[str]:
+def missing_controls(at, scenario: load_scenarios.Scenario) -> list[str]:
     """What the bench would wait for on this page in vain: its slider (a key prefix, as SLIDER_START_JS matches it),
     its buttons (exact keys), or, for a dot click, a chart."""
     sliders, buttons = {s.key for s in at.slider if s.key}, {b.key for b in at.button if b.key}
@@ -38,18 +39,19 @@ def missing_controls(at, scenario: load.Scenario) -> list[str]:
 
 
 def test_every_scenario_is_a_page_of_the_dashboard():
-    assert {s.url_path for s in load.SCENARIOS} <= set(PAGE_FILE)
-    assert set(PAGE_FILE) - {""} == {s.url_path for s in load.available_scenarios()}, "a page the bench leaves out"
+    assert {s.url_path for s in load_scenarios.SCENARIOS} <= set(PAGE_FILE)
+    assert set(PAGE_FILE) - {""} == {s.url_path for s in load_scenarios.available_scenarios()}, \
+        "a page the bench leaves out"
 
 
 @needs_models
-@pytest.mark.parametrize("first", load.SCENARIOS, ids=lambda s: s.url_path)
+@pytest.mark.parametrize("first", load_scenarios.SCENARIOS, ids=lambda s: s.url_path)
 def test_after_any_first_link_every_page_holds_the_control_the_bench_moves(first):
     at = open_page(PAGE_FILE[first.url_path], **dict(parse_qsl(first.query)))
     assert_clean(at)
     assert not at.warning, [w.value for w in at.warning]  # the link's parameters are all used
     assert not missing_controls(at, first)
-    for other in load.SCENARIOS:
+    for other in load_scenarios.SCENARIOS:
         if other is not first:
             go_to(at, PAGE_FILE[other.url_path])
             assert_clean(at)
@@ -58,7 +60,7 @@ def test_after_any_first_link_every_page_holds_the_control_the_bench_moves(first
 
 @needs_models
 def test_the_tours_last_step_is_the_one_bench_load_turns_at():
-    tour = next(s for s in load.SCENARIOS if s.url_path == "Tour")
-    at = open_page(PAGE_FILE["Tour"], step=str(load.TOUR_STEPS))
+    tour = next(s for s in load_scenarios.SCENARIOS if s.url_path == "Tour")
+    at = open_page(PAGE_FILE["Tour"], step=str(load_scenarios.TOUR_STEPS))
     assert not at.warning, [w.value for w in at.warning]  # a step the tour has
     assert at.button(key=tour.walk[0]).disabled and not at.button(key=tour.walk[1]).disabled

@@ -134,9 +134,10 @@ def test_shipped_cvae_draws_the_digit_asked_for_and_an_untrained_one_does_not(un
 @needs_shipped_cvae
 @requires_data
 def test_shipped_cvae_transfers_real_styles(data_dir, judge, shipped_pretrained):
-    """core.evaluate.label_fidelity on 100 real held-out digits: each style, decoded as all ten labels, reads right."""
+    """core.evaluators.digits.label_fidelity on 100 real held-out digits: each style, decoded as all ten labels,
+    reads right."""
     from core.data import load_dataset
-    from core.evaluate import label_fidelity
+    from core.evaluators.digits import label_fidelity
     x_test, y_test = load_dataset("mnist", data_dir, download=False)[1]
     fidelity = label_fidelity(load_model("mnist-cvae"), judge, x_test[:100], y_test[:100].astype(int), per_class=10)
     assert fidelity["style_transfer_n"] == 1000

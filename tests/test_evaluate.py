@@ -1,4 +1,5 @@
-"""core.evaluate against independent computations: binarisation, the Bernoulli likelihood, the bounds' documented
+"""core.evaluate and the digit measures (core/evaluators/likelihood.py, digits.py) against independent
+computations: binarisation, the Bernoulli likelihood, the bounds' documented
 procedure re-done in NumPy/SciPy (conditional too), label fidelity with a scripted judge, projections, and the
 card, latents and manifest that `evaluate` writes for tiny untrained models.
 
@@ -16,33 +17,35 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from core import evaluate as ev
+from core.evaluators import digits as ev_digits
+from core.evaluators import likelihood
 
 # ------------------------------------------------------------------ binarise and the Bernoulli likelihood
 
 
 def test_binarise_draws_each_pixel_once_with_its_grey_level():
     grey = np.random.default_rng(5).random((40, 7, 7)).astype(np.float32)
-    got = ev.binarise(grey)
+    got = likelihood.binarise(grey)
     assert got.dtype == np.float32 and got.shape == grey.shape
     np.testing.assert_array_equal(got, np.random.default_rng(0).random(grey.shape) < grey)  # NumPy seed 0
-    np.testing.assert_array_equal(ev.binarise(grey, 3), np.random.default_rng(3).random(grey.shape) < grey)
+    np.testing.assert_array_equal(likelihood.binarise(grey, 3), np.random.default_rng(3).random(grey.shape) < grey)
     assert abs(got.mean() - grey.mean()) < 0.03
-    np.testing.assert_array_equal(ev.binarise(np.zeros((2, 3, 3))), 0)
-    np.testing.assert_array_equal(ev.binarise(np.ones((2, 3, 3))), 1)
+    np.testing.assert_array_equal(likelihood.binarise(np.zeros((2, 3, 3))), 0)
+    np.testing.assert_array_equal(likelihood.binarise(np.ones((2, 3, 3))), 1)
 
 
 def test_bernoulli_loglik_matches_scipy_and_flattens_images():
     rng = np.random.default_rng(0)
     x = (rng.random((5, 4, 3)) < 0.5).astype(np.float32)
     p = rng.uniform(0.02, 0.98, x.shape).astype(np.float32)
-    got = ev.bernoulli_loglik(x, p)
+    got = likelihood.bernoulli_loglik(x, p)
     assert got.shape == (5,) and got.dtype == np.float64
     np.testing.assert_allclose(got, stats.bernoulli.logpmf(x.astype(int), p.astype(np.float64)).sum((1, 2)),
                                rtol=1e-12)
 
 
 def test_bernoulli_loglik_clips_certain_wrong_pixels_at_one_in_a_million():
-    got = ev.bernoulli_loglik(np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 1.0, 0.0]]))
+    got = likelihood.bernoulli_loglik(np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 1.0, 0.0]]))
     np.testing.assert_allclose(got, [2 * np.log(1e-6) + 2 * np.log1p(-1e-6)], rtol=1e-9)
 
 
@@ -118,9 +121,9 @@ def test_likelihood_bounds_follow_the_stated_procedure(conditional, seed, sample
     model, enc, dec = linear_vae(conditional)
     x = np.random.default_rng(7).random((30, *PIXELS)).astype(np.float32)
     y = np.arange(30) % CLASSES if conditional else None
-    got = ev.likelihood_bounds(model, x, y, **({"seed": seed} if seed else {}), **samples)
-    counts = {"elbo_samples": ev.ELBO_SAMPLES, "iwae_samples": ev.IWAE_SAMPLES, **samples}
-    assert (ev.ELBO_SAMPLES, ev.IWAE_SAMPLES) == (16, 128)  # what the cards and Home's help text say
+    got = likelihood.likelihood_bounds(model, x, y, **({"seed": seed} if seed else {}), **samples)
+    counts = {"elbo_samples": likelihood.ELBO_SAMPLES, "iwae_samples": likelihood.IWAE_SAMPLES, **samples}
+    assert (likelihood.ELBO_SAMPLES, likelihood.IWAE_SAMPLES) == (16, 128)  # what the cards and Home's help text say
     want = reference_bounds(enc, dec, x, y, seed, **counts)
     assert set(got) == set(want)
     for key, value in want.items():
@@ -132,8 +135,8 @@ def test_conditional_bounds_depend_on_the_labels():
     """The labels reach both the encoder and the decoder: wrong labels give other figures."""
     model, _, _ = linear_vae(True)
     x = np.random.default_rng(7).random((30, *PIXELS)).astype(np.float32)
-    right = ev.likelihood_bounds(model, x, np.arange(30) % CLASSES)
-    wrong = ev.likelihood_bounds(model, x, (np.arange(30) + 1) % CLASSES)
+    right = likelihood.likelihood_bounds(model, x, np.arange(30) % CLASSES)
+    wrong = likelihood.likelihood_bounds(model, x, (np.arange(30) + 1) % CLASSES)
     assert all(abs(right[k] - wrong[k]) > 1e-3 for k in right)
 
 
@@ -168,7 +171,7 @@ class ScriptedJudge:
 def test_label_fidelity_counts_what_the_judge_reads():
     model = ScriptedModel()
     y_test = np.array([0, 1, 2, 0, 1])
-    got = ev.label_fidelity(model, ScriptedJudge(), np.arange(5), y_test, per_class=4)
+    got = ev_digits.label_fidelity(model, ScriptedJudge(), np.arange(5), y_test, per_class=4)
     # Prior samples: 4 a class, indices 8-11 are the 2s, and 9 and 11 are odd.
     assert got["label_accuracy_prior_samples"] == pytest.approx(10 / 12)
     assert got["label_accuracy_prior_samples_per_class"] == {"0": 1.0, "1": 1.0, "2": 0.5}
@@ -181,13 +184,13 @@ def test_label_fidelity_counts_what_the_judge_reads():
 
 def test_sample_label_accuracy_default_is_a_thousand_samples_a_class():
     model = ScriptedModel()
-    got = ev.sample_label_accuracy(model, ScriptedJudge())
+    got = ev_digits.sample_label_accuracy(model, ScriptedJudge())
     assert got["label_accuracy_prior_samples_n"] == 3000
     assert model.calls == [("sample", 3000, 0)]
 
 
 def test_label_fidelity_default_is_a_thousand_samples_a_class():
-    got = ev.label_fidelity(ScriptedModel(), ScriptedJudge(), np.arange(2), np.array([0, 1]))
+    got = ev_digits.label_fidelity(ScriptedModel(), ScriptedJudge(), np.arange(2), np.array([0, 1]))
     assert got["label_accuracy_prior_samples_n"] == 3000
     assert got["label_accuracy_prior_samples_per_class"]["2"] == 0.5
 
@@ -197,20 +200,20 @@ def test_label_fidelity_default_is_a_thousand_samples_a_class():
 
 def test_projections_only_above_two_dimensions():
     codes = np.random.default_rng(0).normal(size=(100, 2))
-    assert ev.projections(codes) == {}
-    assert ev.projections(codes[:, :1]) == {}
+    assert ev_digits.projections(codes) == {}
+    assert ev_digits.projections(codes[:, :1]) == {}
 
 
 def test_projections_are_seeded_pca_and_tsne():
     from sklearn.decomposition import PCA
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(100, 3)) * [3.0, 1.0, 0.2]
-    got = ev.projections(codes)
+    got = ev_digits.projections(codes)
     assert set(got) == {"pca", "tsne"}
     for view in got.values():
         assert view.shape == (100, 2) and view.dtype == np.float32
     np.testing.assert_allclose(got["pca"], PCA(2, random_state=0).fit_transform(codes), rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(got["tsne"], ev.projections(codes)["tsne"])
+    np.testing.assert_array_equal(got["tsne"], ev_digits.projections(codes)["tsne"])
     # t-SNE keeps neighbours: each point's nearest neighbour in 3-D is among its 5 nearest in the map.
     from scipy.spatial.distance import cdist
     d3, d2 = cdist(codes, codes), cdist(got["tsne"], got["tsne"])
@@ -265,8 +268,8 @@ def test_evaluate_writes_independently_checked_figures(tiny_world, monkeypatch, 
     assert metrics["heldout_digits"] == len(x_test) == 24
     assert metrics["reconstruction_mse"] == pytest.approx(float(((recon - grey) ** 2).mean()), rel=1e-6)
     assert metrics["reconstruction_nll_binarised_nats"] == pytest.approx(
-        -ev.bernoulli_loglik(ev.binarise(grey), recon).mean(), rel=1e-6)
-    for key, value in ev.likelihood_bounds(model, grey).items():
+        -likelihood.bernoulli_loglik(likelihood.binarise(grey), recon).mean(), rel=1e-6)
+    for key, value in likelihood.likelihood_bounds(model, grey).items():
         assert metrics[key] == pytest.approx(value, rel=1e-6), key
     assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
         float((judge.predict_labels(recon) == y_test).mean()))
@@ -320,7 +323,8 @@ def test_evaluate_ships_the_projections_of_the_heldout_codes(tiny_world, monkeyp
     """Whatever views `projections` makes of the held-out codes land in latents.npz beside them."""
     root, data, _ = tiny_world
     seen = []
-    monkeypatch.setattr(ev, "projections", lambda means: seen.append(means.copy()) or {"pca": means[:, ::-1] * 2})
+    monkeypatch.setattr(ev_digits, "projections",
+                        lambda means: seen.append(means.copy()) or {"pca": means[:, ::-1] * 2})
     ev.evaluate("tiny-ae", data)
     with np.load(root / "tiny-ae" / "latents.npz") as saved:
         assert set(saved.files) == {"means", "labels", "pca"}
@@ -371,67 +375,6 @@ def test_command_line_evaluates_all_judge_first(tmp_path, monkeypatch, capsys):
     done.clear()
     ev.main(["tiny-ae"])
     assert done == [("tiny-ae", None)]
-
-
-# ------------------------------------------------------------------ clearest_style with a scripted judge
-
-
-class StyleModel:
-    """Decodes (style, label) into an 'image' that is just that pair, so the judge below can look it up."""
-    num_classes = 3
-
-    def __init__(self):
-        self.calls = []
-
-    def decode(self, codes, labels):
-        """`codes` are (N, 2) latent means whose first coordinate names the style."""
-        assert codes.shape == (len(labels), 2)
-        self.calls.append((codes[:, 0].tolist(), np.asarray(labels).tolist()))
-        return np.stack([codes[:, 0], labels], 1)
-
-
-class TableJudge:
-    """Reads each (style, label) image from a table: probability `table[style, label]`, misread where `wrong`."""
-
-    def __init__(self, table, wrong=()):
-        self.table, self.wrong = np.asarray(table, float), set(wrong)
-
-    def read(self, images):
-        styles, labels = images[:, 0].astype(int), images[:, 1].astype(int)
-        read = np.array([(lab + 1) % 3 if (s, lab) in self.wrong else lab for s, lab in zip(styles, labels)])
-        return read, self.table[styles, labels]
-
-
-def test_clearest_style_is_the_highest_lowest_probability_over_the_labels():
-    table = [[0.90, 0.90, 0.30],   # style 0: one label read weakly
-             [0.60, 0.70, 0.65],   # style 1: the best lowest probability (0.6)
-             [0.99, 0.99, 0.99],   # style 2: the surest of all, but its 1 is misread: counts as 0
-             [0.55, 0.95, 0.97]]   # style 3: the best mean (0.82), lowest 0.55
-    model = StyleModel()
-    means = np.column_stack([np.arange(4), np.full(4, -1.5)])  # 2-D codes; the first coordinate names the style
-    got = ev.clearest_style(model, TableJudge(table, wrong={(2, 1)}), means, np.array([0, 1, 2, 0]))
-    assert got == 1 and type(got) is int
-    # every candidate decoded once as each label, in candidate-major order
-    assert model.calls == [([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], [0, 1, 2] * 4)]
-    # a correct reading of the 1 makes style 2 the clearest
-    assert ev.clearest_style(StyleModel(), TableJudge(table), means, np.array([0, 1, 2, 0])) == 2
-
-
-def test_clearest_style_returns_an_index_into_all_digits_among_the_candidates():
-    from core.latent import stratified_indices
-    labels = np.arange(101) % 3
-    means = np.column_stack([np.arange(101), np.zeros(101)])  # digit i has style i
-    table = np.full((101, 3), 0.5)
-    left_out = np.setdiff1d(np.arange(101), stratified_indices(labels, 100))
-    assert left_out.size == 1
-    table[left_out[0]] = 0.99                  # the clearest digit is the one 100 candidates leave out ...
-    runner_up = 60 if left_out[0] != 60 else 61
-    table[runner_up] = 0.9                     # ... so the default picks the runner-up
-    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels) == runner_up
-    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=101) == left_out[0]
-    few = stratified_indices(labels, 3)
-    table[few[2]] = 0.95                       # three candidates: the best of them, as an index into all digits
-    assert ev.clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=3) == few[2]
 
 
 def test_command_line_help_and_out(tmp_path, monkeypatch, capsys):
@@ -485,7 +428,7 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
     confidence[[8, 9, 10, 11]] = 0.7                                # exactly the threshold: confident
     judge = ReadingJudge(x_test, pred, confidence)
     monkeypatch.setattr(registry, "load_judge", lambda model_id: judge)
-    got = ev.evaluate_judge("tiny-judge", data)
+    got = ev_digits.evaluate_judge("tiny-judge", data)
     assert got["heldout_accuracy"] == pytest.approx(22 / 24)
     assert got["per_class_accuracy"] == pytest.approx(
         {str(c): float((pred[y_test == c] == c).mean()) for c in np.unique(y_test)})
@@ -502,15 +445,15 @@ def test_evaluate_judge_confidence_figures_with_a_scripted_judge(tiny_world, mon
         "held-out digits are wrong at most 0.1% of the time.")
     # a judge never sure enough: no reading counts as confident, and no accuracy is made up for them
     judge.reading = (pred, np.full(24, 0.3))
-    unsure = ev.evaluate_judge("tiny-judge", data)
+    unsure = ev_digits.evaluate_judge("tiny-judge", data)
     assert unsure["confidence_threshold"] == 0.999
     assert unsure["heldout_share_confident"] == 0.0 and unsure["heldout_accuracy_confident"] is None
     # more training digits than the 5,000 the Frechet floor uses (the models' sample count): a seeded draw
     # without replacement (seed 0)
     many = np.random.default_rng(9).integers(0, 256, (5100, 28, 28), dtype=np.uint8)
-    monkeypatch.setattr(ev, "load_dataset", lambda name, d: ((many, None), (x_test, y_test)))
+    monkeypatch.setattr(ev_digits, "load_dataset", lambda name, d: ((many, None), (x_test, y_test)))
     pick = np.random.default_rng(0).choice(5100, size=5000, replace=False)
-    floor = ev.evaluate_judge("tiny-judge", data)
+    floor = ev_digits.evaluate_judge("tiny-judge", data)
     got = floor["frechet_distance_real_train_vs_heldout"]
     assert floor["frechet_floor_samples"] == 5000 and "recall of 5,000 real training digits" in floor["note"]
     assert got == pytest.approx(frechet_distance(judge.features(many[pick]), judge.features(x_test)), rel=1e-9)
@@ -530,7 +473,7 @@ def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_wor
     build_tiny_cvae(root)
     judge = registry.load_judge("tiny-judge")
     monkeypatch.setattr(registry, "load_judge", lambda model_id="mnist-judge": judge)
-    monkeypatch.setattr(ev, "label_fidelity", lambda model, j, x, y: {
+    monkeypatch.setattr(ev_digits, "label_fidelity", lambda model, j, x, y: {
         "fidelity_of": (model.id, j is judge, x.shape, y.tolist())})
     metrics = ev.evaluate("tiny-cvae", data)
     model = core.load_model("tiny-cvae", heldout=False)
@@ -539,7 +482,7 @@ def test_evaluate_a_conditional_vae_conditions_everything_on_the_labels(tiny_wor
     recon = model.decode(model.encode(x_test, labels), labels)
     assert metrics["likelihood_conditioned_on_label"] is True
     assert metrics["reconstruction_mse"] == pytest.approx(float(((recon - grey) ** 2).mean()), rel=1e-6)
-    for key, value in ev.likelihood_bounds(model, grey, labels).items():
+    for key, value in likelihood.likelihood_bounds(model, grey, labels).items():
         assert metrics[key] == pytest.approx(value, rel=1e-6), key
     assert metrics["judge_accuracy_on_reconstructions"] == pytest.approx(
         float((judge.predict_labels(recon) == y_test).mean()))
@@ -554,7 +497,7 @@ def test_tsne_projection_is_the_stated_tsne():
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     codes = np.random.default_rng(1).normal(size=(60, 3)) * [3.0, 1.0, 0.2]
-    got = ev.projections(codes, seed=2)
+    got = ev_digits.projections(codes, seed=2)
     want = TSNE(2, init="pca", perplexity=30, random_state=2).fit_transform(codes)
     np.testing.assert_allclose(got["tsne"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got["pca"], PCA(2, random_state=2).fit_transform(codes), rtol=1e-5, atol=1e-5)

@@ -1,4 +1,5 @@
-"""core.evaluate's face measurements with scripted models and judges: no network is built, trained or loaded.
+"""The face measurements (core/evaluators/faces.py) and core.evaluate's face branch, with scripted models and
+judges: no network is built, trained or loaded.
 
 'Faces' here are integer ids (or 1 x 1 pixel images) that a scripted judge looks up in a table, so every
 accuracy, agreement, share and draw below is worked out by hand or by plain NumPy: the face judge's card at its
@@ -15,6 +16,9 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
+from core.evaluators import digits as ev_digits
+from core.evaluators import faces as ev_faces
+from core.evaluators import gans as ev_gans
 from core.latent import detied_vectors, linear_boundaries, trick_latents
 from core import registry
 from core.data.celeba import CelebA
@@ -30,9 +34,9 @@ def faces(ids, attributes=None, names=()):
 
 
 def serve_splits(monkeypatch, world, splits: dict) -> None:
-    """ev._faces answered from world.splits by split name (a test may swap one), each call kept in world.split_calls."""
+    """_faces answered from world.splits by split name (a test may swap one), each call kept in world.split_calls."""
     world.splits, world.split_calls = splits, []
-    monkeypatch.setattr(ev, "_faces", lambda data, split: world.split_calls.append((data, split))
+    monkeypatch.setattr(ev_faces, "_faces", lambda data, split: world.split_calls.append((data, split))
                         or world.splits[split])
 
 
@@ -58,7 +62,7 @@ def test_faces_are_the_split_loaded_at_64_pixels(monkeypatch):
     from core.data import celeba
     asked = []
     monkeypatch.setattr(celeba, "load_celeba", lambda *a, **k: asked.append((a, k)) or "the split")
-    assert ev._faces("DATA", "val") == "the split"
+    assert ev_faces._faces("DATA", "val") == "the split"
     assert asked == [(("DATA",), {"size": 64, "split": "val"})]
 
 
@@ -121,7 +125,7 @@ def face_judge_world(root, monkeypatch, frechet):
 
 def test_face_judge_card_figures_at_the_val_thresholds_and_at_one_half(face_judge_world):
     w = face_judge_world
-    got = ev.evaluate_face_judge("face-judge", "DATA")
+    got = ev_faces.evaluate_face_judge("face-judge", "DATA")
     assert w.loaded == [("face-judge", "judge.keras")] and w.made == [("the classifier", {})]
     assert w.split_calls == [("DATA", "val"), ("DATA", "test"), ("DATA", "train")]
     # thresholds are chosen on val probabilities against val labels (1 / -1 -> bool)
@@ -159,7 +163,7 @@ def test_face_judge_card_figures_at_the_val_thresholds_and_at_one_half(face_judg
 
 def test_face_judge_frechet_floor_is_a_seeded_draw_of_2000_training_faces(face_judge_world):
     w = face_judge_world
-    got = ev.evaluate_face_judge("face-judge", None)
+    got = ev_faces.evaluate_face_judge("face-judge", None)
     assert got["frechet_distance_real_train_vs_heldout"] == 42.0
     (train_features, test_features), = w.frechet
     pick = np.random.default_rng(0).choice(2100, size=2000, replace=False)  # in the drawn order
@@ -171,7 +175,7 @@ def test_face_judge_frechet_floor_is_a_seeded_draw_of_2000_training_faces(face_j
 def test_face_judge_frechet_floor_uses_every_training_face_when_fewer(face_judge_world):
     w = face_judge_world
     w.splits["train"] = faces(np.arange(100, 130), np.ones((4, 30)), NAMES4)
-    got = ev.evaluate_face_judge("face-judge", None)
+    got = ev_faces.evaluate_face_judge("face-judge", None)
     pick = np.random.default_rng(0).choice(30, size=30, replace=False)
     np.testing.assert_array_equal(w.frechet[0][0], id_features(np.arange(100, 130)[pick]))
     assert "The Frechet distance between 30 real training faces and the test faces" in got["note"]
@@ -218,7 +222,7 @@ class RecordingAutoencoder:
 def test_reconstruction_scores_agreement_over_the_best_read_attributes():
     model, judge = RecordingAutoencoder(RECON), PixelJudge()
     images = PIXELS.reshape(4, 1, 1, 3)
-    got = ev.face_reconstruction_scores(model, judge, images, ["C", "A"])
+    got = ev_faces.face_reconstruction_scores(model, judge, images, ["C", "A"])
     np.testing.assert_array_equal(model.encoded[0], images)  # the uint8 faces are encoded
     x = PIXELS.astype(np.float64) / 255
     assert set(got) == {"reconstruction_mse", "judge_agreement", "judge_agreement_at_0.5",
@@ -238,7 +242,7 @@ def test_reconstruction_scores_read_a_face_at_exactly_one_half_as_present():
     """Float faces in [0, 1] are read as they are, so a probability of exactly 0.5 can be met on either side."""
     images = np.array([[0.5, 0.9, 0.1], [0.2, 0.5, 0.7]], np.float32).reshape(2, 1, 1, 3)
     recon = np.array([[0.6, 0.9, 0.1], [0.2, 0.6, 0.7]], np.float32)
-    got = ev.face_reconstruction_scores(RecordingAutoencoder(recon), PixelJudge(), images, ["A", "B"])
+    got = ev_faces.face_reconstruction_scores(RecordingAutoencoder(recon), PixelJudge(), images, ["A", "B"])
     assert got["judge_agreement_at_0.5"] == 1.0  # 0.5 and 0.6 both read as present
     assert got["reconstruction_mse"] == pytest.approx((0.1 ** 2 * 2) / 6, rel=1e-5)
 
@@ -246,7 +250,8 @@ def test_reconstruction_scores_read_a_face_at_exactly_one_half_as_present():
 def test_reconstruction_scores_without_best_attributes_are_nan_and_quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no mean of an empty selection
-        got = ev.face_reconstruction_scores(RecordingAutoencoder(RECON), PixelJudge(), PIXELS.reshape(4, 1, 1, 3), [])
+        got = ev_faces.face_reconstruction_scores(RecordingAutoencoder(RECON), PixelJudge(), PIXELS.reshape(4, 1, 1, 3),
+                                                  [])
     assert np.isnan(got["judge_agreement"]) and np.isnan(got["judge_agreement_at_0.5"])
     assert got["judge_agreement_per_attribute"] == {"A": 0.75, "B": 0.5, "C": 0.25}
 
@@ -326,19 +331,19 @@ def face_vae_world(root, monkeypatch, frechet):
         w.typical = args
         return {"ranges": "of val faces", "median_code_distance": 0.9}
     monkeypatch.setattr(registry, "load_model", load_model)
-    monkeypatch.setattr(ev, "typical_faces", typical_faces)
-    monkeypatch.setattr(ev, "opening_face", lambda *args: w.opening.append(args) or {"seed": 7})
+    monkeypatch.setattr(ev_faces, "typical_faces", typical_faces)
+    monkeypatch.setattr(ev_faces, "opening_face", lambda *args: w.opening.append(args) or {"seed": 7})
     # fine detail of a stand-in picture: its first id (reconstructions 70..., test faces 10...)
-    monkeypatch.setattr(ev, "laplacian_energy", lambda images: float(np.asarray(images).ravel()[0]))
-    monkeypatch.setattr(fj, "load_face_judge", load_face_judge)
-    monkeypatch.setattr(ev, "face_reconstruction_scores", reconstruction_scores)
-    monkeypatch.setattr(ev, "evaluate_attribute_edits", attribute_edits)
+    monkeypatch.setattr(ev_faces, "laplacian_energy", lambda images: float(np.asarray(images).ravel()[0]))
+    monkeypatch.setattr(registry, "load_face_judge", load_face_judge)
+    monkeypatch.setattr(ev_faces, "face_reconstruction_scores", reconstruction_scores)
+    monkeypatch.setattr(ev_faces, "evaluate_attribute_edits", attribute_edits)
     return w
 
 
 def test_face_vae_card_figures(face_vae_world):
     w = face_vae_world
-    got = ev.evaluate_face_vae("face-vae", w.card, "DATA")
+    got = ev_faces.evaluate_face_vae("face-vae", w.card, "DATA")
     assert w.models == [("face-vae", False)] and w.judges == [("celeba-judge",)]
     assert w.split_calls == [("DATA", "test"), ("DATA", "val"), ("DATA", "train")]
     assert [(m, j, list(i), b) for m, j, i, b in w.scored] == [(w.model, w.judge, [10, 11, 12], ["P", "One"]),
@@ -355,7 +360,7 @@ def test_face_vae_card_figures(face_vae_world):
         "validation": {"faces": 4, "reconstruction_mse": 0.02, "judge_agreement": 0.7, "judge_agreement_at_0.5": 0.65},
         "goals": {"reconstruction_mse_max": 0.0075, "judge_agreement_min": 0.90},
         "goals_met": {"reconstruction_mse": True, "judge_agreement": True},  # both goals inclusive
-        "sharp_goals": ev.SHARP_GOALS,
+        "sharp_goals": ev_faces.SHARP_GOALS,
         "sharp_goals_met": {"frechet_reconstructions": False, "laplacian_ratio": True, "frechet_samples_trick": False,
                             "frechet_samples": False},
         "attribute_edits": {"edits": "scored"},
@@ -386,7 +391,7 @@ def test_face_vae_card_figures(face_vae_world):
 def test_face_vae_goals_missed(face_vae_world, mse, agreement):
     w = face_vae_world
     w.scores["test"].update(reconstruction_mse=mse, judge_agreement=agreement)
-    got = ev.evaluate_face_vae("face-vae", w.card, None)
+    got = ev_faces.evaluate_face_vae("face-vae", w.card, None)
     assert got["goals_met"] == {"reconstruction_mse": False, "judge_agreement": False}
     assert got["validation"]["reconstruction_mse"] == 0.02
 
@@ -398,7 +403,7 @@ def test_face_vae_goals_missed(face_vae_world, mse, agreement):
 def test_face_vae_is_measured_by_celeba_judge_never_by_its_perceptual_network(face_vae_world, training):
     w = face_vae_world
     w.card["training"] = training
-    got = ev.evaluate_face_vae("face-vae", w.card, None)
+    got = ev_faces.evaluate_face_vae("face-vae", w.card, None)
     assert w.judges == [("celeba-judge",)] and got["judge"] == "celeba-judge"
 
 
@@ -415,7 +420,7 @@ def sign_fixed_axes(codes):
 
 def test_face_vae_ships_aggregate_code_statistics_and_attribute_vectors(face_vae_world):
     w = face_vae_world
-    ev.evaluate_face_vae("face-vae", w.card, None)
+    ev_faces.evaluate_face_vae("face-vae", w.card, None)
     codes = TRAIN_CODES.astype(np.float64)
     with np.load(w.root / "face-vae" / "codes.npz") as saved:  # the card's latents file
         assert set(saved.files) == {"train_mean", "train_std", "train_components", "train_component_std",
@@ -468,10 +473,10 @@ def face_cards(root, monkeypatch):
         calls.append(("evaluate_face_vae", model_id, data))
         card["files"]["attributes"] = "attributes.npz"  # as the real one does, before the card is written
         return {"reconstruction_mse": 0.007}
-    monkeypatch.setattr(ev, "evaluate_face_judge", judge_figures)
-    monkeypatch.setattr(ev, "evaluate_face_vae", vae_figures)
-    for name in ("evaluate_judge", "evaluate_generative", "evaluate_gan"):
-        monkeypatch.setattr(ev, name, lambda *a: pytest.fail("a face model measured as a digit model"))
+    monkeypatch.setattr(ev_faces, "evaluate_face_judge", judge_figures)
+    monkeypatch.setattr(ev_faces, "evaluate_face_vae", vae_figures)
+    for module, name in ((ev_digits, "evaluate_judge"), (ev_digits, "evaluate_generative"), (ev_gans, "evaluate_gan")):
+        monkeypatch.setattr(module, name, lambda *a: pytest.fail("a face model measured as a digit model"))
     judge = write_card(root, {"id": "celeba-judge", "kind": "judge", "dataset": {"name": "celeba"},
                               "files": {"classifier": "c.keras"}})
     vae = write_card(root, {"id": "celeba-vae", "kind": "generative", "dataset": {"name": "celeba"},
@@ -498,7 +503,7 @@ def test_face_vae_card_is_written_with_its_figures_and_method(root, face_cards, 
     assert got == {"reconstruction_mse": 0.007}
     assert calls == [("evaluate_face_vae", "celeba-vae", "DATA")]
     want = {**vae, "files": {"encoder": "e.keras", "attributes": "attributes.npz"}, "metrics": got,
-            "evaluation": {"command": "python -m core.evaluate celeba-vae", "method": ev.FACE_METHOD}}
+            "evaluation": {"command": "python -m core.evaluate celeba-vae", "method": ev_faces.FACE_METHOD}}
     assert_face_card(root, "celeba-vae", want)
 
 
@@ -508,7 +513,7 @@ def test_face_judge_card_is_written_with_its_figures_and_method(root, face_cards
     assert got == {"mean_accuracy": 0.9}
     assert calls == [("evaluate_face_judge", "celeba-judge", "DATA")]
     assert_face_card(root, "celeba-judge", {**judge, "metrics": got, "evaluation": {
-        "command": "python -m core.evaluate celeba-judge", "method": ev.FACE_METHOD}})
+        "command": "python -m core.evaluate celeba-judge", "method": ev_faces.FACE_METHOD}})
 
 
 def test_evaluate_sends_celeba_models_to_the_face_code_with_their_card(root, monkeypatch):
@@ -525,8 +530,8 @@ def test_evaluate_sends_celeba_models_to_the_face_code_with_their_card(root, mon
 def test_face_method_states_the_protocol():
     for words in ("official CelebA test partition only", "chosen on the val partition", "grid 0.01 to 0.99",
                   "samples are 2,000 draws from N(0, I), seed 0", "first 8 principal axes"):
-        assert words in ev.FACE_METHOD
-    assert ev.FACE_COMPONENTS == 8
+        assert words in ev_faces.FACE_METHOD
+    assert ev_faces.FACE_COMPONENTS == 8
 
 
 def test_typical_faces_are_the_1st_to_99th_percentiles_of_val_faces():
@@ -535,7 +540,7 @@ def test_typical_faces_are_the_1st_to_99th_percentiles_of_val_faces():
             return np.stack([np.full(2, k, np.float32) for k in range(len(faces))])  # distance k from mean 0, std 1
     faces = np.zeros((101, 4, 4, 3), np.uint8)
     recon = np.zeros((101, 4, 4, 3), np.float32) + np.arange(101).reshape(-1, 1, 1, 1) / 100.0
-    got = ev.typical_faces(Codes(), faces, recon, np.zeros(2), np.ones(2))
+    got = ev_faces.typical_faces(Codes(), faces, recon, np.zeros(2), np.ones(2))
     assert got["split"] == "val" and got["faces"] == 101 and got["percentiles"] == [1, 99]
     np.testing.assert_allclose(got["code_distance"], [1.0, 99.0])
     assert got["median_code_distance"] == 50.0

@@ -1,4 +1,5 @@
-"""core.evaluate's GAN measurements with scripted generators and judges: no network is built or trained.
+"""The GAN measurements (core/evaluators/gans.py) and core.evaluate's GAN branch, with scripted generators and
+judges: no network is built or trained.
 
 `sample_scores` on a generator whose 'images' are (index, truncation, label) rows and a judge reading them from a
 table, so every share, mean and count below is worked out by hand; `evaluate_gan` with `sample_scores` recorded
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 
 from core import evaluate as ev
+from core.evaluators import digits as ev_digits
+from core.evaluators import gans as ev_gans
 from core import registry
 
 # ------------------------------------------------------------------ scripted generator and judge (the recorded
@@ -61,7 +64,7 @@ CONFIDENCE_20 = [0.6] * 5 + [0.59] * 5 + [0.9] * 10                      # five 
 def test_sample_scores_counts_what_the_judge_reads(frechet):
     model, judge = ScriptedGAN(), DigitJudge(DIGITS_20, CONFIDENCE_20)
     real = np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 4.0]])
-    got = ev.sample_scores(model, judge, real, 0.75, 20)
+    got = ev_gans.sample_scores(model, judge, real, 0.75, 20)
     assert model.calls == [{"n": 20, "seed": 0, "truncation": 0.75, "labels": None}]  # seed 0, unconditional
     assert set(got) == {"truncation", "frechet_distance", "class_shares", "smallest_class_share",
                         "largest_class_share", "mean_confidence", "share_confident"}
@@ -84,7 +87,7 @@ def test_sample_scores_of_a_conditional_gan_cycle_the_labels_and_score_them(frec
     digits = labels.copy()
     digits[[3, 12, 19]] = [4, 4, 0]         # three misread: 17 of 20 as asked; 4 read three times, 2 and 9 once
     confidence = np.linspace(0.3, 0.95, 20)
-    got = ev.sample_scores(model, DigitJudge(digits, confidence), np.zeros((3, 2)), 1.25, 20)
+    got = ev_gans.sample_scores(model, DigitJudge(digits, confidence), np.zeros((3, 2)), 1.25, 20)
     assert len(model.calls) == 1 and model.calls[0]["seed"] == 0 and model.calls[0]["truncation"] == 1.25
     wanted = model.calls[0]["labels"]
     assert wanted.dtype.kind == "i"
@@ -99,7 +102,7 @@ def test_sample_scores_of_a_conditional_gan_cycle_the_labels_and_score_them(frec
 
 def test_sample_scores_without_readings_of_the_top_digits_still_give_ten_shares(frechet):
     """A judge that reads only 0s and 1s: ten shares all the same (bincount's minlength), most of them 0."""
-    got = ev.sample_scores(ScriptedGAN(), DigitJudge([0, 1, 1, 1], [0.7] * 4), np.zeros((2, 2)), 1.0, 4)
+    got = ev_gans.sample_scores(ScriptedGAN(), DigitJudge([0, 1, 1, 1], [0.7] * 4), np.zeros((2, 2)), 1.0, 4)
     assert got["class_shares"] == [0.25, 0.75] + [0.0] * 8
     assert got["share_confident"] == 1.0 and got["mean_confidence"] == pytest.approx(0.7, abs=1e-12)
 
@@ -148,10 +151,10 @@ def gan_world(tmp_path, monkeypatch):
     def sample_quality(samples, x_test, judges):
         w.quality.append((np.array(samples), np.array(x_test), dict(judges)))
         return {judge_id: {"frechet_distance": 50.0, "precision": 0.8, "recall": 0.9} for judge_id in judges}
-    monkeypatch.setattr(ev, "load_dataset", load_dataset)
+    monkeypatch.setattr(ev_gans, "load_dataset", load_dataset)
     monkeypatch.setattr(registry, "load_model", load_model)
-    monkeypatch.setattr(ev, "sample_scores", sample_scores)
-    monkeypatch.setattr(ev, "sample_quality", sample_quality)
+    monkeypatch.setattr(ev_gans, "sample_scores", sample_scores)
+    monkeypatch.setattr(ev_gans, "sample_quality", sample_quality)
     return w
 
 
@@ -161,23 +164,24 @@ def quality(*judges: str) -> dict:
 
 
 def test_gan_constants_are_the_documented_protocol():
-    assert ev.SAMPLE_FID == 5000
-    assert ev.TRUNCATIONS == (0.25, 0.5, 0.75, 1.0, 1.25)
-    assert ev.GAN_GOALS == {"class_share_min": 0.05, "class_share_max": 0.15, "dcgan_frechet_max_share_of_vae_2d": 0.5,
-                            "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93,
-                            "dcgan_precision_min": 0.75, "dcgan_recall_min": 0.85}
-    assert (ev.JUDGE, ev.SECOND_JUDGE, ev.PR_NEIGHBOURS) == ("mnist-judge", "mnist-judge-b", 3)
-    assert ev.GAN_METHOD.endswith("in mnist-judge-b's features too (another architecture, another seed): in each "
-                                  "judge's, the Frechet distance and improved precision and recall (k = 3 nearest "
-                                  "neighbours; Kynkaanniemi et al., 2019).")
-    assert ev.GAN_METHOD.startswith("5,000 samples (seed 0;")
-    assert "psi = 0.25, 0.5, 0.75, 1.0, 1.25. A conditional" in ev.GAN_METHOD
+    assert ev_gans.SAMPLE_FID == 5000
+    assert ev_gans.TRUNCATIONS == (0.25, 0.5, 0.75, 1.0, 1.25)
+    assert ev_gans.GAN_GOALS == {"class_share_min": 0.05, "class_share_max": 0.15,
+                                 "dcgan_frechet_max_share_of_vae_2d": 0.5,
+                                 "label_accuracy_min": 0.97, "label_accuracy_per_class_min": 0.93,
+                                 "dcgan_precision_min": 0.75, "dcgan_recall_min": 0.85}
+    assert (ev_gans.JUDGE, ev_gans.SECOND_JUDGE, ev_gans.PR_NEIGHBOURS) == ("mnist-judge", "mnist-judge-b", 3)
+    assert ev_gans.GAN_METHOD.endswith("in mnist-judge-b's features too (another architecture, another seed): in "
+                                       "each judge's, the Frechet distance and improved precision and recall (k = 3 "
+                                       "nearest neighbours; Kynkaanniemi et al., 2019).")
+    assert ev_gans.GAN_METHOD.startswith("5,000 samples (seed 0;")
+    assert "psi = 0.25, 0.5, 0.75, 1.0, 1.25. A conditional" in ev_gans.GAN_METHOD
 
 
 def test_evaluate_gan_sweeps_the_truncations_and_reports_the_plain_row(gan_world):
     w = gan_world
     w.card("my-gan", kind="generative", family="gan", dataset={"name": "mnist"})
-    got = ev.evaluate_gan("my-gan", "DATA", w.judge)
+    got = ev_gans.evaluate_gan("my-gan", "DATA", w.judge)
     assert w.loaded == [("mnist", "DATA")] and w.models == [("my-gan", False)]
     np.testing.assert_array_equal(w.judge.featured[0], X_TEST)  # the real features: the held-out digits'
     assert [s[3] for s in w.swept] == [0.25, 0.5, 0.75, 1.0, 1.25]
@@ -188,7 +192,7 @@ def test_evaluate_gan_sweeps_the_truncations_and_reports_the_plain_row(gan_world
     assert got == {"heldout_digits": 12, "frechet_distance_samples": 101.0, "frechet_distance_samples_n": 5000,
                    "class_shares": plain["class_shares"], "mean_confidence": 0.6, "share_confident": 0.5,
                    "truncation": [scores_at(t) for t in (0.25, 0.5, 0.75, 1.0, 1.25)],
-                   "goals": ev.GAN_GOALS, "goals_met": {"mode_coverage": True}, **quality("mnist-judge")}
+                   "goals": ev_gans.GAN_GOALS, "goals_met": {"mode_coverage": True}, **quality("mnist-judge")}
     assert type(got["heldout_digits"]) is int
     # The plain samples (psi = 1, seed 0, no labels) against the held-out digits, in the one judge given.
     (samples, real, judges), = w.quality
@@ -202,10 +206,10 @@ def test_evaluate_gan_measures_its_samples_in_the_second_judge_too(gan_world, mo
     w = gan_world
     w.card("my-cgan", kind="generative", family="cgan", dataset={"name": "mnist"})
     w.model = ScriptedGAN(conditional=True)
-    monkeypatch.setattr(ev, "sample_label_accuracy", lambda model, judge: {
+    monkeypatch.setattr(ev_gans, "sample_label_accuracy", lambda model, judge: {
         "label_accuracy_prior_samples": 1.0, "label_accuracy_prior_samples_per_class": {"0": 1.0}})
     second = DigitJudge(DIGITS_20, CONFIDENCE_20)
-    got = ev.evaluate_gan("my-cgan", None, w.judge, second)
+    got = ev_gans.evaluate_gan("my-cgan", None, w.judge, second)
     assert got["sample_quality"] == quality("mnist-judge", "mnist-judge-b")["sample_quality"]
     (samples, _, judges), = w.quality
     assert judges == {"mnist-judge": w.judge, "mnist-judge-b": second}
@@ -223,14 +227,14 @@ def test_mode_coverage_goal_needs_every_digit_between_5_and_15_percent(gan_world
     w = gan_world
     w.card("my-gan", kind="generative", family="gan", dataset={"name": "mnist"})
     w.shares.update(smallest=smallest, largest=largest)
-    assert ev.evaluate_gan("my-gan", None, w.judge)["goals_met"] == {"mode_coverage": covered}
+    assert ev_gans.evaluate_gan("my-gan", None, w.judge)["goals_met"] == {"mode_coverage": covered}
     assert w.loaded == [("mnist", None)]
 
 
 def test_evaluate_gan_needs_a_judge(gan_world):
     gan_world.card("my-gan", kind="generative", family="gan", dataset={"name": "mnist"})
     with pytest.raises(registry.PretrainedError) as e:
-        ev.evaluate_gan("my-gan", None, None)
+        ev_gans.evaluate_gan("my-gan", None, None)
     assert str(e.value) == ("my-gan is measured by mnist-judge only: train it first "
                             "(python -m core.train mnist-judge)")
     assert gan_world.swept == []
@@ -252,13 +256,13 @@ def test_conditional_gan_goals_are_label_accuracy(gan_world, monkeypatch, overal
     def label_accuracy(model, judge, *rest, **options):
         asked.append((model, judge, rest, options))
         return dict(accuracy)
-    monkeypatch.setattr(ev, "sample_label_accuracy", label_accuracy)
-    got = ev.evaluate_gan("my-cgan", None, w.judge)
+    monkeypatch.setattr(ev_gans, "sample_label_accuracy", label_accuracy)
+    got = ev_gans.evaluate_gan("my-cgan", None, w.judge)
     assert asked == [(w.model, w.judge, (), {})]  # the default 1,000 samples a class
     plain = scores_at(1.0)
     assert got == {"heldout_digits": 12, "frechet_distance_samples": 101.0, "frechet_distance_samples_n": 5000,
                    "class_shares": plain["class_shares"], "mean_confidence": 0.6, "share_confident": 0.5,
-                   "truncation": [scores_at(t) for t in ev.TRUNCATIONS], "goals": ev.GAN_GOALS,
+                   "truncation": [scores_at(t) for t in ev_gans.TRUNCATIONS], "goals": ev_gans.GAN_GOALS,
                    **accuracy, "goals_met": met, **quality("mnist-judge")}
 
 
@@ -270,7 +274,7 @@ def test_dcgan_goals_add_the_rivals_from_their_cards(gan_world):
                                                         "frechet_distance_samples_n": 5000})
     w.card("mnist-gan", kind="generative", metrics={"frechet_distance_samples": 101.0,
                                                      "frechet_distance_samples_n": 5000})
-    got = ev.evaluate_gan("my-dcgan", None, w.judge)
+    got = ev_gans.evaluate_gan("my-dcgan", None, w.judge)
     assert got["goals_met"] == {"mode_coverage": True, "frechet_at_most_half_of_vae_2d": True,
                                 "frechet_below_vanilla_gan": False}
 
@@ -280,7 +284,7 @@ def test_only_the_dcgan_is_compared_with_rivals(gan_world):
     w.card("my-gan", kind="generative", family="gan", dataset={"name": "mnist"})
     w.card("mnist-vae-2d", kind="generative", metrics={"frechet_distance_samples": 900.0,
                                                         "frechet_distance_samples_n": 5000})
-    assert ev.evaluate_gan("my-gan", None, w.judge)["goals_met"] == {"mode_coverage": True}
+    assert ev_gans.evaluate_gan("my-gan", None, w.judge)["goals_met"] == {"mode_coverage": True}
 
 
 # ------------------------------------------------------------------ _frechet_against_rivals
@@ -307,7 +311,7 @@ def test_dcgan_rivals_at_half_the_vae_and_strictly_below_the_vanilla_gan(tmp_pat
                 metrics["frechet_distance_samples_n"] = figures[1]
             (tmp_path / rival).mkdir()
             (tmp_path / rival / registry.CARD).write_text(json.dumps({"id": rival, "metrics": metrics}))
-    got = ev._frechet_against_rivals(frechet)
+    got = ev_gans._frechet_against_rivals(frechet)
     assert got == want
     assert all(type(v) is bool for v in got.values())
 
@@ -318,10 +322,10 @@ def test_dcgan_rival_share_is_the_stated_goal(tmp_path, monkeypatch):
     (tmp_path / "mnist-vae-2d").mkdir()
     (tmp_path / "mnist-vae-2d" / registry.CARD).write_text(json.dumps(
         {"id": "mnist-vae-2d", "metrics": {"frechet_distance_samples": 100.0, "frechet_distance_samples_n": 5000}}))
-    assert ev._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": False}
-    monkeypatch.setitem(ev.GAN_GOALS, "dcgan_frechet_max_share_of_vae_2d", 0.6)
-    assert ev._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": True}
-    assert ev._frechet_against_rivals(60.5) == {"frechet_at_most_half_of_vae_2d": False}
+    assert ev_gans._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": False}
+    monkeypatch.setitem(ev_gans.GAN_GOALS, "dcgan_frechet_max_share_of_vae_2d", 0.6)
+    assert ev_gans._frechet_against_rivals(60.0) == {"frechet_at_most_half_of_vae_2d": True}
+    assert ev_gans._frechet_against_rivals(60.5) == {"frechet_at_most_half_of_vae_2d": False}
 
 
 # ------------------------------------------------------------------ _evaluate: the GAN branch
@@ -338,8 +342,9 @@ def dispatch(tmp_path, monkeypatch):
             calls.append((name, *args))
             return {"measured_by": name, "figure": 1.5}
         return run
-    for name in ("evaluate_gan", "evaluate_generative", "evaluate_judge", "_evaluate_faces"):
-        monkeypatch.setattr(ev, name, recorder(name))
+    for module, name in ((ev_gans, "evaluate_gan"), (ev_digits, "evaluate_generative"), (ev_digits, "evaluate_judge"),
+                         (ev, "_evaluate_faces")):
+        monkeypatch.setattr(module, name, recorder(name))
     judge = object()
     judges_asked = []
 
@@ -384,7 +389,7 @@ def test_evaluate_sends_gans_to_evaluate_gan_with_the_judge(dispatch, family):
     assert got == {"measured_by": "evaluate_gan", "figure": 1.5}
     assert dispatch.calls == [("evaluate_gan", "some-gan", "DATA", dispatch.judge, dispatch.judge)]
     assert dispatch.judges_asked == [("mnist-judge",), ("mnist-judge-b",)]  # the judge, then the second opinion
-    assert_card_written(dispatch.root, "some-gan", before, got, ev.GAN_METHOD)
+    assert_card_written(dispatch.root, "some-gan", before, got, ev_gans.GAN_METHOD)
 
 
 def test_evaluate_a_gan_without_a_judge_says_so_and_passes_none(dispatch, monkeypatch, capsys):
@@ -397,7 +402,7 @@ def test_evaluate_a_gan_without_a_judge_says_so_and_passes_none(dispatch, monkey
     assert capsys.readouterr().out == ("(no mnist-judge metrics: mnist-judge is missing)\n"
                                        "(no mnist-judge-b metrics: mnist-judge-b is missing)\n")
     assert dispatch.calls == [("evaluate_gan", "some-dcgan", None, None, None)]
-    assert_card_written(dispatch.root, "some-dcgan", before, got, ev.GAN_METHOD)
+    assert_card_written(dispatch.root, "some-dcgan", before, got, ev_gans.GAN_METHOD)
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "ae"])
@@ -456,16 +461,16 @@ def test_dcgan_goals_under_both_judges(tmp_path, monkeypatch, mine, want):
                                ("mnist-vae-16d", judged(150, 0.6, 0.8, 150, 0.6, 0.8))):
         (tmp_path / model_id).mkdir()
         (tmp_path / model_id / registry.CARD).write_text(json.dumps({"metrics": {"sample_quality": quality_}}))
-    assert ev._under_both_judges(mine) == want
+    assert ev_gans._under_both_judges(mine) == want
 
 
 def test_dcgan_goals_under_both_judges_need_both_judges_and_the_vaes_measured_alike(tmp_path, monkeypatch):
     monkeypatch.setenv(registry.PRETRAINED_ENV, str(tmp_path))
     one = {"mnist-judge": {"frechet_distance": 1.0, "precision": 1.0, "recall": 1.0}}
-    assert ev._under_both_judges(one) == {}
+    assert ev_gans._under_both_judges(one) == {}
     both = judged(1, 1, 1, 1, 1, 1)
-    assert ev._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # no VAE cards
+    assert ev_gans._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # no VAE cards
     for model_id in ("mnist-vae-2d", "mnist-vae-16d"):
         (tmp_path / model_id).mkdir()
         (tmp_path / model_id / registry.CARD).write_text(json.dumps({"metrics": {"sample_quality": one}}))
-    assert ev._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # measured by one judge only
+    assert ev_gans._under_both_judges(both) == {"precision_and_recall_both_judges": True}  # measured by one judge only

@@ -71,7 +71,7 @@ def faces_pretrained(faces_master, tmp_path, monkeypatch):
 @functools.cache
 def loaded(root: str):
     """The tiny model and judge, loaded here to re-do what the page shows (one load per folder)."""
-    from core.models.face_judge import load_face_judge
+    from core.registry import load_face_judge
     with registry.using_root(root):
         return core.load_model(MODEL), load_face_judge(JUDGE)
 
@@ -844,8 +844,8 @@ def test_digit_models_are_not_offered_here_and_home_shows_the_face_card(faces_pr
 
 
 def test_a_picture_unlike_the_training_faces_is_warned_of_and_still_edited(faces_pretrained, tiny):
-    """The card's val ranges (core.evaluate's typical_faces) set around one picture: it passes quietly, another
-    outside them gets a warning naming the range it leaves, and the page goes on editing it."""
+    """The card's val ranges (core/evaluators/faces.py's typical_faces) set around one picture: it passes quietly,
+    another outside them gets a warning naming the range it leaves, and the page goes on editing it."""
     from core.data.uploads import normalise_face_upload
     from core.latent import standardised_distance
     m, _ = tiny

@@ -1,6 +1,6 @@
-"""Sharpening the face decoder against a patch critic (core/models/face_vaegan.py, core/sharpen.py): the critic's
-patch map, the detail measure, one training step that moves the decoder and the critic but never the encoder,
-and the rule that picks the shipped epoch on validation figures."""
+"""Sharpening the face decoder against a patch critic (core/models/face_vaegan.py, core/trainers/sharpen.py): the
+critic's patch map, the detail measure, one training step that moves the decoder and the critic but never the
+encoder, and the rule that picks the shipped epoch on validation figures."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from core.models.face_judge import build_face_judge, feature_extractor  # noqa: 
 from core.models.face_vae import build_decoder, build_encoder  # noqa: E402
 from core.images import laplacian_energy  # noqa: E402
 from core.models.face_vaegan import SharpenedDecoder, build_patch_critic  # noqa: E402
-from core.sharpen import GOAL_MSE, choose_epoch  # noqa: E402
+from core.trainers.sharpen import GOAL_MSE, choose_epoch  # noqa: E402
 
 SHAPE = (16, 16, 3)
 

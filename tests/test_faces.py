@@ -303,7 +303,7 @@ def test_face_judge_card_gives_per_attribute_accuracy(faces_trained):
         assert m["thresholds"][name] == s["threshold"]
     assert len(m["best_judged"]) <= 15 and set(m["best_judged"]) <= set(NAMES)
     assert m["mean_accuracy"] == pytest.approx(np.mean([s["accuracy"] for s in m["per_attribute"].values()]))
-    from core.models.face_judge import load_face_judge
+    from core.registry import load_face_judge
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LATENT_LAB_PRETRAINED", str(out))
         loaded = load_face_judge()
@@ -360,7 +360,7 @@ def test_the_face_vae_needs_its_judge_first(tmp_path, monkeypatch):
 
 
 def test_face_targets():
-    from core.train import face_targets
+    from core.trainers.faces import face_targets
     np.testing.assert_array_equal(face_targets(np.array([[1, -1], [-1, 1]], np.int8)), [[1.0, 0.0], [0.0, 1.0]])
 
 

@@ -1,7 +1,8 @@
 """GANs: core.models.gan (networks, losses, the adversarial train_step and its EMA generator), LatentModel's output
-range and truncation for generators, slerp, and core.train / core.evaluate's GAN sections end to end on tiny data:
-mnist-dcgan trained one epoch, resumed for a second, loaded in safe mode and evaluated with an untrained judge;
-mnist-cgan trained one epoch and evaluated the same way (label accuracy too).
+range and truncation for generators, slerp, and the GAN trainer (core/trainers/gans.py) and measures
+(core/evaluators/gans.py) end to end through core.train / core.evaluate on tiny data: mnist-dcgan trained one
+epoch, resumed for a second, loaded in safe mode and evaluated with an untrained judge; mnist-cgan trained one
+epoch and evaluated the same way (label accuracy too).
 
 Everything runs on digits the tests write into tmp_path (256 training digits: four batches of 64 an epoch).
 """
@@ -85,7 +86,7 @@ def test_one_train_step_moves_both_networks_and_the_average(family):
     import tensorflow as tf
 
     from core.recipes import get_recipe
-    from core.train import build_gan
+    from core.trainers.gans import build_gan
     keras.utils.set_random_seed(0)
     recipe = get_recipe(f"mnist-{family}")
     model = build_gan(recipe, SHAPE)
@@ -310,20 +311,21 @@ def gan_data(tmp_path_factory, make_data):
 def trained(gan_data, tmp_path_factory):
     """mnist-dcgan trained for one epoch, then again with epochs=2 (it resumes), and mnist-cgan for one epoch,
     into a temporary pretrained folder and runs folder; spies record what each call did."""
-    from core import train as tr
     from core.models.gan import GAN
+    from core.train import train
+    from core.trainers import gans as tg
     data, _ = gan_data
     base = tmp_path_factory.mktemp("gan-train")
     out, runs = base / "pretrained", base / "runs"
     saves, fits = [], []
-    real_save, real_fit = tr.GanCheckpoint.save, keras.Model.fit
+    real_save, real_fit = tg.GanCheckpoint.save, keras.Model.fit
 
     def save(self, model, epoch_log, frame):
         saves.append({"model_id": self.dir.name, "epoch": epoch_log["epoch"],
                       "noise_state": np.array(model.seed_generator.state).tolist(),
                       "g_iterations": int(model.g_optimizer.iterations),
                       "d_iterations": int(model.d_optimizer.iterations),
-                      "weights": {n: weights(getattr(model, n)) for n in tr.GanCheckpoint.NETWORKS
+                      "weights": {n: weights(getattr(model, n)) for n in tg.GanCheckpoint.NETWORKS
                                   if getattr(model, n) is not None}})
         return real_save(self, model, epoch_log, frame)
 
@@ -331,26 +333,26 @@ def trained(gan_data, tmp_path_factory):
         fits.append({"initial_epoch": kwargs.get("initial_epoch", 0), "epochs": kwargs.get("epochs"),
                      "noise_state": np.array(self.seed_generator.state).tolist(),
                      "g_iterations": int(self.g_optimizer.iterations),
-                     "weights": {n: weights(getattr(self, n)) for n in tr.GanCheckpoint.NETWORKS
+                     "weights": {n: weights(getattr(self, n)) for n in tg.GanCheckpoint.NETWORKS
                                  if getattr(self, n) is not None}})
         return real_fit(self, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LATENT_LAB_PRETRAINED", str(out))
-        mp.setattr(tr.GanCheckpoint, "save", save)
+        mp.setattr(tg.GanCheckpoint, "save", save)
         mp.setattr(GAN, "fit", fit)
-        card1 = tr.train("mnist-dcgan", data=data, epochs=1, out=out, runs=runs, verbose=0, evaluate_after=False)
-        with np.load(out / "mnist-dcgan" / tr.STORY_FILE) as d:
+        card1 = train("mnist-dcgan", data=data, epochs=1, out=out, runs=runs, verbose=0, evaluate_after=False)
+        with np.load(out / "mnist-dcgan" / tg.STORY_FILE) as d:
             story1 = {k: d[k] for k in d.files}
         progress1 = json.loads((runs / "mnist-dcgan" / "progress.json").read_text())
         n_first = len(saves), len(fits)
-        card2 = tr.train("mnist-dcgan", data=data, epochs=2, out=out, runs=runs, verbose=0, evaluate_after=False)
-        cgan_card = tr.train("mnist-cgan", data=data, epochs=1, out=out, runs=runs, verbose=0,
-                             evaluate_after=False)
+        card2 = train("mnist-dcgan", data=data, epochs=2, out=out, runs=runs, verbose=0, evaluate_after=False)
+        cgan_card = train("mnist-cgan", data=data, epochs=1, out=out, runs=runs, verbose=0,
+                          evaluate_after=False)
     # The same two epochs without an interruption, elsewhere (for the resume-equivalence test).
     straight = base / "straight-runs"
-    tr.train("mnist-dcgan", data=data, epochs=2, out=base / "straight-out", runs=straight, verbose=0,
-             evaluate_after=False)
+    train("mnist-dcgan", data=data, epochs=2, out=base / "straight-out", runs=straight, verbose=0,
+          evaluate_after=False)
     return SimpleNamespace(out=out, runs=runs, data=data, card1=card1, card2=card2, cgan_card=cgan_card,
                            story1=story1, progress1=progress1, saves=saves, fits=fits, n_first=n_first,
                            straight_runs=straight)
@@ -390,7 +392,7 @@ def test_resumed_run_matches_an_uninterrupted_one(trained):
     order, and the shipped generator differs from the one an uninterrupted run of the same command ships."""
     import h5py
 
-    from core import train as tr
+    from core.trainers import gans as tg
     t = trained
     first_save = [s for s in t.saves if s["model_id"] == "mnist-dcgan"][0]
     resumed_fit = t.fits[1]
@@ -401,28 +403,28 @@ def test_resumed_run_matches_an_uninterrupted_one(trained):
             f.visititems(lambda name, item: found.append(np.array(item)) if isinstance(item, h5py.Dataset) else None)
         return found
 
-    for name in tr.GanCheckpoint.NETWORKS:
+    for name in tg.GanCheckpoint.NETWORKS:
         resumed = stored(t.runs / "mnist-dcgan" / f"{name}.weights.h5")
         uninterrupted = stored(t.straight_runs / "mnist-dcgan" / f"{name}.weights.h5")
         worst = max(float(np.abs(a - b).max()) for a, b in zip(resumed, uninterrupted))
         assert worst <= 1e-5, (
-            f"BUG (core/train.py GanCheckpoint): after `train(epochs=1)` then `train(epochs=2)` the {name} differs "
-            f"from an uninterrupted `train(epochs=2)` by up to {worst:.2e}: the checkpoint does not keep the RNG "
-            f"state (noise SeedGenerator state after epoch 1 {first_save['noise_state']}, at the resumed fit's "
+            f"BUG (core/trainers/gans.py GanCheckpoint): after `train(epochs=1)` then `train(epochs=2)` the {name} "
+            f"differs from an uninterrupted `train(epochs=2)` by up to {worst:.2e}: the checkpoint does not keep the "
+            f"RNG state (noise SeedGenerator state after epoch 1 {first_save['noise_state']}, at the resumed fit's "
             f"start {resumed_fit['noise_state']}: epoch 1's noise is drawn again), nor the tf.data shuffle position")
 
 
 def test_story_and_card_hold_both_epochs(trained):
-    from core import train as tr
+    from core.trainers import gans as tg
     t = trained
     folder = t.out / "mnist-dcgan"
-    with np.load(folder / tr.STORY_FILE) as d:
-        assert d["samples"].shape == (2, tr.STORY_SAMPLES, 28, 28) == (2, 20, 28, 28)
+    with np.load(folder / tg.STORY_FILE) as d:
+        assert d["samples"].shape == (2, tg.STORY_SAMPLES, 28, 28) == (2, 20, 28, 28)
         assert d["samples"].dtype == np.uint8
         np.testing.assert_array_equal(d["epochs"], [1, 2])
         np.testing.assert_array_equal(d["samples"][0], t.story1["samples"][0], err_msg="epoch 1's frame is kept")
         assert not np.array_equal(d["samples"][0], d["samples"][1])
-        assert int(d["inputs_seed"]) == tr.STORY_SEED
+        assert int(d["inputs_seed"]) == tg.STORY_SEED
     assert t.story1["samples"].shape == (1, 20, 28, 28)
 
     card = json.loads((folder / "card.json").read_text())
@@ -456,9 +458,9 @@ def test_manifest_lists_the_generator_and_story(trained):
 
 def test_trained_gan_loads_in_safe_mode(trained, monkeypatch):
     import core
-    from core import train as tr
     from core.images import to_uint8
     from core.recipes import get_recipe
+    from core.trainers import gans as tg
     t = trained
     monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(t.out))
     seen = []
@@ -485,7 +487,7 @@ def test_trained_gan_loads_in_safe_mode(trained, monkeypatch):
     ema.load_weights(t.runs / "mnist-dcgan" / "ema_generator.weights.h5")
     z = m.sample_latents(8, seed=0)
     np.testing.assert_allclose(x, (np.asarray(ema(z, training=False))[..., 0] + 1) / 2, rtol=1e-5, atol=1e-5)
-    story_z = tr.story_inputs(get_recipe("mnist-dcgan"))
+    story_z = tg.story_inputs(get_recipe("mnist-dcgan"))
     frame = to_uint8(m.decode(story_z))
     assert np.abs(frame.astype(int) - m.story["samples"][-1].astype(int)).max() <= 1
 
@@ -524,6 +526,7 @@ def evaluated(trained, gan_data, tmp_path_factory):
     200 samples a truncation, 20 a class for label accuracy)."""
     from core import evaluate as ev
     from core import registry
+    from core.evaluators import gans as ev_gans
     from core.judges import Judge
     root = tmp_path_factory.mktemp("gan-eval") / "pretrained"
     shutil.copytree(trained.out, root)
@@ -534,7 +537,7 @@ def evaluated(trained, gan_data, tmp_path_factory):
             {"id": rival, "kind": "generative", "metrics": {"frechet_distance_samples": 1e12,
                                                             "frechet_distance_samples_n": n}}))
     judge = Judge(tiny_judge(), {"metrics": {"confidence_threshold": 0.5}})
-    real_scores, real_accuracy = ev.sample_scores, ev.sample_label_accuracy
+    real_scores, real_accuracy = ev_gans.sample_scores, ev_gans.sample_label_accuracy
     truncations = []
 
     def small_scores(model, judge, real, truncation=1.0, n=None):
@@ -542,9 +545,9 @@ def evaluated(trained, gan_data, tmp_path_factory):
         return real_scores(model, judge, real, truncation, n=N_SAMPLES)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ev, "SAMPLE_FID", N_SAMPLES)
-        mp.setattr(ev, "sample_scores", small_scores)  # its default n was bound to 5,000 at import
-        mp.setattr(ev, "sample_label_accuracy", lambda model, judge, per_class=1000: real_accuracy(
+        mp.setattr(ev_gans, "SAMPLE_FID", N_SAMPLES)
+        mp.setattr(ev_gans, "sample_scores", small_scores)  # its default n was bound to 5,000 at import
+        mp.setattr(ev_gans, "sample_label_accuracy", lambda model, judge, per_class=1000: real_accuracy(
             model, judge, per_class=PER_CLASS))
         mp.setattr(registry, "load_judge", lambda model_id="mnist-judge": judge)
         metrics = {i: ev.evaluate(i, data=trained.data, root=root) for i in ("mnist-dcgan", "mnist-cgan")}
@@ -553,15 +556,15 @@ def evaluated(trained, gan_data, tmp_path_factory):
 
 def test_evaluate_dcgan_figures(evaluated, gan_data, monkeypatch):
     import core
-    from core import evaluate as ev
+    from core.evaluators import gans as ev_gans
     from core.judges import frechet_distance
     e = evaluated
     _, (xt, _) = gan_data
     card = json.loads((e.root / "mnist-dcgan" / "card.json").read_text())
     m = card["metrics"]
     assert json.dumps(m) == json.dumps(e.metrics["mnist-dcgan"]), "the card holds what evaluate returned"
-    assert card["evaluation"] == {"command": "python -m core.evaluate mnist-dcgan", "method": ev.GAN_METHOD}
-    assert e.truncations[:len(ev.TRUNCATIONS)] == list(ev.TRUNCATIONS)
+    assert card["evaluation"] == {"command": "python -m core.evaluate mnist-dcgan", "method": ev_gans.GAN_METHOD}
+    assert e.truncations[:len(ev_gans.TRUNCATIONS)] == list(ev_gans.TRUNCATIONS)
     assert m["heldout_digits"] == N_TEST and m["frechet_distance_samples_n"] == N_SAMPLES
 
     monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(e.root))
@@ -575,18 +578,18 @@ def test_evaluate_dcgan_figures(evaluated, gan_data, monkeypatch):
     assert m["mean_confidence"] == pytest.approx(float(confidence.mean()), rel=1e-5)
     assert m["share_confident"] == pytest.approx(float((confidence >= 0.5).mean()))
 
-    assert [s["truncation"] for s in m["truncation"]] == list(ev.TRUNCATIONS)
+    assert [s["truncation"] for s in m["truncation"]] == list(ev_gans.TRUNCATIONS)
     for s in m["truncation"]:
         assert sum(s["class_shares"]) == pytest.approx(1.0)
         assert s["smallest_class_share"] == min(s["class_shares"]) and s["largest_class_share"] == max(s["class_shares"])
         assert "label_accuracy" not in s
-    half = m["truncation"][list(ev.TRUNCATIONS).index(0.5)]
+    half = m["truncation"][list(ev_gans.TRUNCATIONS).index(0.5)]
     x_half = model.sample(N_SAMPLES, seed=0, truncation=0.5)
     assert half["frechet_distance"] == pytest.approx(frechet_distance(e.judge.features(x_half), real), rel=1e-4)
-    plain = m["truncation"][list(ev.TRUNCATIONS).index(1.0)]
+    plain = m["truncation"][list(ev_gans.TRUNCATIONS).index(1.0)]
     assert plain["frechet_distance"] == m["frechet_distance_samples"]
 
-    assert m["goals"] == ev.GAN_GOALS
+    assert m["goals"] == ev_gans.GAN_GOALS
     # The vanilla GAN's card, measured on another sample count, is no rival; the tiny judge stands in for both
     # judges, so the two-judge precision goal is judged; no 16-D VAE card, so no two-judge Fréchet goal.
     assert set(m["goals_met"]) == {"mode_coverage", "frechet_at_most_half_of_vae_2d",
@@ -599,11 +602,11 @@ def test_evaluate_dcgan_figures(evaluated, gan_data, monkeypatch):
 
 def test_evaluate_cgan_label_accuracy(evaluated, monkeypatch):
     import core
-    from core import evaluate as ev
+    from core.evaluators import gans as ev_gans
     e = evaluated
     m = json.loads((e.root / "mnist-cgan" / "card.json").read_text())["metrics"]
     assert json.dumps(m) == json.dumps(e.metrics["mnist-cgan"]), "the card holds what evaluate returned"
-    assert [s["truncation"] for s in m["truncation"]] == list(ev.TRUNCATIONS)
+    assert [s["truncation"] for s in m["truncation"]] == list(ev_gans.TRUNCATIONS)
     assert all(0.0 <= s["label_accuracy"] <= 1.0 for s in m["truncation"])
     assert sum(m["class_shares"]) == pytest.approx(1.0)
     assert m["label_accuracy_prior_samples_n"] == 10 * PER_CLASS
@@ -616,7 +619,7 @@ def test_evaluate_cgan_label_accuracy(evaluated, monkeypatch):
     assert m["label_accuracy_prior_samples"] == pytest.approx(float((got == wanted).mean()))
     labels = np.arange(N_SAMPLES) % 10
     read, _ = e.judge.read(model.sample(N_SAMPLES, seed=0, labels=labels))
-    plain = m["truncation"][list(ev.TRUNCATIONS).index(1.0)]
+    plain = m["truncation"][list(ev_gans.TRUNCATIONS).index(1.0)]
     assert plain["label_accuracy"] == pytest.approx(float((read == labels).mean()))
 
     assert set(m["goals_met"]) == {"label_accuracy", "label_accuracy_per_class"}

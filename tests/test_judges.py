@@ -1,9 +1,10 @@
-"""core.judges: the Frechet distance against references, the Judge wrapper, and the shipped judge's accuracy."""
+"""core.judges: the Frechet distance against references, the Judge wrapper, the shipped judge's accuracy, and
+clearest_style (the style the judge reads most clearly) with a scripted judge."""
 import numpy as np
 import pytest
 from scipy import linalg
 
-from core.judges import frechet_distance, precision_recall
+from core.judges import clearest_style, frechet_distance, precision_recall
 
 
 def reference_fd(a, b):
@@ -234,3 +235,64 @@ def test_second_judge_architecture_differs_and_names_its_features():
     assert not any(type(layer).__name__ == "MaxPooling2D" for layer in second.layers)
     with pytest.raises(ValueError, match="pooled or strided"):
         build_judge(architecture="resnet")
+
+
+# ------------------------------------------------------------------ clearest_style with a scripted judge
+
+
+class StyleModel:
+    """Decodes (style, label) into an 'image' that is just that pair, so the judge below can look it up."""
+    num_classes = 3
+
+    def __init__(self):
+        self.calls = []
+
+    def decode(self, codes, labels):
+        """`codes` are (N, 2) latent means whose first coordinate names the style."""
+        assert codes.shape == (len(labels), 2)
+        self.calls.append((codes[:, 0].tolist(), np.asarray(labels).tolist()))
+        return np.stack([codes[:, 0], labels], 1)
+
+
+class TableJudge:
+    """Reads each (style, label) image from a table: probability `table[style, label]`, misread where `wrong`."""
+
+    def __init__(self, table, wrong=()):
+        self.table, self.wrong = np.asarray(table, float), set(wrong)
+
+    def read(self, images):
+        styles, labels = images[:, 0].astype(int), images[:, 1].astype(int)
+        read = np.array([(lab + 1) % 3 if (s, lab) in self.wrong else lab for s, lab in zip(styles, labels)])
+        return read, self.table[styles, labels]
+
+
+def test_clearest_style_is_the_highest_lowest_probability_over_the_labels():
+    table = [[0.90, 0.90, 0.30],   # style 0: one label read weakly
+             [0.60, 0.70, 0.65],   # style 1: the best lowest probability (0.6)
+             [0.99, 0.99, 0.99],   # style 2: the surest of all, but its 1 is misread: counts as 0
+             [0.55, 0.95, 0.97]]   # style 3: the best mean (0.82), lowest 0.55
+    model = StyleModel()
+    means = np.column_stack([np.arange(4), np.full(4, -1.5)])  # 2-D codes; the first coordinate names the style
+    got = clearest_style(model, TableJudge(table, wrong={(2, 1)}), means, np.array([0, 1, 2, 0]))
+    assert got == 1 and type(got) is int
+    # every candidate decoded once as each label, in candidate-major order
+    assert model.calls == [([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], [0, 1, 2] * 4)]
+    # a correct reading of the 1 makes style 2 the clearest
+    assert clearest_style(StyleModel(), TableJudge(table), means, np.array([0, 1, 2, 0])) == 2
+
+
+def test_clearest_style_returns_an_index_into_all_digits_among_the_candidates():
+    from core.latent import stratified_indices
+    labels = np.arange(101) % 3
+    means = np.column_stack([np.arange(101), np.zeros(101)])  # digit i has style i
+    table = np.full((101, 3), 0.5)
+    left_out = np.setdiff1d(np.arange(101), stratified_indices(labels, 100))
+    assert left_out.size == 1
+    table[left_out[0]] = 0.99                  # the clearest digit is the one 100 candidates leave out ...
+    runner_up = 60 if left_out[0] != 60 else 61
+    table[runner_up] = 0.9                     # ... so the default picks the runner-up
+    assert clearest_style(StyleModel(), TableJudge(table), means, labels) == runner_up
+    assert clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=101) == left_out[0]
+    few = stratified_indices(labels, 3)
+    table[few[2]] = 0.95                       # three candidates: the best of them, as an index into all digits
+    assert clearest_style(StyleModel(), TableJudge(table), means, labels, candidates=3) == few[2]

@@ -295,8 +295,8 @@ def local_originals():
 
 @pytest.fixture(scope="module")
 def measured_style(shipped_models) -> int:
-    """The held-out digit style transfer should open on, measured here by core.evaluate.clearest_style."""
-    from core.evaluate import clearest_style
+    """The held-out digit style transfer should open on, measured here by core.judges.clearest_style."""
+    from core.judges import clearest_style
     model, judge = shipped_models
     codes = heldout()
     index = clearest_style(model, judge, codes["means"], codes["labels"])

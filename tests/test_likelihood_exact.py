@@ -1,4 +1,4 @@
-"""`core.evaluate.likelihood_bounds` against an exact answer.
+"""`core.evaluators.likelihood.likelihood_bounds` against an exact answer.
 
 The cards' -ELBO and IWAE figures are otherwise checked only against themselves. Here a VAE small
 enough to integrate by hand: a 2-D latent, a Bernoulli decoder over 2x2 pixels (logits linear in z),
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy.special import log_expit, logsumexp
 
-from core.evaluate import likelihood_bounds
+from core.evaluators.likelihood import likelihood_bounds
 
 # Decoder: logits = z @ W + b over 4 pixels.
 W = np.array([[3.0, -2.0, 1.5, -1.0], [1.0, 2.5, -2.0, -3.0]])
@@ -105,7 +105,7 @@ def test_quadrature_is_exact():
 def test_model_is_a_fair_test(setup):
     """Preconditions: q's log-variance is far from 0 (else log q's variance term would be invisible),
     and binary digits pass through likelihood_bounds' binarisation unchanged."""
-    from core.evaluate import binarise
+    from core.evaluators.likelihood import binarise
     assert setup["q_log_var"].sum(1).max() < -2.0
     np.testing.assert_array_equal(binarise(setup["digits"]), setup["digits"])
     assert setup["model"].encode_distribution(setup["digits"][:1])[1] == pytest.approx(setup["q_log_var"][:1], abs=1e-5)

@@ -248,7 +248,7 @@ def test_interrupted_run_resumes_from_its_backup(tiny_data, tmp_path, monkeypatc
 # ------------------------------------------------------------------ recipes and the command line
 
 def test_split_train_is_seeded_and_disjoint():
-    from core.train import split_train
+    from core.trainers.common import split_train
     x = np.arange(100)
     (xf, yf), (xv, yv) = split_train(x, x * 10, 0.1, seed=3)
     assert len(xv) == 10 and len(xf) == 90

@@ -6,6 +6,7 @@ its convolutional blocks ("block1" ...) give the face VAE a perceptual loss
 (Hou et al., 2017, with this judge in place of VGG, which is not available offline).
 A reading is "present" when the attribute's probability reaches its threshold,
 chosen per attribute on the validation partition for the best balanced accuracy.
+The registry loads it (`registry.load_face_judge`), as it loads the digit judge.
 """
 from __future__ import annotations
 
@@ -122,10 +123,3 @@ class FaceJudge:
 
     def features(self, images) -> np.ndarray:
         return self._outputs(images)[1]
-
-
-def load_face_judge(model_id: str = FACE_JUDGE) -> FaceJudge:
-    """The face judge from the registry (hash-checked, safe mode)."""
-    from .. import registry
-    card = registry.read_card(model_id)
-    return FaceJudge(registry.load_keras(model_id, card["files"]["classifier"]), card)

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import registry
-from .recipes import get_recipe, model_options
+from .. import registry
+from ..recipes import get_recipe, model_options
+from .common import RUNS, publish
+from .faces import face_datasets, perceptual_judge
 
 SHARPEN = {"epochs": 7, "decoder_learning_rate": 1e-4, "critic_learning_rate": 2e-4, "beta_1": 0.5,
            "adversarial_weight": 0.5, "warmup_steps": 250}
@@ -35,8 +37,8 @@ def choose_epoch(log: list[dict]) -> dict:
 
 
 def _val_figures(model, judge, val_images, code_mean, code_std):
-    from .judges import frechet_distance
-    from .images import laplacian_energy
+    from ..images import laplacian_energy
+    from ..judges import frechet_distance
     faces = val_images[:VAL_FACES].astype(np.float32) / 255.0
     real = judge.features(faces)
     z_mean, _ = model.encoder.predict(faces, batch_size=256, verbose=0)
@@ -76,10 +78,9 @@ def _epoch_callback(run_dir: Path, judge, val_images, code_mean, code_std):
 def sharpen(model_id: str = "celeba-vae", data=None, epochs: int | None = None, out: Path | None = None,
             runs: Path | None = None, fresh: bool = False, verbose: int = 2, evaluate_after: bool = True) -> dict:
     import keras
-    from .data.celeba import load_celeba
-    from .models.face_judge import FACE_JUDGE, load_face_judge
-    from .models.face_vaegan import SharpenedDecoder
-    from .train import RUNS, _perceptual_judge, _publish, face_datasets
+    from ..data.celeba import load_celeba
+    from ..models.face_judge import FACE_JUDGE
+    from ..models.face_vaegan import SharpenedDecoder
     recipe, options = get_recipe(model_id), model_options(model_id)
     settings = {**SHARPEN, **({"epochs": epochs} if epochs else {})}
     out = Path(out) if out else registry.pretrained_root()
@@ -101,8 +102,8 @@ def sharpen(model_id: str = "celeba-vae", data=None, epochs: int | None = None, 
         decoder = registry.load_keras(model_id, card["files"]["decoder"])
         decoder_sha = registry.sha256(registry.verified_path(model_id, card["files"]["decoder"]))
         stats = np.load(registry.verified_path(model_id, card["files"]["latents"]))
-        judge = load_face_judge(FACE_JUDGE)
-    perceptual, judge_used = _perceptual_judge(recipe, out)
+        judge = registry.load_face_judge(FACE_JUDGE)
+    perceptual, judge_used = perceptual_judge(recipe, out)
     code_mean, code_std = stats["train_mean"], stats["train_std"]
     model = SharpenedDecoder(encoder, decoder, perceptual, code_mean, code_std, sigma=options["sigma"],
                              perceptual_weight=options["perceptual_weight"],
@@ -129,4 +130,4 @@ def sharpen(model_id: str = "celeba-vae", data=None, epochs: int | None = None, 
         "epochs": log, "wall_time_s": round(sum(e["wall_s"] for e in log), 1),
         "cpu_time_s": round(sum(e["cpu_s"] for e in log), 1),
         "method": __doc__.split("\n\n")[0].split("\n")[0]}
-    return _publish(card, out, data, evaluate_after)
+    return publish(card, out, data, evaluate_after)
