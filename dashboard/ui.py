@@ -176,8 +176,7 @@ def load_judge():
 
 @st.cache_resource(show_spinner="Loading the face judge (once per server)…", max_entries=2)
 def _load_face_judge(judge_id: str, pretrained_root: str):
-    from core.registry import load_face_judge as load  # TensorFlow: only for pages that read faces
-    judge = load(judge_id)
+    judge = registry.load_face_judge(judge_id)
     gc.freeze()  # as for models
     return judge
 

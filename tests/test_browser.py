@@ -432,8 +432,9 @@ def edit_shown(tab: Watched, caption: str) -> list[dict]:
 def drive_face_editing(tab: Watched) -> None:
     """From a generated face (the card's opening seed, never a test face: the server has no data): the start face at 128 px beside
     the edited face at 256 px; six arrow
-    keys on Smiling redraw the edited face (new pixels, the start face kept) and the caption and URL name the edit;
-    the "+1" button (the measured edit, which holds Male) sets it and unticking its Male hold changes the edit again;
+    keys on Eyeglasses redraw the edited face (new pixels, the start face kept) and the caption and URL name the
+    edit; Smiling's "−1" (the measured edit, which holds Male) takes the opening face's smile away and unticking its
+    Male hold changes the edit again;
     the link, opened afresh, shows the same edited face without a notice."""
     import numpy as np
     shown = query(tab)
@@ -448,40 +449,41 @@ def drive_face_editing(tab: Watched) -> None:
         assert face["loaded"] and round(face["width"]) >= side and round(face["height"]) >= side, face
     assert edited["src"] == start["src"]  # no edit yet: the edited face is the start face
 
-    smiling = f"face_s_Smiling_{FACE_MODEL}"
-    before, after = nudge(tab, smiling, presses=6)  # steps of 0.05
+    glasses, smiling = f"face_s_Eyeglasses_{FACE_MODEL}", f"face_s_Smiling_{FACE_MODEL}"
+    before, after = nudge(tab, glasses, presses=6)  # steps of 0.05
     assert (float(before), round(float(after), 2)) == (0.0, 0.3), (before, after)
-    start_now, edited_now = faces = edit_shown(tab, "edited: Smiling +0.3; Male held fixed")
-    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})",
-                                             "edited: Smiling +0.3; Male held fixed"]  # the measured edit's hold
+    start_now, edited_now = faces = edit_shown(tab, "edited: Eyeglasses +0.3")
+    assert [f["caption"] for f in faces] == [f"generated face (seed {opening})", "edited: Eyeglasses +0.3"]
     assert start_now["src"] == start["src"]  # the start face stays as it was
     assert edited_now["loaded"] and round(edited_now["width"]) >= FACE_SIDE
     change = np.abs(face_pixels(edited_now["src"]) - face_pixels(start["src"]))
-    assert change.mean() > 0.5, f"Smiling +0.3 changed the face by {change.mean():.2f} grey levels a pixel on average"
-    tab.assert_clean("after moving the Smiling slider")
-    assert query(tab) == {**shown, "edit": "Smiling:0.3"}, query(tab)
+    assert change.mean() > 0.5, f"Eyeglasses +0.3 changed the face by {change.mean():.2f} grey levels a pixel"
+    tab.assert_clean("after moving the Eyeglasses slider")
+    assert query(tab) == {**shown, "edit": "Eyeglasses:0.3"}, query(tab)
 
-    plus = tab.page.locator(f".st-key-face_plus_Smiling_{FACE_MODEL}").get_by_role("button", name="+1", exact=True)
-    tab.act(plus.click, "after pressing Smiling's +1")
-    _, at_default = edit_shown(tab, "edited: Smiling +1; Male held fixed")
-    assert float(slider(tab, smiling).input_value()) == 1.0
+    # The opening face smiles already: take the smile away, by the measured edit, which holds Male.
+    minus = tab.page.locator(f".st-key-face_minus_Smiling_{FACE_MODEL}").get_by_role("button", name="−1", exact=True)
+    tab.act(minus.click, "after pressing Smiling's −1")
+    _, at_default = edit_shown(tab, "edited: Smiling -1, Eyeglasses +0.3; Male held fixed")
+    assert float(slider(tab, smiling).input_value()) == -1.0
     assert at_default["src"] != edited_now["src"]
-    assert query(tab)["edit"] == "Smiling:1", query(tab)
+    assert query(tab)["edit"] == "Smiling:-1,Eyeglasses:0.3", query(tab)
 
     tick = tab.page.locator(f".st-key-face_h_Smiling_{FACE_MODEL}").get_by_text("Male held fixed", exact=True)
     tab.act(tick.click, "after unticking Smiling's Male held fixed")
-    _, free = edit_shown(tab, "edited: Smiling +1")
+    _, free = edit_shown(tab, "edited: Smiling -1, Eyeglasses +0.3")
     change = np.abs(face_pixels(free["src"]) - face_pixels(at_default["src"]))
     assert change.mean() > 0.5, f"letting Male go changed the edited face by {change.mean():.2f} grey levels a pixel"
     linked = query(tab)
-    assert linked == {**shown, "edit": "Smiling:1", "free": "Smiling"}, linked
+    assert linked == {**shown, "edit": "Smiling:-1,Eyeglasses:0.3", "free": "Smiling"}, linked
 
     tab.open_link(tab.server.url + tab.page.evaluate("location.pathname + location.search"))
     tab.assert_clean("the Face editing link, opened afresh")
     reopened = editor_faces(tab)
-    assert [f["caption"] for f in reopened] == [f"generated face (seed {opening})", "edited: Smiling +1"]
+    assert [f["caption"] for f in reopened] == [f"generated face (seed {opening})",
+                                                "edited: Smiling -1, Eyeglasses +0.3"]
     assert [f["src"] for f in reopened] == [start["src"], free["src"]]  # the same faces, redrawn from the link
-    assert float(slider(tab, smiling).input_value()) == 1.0
+    assert float(slider(tab, smiling).input_value()) == -1.0
     assert not tab.page.locator(f".st-key-face_h_Smiling_{FACE_MODEL} input").is_checked()
     assert not tab.page.get_by_text("Some settings in the link were ignored").count()  # the page's link notice
     assert query(tab) == linked
