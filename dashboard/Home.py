@@ -124,6 +124,7 @@ def model_card(card: dict) -> None:
             if not measured:
                 st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
             if faces:
+                sharp_goals(card)
                 edit_goals(card.get("metrics", {}).get("attribute_edits") or {})
             generator = "files" in card and not card["files"].get("encoder")  # a GAN: samples only
             given_label = " Likelihoods are of each digit given its label." \
@@ -132,6 +133,39 @@ def model_card(card: dict) -> None:
             st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`")
+
+
+SHARP_FIGURES = (  # a face model's sharpness figures (card metrics), their goal's key in sharp_goals, and words
+    ("frechet_distance_reconstructions", "frechet_reconstructions", "reconstructions' Fréchet distance", "≤"),
+    ("laplacian_energy_ratio", "laplacian_ratio", "fine detail (Laplacian energy) of reconstructions ÷ originals'",
+     "≥"),
+    ("frechet_distance_samples_trick", "frechet_samples_trick", "sampling-trick samples' Fréchet distance", "≤"),
+    ("frechet_distance_samples", "frechet_samples", "N(0, I) samples' Fréchet distance", "≤"),
+)
+
+
+def sharp_goals(card: dict) -> None:
+    """A face model's sharpness against its goals, met or missed, beside what real faces score in the same
+    features (the face judge's card: its floor) and how long the decoder's sharpening took."""
+    metrics = card.get("metrics", {})
+    goals, met = metrics.get("sharp_goals") or {}, metrics.get("sharp_goals_met") or {}
+    shown = []
+    for key, goal, words, sign in SHARP_FIGURES:
+        bound = goals.get(goal + ("_max" if sign == "≤" else "_min"))
+        if key in metrics and bound is not None:
+            shown.append(f"{words} {metrics[key]:.3g} (goal {sign} {bound:g}) "
+                         + ("✓ met" if met.get(goal) else "✗ missed"))
+    if not shown:
+        return
+    judge = next((c for c in ui.shipped_cards("judge") if c["id"] == metrics.get("judge")), {})
+    floor = judge.get("metrics", {}).get("frechet_distance_real_train_vs_heldout")
+    sharpened = card.get("training", {}).get("sharpened") or {}
+    st.caption("Sharpness against its goals, in the face judge's features"
+               + (f" (real training faces against the test faces: {floor:.3g})" if floor else "") + ": "
+               + "; ".join(shown) + "."
+               + (f" The decoder was sharpened against a patch critic for {len(sharpened.get('epochs', []))} "
+                  f"epochs in {ui.duration(sharpened['wall_time_s'])} on CPU (epoch "
+                  f"{sharpened.get('chosen_epoch')} shipped)." if "wall_time_s" in sharpened else ""))
 
 
 def edit_goals(edits: dict) -> None:

@@ -266,3 +266,19 @@ def test_home_face_card_shows_every_slider_edit_against_its_goal_met_or_missed(s
             assert (f"{name.replace('_', ' ')}{suffix} {plain['success']:.1%} / {plain['kept_independent']:.1%} "
                     f"(goal ≥ {goal['success_min']:.0%} / ≥ {goal['kept_min']:.0%}) "
                     + ("✓ met" if row["goal_met"] else "✗ missed")) in note
+
+
+def test_home_face_card_shows_sharpness_against_its_goals_beside_real_faces_floor(shipped_pretrained):
+    face = next((c for c in core.list_models() if c.get("dataset", {}).get("name") == "celeba" and "error" not in c),
+                None)
+    if face is None or "sharp_goals" not in face.get("metrics", {}):
+        pytest.skip("no shipped face model with sharpness goals")
+    m = face["metrics"]
+    note = next(c.value for c in open_page().caption if c.value.startswith("Sharpness against its goals"))
+    floor = registry.read_card(m["judge"])["metrics"]["frechet_distance_real_train_vs_heldout"]
+    assert f"(real training faces against the test faces: {floor:.3g})" in note
+    assert (f"reconstructions' Fréchet distance {m['frechet_distance_reconstructions']:.3g} (goal ≤ "
+            f"{m['sharp_goals']['frechet_reconstructions_max']:g}) "
+            + ("✓ met" if m["sharp_goals_met"]["frechet_reconstructions"] else "✗ missed")) in note
+    assert note.count("✓ met") + note.count("✗ missed") == 4
+    assert f"epoch {face['training']['sharpened']['chosen_epoch']} shipped" in note
