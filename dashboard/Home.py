@@ -132,7 +132,8 @@ def model_card(card: dict) -> None:
             against = "Its samples, read by the judge, against the" if generator else "Measured on the"
             st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
                        f"{given_label} "
-                       f"Rebuild: `{training['command']}`")
+                       f"Rebuild: `{training['command']}`"
+                       + (f", then `{training['sharpened']['command']}`" if "sharpened" in training else ""))
 
 
 SHARP_FIGURES = (  # a face model's sharpness figures (card metrics), their goal's key in sharp_goals, and words
