@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 import warmup
+from core import registry
 from core.models.face_judge import FACE_JUDGE
 from core.recipes import SECOND_JUDGE
 
@@ -100,11 +101,13 @@ def model_card(card: dict) -> None:
         about, shown = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
         data, training = card["dataset"], card["training"]
         faces = data["name"] == "celeba"
-        items = "faces" if faces else "digits"
+        items = "faces" if faces else "pictures" if data["name"] == "images" else "digits"
         validate = f"{data['validation']:,} to validate" if data.get("validation") else "no validation split"
         best = f" (best {training['best_epoch']})" if "best_epoch" in training else ""
         with about:
             st.subheader(card.get("title", card["id"]), anchor=False)
+            if card.get("source") == registry.USER_SOURCE:
+                st.caption(f"Your model, from `{registry.user_root()}`")
             st.write(card.get("summary", ""))
             st.markdown(
                 f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
@@ -129,7 +132,7 @@ def model_card(card: dict) -> None:
             given_label = " Likelihoods are of each digit given its label." \
                 if card.get("conditional") and not generator else ""
             against = "Its samples, read by the judge, against the" if generator else "Measured on the"
-            st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
+            st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else items}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`")
 
