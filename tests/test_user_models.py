@@ -21,11 +21,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import core  # noqa: E402
-from conftest import SCATTER, assert_clean, chosen, open_page  # noqa: E402
+from conftest import GRID, SCATTER, assert_clean, chosen, open_page  # noqa: E402
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
 from core.user_models import UserModelError  # noqa: E402
+from test_pages import dots  # noqa: E402
 
 SIDE = 28
 
@@ -212,7 +213,8 @@ def test_imported_vae_with_pictures_is_measured_and_checked(models_dir, networks
         core.load_model("my-vae")
     (models_dir / "my-gen" / "card.json").unlink()
     listed = {c["id"]: c for c in core.list_models()}
-    assert "card.json is missing" in listed["my-gen"]["error"] and "core.import_model my-gen" in listed["my-gen"]["error"]
+    message = listed["my-gen"]["error"]
+    assert "card.json is missing" in message and "core.import_model my-gen" in message
     assert "error" not in listed["my-vae"]
 
 
@@ -318,3 +320,42 @@ def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, m
     at = open_page(SCATTER, model="shapes")
     assert_clean(at)
     assert chosen(at) == "shapes" and at.query_params["model"] == "shapes"
+    plotted = dots(at)  # every held-out picture, coloured by its label
+    codes = core.load_model("shapes").heldout
+    assert len(plotted) == len(codes["labels"]) == 4
+    assert list(plotted["label"]) == [["bar", "square"][c] for c in codes["labels"][plotted["index"]]]
+    np.testing.assert_allclose(plotted[["x", "y"]], codes["means"][plotted["index"]], rtol=1e-6)
+
+
+def test_decoded_grid_opens_the_user_model(trained, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(trained))
+    at = open_page(GRID, model="shapes")
+    assert_clean(at)
+    assert chosen(at) == "shapes"
+
+
+def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, monkeypatch):
+    from core.trainers import folder
+    pics, runs, said = write_pictures(tmp_path / "pics", labels=False), tmp_path / "runs", []
+    progress = folder._progress
+
+    def stopped_after_first_epoch(epochs, say):
+        callback = progress(epochs, say)
+        report = callback.on_epoch_end
+
+        def end(epoch, logs=None):
+            report(epoch, logs)
+            callback.flush()
+            raise KeyboardInterrupt  # as Ctrl-C after the first epoch's checkpoint
+        callback.on_epoch_end = end
+        return callback
+    monkeypatch.setattr(folder, "_progress", stopped_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        folder.train_folder(pics, "resumed", epochs=2, runs=runs, verbose=0, say=said.append)
+    assert not (models_dir / "resumed").exists() and (runs / "resumed" / "backup").is_dir()
+    monkeypatch.setattr(folder, "_progress", progress)
+    folder.train_folder(pics, "resumed", epochs=2, runs=runs, verbose=0, say=said.append)
+    assert any(s.startswith("starting a new run") for s in said)
+    assert any(s.startswith("resuming the interrupted run") for s in said)
+    assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]  # not again
+    assert core.load_model("resumed").card["training"]["epochs_run"] == 2

@@ -19,7 +19,6 @@ from PIL import Image, ImageOps
 EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 MIN_IMAGES = 20          # fewer cannot be split into pictures to learn from and pictures to measure on
 MAX_PIXELS = 25_000_000  # as uploads (core.data.uploads): a 6000 x 4000 photo; more is a poster scan or a bomb
-SIZES = (28, 32, 64)
 SHOWN = 5                # file names quoted in a message, at most
 
 

@@ -31,14 +31,26 @@ def _progress(epochs: int, say):
     import keras
 
     class Progress(keras.callbacks.Callback):
+        """Said when the next epoch begins (or training ends), after Keras' progress bar has closed its line."""
+        line = None
+
         def on_epoch_begin(self, epoch, logs=None):
+            self.flush()
             self.start = time.time()
 
         def on_epoch_end(self, epoch, logs=None):
             took = time.time() - self.start
             left = took * (epochs - epoch - 1)
-            say(f"epoch {epoch + 1}/{epochs}: loss {logs['loss']:.2f}, validation {logs['val_loss']:.2f}; "
-                f"{took:.0f} s, about {left / 60:.1f} min left (less if it stops early)")
+            self.line = (f"epoch {epoch + 1}/{epochs}: loss {logs['loss']:.2f}, validation {logs['val_loss']:.2f}; "
+                         f"{took:.0f} s, about {left / 60:.1f} min left (less if it stops early)")
+
+        def on_train_end(self, logs=None):
+            self.flush()
+
+        def flush(self):
+            if self.line:
+                say(self.line)
+            self.line = None
     return Progress()
 
 
@@ -82,7 +94,8 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True),
                  keras.callbacks.BackupAndRestore(str(run_dir / "backup")), _progress(epochs, say)]
     start = time.time()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose,
+                        shuffle=False)  # the pipeline shuffles itself
     wall = time.time() - start
     if not history.history.get("val_loss"):
         raise RuntimeError(f"no epoch was run: the checkpoint in {run_dir} has already reached {epochs} epochs; "
