@@ -173,6 +173,8 @@ def import_model(name: str, decoder_path, encoder_path=None, data=None, labels=N
         metrics, arrays = measure(model, pictures, np.arange(len(pictures.images)))
         card["metrics"].update(metrics)
         say(f"measured on {len(pictures.images)} pictures: reconstruction MSE {metrics['reconstruction_mse']:.4f}")
+    elif pictures is not None:
+        say("a generator alone has no codes of pictures to measure: --data is checked but gives no figures yet")
     folder = publish(name, networks, card, arrays, card["training"]["command"])
     say(f"imported {name} into {folder}")
     return folder

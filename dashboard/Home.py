@@ -125,13 +125,19 @@ def model_card(card: dict) -> None:
             ui.metrics_row((label, fmt.format(metrics[key]), meaning(key, text, metrics))
                            for key, label, fmt, text in measured)
             if not measured:
-                st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
+                st.caption("No figures: a model imported without an encoder or --data has none yet."
+                           if card.get("source") == registry.USER_SOURCE
+                           else f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
             if faces:
                 edit_goals(card.get("metrics", {}).get("attribute_edits") or {})
             generator = "files" in card and not card["files"].get("encoder")  # a GAN: samples only
             given_label = " Likelihoods are of each digit given its label." \
                 if card.get("conditional") and not generator else ""
             against = "Its samples, read by the judge, against the" if generator else "Measured on the"
+            if card.get("source") == registry.USER_SOURCE:  # no judge reads a user's pictures (yet)
+                measured_on = f"Measured on {data['heldout']:,} of your pictures. " if measured else ""
+                st.caption(f"{measured_on}Made with: `{training['command']}`")
+                return
             st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else items}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`")

@@ -309,10 +309,15 @@ def test_folder_trainer_says_what_is_wrong(tmp_path, models_dir, capsys):
 
 def test_home_lists_the_user_model_as_theirs(trained, shipped_pretrained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(trained))
+    card = registry.read_card("shapes")
     at = open_page()
     assert_clean(at)
     assert [s.value for s in at.subheader if s.value == "shapes"]
     assert any(c.value.startswith("Your model, from") and str(trained) in c.value for c in at.caption)
+    assert any(c.value.startswith("Measured on 4 of your pictures. Made with: `python -m core.train vae --images")
+               for c in at.caption)
+    assert any(m.label == "Reconstruction MSE" and m.value == f"{card['metrics']['reconstruction_mse']:.4f}"
+               for m in at.metric)
 
 
 def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, monkeypatch):
