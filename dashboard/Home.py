@@ -113,8 +113,9 @@ def model_card(card: dict) -> None:
                 f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
                 f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {validate}, "
                 f"{data['heldout']:,} held out for the figures  \n"
-                f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
-                f"{ui.duration(training['wall_time_s'])} on CPU",
+                + ("**Training** elsewhere: imported" if training.get("imported") else
+                   f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
+                   f"{ui.duration(training['wall_time_s'])} on CPU"),
                 help=data.get("description"))
             with st.container(horizontal=True):  # wraps instead of truncating when a card has three links
                 for page in ui.pages_for(card):

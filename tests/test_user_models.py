@@ -364,3 +364,12 @@ def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, mon
     assert any(s.startswith("resuming the interrupted run") for s in said)
     assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]  # not again
     assert core.load_model("resumed").card["training"]["epochs_run"] == 2
+
+
+def test_home_shows_an_imported_generator_as_imported(models_dir, networks, shipped_pretrained):
+    import_model("my-gen", networks / "gen_tanh.keras", say=lambda *_: None, command="python -m core.import_model x")
+    at = open_page()
+    assert_clean(at)
+    assert any("**Training** elsewhere: imported" in m.value for m in at.markdown)
+    assert any(c.value == "Made with: `python -m core.import_model x`" for c in at.caption)
+    assert any(c.value.startswith("No figures: a model imported without an encoder") for c in at.caption)
