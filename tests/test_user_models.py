@@ -373,3 +373,16 @@ def test_home_shows_an_imported_generator_as_imported(models_dir, networks, ship
     assert any("**Training** elsewhere: imported" in m.value for m in at.markdown)
     assert any(c.value == "Made with: `python -m core.import_model x`" for c in at.caption)
     assert any(c.value.startswith("No figures: a model imported without an encoder") for c in at.caption)
+
+
+def test_exported_items_are_a_folder_the_trainer_reads(tmp_path, make_data):
+    from core.data.export_images import export_images, main
+    from core.data.fashion_mnist import CLASS_NAMES
+    arrays = make_data.tiny_arrays(n_train=25)
+    make_data.write_idx_set(tmp_path / "data" / "fashion-mnist", arrays)
+    out = export_images("fashion-mnist", tmp_path / "out", count=21, data=tmp_path / "data")
+    pictures = read_folder(out, SIDE, labels_csv=out / "labels.csv")
+    (x, y), _ = arrays
+    np.testing.assert_array_equal(pictures.images, x[:21])  # 28 px pictures come back as they were
+    assert [pictures.class_names[c] for c in pictures.labels] == [CLASS_NAMES[c] for c in y[:21]]
+    assert main(["fashion-mnist", str(tmp_path / "more"), "--count", "26", "--data", str(tmp_path / "data")]) == 2
