@@ -1,7 +1,7 @@
 """Latent Lab core: data, models, latent-space maths, training and evaluation.
 
 Public API (importing `core` does not import TensorFlow):
-    core.list_models()        -> model cards of the shipped generative models
+    core.list_models()        -> model cards of the shipped generative models, then the user's ($LATENT_LAB_MODELS)
     core.load_model(model_id) -> LatentModel with encode / decode / sample / card
     core.load_judge()         -> the MNIST judge classifier
 """

@@ -1,7 +1,10 @@
 """The one place that knows which pretrained models exist, where their files are, and whether they are intact.
 
 `pretrained/manifest.json` lists every model folder and the SHA-256 of each
-file in it. Listing models reads only JSON (no TensorFlow), so the Home page
+file in it. The user's own models (imported or trained on their pictures: core.import_model, core.train vae
+--images) live in a folder of the same layout, $LATENT_LAB_MODELS or ~/.latent_lab/models, listed beside the
+shipped ones with card["source"] = "user"; a shipped name always wins, and a user folder that is damaged
+only loses its own models. Listing models reads only JSON (no TensorFlow), so the Home page
 starts fast; loading verifies the hashes first and names the command that
 rebuilds anything missing or damaged.
 """
@@ -14,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PRETRAINED_ENV = "LATENT_LAB_PRETRAINED"
+USER_ENV = "LATENT_LAB_MODELS"
+USER_SOURCE = "user"  # card["source"] of a user's model
 MANIFEST = "manifest.json"
 CARD = "card.json"
 
@@ -26,6 +31,26 @@ def pretrained_root() -> Path:
     """`pretrained/` beside `core/`, or $LATENT_LAB_PRETRAINED (tests point it at a temporary folder)."""
     env = os.environ.get(PRETRAINED_ENV)
     return Path(env) if env else Path(__file__).resolve().parents[1] / "pretrained"
+
+
+def user_root() -> Path:
+    """The user's models folder: $LATENT_LAB_MODELS, or ~/.latent_lab/models."""
+    env = os.environ.get(USER_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".latent_lab" / "models"
+
+
+def root_of(model_id: str) -> Path:
+    """The folder holding a model: pretrained/ for a shipped one (or an unknown one), else the user's folder."""
+    shipped = pretrained_root()
+    if model_id in read_manifest(shipped, model_id)["models"]:
+        return shipped
+    user = user_root()
+    try:
+        if model_id in read_manifest(user, model_id)["models"]:
+            return user
+    except PretrainedError:
+        pass  # a damaged user manifest: the model is then unknown, as verified_path says
+    return shipped
 
 
 @contextmanager
@@ -73,37 +98,66 @@ def read_manifest(root: Path | None = None, model_id: str | None = None) -> dict
                               f"or delete it and rebuild with `{rebuild_command(model_id or '<model_id>')}`") from e
 
 
-def write_manifest_entry(model_id: str, root: Path | None = None) -> None:
-    """Hash every file of one model folder into the manifest (called by training and evaluation)."""
+def write_manifest_entry(model_id: str, root: Path | None = None, rebuild: str | None = None) -> None:
+    """Hash every file of one model folder into the manifest (called by training and evaluation); `rebuild` is
+    the command that makes it again (a user's model: the command that imported or trained it)."""
     root = root or pretrained_root()
     manifest = read_manifest(root, model_id)
     folder = root / model_id
     files = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
-    manifest["models"][model_id] = {"files": files, "rebuild": rebuild_command(model_id)}
+    before = manifest["models"].get(model_id, {}).get("rebuild")
+    manifest["models"][model_id] = {"files": files, "rebuild": rebuild or before or rebuild_command(model_id)}
     manifest["models"] = dict(sorted(manifest["models"].items()))
-    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp = root / f".{MANIFEST}.tmp"  # replaced whole: a reader never sees half a manifest
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.replace(root / MANIFEST)
+
+
+def _rebuild(model_id: str, root: Path) -> str:
+    """The command that makes a model again, as its manifest says (a user's model has its own)."""
+    try:
+        return read_manifest(root, model_id)["models"].get(model_id, {}).get("rebuild") or rebuild_command(model_id)
+    except PretrainedError:
+        return rebuild_command(model_id)
 
 
 def read_card(model_id: str, root: Path | None = None) -> dict:
-    root = root or pretrained_root()
+    root = root or root_of(model_id)
     path = root / model_id / CARD
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
-        raise PretrainedError(f"{path} is missing; rebuild it with `{rebuild_command(model_id)}`") from None
+        raise PretrainedError(f"{path} is missing; rebuild it with `{_rebuild(model_id, root)}`") from None
     except ValueError as e:
-        raise PretrainedError(f"{path} is damaged ({e}); rebuild it with `{rebuild_command(model_id)}`") from e
+        raise PretrainedError(f"{path} is damaged ({e}); rebuild it with `{_rebuild(model_id, root)}`") from e
 
 
 def list_models(kind: str | None = "generative") -> list[dict]:
-    """Model cards of the shipped models, in manifest order; `kind` "generative", "judge" or None for all.
+    """Model cards of the shipped models in manifest order, then the user's; `kind` "generative", "judge" or None.
 
-    A model whose card cannot be read appears as {"id", "error"} so a page can say so.
+    A model whose card cannot be read appears as {"id", "error"} so a page can say so; so does a damaged user
+    folder, and a user's model named as a shipped one (which is refused: the shipped one is listed).
     """
+    shipped = read_manifest()["models"]
+    cards = _cards(shipped, pretrained_root(), kind)
+    user = user_root()
+    try:
+        mine = read_manifest(user)["models"] if user.resolve() != pretrained_root().resolve() else {}
+    except PretrainedError as e:
+        return cards + [{"id": "your models", "kind": "generative", "source": USER_SOURCE,
+                         "error": f"Your models folder cannot be read: {e}"}]
+    for model_id in [m for m in mine if m in shipped]:
+        cards.append({"id": model_id, "kind": "generative", "source": USER_SOURCE,
+                      "error": f"{user / model_id} has the name of a shipped model, which wins; rename your folder "
+                               f"and its entry in {user / MANIFEST}, or import it again under another name"})
+    return cards + [dict(c, source=USER_SOURCE) for c in _cards([m for m in mine if m not in shipped], user, kind)]
+
+
+def _cards(model_ids, root: Path, kind: str | None) -> list[dict]:
     cards = []
-    for model_id in read_manifest()["models"]:
+    for model_id in model_ids:
         try:
-            card = read_card(model_id)
+            card = read_card(model_id, root)
         except PretrainedError as e:
             cards.append({"id": model_id, "kind": "generative", "error": str(e)})
             continue
@@ -114,7 +168,7 @@ def list_models(kind: str | None = "generative") -> list[dict]:
 
 def verified_path(model_id: str, filename: str, root: Path | None = None) -> Path:
     """Path of one model file after checking it exists and matches its manifest hash."""
-    root = root or pretrained_root()
+    root = root or root_of(model_id)
     models = read_manifest(root, model_id)["models"]
     entry = models.get(model_id)
     if entry is None:
@@ -123,25 +177,41 @@ def verified_path(model_id: str, filename: str, root: Path | None = None) -> Pat
                               f"build it with `{rebuild_command(model_id)}`")
     path = root / model_id / filename
     expected = entry["files"].get(filename)
+    rebuild = entry.get("rebuild") or rebuild_command(model_id)
     if not path.is_file():
-        raise PretrainedError(f"{path} is missing; rebuild it with `{rebuild_command(model_id)}`")
+        raise PretrainedError(f"{path} is missing; rebuild it with `{rebuild}`")
     if expected is None:
-        raise PretrainedError(f"{path} is not listed in {MANIFEST}; rebuild with `{rebuild_command(model_id)}`")
+        raise PretrainedError(f"{path} is not listed in {MANIFEST}; rebuild with `{rebuild}`")
     if sha256(path) != expected:
-        raise PretrainedError(f"{path} is damaged (SHA-256 differs from {MANIFEST}); "
-                              f"rebuild it with `{rebuild_command(model_id)}` or restore it from git")
+        raise PretrainedError(f"{path} is damaged (SHA-256 differs from {root / MANIFEST}); "
+                              f"rebuild it with `{rebuild}`" + (" or restore it from git" if root == pretrained_root()
+                                                                else ""))
     return path
 
 
-def load_keras(model_id: str, filename: str):
-    """Load one verified `.keras` file with safe mode on (no code inside model files runs)."""
+def load_keras(model_id: str, filename: str, custom_objects: str | None = None):
+    """Load one verified `.keras` file with safe mode on (no code inside model files runs); `custom_objects` names
+    a module whose Keras layers a user's model needs (imported explicitly, as its card says)."""
     import keras
     path = verified_path(model_id, filename)
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return keras.saving.load_model(path, compile=False, safe_mode=True,
+                                       custom_objects=custom_layers(custom_objects) if custom_objects else None)
     except Exception as e:  # Keras raises many types for a bad zip or config
         raise PretrainedError(f"{path} cannot be loaded ({type(e).__name__}: {e}); "
-                              f"rebuild it with `{rebuild_command(model_id)}`") from e
+                              f"rebuild it with `{_rebuild(model_id, root_of(model_id))}`") from e
+
+
+def custom_layers(module_name: str) -> dict:
+    """The Keras layer (and other serialisable) classes a module defines, by name: what --custom-objects names."""
+    import importlib
+    import inspect
+
+    import keras
+    module = importlib.import_module(module_name)
+    bases = (keras.layers.Layer, keras.Model, keras.initializers.Initializer, keras.regularizers.Regularizer,
+             keras.constraints.Constraint)
+    return {name: obj for name, obj in vars(module).items() if inspect.isclass(obj) and issubclass(obj, bases)}
 
 
 def load_model(model_id: str, heldout: bool = True):
@@ -153,9 +223,9 @@ def load_model(model_id: str, heldout: bool = True):
     card = read_card(model_id)
     if card.get("kind") != "generative":
         raise PretrainedError(f"{model_id!r} is a {card.get('kind')} model; use load_judge for judges")
-    files = card["files"]
-    encoder = load_keras(model_id, files["encoder"]) if files.get("encoder") else None
-    decoder = load_keras(model_id, files.get("decoder") or files["generator"])  # a GAN ships a generator
+    files, custom = card["files"], card.get("custom_objects")
+    encoder = load_keras(model_id, files["encoder"], custom) if files.get("encoder") else None
+    decoder = load_keras(model_id, files.get("decoder") or files["generator"], custom)  # a GAN ships a generator
     codes = _arrays(model_id, files.get("latents")) if heldout else None
     attributes = _arrays(model_id, files.get("attributes")) if heldout else None
     story = _arrays(model_id, files.get("story")) if heldout else None
@@ -172,7 +242,7 @@ def _arrays(model_id: str, filename: str | None) -> dict | None:
             return {k: d[k] for k in d.files}
     except (ValueError, OSError) as e:  # a damaged zip, or an object array that would need pickle
         raise PretrainedError(f"{filename} of {model_id} cannot be read ({e}); "
-                              f"rebuild it with `{rebuild_command(model_id)}`") from e
+                              f"rebuild it with `{_rebuild(model_id, root_of(model_id))}`") from e
 
 
 def load_judge(model_id: str = "mnist-judge"):

@@ -1,6 +1,7 @@
 """Train a model from its recipe and write it into `pretrained/`.
 
     python -m core.train mnist-vae-2d [--data PATH] [--epochs N] [--seed S] [--fresh]
+    python -m core.train vae --images DIR [--labels CSV] [--size 28|32|64] [--latent D] [--epochs N] --name NAME
 
 Progress bar and validation loss each epoch; early stopping on validation loss;
 a checkpoint every epoch under runs/<model_id>/ so an interrupted run resumes
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from .recipes import GAN_FAMILIES, Recipe, get_recipe
@@ -62,6 +64,10 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
 
 def main(argv=None):
     from .recipes import RECIPES
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["vae"]:  # a VAE on the user's own pictures: its own command line (core/trainers/folder.py)
+        from .trainers.folder import main as train_on_folder
+        return train_on_folder(argv[1:])
     p = argparse.ArgumentParser(prog="python -m core.train", description=__doc__.split("\n")[0])
     p.add_argument("model_id", choices=sorted(RECIPES))
     p.add_argument("--data", help="data folder (default: $LATENT_LAB_DATA, then the usual caches, then download)")
@@ -86,4 +92,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 import warmup
+from core import registry
 from core.models.face_judge import FACE_JUDGE
 from core.recipes import SECOND_JUDGE
 
@@ -100,18 +101,21 @@ def model_card(card: dict) -> None:
         about, shown = ui.beside(FIGURES_WIDTH, controls_width=ABOUT_WIDTH)
         data, training = card["dataset"], card["training"]
         faces = data["name"] == "celeba"
-        items = "faces" if faces else "digits"
+        items = "faces" if faces else "pictures" if data["name"] == "images" else "digits"
         validate = f"{data['validation']:,} to validate" if data.get("validation") else "no validation split"
         best = f" (best {training['best_epoch']})" if "best_epoch" in training else ""
         with about:
             st.subheader(card.get("title", card["id"]), anchor=False)
+            if card.get("source") == registry.USER_SOURCE:
+                st.caption(f"Your model, from `{registry.user_root()}`")
             st.write(card.get("summary", ""))
             st.markdown(
                 f"**Latent size** {card['latent_dim']} · **Family** {card['family'].upper()}  \n"
                 f"**Data** {data['name'].upper()}: {data['fit']:,} {items} to fit, {validate}, "
                 f"{data['heldout']:,} held out for the figures  \n"
-                f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
-                f"{ui.duration(training['wall_time_s'])} on CPU",
+                + ("**Training** elsewhere: imported" if training.get("imported") else
+                   f"**Training** {training['epochs_run']} epoch{'' if training['epochs_run'] == 1 else 's'}{best} in "
+                   f"{ui.duration(training['wall_time_s'])} on CPU"),
                 help=data.get("description"))
             with st.container(horizontal=True):  # wraps instead of truncating when a card has three links
                 for page in ui.pages_for(card):
@@ -122,7 +126,9 @@ def model_card(card: dict) -> None:
             ui.metrics_row((label, fmt.format(metrics[key]), meaning(key, text, metrics))
                            for key, label, fmt, text in measured)
             if not measured:
-                st.caption(f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
+                st.caption("No figures: a model imported without an encoder or --data has none yet."
+                           if card.get("source") == registry.USER_SOURCE
+                           else f"Not evaluated yet: `python -m core.evaluate {card['id']}` measures it.")
             if faces:
                 sharp_goals(card)
                 edit_goals(card.get("metrics", {}).get("attribute_edits") or {})
@@ -130,7 +136,11 @@ def model_card(card: dict) -> None:
             given_label = " Likelihoods are of each digit given its label." \
                 if card.get("conditional") and not generator else ""
             against = "Its samples, read by the judge, against the" if generator else "Measured on the"
-            st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else 'digits'}."
+            if card.get("source") == registry.USER_SOURCE:  # no judge reads a user's pictures (yet)
+                measured_on = f"Measured on {data['heldout']:,} of your pictures. " if measured else ""
+                st.caption(f"{measured_on}Made with: `{training['command']}`")
+                return
+            st.caption(f"{against} {data['heldout']:,} held-out {'test faces' if faces else items}."
                        f"{given_label} "
                        f"Rebuild: `{training['command']}`"
                        + (f", then `{training['sharpened']['command']}`" if "sharpened" in training else ""))

@@ -120,7 +120,7 @@ def encoded(_model, model: str, face: np.ndarray) -> np.ndarray:
 
 def ident(model) -> str:
     """What cached pictures of a model are keyed by: its id and the folder it came from (ui keys models so)."""
-    return f"{model.id}|{registry.pretrained_root()}"
+    return f"{model.id}|{registry.root_of(model.id)}"
 
 
 def code_key(z: np.ndarray) -> str:

@@ -20,7 +20,7 @@ import startup  # noqa: F401  (first: the environment and Streamlit's patch befo
 import core
 import links
 from core import registry
-from core.data import ENV_VAR, CorruptDataFile, DatasetNotFound, load_dataset
+from core.data import ENV_VAR, LOADERS, CorruptDataFile, DatasetNotFound, load_dataset
 from core.recipes import GAN_FAMILIES, RECIPES
 from links import MODEL_PARAM
 
@@ -53,11 +53,11 @@ PAGES = {
     "tour": Page("pages/0_Tour.py", "Tour", ":material/tour:", "mnist-ae-2d", datasets=()),
     # Digit models with an encoder, and the face VAE (generated faces on its principal axes: dashboard/face_views.py).
     "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d",
-                    datasets=("mnist", "celeba"),
+                    datasets=("mnist", "celeba", "images"),
                     needs="a model with an encoder, which places each digit or face at a point (a GAN has none)"),
     # Every digit model: a plane through a GAN's latent space decodes as well as a VAE's; and the face VAE.
     "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d", encoder=False,
-                 datasets=("mnist", "celeba")),
+                 datasets=("mnist", "celeba", "images")),
     "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:", "mnist-cvae",
                   conditional_only=True, needs="a model that is told the label and has an encoder"),
     # The 16-D VAE walks from an average 6 to an average 8 most cleanly: the judge reads only 6s then only 8s
@@ -98,7 +98,7 @@ def serves(page: Page, card: dict) -> bool:
     family = card.get("family") or (recipe.family if recipe else None)
     return (card.get("dataset", {}).get("name", "mnist") in page.datasets
             and bool(card.get("conditional") or not page.conditional_only)
-            and (not page.encoder or files is None or bool(files.get("encoder")))
+            and (not page.encoder or files is None or bool(files.get("encoder") and files.get("latents")))
             and (not page.families or family in page.families))
 
 
@@ -153,7 +153,7 @@ def try_load_model(model_id: str):
     """(the cached LatentModel, None), or (None, why not): for a view of several models, where one that cannot
     load leaves its message in its place rather than stopping the page."""
     try:
-        return _load_model(model_id, str(registry.pretrained_root())), None
+        return _load_model(model_id, str(registry.root_of(model_id))), None
     except registry.PretrainedError as e:
         return None, str(e)
 
@@ -301,6 +301,8 @@ def heldout_originals(model) -> tuple[np.ndarray | None, str | None]:
     (e.g. the full MNIST test set in ~/.keras) never puts the wrong digit beside a point.
     """
     dataset = model.card["dataset"]["name"]
+    if dataset not in LOADERS:  # a user's model: its pictures stay in their folder (core.data.image_folder)
+        return None, f"The originals of {model.id}'s held-out pictures stay in your folder; they are not shown here."
     try:
         images, labels = _heldout_split(dataset, os.environ.get(ENV_VAR))
     except DatasetNotFound:

@@ -13,6 +13,7 @@ import io
 import os
 import struct
 import sys
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +23,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # No background warm-up thread in test processes: tests that run Home must not load every model as a side effect
 # (tests/test_warmup.py turns it on where it is the subject).
 os.environ["LATENT_LAB_WARMUP"] = "0"
+# Never the user's own models folder (~/.latent_lab/models): an empty one of the tests' own, which the user-model
+# tests replace with theirs (tests/test_user_models.py).
+os.environ["LATENT_LAB_MODELS"] = tempfile.mkdtemp(prefix="latent-lab-test-models-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
