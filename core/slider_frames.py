@@ -77,13 +77,20 @@ class Track:
         return self.value(self.stop(value))
 
     def frame_stops(self, n: int = FRAMES, anchors=()) -> np.ndarray:
-        """The stops that are frames, ascending: every stop when there are n or fewer, else n spread evenly
-        from end to end (both ends included), and the stop of each anchor inside the range."""
+        """The stops that are frames, ascending: every stop when there are n or fewer, else n spread evenly from
+        end to end (both ends included), each anchor inside the range taking the place of the nearest of them
+        (but an end, which stays)."""
         if self.stops <= n:
             return np.arange(self.stops)
-        even = np.rint(np.linspace(0, self.stops - 1, n)).astype(int)
-        inside = [self.stop(a) for a in anchors if self.low <= a <= self.high]
-        return np.unique(np.concatenate([even, np.asarray(inside, int)]))
+        stops = np.rint(np.linspace(0, self.stops - 1, n)).astype(int)
+        extra = []
+        for anchor in (self.stop(a) for a in anchors if self.low <= a <= self.high):
+            nearest = int(np.argmin(np.abs(stops - anchor)))
+            if 0 < nearest < n - 1:
+                stops[nearest] = anchor
+            else:
+                extra.append(anchor)
+        return np.unique(np.concatenate([stops, np.asarray(extra, int)]))
 
     def frame_values(self, n: int = FRAMES, anchors=()) -> np.ndarray:
         return self.value(self.frame_stops(n, anchors))
