@@ -312,7 +312,7 @@ def scrubber(model, start: Point, end: Point, method: str, over: float, judge) -
     read, confidence = judge.read(digit)
     pictures.show_digits(digit, [f"t = {t:+.2f} · plausibility {score_caption(score)} · "
                                  f"{ui.reading(model, judge, read[0], confidence[0])}"], size=SCRUBBED_SIZE,
-                         live=WALK_PICTURE)
+                         live=live_slider.mark(WALK_PICTURE))
     return t
 
 
@@ -420,7 +420,8 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
     digit = decode(model, z[None], None if result.label is None else result.label[None])
     score = plausibility(model, faces.ident(model))(z)[0]
     with shown:
-        pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=SCRUBBED_SIZE, live=MOVED_PICTURE)
+        pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=SCRUBBED_SIZE,
+                             live=live_slider.mark(MOVED_PICTURE))
         chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
               "spread_chart", displayModeBar=False)
     return z

@@ -199,7 +199,7 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     read, confidence = judged(judge, digit)
     with shown:
         caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
-        pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE, live=STYLE_PICTURE)
+        pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE, live=live_slider.mark(STYLE_PICTURE))
 
 
 def style_frames(model, z: np.ndarray, k: int, label: int, values: np.ndarray) -> np.ndarray:

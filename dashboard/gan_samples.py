@@ -70,7 +70,7 @@ def sample_grid(model, judge, link: dict) -> None:
     with shown:
         if not model.conditional:
             pictures.show_mosaic(gans.mosaic(images, gans.side(count), gans.side(count)), GRID_PIXELS,
-                                 live=GRID_PICTURE)
+                                 live=live_slider.mark(GRID_PICTURE))
             readings(model, read, sure)
         elif per_digit:
             per = gans.side(count)
@@ -82,13 +82,13 @@ def sample_grid(model, judge, link: dict) -> None:
                 row = slice(c * per, (c + 1) * per)
                 pictures.show_digits(images[row], [ui.reading(model, judge, r, p, c)
                                                    for r, p in zip(read[row], confidence[row])], size=CAPTIONED,
-                                     one_row=True, live=GRID_PICTURE)
+                                     one_row=True, live=live_slider.mark(GRID_PICTURE))
         else:
             unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
             st.markdown(f"The judge surely reads **{int((sure & (read == digit)).sum())} of {count}** as "
                         f"{gans.name(model, digit)}{unsure}.")
             pictures.show_digits(images, [ui.reading(model, judge, r, p, digit) for r, p in zip(read, confidence)],
-                                 size=CAPTIONED, live=GRID_PICTURE)
+                                 size=CAPTIONED, live=live_slider.mark(GRID_PICTURE))
     with trade_off:
         points = model.card.get("metrics", {}).get("truncation")
         if points:

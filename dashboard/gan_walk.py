@@ -74,5 +74,5 @@ def scrubber(model, judge, start: int, end: int, path: str, digit) -> float:
     image = gans.walk_at(model, start, end, path, digit, np.array([t]))
     read, confidence = gans.judged(judge, image)
     pictures.show_digits(image, [f"t = {t:.2f} · {ui.reading(model, judge, read[0], confidence[0], digit)}"],
-                         size=SCRUBBED_SIZE, live=WALK_PICTURE)
+                         size=SCRUBBED_SIZE, live=live_slider.mark(WALK_PICTURE))
     return t

@@ -14,7 +14,8 @@ export default function ({ data, setTriggerValue, parentElement }) {
   return () => { s.alive = false; };
 }
 
-const KEEP = 5000;  // timings kept in the counters
+const KEEP = 5000;     // timings kept in the counters
+const WAIT_MS = 3000;  // how long drawn frames wait for the exact picture once the server has answered
 
 function setup(root) {
   const $ = sel => root.querySelector(sel);
@@ -121,31 +122,32 @@ function setup(root) {
   }
 
   // ------------------------------------------------------------ sending the value, and waiting for its picture
+  const shownAt = () => [...document.querySelectorAll(`img[data-live="${CSS.escape(s.data.picture)}"]`)];
+  // Whether the page's picture is the exact one for stop i: it says it shows this slider there (live_slider.mark).
+  const exact = i => { const imgs = shownAt(), token = `${s.data.key}:${i}`;
+    return imgs.length > 0 && imgs.every(img => img.complete && (img.dataset.liveAt || '').split(' ').includes(token)); };
+
   function send(i) {
     const last = s.waiting ? s.waiting.index : s.committed;
-    if (i === last) { if (!s.waiting) clear(); return; }
+    if (i === last) { if (!s.waiting && exact(i)) clear(); return; }
     c.sent++;
     s.waiting = { index: i, at: performance.now(), answered: null };
     s.trigger('value', valueOf(i));
     if (!s.watching) { s.watching = true; requestAnimationFrame(watch); }
   }
 
-  // Each animation frame until the picture under the drawn frames is the page's own for the value sent: the server
-  // has answered with that value and the pictures drawn over have been replaced (and have loaded). A picture
-  // replaced by an older run's gets the frame drawn over it again.
+  // Each animation frame until the page's picture is the exact one for the value sent; a picture an older run
+  // drew meanwhile gets the frame drawn over it again. If the server kept another value, or the picture never
+  // says it shows this one, the frame goes WAIT_MS after the server answered (or four times that after sending).
   function watch() {
-    const w = s.waiting;
+    const w = s.waiting, now = performance.now();
     if (!w) { s.watching = false; return; }
-    const replaced = s.overlays.some(o => !o.img.isConnected || o.img.getAttribute('src') !== o.src);
-    const loaded = [...document.querySelectorAll(`img[data-live="${CSS.escape(s.data.picture)}"]`)].every(i => i.complete);
-    if (w.answered !== null && (replaced || !s.overlays.length) && loaded) {
-      if (s.overlays.length) keep(c.exact_ms, performance.now() - w.at);
+    const done = exact(w.index);
+    if (done || (w.answered !== null && now - w.answered > WAIT_MS) || now - w.at > 4 * WAIT_MS) {
+      if (done && s.overlays.length) keep(c.exact_ms, performance.now() - w.at);
       s.waiting = null; clear(); s.watching = false; return;
     }
-    if (replaced && s.sheet) draw(w.index);
-    if (w.answered !== null && performance.now() - w.answered > 3000) {  // the page kept its picture: stop drawing
-      s.waiting = null; clear(); s.watching = false; return;
-    }
+    if (s.sheet && s.overlays.some(o => !o.img.isConnected || o.img.getAttribute('src') !== o.src)) draw(w.index);
     requestAnimationFrame(watch);
   }
 
@@ -192,7 +194,7 @@ function setup(root) {
     Object.assign(input, { min: data.min, max: data.max, step: data.step });
     input.setAttribute('aria-label', data.label);
     s.committed = indexOf(data.value);
-    if (s.waiting && s.committed === s.waiting.index && s.waiting.answered === null) s.waiting.answered = performance.now();
+    if (s.waiting && s.waiting.answered === null) s.waiting.answered = performance.now();
     if (s.drag === null && !s.waiting) place(s.committed);
     if (data.frames !== s.sheetId) {
       s.sheetId = data.frames; s.sheet = null; c.ready = false;

@@ -4,7 +4,7 @@ browser, and the server decodes exactly when the thumb is let go.
     value = live_slider.live_slider("Smiling", -3.0, 3.0, key="face_Smiling", value=0.0, step=0.05,
                                     picture="edited_face", frames=lambda s: decode_strengths(s),
                                     depends_on=(faces.ident(model), start_key, other_strengths))
-    pictures.show_digits([edited], [caption], size=256, live="edited_face")   # the picture it drives
+    pictures.show_digits([edited], [caption], size=256, live=live_slider.mark("edited_face"))  # what it drives
 
 It looks and reads as Streamlit's slider (label, value over the thumb, ends on hover; arrow keys, Page Up/Down,
 Home/End; touch), and returns the value as st.slider does; the value lives in st.session_state[key], so a link or a
@@ -13,7 +13,8 @@ reset sets it there. Alongside it travels a sprite of FRAMES pictures decoded in
 (`depends_on`); while the thumb moves, the component draws the frames on either side of its value, blended, over
 the page's own picture (every <img> marked data-live=`picture`, in page order: a frame holds one picture for
 each). On release it sends the value: the page reruns as for any widget, decodes exactly, and the drawn frame
-gives way to the exact picture. Keys send each step at once, as Streamlit's slider does.
+gives way to the exact picture once it has come (mark() writes into the picture which slider positions it shows).
+Keys send each step at once, as Streamlit's slider does.
 
 The frames are built after the page has drawn: the sprite's own element (in a fragment of its own, so asking
 reruns nothing else) asks for them once the browser shows the page, and again whenever `depends_on` changes
@@ -38,11 +39,13 @@ from typing import Callable, Union
 import numpy as np
 import streamlit as st
 
+import pictures
 from core.slider_frames import FRAMES, Track, as_frames, encode, pack
 
 # The frames: a callable given the frames' values (F,) that returns their pictures in one batch, (F, h, w[, 3])
 # or (F, K, h, w[, 3]) for K page pictures, uint8 or floats in [0, 1]; or those pictures, made already.
 Frames = Union[Callable[[np.ndarray], np.ndarray], np.ndarray]
+SHOWN = "live_slider_shown"  # session state: picture name -> {slider key: the stop it was last drawn at}
 
 
 def live_slider(label: str, low: float, high: float, *, key: str, picture: str, frames: Frames, depends_on=(),
@@ -50,11 +53,12 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
                 anchors=()) -> float:
     """A live slider over [low, high] in steps of `step`, its value in st.session_state[key] (`value`, else
     `low`, the first time); returns it. `picture`: the name the page's picture is marked with
-    (pictures.show_digits(..., live=picture)). `frames`: see Frames; `depends_on`: everything else they depend on,
+    (pictures.show_digits(..., live=mark(picture))). `frames`: see Frames; `depends_on`: everything else they depend on,
     the model's faces.ident included (hashable values, NumPy arrays too). `anchors`: values that must be frames
     (a walk's ends). `format`: "%.<n>f", as the value is shown."""
     track = Track(float(low), float(high), float(step))
     current = _current(key, track, low if value is None else value)
+    st.session_state.setdefault(SHOWN, {}).setdefault(picture, {})[key] = track.stop(current)
     stops = track.frame_stops(FRAMES, anchors)
     ident = frames_id(key, track, stops, frames, depends_on)
     data = {"key": key, "label": label, "help": help, "min": track.low, "max": track.high, "step": track.step,
@@ -66,6 +70,14 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
                 on_value_change=partial(_released, key, component_key, track))
         _frames(f"{key}_frames", ident, track, stops, frames)
     return current
+
+
+def mark(picture: str) -> pictures.Live:
+    """What the page's picture carries (pictures.show_digits's `live`): its name and the position of each live slider
+    that drew it, so that a slider, let go, knows when the exact picture of its value is on screen. Call it after
+    the sliders, in the same run."""
+    shown = st.session_state.get(SHOWN, {}).get(picture, {})
+    return pictures.Live(picture, " ".join(f"{key}:{stop}" for key, stop in sorted(shown.items())))
 
 
 def frame_values(low: float, high: float, step: float, anchors=()) -> np.ndarray:
@@ -153,6 +165,9 @@ def sheet_data(ident: str, _track: Track, _stops: np.ndarray, _frames: Frames) -
 
 HTML, CSS, JS = (Path(__file__).with_name(f"live_slider.{kind}").read_text() for kind in ("html", "css", "js"))
 SHEETS_JS = Path(__file__).with_name("atlas_sheets.js").read_text()
-_slider = st.components.v2.component("latent_lab_live_slider", html=HTML, css=CSS, js=SHEETS_JS + JS)
+# In the page's own DOM, not a shadow root: its range input is then found as Streamlit's sliders' are (bench.load
+# focuses it with document.querySelector); its classes (ls-*) are its own.
+_slider = st.components.v2.component("latent_lab_live_slider", html=HTML, css=CSS, js=SHEETS_JS + JS,
+                                     isolate_styles=False)
 _carrier = st.components.v2.component("latent_lab_slider_frames",
                                       js=SHEETS_JS + Path(__file__).with_name("slider_frames.js").read_text())

@@ -365,6 +365,7 @@ class DigitRow(NamedTuple):
     captions: list[str]    # empty for pictures shown without captions (a grid)
     widths: list[int]      # each picture's width on screen, in pixels
     live: str | None = None  # the name live sliders draw over it by (pictures.show_digits's `live`)
+    live_at: str | None = None  # which live sliders' positions it shows ("<key>:<stop>", space-separated)
 
     def pictures(self) -> list:
         from PIL import Image
@@ -388,7 +389,7 @@ def digit_rows(at) -> list[DigitRow]:
                 if tag == "img":
                     sources.append(dict(attrs)["src"])
                     widths.append(int(dict(attrs)["width"]))
-                    live.add(dict(attrs).get("data-live"))
+                    live.add((dict(attrs).get("data-live"), dict(attrs).get("data-live-at")))
                 elif tag == "figcaption":
                     self.in_caption = True
                     captions.append("")
@@ -401,7 +402,7 @@ def digit_rows(at) -> list[DigitRow]:
                     captions[-1] += data
         Reader().feed(element.proto.body)
         assert len(live) <= 1, f"one row, one name for live sliders: {live}"
-        rows.append(DigitRow(sources, captions, widths, next(iter(live), None)))
+        rows.append(DigitRow(sources, captions, widths, *next(iter(live), (None, None))))
     return rows
 
 

@@ -287,6 +287,8 @@ def test_a_released_style_slider_shows_the_exact_digit_and_its_frames_hold_the_o
     release(page, first, 1.234)
     assert_clean(page)
     assert style_sliders(page)[first]["value"] == 1.2 and page.session_state[first] == 1.2
+    # the digit says which position of each slider it shows: the browser then knows its exact picture has come
+    assert set(images(page)["style"].live_at.split()) == {f"{key}:{42 if key == first else 30}" for key in keys}
     z = np.zeros(model.latent_dim, np.float32)
     z[k1] = 1.2
     expected = to_uint8(model.decode(z[None], 2))
