@@ -28,6 +28,8 @@ function setup(root) {
     reset() { Object.assign(this, { frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, sent: 0, draw_ms: [],
                                     move_ms: [], frame_at: [], exact_ms: [] }); },
     value: () => valueOf(s.index),
+    stop: () => s.index,
+    picture: () => s.data.picture,
     rail_rect() { const r = rail.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; },
     x_of: value => { const r = rail.getBoundingClientRect(); return r.left + r.width * indexOf(value) / (stops() - 1); },
     position: value => s.sheet ? position(indexOf(value)) : null,

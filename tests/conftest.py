@@ -30,6 +30,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from bench.live_sliders import ask_frames, live_sliders, release  # noqa: E402,F401  (the page tests' helpers)
+
 DATA_ENV = "LATENT_LAB_DATA"
 SHIPPED = ROOT / "pretrained"
 # Read once, before any test monkeypatches the environment.
@@ -412,53 +414,14 @@ def live_rows(at, picture: str) -> list[DigitRow]:
 
 
 # ---------------------------------------------------------------- live sliders (dashboard/live_slider.py) in AppTest
-#
-# AppTest runs no JavaScript: a live slider is an element whose data it reads, and what the browser would send (the
-# value on release, the sprite's element asking for its frames) is the component's trigger, given to the next run
-# with the other widgets' values, as the browser does.
-
-LIVE_SLIDER, SLIDER_FRAMES = "latent_lab_live_slider", "latent_lab_slider_frames"
-
-
-def components(at, name: str) -> list:
-    """The page's elements of one components-v2 component, in page order."""
-    return [e for e in at.main if type(e).__name__ == "UnknownElement"
-            and getattr(e.proto, "component_name", None) == name]
-
-
-def live_sliders(at) -> dict[str, dict]:
-    """Each live slider's data, by its value's key in session state."""
-    import json
-    return {data["key"]: data for data in (json.loads(e.proto.json) for e in components(at, LIVE_SLIDER))}
-
-
-def trigger(at, element, event: str, value):
-    """Send `event` with `value` from a component element, as the browser does; the run it causes."""
-    import json
-    from streamlit.proto.WidgetStates_pb2 import WidgetState
-    states = at._tree.get_widget_states()
-    states.widgets.append(WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{element.proto.id}__events",
-                                      json_trigger_value=json.dumps([{"event": event, "value": value}])))
-    return at._run(states)
-
-
-def release(at, key: str, value: float):
-    """Let a live slider go at `value` (a drag's end, or a key press)."""
-    element, = [e for e in components(at, LIVE_SLIDER) if e.proto.id.endswith(f"{key}_live")]
-    return trigger(at, element, "value", value)
-
 
 def slider_frames(at, key: str, mode: str = "L") -> dict:
     """A live slider's frames as the browser would get them: its sprite's element asks, the server builds them;
     the element's data then (id, sprite, meta), with the sprite decoded: `pixels` (uint8, grey; mode "RGB" for
     colour) and `layout`."""
-    import json
     from core.atlas import decode_sheet
     from core.slider_frames import Layout
-    element, = [e for e in components(at, SLIDER_FRAMES) if e.proto.id.endswith(f"{key}_frames")]
-    trigger(at, element, "want", json.loads(element.proto.json)["id"])
-    element, = [e for e in components(at, SLIDER_FRAMES) if e.proto.id.endswith(f"{key}_frames")]
-    data = json.loads(element.proto.json)
+    data = ask_frames(at, key)
     layout = data["meta"]["layout"]
     pixels = decode_sheet(base64.b64decode(data["sprite"].split(",", 1)[1]), mode)
     return {**data, "pixels": pixels, "layout": Layout(layout["frames"], layout["per_frame"], layout["h"],
