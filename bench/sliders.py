@@ -43,7 +43,6 @@ GOALS = {"drawn_per_s": 30.0, "move_p95_ms": 33.0, "release_p50_ms": 150.0, "bui
          "build_ms_faces": 150.0, "sprite_kb": 300.0}
 FACE_MODELS = re.compile(r"^celeba")  # their frames' build goal is the faces' one
 TIMEOUT_MS = 120_000
-LOOPBACK = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 STREAMLIT_PROBE = re.compile(r"Failed to load resource: .* 404")  # a page opened by URL first probes /<page>/_stcore
 SLIDER = "window.latentLabSliders[{key!r}]"
 # The page's live sliders, top to bottom and left to right.
@@ -118,9 +117,15 @@ def releases(page, key: str, n: int) -> list[float]:
         page.mouse.move(_thumb_x(page, key), y)
         page.mouse.down()
         out.append(release(page, key, left + there * width, y))
-        page.wait_for_function(f"() => !{SLIDER.format(key=key)}.waiting()", timeout=TIMEOUT_MS)
-        page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)  # the other sliders' frames, rebuilt for the new value
+        settle(page, key)
     return out
+
+
+def settle(page, key: str) -> None:
+    """Until the slider draws nothing more over the page's picture and every live slider holds its frames (the
+    others' are built again once a value has moved)."""
+    page.wait_for_function(f"() => !{SLIDER.format(key=key)}.waiting()", timeout=TIMEOUT_MS)
+    page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)
 
 
 def row(title: str, model: str, key: str, sweep: dict, released: list[float]) -> dict:
@@ -151,17 +156,10 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
     """Every live slider of one page, in one session: its rows, notes (a page without live sliders), problems."""
     title, path, query = scenario
     model = dict(part.split("=") for part in query.split("&"))["model"]
-    context = browser.new_context(viewport=srv.VIEWPORT)
-    srv.track_runs(context)
-    problems, rows, notes = [], [], []
-    context.route(lambda url: not LOOPBACK.match(url),
-                  lambda route: (problems.append(f"request leaving 127.0.0.1 (blocked): {route.request.url}"),
-                                 route.abort()))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("console", lambda m: m.type == "error" and not STREAMLIT_PROBE.search(m.text)
-            and problems.append(f"console error: {m.text}"))
-    try:
+    rows, notes = [], []
+    with srv.loopback_tab(browser, TIMEOUT_MS) as (page, problems):
+        page.on("console", lambda m: m.type == "error" and not STREAMLIT_PROBE.search(m.text)
+                and problems.append(f"console error: {m.text}"))
         page.goto(f"{server.url}/{path}?{query}")
         srv.wait_for_run(page, 0, TIMEOUT_MS)
         page.wait_for_timeout(500)  # the sliders' own scripts run after the run is drawn
@@ -170,17 +168,13 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
             notes.append(f"{title} ({model}): no live slider on this page yet")
         for key in keys:
             page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
-            page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)
+            settle(page, key)
             drag(page, key, 0.5)  # warm-up: the first frames pay for the canvases' set-up
-            page.wait_for_function(f"() => !{SLIDER.format(key=key)}.waiting()", timeout=TIMEOUT_MS)
-            page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)
+            settle(page, key)
             sweep = drag(page, key, seconds)
-            page.wait_for_function(f"() => !{SLIDER.format(key=key)}.waiting()", timeout=TIMEOUT_MS)
-            page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)
+            settle(page, key)
             rows.append(row(title, model, key, sweep, releases(page, key, n_releases)))
         problems += srv.page_problems(page)
-    finally:
-        context.close()
     return rows, notes, [f"{title} ({model}): {p}" for p in problems]
 
 
@@ -197,10 +191,8 @@ def main(argv=None):
     json_argument(p, "sliders")
     a = p.parse_args(argv)
     out = json_target(p, a)
-    srv.exit_without_browser("sliders")
-    from playwright.sync_api import sync_playwright
     rows, notes, problems, speed = [], [], [], [reference_ms()]
-    with srv.StreamlitServer(timeout=TIMEOUT_MS / 1000) as server, sync_playwright() as pw, srv.chromium(pw) as browser:
+    with srv.bench_browser("sliders", TIMEOUT_MS / 1000) as (server, browser):
         for scenario in SCENARIOS:
             if a.pages and scenario[1] not in a.pages:
                 continue

@@ -45,7 +45,9 @@ from core.slider_frames import FRAMES, Track, as_frames, encode, pack
 # The frames: a callable given the frames' values (F,) that returns their pictures in one batch, (F, h, w[, 3])
 # or (F, K, h, w[, 3]) for K page pictures, uint8 or floats in [0, 1]; or those pictures, made already.
 Frames = Union[Callable[[np.ndarray], np.ndarray], np.ndarray]
-SHOWN = "live_slider_shown"  # session state: picture name -> {slider key: the stop it was last drawn at}
+# Session state: picture name -> the stop each of its live sliders was drawn at in this run; and the pictures
+# marked (mark()) since, which start afresh with the next run's sliders, so sliders a page no longer shows drop out.
+SHOWN, MARKED = "live_slider_shown", "live_slider_marked"
 
 
 def live_slider(label: str, low: float, high: float, *, key: str, picture: str, frames: Frames, depends_on=(),
@@ -58,7 +60,11 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
     (a walk's ends). `format`: "%.<n>f", as the value is shown."""
     track = Track(float(low), float(high), float(step))
     current = _current(key, track, low if value is None else value)
-    st.session_state.setdefault(SHOWN, {}).setdefault(picture, {})[key] = track.stop(current)
+    shown, marked = st.session_state.setdefault(SHOWN, {}), st.session_state.setdefault(MARKED, set())
+    if picture in marked:
+        marked.discard(picture)
+        shown[picture] = {}
+    shown.setdefault(picture, {})[key] = track.stop(current)
     stops = track.frame_stops(FRAMES, anchors)
     ident = frames_id(key, track, stops, frames, depends_on)
     data = {"key": key, "label": label, "help": help, "min": track.low, "max": track.high, "step": track.step,
@@ -76,6 +82,7 @@ def mark(picture: str) -> pictures.Live:
     """What the page's picture carries (pictures.show_digits's `live`): its name and the position of each live slider
     that drew it, so that a slider, let go, knows when the exact picture of its value is on screen. Call it after
     the sliders, in the same run."""
+    st.session_state.setdefault(MARKED, set()).add(picture)
     shown = st.session_state.get(SHOWN, {}).get(picture, {})
     return pictures.Live(picture, " ".join(f"{key}:{stop}" for key, stop in sorted(shown.items())))
 
@@ -126,9 +133,16 @@ def _current(key: str, track: Track, default: float) -> float:
 
 def _released(key: str, component_key: str, track: Track) -> None:
     """The thumb let go (or a key pressed): its value into session state, snapped, before the rerun."""
-    sent = st.session_state[component_key].get("value")
+    sent = _sent(component_key, "value")
     if isinstance(sent, (int, float)) and not isinstance(sent, bool) and math.isfinite(sent):
         st.session_state[key] = track.snap(sent)
+
+
+def _sent(component_key: str, event: str):
+    """What a component's event sent; None from an element the page no longer shows (a burst of keys can leave a
+    request from a slider that a newer run has taken away)."""
+    state = st.session_state.get(component_key)
+    return state.get(event) if state is not None else None
 
 
 # ---------------------------------------------------------------- the frames
@@ -144,7 +158,7 @@ def _frames(carrier_key: str, ident: str, track: Track, stops: np.ndarray, frame
 
 
 def _asked(carrier_key: str) -> None:
-    st.session_state[f"{carrier_key}_wanted"] = st.session_state[carrier_key].get("want")
+    st.session_state[f"{carrier_key}_wanted"] = _sent(carrier_key, "want")
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
