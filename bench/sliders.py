@@ -5,7 +5,7 @@
 Starts the app as the other browser benches do (bench.server: `streamlit run dashboard/Home.py` on a free loopback
 port, headless Chromium, software-rendered), opens each page of SCENARIOS in one session, waits for the frames of
 every live slider on it (dashboard/live_slider.py: a sprite decoded along the slider's range, built after the page
-is drawn), and on each slider in turn:
+is drawn), and on each slider in turn, once the page is idle (no chart still being redrawn):
 
 - drags the thumb to and fro along the track for --seconds, in many small mouse moves (a sine, so it crosses every
   frame both ways), and reads the component's counters (window.latentLabSliders[key]): frames drawn a second (each
@@ -13,7 +13,8 @@ is drawn), and on each slider in turn:
   frame), milliseconds from a pointer move to the frame it caused drawn (p95), and the draw's own work;
 - lets it go --releases times, each after a short drag to another place: milliseconds from the release
   (pointerup, in the page) to the page's exact picture of that value on screen, loaded (measured in the page: the
-  picture carries the slider positions it shows, live_slider.mark);
+  picture carries the slider positions it shows, live_slider.mark), and to the end of the run it caused as the page
+  heard it (the server's part and the wire; none where the picture came before the run had ended);
 - reports the server's time to build the slider's frames (one batched decode, packing and encoding, as the server
   measured it) and the sprite's size.
 
@@ -52,19 +53,27 @@ READY_JS = "() => { const all = Object.values(window.latentLabSliders || {}); re
 COUNTERS_JS = """key => { const c = window.latentLabSliders[key];
   return {frames: c.frames, plain: c.plain, moves: c.moves, changes: c.changes, draw_ms: c.draw_ms, move_ms: c.move_ms,
           build_ms: c.build_ms, bytes: c.bytes, meta: c.meta()}; }"""
+# Resolves once ten animation frames in a row came at display rate (the page is idle), or after 10 s.
+IDLE_JS = """() => new Promise(resolve => { let last = null, calm = 0; const t0 = performance.now();
+  requestAnimationFrame(function tick(now) {
+    calm = last !== null && now - last < 34 ? calm + 1 : 0; last = now;
+    if (calm >= 10 || now - t0 > 10000) resolve(); else requestAnimationFrame(tick); }); })"""
 # Armed before a release: the time of the next pointerup, in the page.
 ARM_JS = """() => { const b = window.__sliderBench = {upAt: null};
   document.addEventListener('pointerup', () => { if (b.upAt === null) b.upAt = performance.now(); }, {capture: true, once: true}); }"""
 # After it: milliseconds from the pointerup to the first animation frame with the page's exact picture of the
-# slider's new position in place and loaded (live_slider.mark writes "<key>:<stop>" into data-live-at).
+# slider's new position in place and loaded (live_slider.mark writes "<key>:<stop>" into data-live-at), and to the
+# moment the run it caused had finished, as the page heard it (bench/run_tracker.js): the server's part and the wire.
 EXACT_JS = """([key, timeout]) => new Promise((resolve, reject) => {
   const c = window.latentLabSliders[key], b = window.__sliderBench, t0 = performance.now();
   const token = `${key}:${c.stop()}`, picture = c.picture();
   (function check() {
     const imgs = [...document.querySelectorAll(`img[data-live="${CSS.escape(picture)}"]`)];
     if (b.upAt !== null && imgs.length && imgs.every(i => i.complete && (i.dataset.liveAt || '').split(' ').includes(token)))
-      resolve(performance.now() - b.upAt);
-    else if (performance.now() - t0 > timeout) reject(new Error(`no exact picture for ${token} within ${timeout} ms`));
+      resolve([performance.now() - b.upAt, window.__ll.finishedAt > b.upAt ? window.__ll.finishedAt - b.upAt : null]);
+    else if (performance.now() - t0 > timeout) reject(new Error(`no exact picture for ${token} within ${timeout} ms: `
+      + `the page's shows ${[...new Set(imgs.map(i => i.dataset.liveAt))].join(', ')} (${imgs.filter(i => !i.complete).length} `
+      + `of ${imgs.length} not loaded); values sent ${c.sent}; let go ${b.upAt === null ? 'never' : 'at ' + b.upAt}`));
     else requestAnimationFrame(check);
   })();
 })"""
@@ -73,6 +82,7 @@ EXACT_JS = """([key, timeout]) => new Promise((resolve, reject) => {
 def drag(page, key: str, seconds: float) -> dict:
     """The thumb held and swept to and fro along the track for `seconds` (0.4 sweeps a second, 2% inside the ends),
     then let go where it is; the counters of the sweep."""
+    page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
     left, top, width, height = page.evaluate(f"{SLIDER.format(key=key)}.rail_rect()")
     y = top + height / 2
     start_x = page.evaluate(f"{SLIDER.format(key=key)}.x_of({SLIDER.format(key=key)}.value())")
@@ -90,8 +100,9 @@ def drag(page, key: str, seconds: float) -> dict:
     return {**counters, "sent": sent, "seconds": time.perf_counter() - began}
 
 
-def release(page, key: str, x: float | None, y: float) -> float | None:
-    """Let go (at x, else where the pointer is), after a short drag there; ms to the exact picture on screen."""
+def release(page, key: str, x: float | None, y: float) -> list:
+    """Let go (at x, else where the pointer is), after a short drag there; ms to the exact picture on screen, and to
+    the end of the run it caused (None when it caused none)."""
     page.evaluate(ARM_JS)
     if x is not None:
         start = _thumb_x(page, key)
@@ -105,11 +116,14 @@ def _thumb_x(page, key: str) -> float:
     return page.evaluate(f"{SLIDER.format(key=key)}.x_of({SLIDER.format(key=key)}.value())")
 
 
-def releases(page, key: str, n: int) -> list[float]:
-    """n releases, each after pressing the thumb and dragging it to another place along the track."""
-    left, top, width, height = page.evaluate(f"{SLIDER.format(key=key)}.rail_rect()")
-    y, out = top + height / 2, []
+def releases(page, key: str, n: int) -> list[list]:
+    """n releases, each after pressing the thumb and dragging it to another place along the track (found again
+    each time: a rerun may move the slider, as a grid above it changes height)."""
+    out = []
     for k in range(n):
+        page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
+        left, top, width, height = page.evaluate(f"{SLIDER.format(key=key)}.rail_rect()")
+        y = top + height / 2
         here = (_thumb_x(page, key) - left) / width
         there = 0.15 + 0.7 * ((k * 0.37 + 0.2) % 1)
         if abs(there - here) < 0.2:
@@ -122,17 +136,20 @@ def releases(page, key: str, n: int) -> list[float]:
 
 
 def settle(page, key: str) -> None:
-    """Until the slider draws nothing more over the page's picture and every live slider holds its frames (the
-    others' are built again once a value has moved)."""
+    """Until the slider draws nothing more over the page's picture, every live slider holds its frames (the others'
+    are built again once a value has moved) and the page is idle: a drag measures the slider, not a chart still
+    being redrawn after the last release."""
     page.wait_for_function(f"() => !{SLIDER.format(key=key)}.waiting()", timeout=TIMEOUT_MS)
     page.wait_for_function(READY_JS, timeout=TIMEOUT_MS)
+    page.evaluate(IDLE_JS)
 
 
-def row(title: str, model: str, key: str, sweep: dict, released: list[float]) -> dict:
+def row(title: str, model: str, key: str, sweep: dict, released: list[list]) -> dict:
     meta = sweep["meta"]
     drawn_per_s = sweep["frames"] / sweep["seconds"]
     move = np.asarray(sweep["move_ms"]) if sweep["move_ms"] else np.array([np.nan])
     draw = np.asarray(sweep["draw_ms"]) if sweep["draw_ms"] else np.array([np.nan])
+    on_screen, run = [r[0] for r in released], [r[1] for r in released if r[1] is not None]
     faces = bool(FACE_MODELS.match(model))
     build_goal = GOALS["build_ms_faces" if faces else "build_ms_digits"]
     out = {"page": title, "model": model, "slider": key, "frames": meta["layout"]["frames"],
@@ -142,8 +159,9 @@ def row(title: str, model: str, key: str, sweep: dict, released: list[float]) ->
            "drawn_per_s": drawn_per_s, "new_frames_per_s": sweep["changes"] / sweep["seconds"],
            "move_p50_ms": float(np.percentile(move, 50)), "move_p95_ms": float(np.percentile(move, 95)),
            "draw_p50_ms": float(np.percentile(draw, 50)), "draw_p95_ms": float(np.percentile(draw, 95)),
-           "releases": len(released), "release_p50_ms": float(np.percentile(released, 50)),
-           "release_p95_ms": float(np.percentile(released, 95)), "build_goal_ms": build_goal}
+           "releases": len(released), "release_p50_ms": float(np.percentile(on_screen, 50)),
+           "release_p95_ms": float(np.percentile(on_screen, 95)),
+           "release_run_p50_ms": float(np.percentile(run, 50)) if run else None, "build_goal_ms": build_goal}
     missed = [name for name, ok in (
         ("drawn/s", drawn_per_s >= GOALS["drawn_per_s"]), ("move p95", out["move_p95_ms"] <= GOALS["move_p95_ms"]),
         ("release p50", out["release_p50_ms"] <= GOALS["release_p50_ms"]), ("build", out["build_ms"] <= build_goal),
@@ -167,7 +185,6 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
         if not keys:
             notes.append(f"{title} ({model}): no live slider on this page yet")
         for key in keys:
-            page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
             settle(page, key)
             drag(page, key, 0.5)  # warm-up: the first frames pay for the canvases' set-up
             settle(page, key)
@@ -179,7 +196,8 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
 
 
 COLUMNS = ["page", "model", "slider", "frames", "pictures_a_frame", "sprite_kb", "build_ms", "drawn_per_s",
-           "new_frames_per_s", "move_p95_ms", "draw_p95_ms", "release_p50_ms", "release_p95_ms", "meets_goals"]
+           "new_frames_per_s", "move_p95_ms", "draw_p95_ms", "release_p50_ms", "release_p95_ms", "release_run_p50_ms",
+           "meets_goals"]
 
 
 def main(argv=None):

@@ -287,7 +287,7 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
                        + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
                        "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
                        "it decodes.")
-        link["t"] = f"{scrubber(model, start, end, method, over, judge) + 0.0:g}"  # + 0.0: no "-0"
+        scrubber(model, start, end, method, over, judge, link)
         downloads(f"walk_{model.id}", [
             ("PNG", png(digits, 1, steps), ".png", "image/png"),
             ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
@@ -297,9 +297,11 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
 
 
-def scrubber(model, start: Point, end: Point, method: str, over: float, judge) -> float:
+@st.fragment
+def scrubber(model, start: Point, end: Point, method: str, over: float, judge, link: dict) -> None:
     """A live slider over the walk's t, overshoot included, under the strip, and the walk's point there, decoded
-    exactly, with its plausibility and what the judge reads; returns t."""
+    exactly, with its plausibility and what the judge reads. A fragment: letting it go reruns it alone (nothing else
+    depends on t), and it writes t into the URL itself."""
     t = live_slider.live_slider(
         "Scrub along the walk: t", -over, 1 + over, key="arith_t", value=DEFAULTS["t"], step=0.01,
         picture=WALK_PICTURE, anchors=(0.0, 1.0), frames=partial(walk_frames, model, start, end, method),
@@ -313,7 +315,9 @@ def scrubber(model, start: Point, end: Point, method: str, over: float, judge) -
     pictures.show_digits(digit, [f"t = {t:+.2f} · plausibility {score_caption(score)} · "
                                  f"{ui.reading(model, judge, read[0], confidence[0])}"], size=SCRUBBED_SIZE,
                          live=live_slider.mark(WALK_PICTURE))
-    return t
+    shown = {"t": f"{t + 0.0:g}"}  # + 0.0: no "-0"
+    links.write(links.ECHO["arithmetic"], shown)
+    link.update(shown)
 
 
 def arithmetic(model, own: Point | None, link: dict) -> Point:

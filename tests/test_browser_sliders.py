@@ -181,3 +181,48 @@ def test_while_its_frames_are_building_a_live_slider_works_as_a_plain_one(chromi
         assert not any(counter(tab, k, "ready") for k in keys)
     finally:
         tab.close()
+
+
+def test_a_finger_drags_the_truncation_slider_and_the_samples_follow(chromium, server):  # noqa: F811
+    """Touch (a tablet): a finger on the thumb, moved and lifted, as touch events. While it moves, the grid drawn over
+    the page's is the frame of the ψ under it (every ψ is a frame: drawn exactly, no blend); once lifted, ψ is in the
+    URL and the page's grid is that frame."""
+    from core.atlas import decode_sheet
+    from core.slider_frames import Layout, picture as cell
+    context = chromium.new_context(viewport=srv.VIEWPORT, has_touch=True)
+    srv.track_runs(context)
+    page = context.new_page()
+    try:
+        page.goto(server.url + GAN_URL)
+        srv.wait_for_run(page, 0, 90_000)
+        page.wait_for_function(READY_JS, timeout=90_000)
+        key, grid = "gan_psi", "gan_grid"
+        page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
+        meta = page.evaluate(f"{SLIDER.format(key=key)}.meta()")
+        layout = Layout(meta["layout"]["frames"], meta["layout"]["per_frame"], meta["layout"]["h"],
+                        meta["layout"]["w"], meta["layout"]["cols"])
+        sheet = decode_sheet(base64.b64decode(page.evaluate(f"{SLIDER.format(key=key)}.sprite_src()").split(",", 1)[1]))
+        left, top, width, height = page.evaluate(f"{SLIDER.format(key=key)}.rail_rect()")
+        y, touch = top + height / 2, context.new_cdp_session(page)
+        point = lambda x: {"touchPoints": [{"x": x, "y": y}]}  # noqa: E731
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", **point(left + 0.75 * width)})  # ψ = 1
+        for x in np.linspace(0.75, 0.02, 8):
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", **point(left + x * width)})
+            page.wait_for_timeout(40)
+        page.wait_for_function(f"() => {SLIDER.format(key=key)}.value() === 0.25")
+        frames = page.evaluate(f"{SLIDER.format(key=key)}.frames")
+        assert frames > 0 and page.evaluate(f"{SLIDER.format(key=key)}.last") == [0, 1, 0]  # the first frame
+        drawn = np.asarray(page.evaluate(f"{SLIDER.format(key=key)}.drawn(0)"), int)
+        drawn = drawn.reshape(layout.height, layout.width, 4)[..., 0]
+        assert np.abs(drawn - cell(sheet, layout, 0, 0)).max() == 0
+        since = srv.runs_finished(page)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        page.wait_for_function(SHOWN_JS, arg=[grid, f"{key}:0"], timeout=90_000)
+        srv.wait_for_run(page, since, 90_000)
+        assert dict(part.split("=") for part in page.evaluate("location.search")[1:].split("&"))["psi"] == "0.25"
+        src = page.locator(f'img[data-live="{grid}"]').get_attribute("src")
+        shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("L"), int)
+        assert np.abs(shown - cell(sheet, layout, 0, 0)).max() <= 1  # the frame was the server's grid at 0.25
+        assert not srv.page_problems(page)
+    finally:
+        context.close()
