@@ -24,7 +24,7 @@ PARAMETERS = ("digit", "seed", "style")
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
 MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
 STYLE_DIGIT_SIZE = 196  # the one digit the style sliders move
-STYLE_PICTURE = "style_digit"  # its name for the live sliders that draw over it
+STYLE_PICTURE, MIX_PICTURE = "style_digit", "mix_digit"  # names for the live sliders that draw over them
 STYLE_GRID_PIXELS = 520  # the style-by-digit grid on screen: ten digits across at almost twice their size
 SHOWN_WIDTH = 520  # what a section's controls drive: beside them at 1280 px, below them in a narrower window
 TRANSFER_WIDTH = 460  # beside the wider controls that hold the drawing canvas
@@ -229,7 +229,10 @@ def label_mixing(model, judge) -> None:
                             format_func=lambda c: name(model, c))
         b = second.selectbox("To", range(model.num_classes), index=3, key="mix_to",
                              format_func=lambda c: name(model, c))
-        t = st.slider("Mix weight t", 0.0, 1.0, 0.5, 0.05, key="mix_weight")
+        style_seed = int(st.session_state.get("mix_seed", 0))  # the box's value, drawn under the slider
+        t = live_slider.live_slider("Mix weight t", 0.0, 1.0, key="mix_weight", value=0.5, step=0.05,
+                                    picture=MIX_PICTURE, frames=partial(mix_frames, model, a, b, style_seed),
+                                    depends_on=(faces.ident(model), a, b, style_seed))
         seed = st.number_input("Style seed", 0, ui.MAX_SEED, 0, key="mix_seed", help="Which style, drawn from the prior.")
     steps = np.linspace(0.0, 1.0, MIX_STEPS)
     style = model.sample_latents(1, seed=int(seed))
@@ -243,7 +246,13 @@ def label_mixing(model, judge) -> None:
         pictures.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
                                      for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
         pictures.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
-                                     f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168)
+                                           f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168,
+                             live=live_slider.mark(MIX_PICTURE))
+
+
+def mix_frames(model, a: int, b: int, seed: int, t: np.ndarray) -> np.ndarray:
+    """One seed's style decoded with each blend of the two labels in `t`, in one batch: the mix weight's frames."""
+    return model.decode(np.repeat(model.sample_latents(1, seed=seed), len(t), axis=0), blend(model.num_classes, a, b, t))
 
 
 def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:

@@ -316,9 +316,16 @@ def test_label_mixing_runs_from_one_digit_to_the_other(page):
     assert len(strip.value) == 11
     assert strip.captions[0] == "0.0 · 8" and strip.captions[-1] == "1.0 · 3"
     assert mixed.captions[0].startswith("t = 0.50: 50% 8 + 50% 3")
-    page.slider(key="mix_weight").set_value(1.0).run()
+    assert live_sliders(page)["mix_weight"]["picture"] == "mix_digit" == images(page)["mixed"].live
+    release(page, "mix_weight", 0.98)  # a live slider: let go, it snaps to its step
     assert images(page)["mixed"].captions == ["t = 1.00: 0% 8 + 100% 3, reads 3"]
     assert images(page)["mixed"].value != mixed.value and images(page)["strip"].value == strip.value
+    frames = slider_frames(page, "mix_weight")  # every step of t a frame: the style decoded with that blend
+    assert frames["meta"]["stops"] == list(range(21))
+    from core.slider_frames import picture
+    for step, frame in ((10, 20), (5, 10), (0, 0)):  # the strip's steps of 0.1 are frames 2 apart
+        drawn = picture(frames["pixels"], frames["layout"], frame, 0).astype(int)
+        assert np.abs(np.asarray(images(page)["strip"].pictures()[step], int) - drawn).max() <= 1
     page.selectbox(key="mix_to").set_value(1).run()
     assert images(page)["strip"].captions[-1] == "1.0 · 1"
     page.selectbox(key="mix_from").set_value(0).run()
