@@ -24,7 +24,7 @@ function setup(root) {
               since: null, scheduled: false, overlays: [], waiting: null };
   const c = s.counters = {
     frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, sent: 0, ready: false, sprite_ms: null, build_ms: null,
-    bytes: null, last: null, draw_ms: [], move_ms: [], frame_at: [], exact_ms: [],
+    bytes: null, last: null, draw_ms: [], move_ms: [], frame_at: [], exact_ms: [], builds: [],
     reset() { Object.assign(this, { frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, sent: 0, draw_ms: [],
                                     move_ms: [], frame_at: [], exact_ms: [] }); },
     value: () => valueOf(s.index),
@@ -205,6 +205,7 @@ function setup(root) {
         if (s.sheetId !== id) return;  // a newer state's frames were asked for meanwhile
         s.sheet = sheet; c.ready = true;
         c.sprite_ms = performance.now() - t0; c.build_ms = sheet.meta.build_ms; c.bytes = sheet.meta.bytes;
+        keep(c.builds, sheet.meta.build_ms);  // every sprite this slider received, as the server timed its build
       });
     }
   };
