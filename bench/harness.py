@@ -1,6 +1,6 @@
 """Timing, table and result-file helpers shared by the benchmark commands (bench.latency, bench.load,
-bench.cold_start, bench.pointer): how many runs, timings and the machine's speed, the printed table, and the result
-file with its provenance, after which README.md's bench block follows (bench/report.py).
+bench.cold_start, bench.pointer, bench.sliders): how many runs, timings and the machine's speed, the printed table,
+and the result file with its provenance, after which README.md's bench block follows (bench/report.py).
 This module imports no TensorFlow.
 """
 from __future__ import annotations

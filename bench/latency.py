@@ -36,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.harness import (count, dashboard_module, json_argument, json_target, print_table,  # noqa: E402
                           reference_ms, speed_note, summary, timings_ms, write_json)
+from bench.live_sliders import live_sliders, release  # noqa: E402
 
 GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun": 150.0,
             "decode 10x10 style-by-digit grid": 30.0, "label page rerun (style slider)": 150.0,
@@ -117,11 +118,11 @@ def page_rerun_row(model_id: str, repeats: int) -> dict:
 def label_page_rerun_row(model_id: str, repeats: int) -> dict:
     """A style slider moved to a position not seen before, so the page's decode and judge caches cannot answer."""
     at = open_page(LABEL_PAGE, model_id)
-    slider = next(s.key for s in at.slider if s.key.startswith("style_z"))
+    slider = next(key for key in live_sliders(at) if key.startswith("style_z"))  # a live slider: let go there
     positions = iter([v for v in np.round(np.arange(-3.0, 3.01, 0.1), 1) if v != 0])  # it starts at 0
 
     def rerun():
-        at.slider(key=slider).set_value(float(next(positions))).run()
+        release(at, slider, float(next(positions)))
 
     op = "label page rerun (style slider)"
     return {"model": model_id, "operation": op, **summary(timings_ms(rerun, min(repeats, 57), warmup=3)),
@@ -234,8 +235,8 @@ def gan_page_rerun_row(model_id: str, repeats: int) -> dict:
 
     def rerun():
         k = next(seeds)
-        at.number_input(key="gan_seed").set_value(k)  # no run of its own: sent with the slider's move
-        at.slider(key="gan_psi").set_value(stops[(3 + k) % len(stops)]).run()
+        at.number_input(key="gan_seed").set_value(k)  # no run of its own: sent with the slider's release
+        release(at, "gan_psi", stops[(3 + k) % len(stops)])
 
     op = "GAN page rerun (truncation slider)"
     return {"model": model_id, "operation": op, **summary(timings_ms(rerun, min(repeats, 9_000), warmup=3)),

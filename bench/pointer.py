@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import time
 from pathlib import Path
@@ -39,7 +38,6 @@ from bench.harness import (count, json_argument, json_target, print_table, refer
 MODELS = ("mnist-vae-2d", "mnist-ae-2d")  # the shipped models with a 2-D latent (and no label)
 GOAL_PER_S = 30.0
 TIMEOUT_MS = 120_000
-LOOPBACK = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 COUNTERS_JS = """() => { const c = window.latentLabPointer;
   return {frames: c.frames, moves: c.moves, cells: c.cells, draw_ms: c.draw_ms, frame_at: c.frame_at}; }"""
 
@@ -85,23 +83,15 @@ def click_latencies(page, clicks: int) -> list[float]:
 
 
 def measure(browser, server, model: str, seconds: float, clicks: int) -> tuple[dict, list[float], list[str]]:
-    context = browser.new_context(viewport=srv.VIEWPORT)
-    srv.track_runs(context)
-    blocked = []
-    context.route(lambda url: not LOOPBACK.match(url), lambda route: (blocked.append(route.request.url), route.abort()))
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
+    with srv.loopback_tab(browser, TIMEOUT_MS) as (page, problems):
         page.goto(f"{server.url}/Decoded_grid?model={model}&view=live")
         srv.wait_for_run(page, 0, TIMEOUT_MS)
         page.wait_for_function("() => window.latentLabPointer && window.latentLabPointer.ready", timeout=TIMEOUT_MS)
-        problems = srv.page_problems(page)
+        problems += srv.page_problems(page)
         sweep(page, 1.0)  # warm-up: the first frames pay for the canvas set-up
         result = sweep(page, seconds)
         latencies = click_latencies(page, clicks)
-        problems += srv.page_problems(page) + [f"request leaving 127.0.0.1 (blocked): {u}" for u in blocked]
-    finally:
-        context.close()
+        problems += srv.page_problems(page)
     return result, latencies, problems
 
 
@@ -125,10 +115,8 @@ def main(argv=None):
     json_argument(p, "pointer")
     a = p.parse_args(argv)
     out = json_target(p, a)
-    srv.exit_without_browser("pointer")
-    from playwright.sync_api import sync_playwright
     rows, clicks, problems, speed = [], [], [], [reference_ms()]
-    with srv.StreamlitServer(timeout=TIMEOUT_MS / 1000) as server, sync_playwright() as pw, srv.chromium(pw) as browser:
+    with srv.bench_browser("pointer", TIMEOUT_MS / 1000) as (server, browser):
         for model in a.models:
             result, latencies, found = measure(browser, server, model, a.seconds, a.clicks)
             rows.append(row(model, result))

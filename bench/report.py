@@ -48,7 +48,8 @@ END = "<!-- {name}:end -->"
 RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m bench.cold_start",
                 "load": "python -m bench.load", "load_5_sessions": "python -m bench.load --sessions 5",
                 "load_repeats": "python -m bench.load --repeats 3",
-                "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer"}
+                "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer",
+                "sliders": "python -m bench.sliders"}
 
 
 def _ms(v) -> str:
@@ -171,15 +172,43 @@ def pointer_section(data: dict) -> list[str]:
     return out
 
 
+def sliders_section(data: dict) -> list[str]:
+    goals = data.get("goals", {})
+    rows = [[r["page"], f"`{r['model']}`", f"`{r['slider']}`", r["frames"], r["pictures_a_frame"],
+             f"{r['sprite_kb']:,.0f}", f"{_ms(r['build_ms'])} ({r.get('builds_n', 1)})", f"{r['drawn_per_s']:.1f}",
+             _ms(r["move_p95_ms"]),
+             _ms(r["draw_p95_ms"]), _ms(r["release_p50_ms"]), _ms(r["release_p95_ms"]), _ms(r["release_run_p50_ms"]),
+             r["meets_goals"]]
+            for r in data["rows"]]
+    out = [f"Each live slider dragged to and fro for {data.get('seconds', '?'):g} s, then let go after short drags "
+           "(headless, software-rendered Chromium; one session): frames drawn a second over the page's picture "
+           "while dragging, milliseconds from a pointer move to its frame drawn and of the draw itself, from a "
+           "release to the exact picture on screen (and to the end of the run it caused, as the page heard it; – "
+           "where the picture came first), and the server's time to build the slider's frames (one batched decode, "
+           "packed and encoded; the median of the builds seen while the page was driven, how many in brackets) with "
+           "the sprite's size. Goals: "
+           f"{goals.get('drawn_per_s', 30):g} frames a second, move to frame p95 ≤ {goals.get('move_p95_ms', 33):g} "
+           f"ms, release to exact picture p50 ≤ {goals.get('release_p50_ms', 150):g} ms, frames built in ≤ "
+           f"{goals.get('build_ms_digits', 50):g} ms (digits) or ≤ {goals.get('build_ms_faces', 150):g} ms (faces), "
+           f"a sprite ≤ {goals.get('sprite_kb', 300):g} kB.", "",
+           *_table(["page", "model", "slider", "frames", "pictures a frame", "sprite kB", "build (builds)", "drawn/s",
+                    "move to frame p95", "draw p95", "release to exact p50", "release p95", "release to run's end "
+                    "p50", "goals met"], rows)]
+    if data.get("notes"):
+        out += ["", "Not measured: " + "; ".join(data["notes"]) + "."]
+    return out
+
+
 TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start", "load": "Load: one run",
           "load_5_sessions": "Load: one run at 5 sessions (the on-screen goal)",
-          "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer"}
+          "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer",
+          "sliders": "Live sliders"}
 
 
 def section(name: str, data: dict) -> list[str]:
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
-              else pointer_section if name == "pointer" else sweep_section if name.endswith("_sweep")
-              else load_section)
+              else pointer_section if name == "pointer" else sliders_section if name == "sliders"
+              else sweep_section if name.endswith("_sweep") else load_section)
     title = TITLES.get(name, f"`{name}`")
     return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
 

@@ -303,6 +303,37 @@ def exit_without_browser(bench: str) -> None:
         sys.exit(f"cannot run the {bench} benchmark: {reason}")
 
 
+LOOPBACK = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
+
+
+@contextlib.contextmanager
+def bench_browser(bench: str, timeout_s: float):
+    """A browser bench's server and headless Chromium, (server, browser); exits at once, saying why, where Chromium
+    cannot be driven."""
+    exit_without_browser(bench)
+    from playwright.sync_api import sync_playwright
+    with StreamlitServer(timeout=timeout_s) as server, sync_playwright() as pw, chromium(pw) as browser:
+        yield server, browser
+
+
+@contextlib.contextmanager
+def loopback_tab(browser, timeout_ms: float):
+    """A tab in a context of its own (one session) that follows script runs (track_runs) and blocks every request
+    leaving 127.0.0.1: (page, problems), the blocked requests listed in problems."""
+    context = browser.new_context(viewport=VIEWPORT)
+    track_runs(context)
+    problems: list[str] = []
+    context.route(lambda url: not LOOPBACK.match(url),
+                  lambda route: (problems.append(f"request leaving 127.0.0.1 (blocked): {route.request.url}"),
+                                 route.abort()))
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page, problems
+    finally:
+        context.close()
+
+
 @contextlib.contextmanager
 def chromium(playwright=None):
     """A headless Chromium browser (Debian's binary; never a downloaded one)."""

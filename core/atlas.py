@@ -105,10 +105,11 @@ def encode_sheet(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def decode_sheet(data: bytes) -> np.ndarray:
-    """An encoded sheet back to grey levels (uint8), as the browser will draw it."""
+def decode_sheet(data: bytes, mode: str = "L") -> np.ndarray:
+    """An encoded sheet (WebP, or a live slider's PNG) back to grey levels, uint8 (mode "RGB": colour), as the
+    browser will draw it."""
     from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    return np.asarray(Image.open(io.BytesIO(data)).convert(mode))
 
 
 def cell(pixels: np.ndarray, row: int, col: int, n: int) -> np.ndarray:

@@ -122,10 +122,15 @@ def interpolate(a, b, steps: int, method: str = "linear", overshoot: float = 0.0
     Gaussian samples at a typical norm (White, 2016). With `overshoot` the path runs that fraction of its
     length further beyond both ends (a 6 -> 8 walk with 0.5 goes on past the 8 to a more extreme one), the
     steps spread evenly over the whole path (interpolation_times)."""
+    return interpolate_at(a, b, interpolation_times(steps, overshoot), method)
+
+
+def interpolate_at(a, b, t, method: str = "linear") -> np.ndarray:
+    """The path's points at parameters t (t = 0 is a, t = 1 is b; beyond them, the path goes on): (len(t), d)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if method not in ("linear", "slerp"):
         raise ValueError(f"unknown interpolation {method!r}; use 'linear' or 'slerp'")
-    t = interpolation_times(steps, overshoot)[:, None]
+    t = np.asarray(t, np.float64).reshape(-1, 1)
     if method == "linear":
         return ((1 - t) * a + t * b).astype(np.float32)
     cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)

@@ -8,6 +8,7 @@ an imported module is compiled once. Nothing here runs on import.
 import hashlib
 import io
 import re
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -17,11 +18,12 @@ import arithmetic_charts as charts
 import digit_input
 import faces
 import links
+import live_slider
 import pictures
 import ui
 from exports import chart, downloads
 from core.images import gif, tile, to_uint8
-from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate,
+from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate, interpolate_at,
                          interpolation_times, label_mixture, nearest_codes, widest_dimensions)
 
 MEAN, ITEM, SEED, OWN = "Class mean", "Held-out item", "Random seed", "Your digit"
@@ -29,14 +31,16 @@ PREFIX = {MEAN: "mean", ITEM: "item", SEED: "seed", OWN: "own"}  # a point in th
 METHODS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 WALK_STEPS, OVERSHOOT, WEIGHT, GRID = (3, 24), (0.0, 1.0), (-2.0, 2.0), (3, 9)  # slider ranges
 SLOTS = {"from": "From", "to": "To", "a": "A", "b": "B", "c": "C"}
-DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5}
+DEFAULTS = {"method": "linear", "steps": 12, "over": 0.25, "w": (1.0, 1.0, 1.0), "grid": 5, "t": 0.5}
 COURSE_POINTS = 33   # the walk's line in the 3-D view: the same whatever the steps, so moving them redraws no 3-D
 DIM_SLIDERS = 8      # sliders for the widest dimensions of a latent above 2-D
 NEIGHBOURS = 6
 STRIP_SIZE = 56      # each step of the walk on screen
+SCRUBBED_SIZE = 112  # the walk's point under the scrubber, and the point the dimension sliders move
+WALK_PICTURE, MOVED_PICTURE = "arith_walk_point", "arith_moved"  # the pictures the live sliders draw over
 SHOWN_WIDTH = 540    # what a section's controls drive: beside them at 1280 px, below them at 800
 GRID_PIXELS = 360
-PARAMS = (*SLOTS, "method", "steps", "over", "w", "grid")  # the view as the URL keeps it
+PARAMS = (*SLOTS, "method", "steps", "over", "t", "w", "grid")  # the view as the URL keeps it
 
 
 class Point(NamedTuple):
@@ -94,6 +98,8 @@ def apply_parameter(model, name: str, value: str) -> None:
         state[f"arith_{name}"] = links.whole_number(value, low, high)
     elif name == "over":
         state["arith_over"] = links.snapped(value, *OVERSHOOT, 0.05)
+    elif name == "t":  # within the widest overshoot; the scrubber then holds it within the walk's own
+        state["arith_t"] = links.snapped(value, -OVERSHOOT[1], 1 + OVERSHOOT[1], 0.01)
     elif name == "w":
         parts = value.split(",")
         if len(parts) != 3:
@@ -197,6 +203,22 @@ def decode(model, z: np.ndarray, labels) -> np.ndarray:
     return model.decode(z, labels if model.conditional else None)
 
 
+def walk(model, start: Point, end: Point, t, method: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """The walk's points at parameters t, and a conditional model's labels: blended along the way, held beyond the
+    ends."""
+    t = np.atleast_1d(np.asarray(t, np.float64))
+    labels = None
+    if model.conditional:
+        share = np.clip(t, 0, 1)[:, None]
+        labels = label_mixture((1 - share) * start.label + share * end.label)
+    return interpolate_at(start.z, end.z, t, method), labels
+
+
+def walk_frames(model, start: Point, end: Point, method: str, t: np.ndarray) -> np.ndarray:
+    """The scrubber's frames: the walk decoded at each t, in one batch."""
+    return decode(model, *walk(model, start, end, t, method))
+
+
 def score_caption(score: float) -> str:
     return f"{score:.0f}%" + (" ⚠" if score < LEAVES_DATA else "")
 
@@ -238,10 +260,7 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
                               "other: past the 8 to a more extreme 8.")
     link.update({"from": start.spec, "to": end.spec, "method": method, "steps": str(steps), "over": f"{over:g}"})
     t = interpolation_times(steps, over)
-    path = interpolate(start.z, end.z, steps, method, overshoot=over)
-    labels = None
-    if model.conditional:  # the labels blend along the way and stay put beyond the ends
-        labels = label_mixture((1 - np.clip(t, 0, 1))[:, None] * start.label + np.clip(t, 0, 1)[:, None] * end.label)
+    path, labels = walk(model, start, end, t, method)
     digits = decode(model, path, labels)
     scores = plausibility(model, faces.ident(model))(path)
     judge = ui.load_judge()
@@ -268,6 +287,7 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
                        + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
                        "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
                        "it decodes.")
+        scrubber(model, start, end, method, over, judge, link)
         downloads(f"walk_{model.id}", [
             ("PNG", png(digits, 1, steps), ".png", "image/png"),
             ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
@@ -275,6 +295,29 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
             ("CSV", csv(model, [f"{v:.3f}" for v in t], path, scores, first="t"), ".csv", "text/csv")])
     # Software-drawn WebGL takes the browser a second to redraw the 3-D view: a steps move leaves it as it is.
     return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
+
+
+@st.fragment
+def scrubber(model, start: Point, end: Point, method: str, over: float, judge, link: dict) -> None:
+    """A live slider over the walk's t, overshoot included, under the strip, and the walk's point there, decoded
+    exactly, with its plausibility and what the judge reads. A fragment: letting it go reruns it alone (nothing else
+    depends on t), and it writes t into the URL itself."""
+    t = live_slider.live_slider(
+        "Scrub along the walk: t", -over, 1 + over, key="arith_t", value=DEFAULTS["t"], step=0.01,
+        picture=WALK_PICTURE, anchors=(0.0, 1.0), frames=partial(walk_frames, model, start, end, method),
+        depends_on=(faces.ident(model), start.z, end.z, start.label, end.label, method),
+        help="Drag along the walk: the digit below follows, from frames decoded along it; let go and it is decoded "
+             "exactly there. t = 0 is the start, 1 the end; beyond them, the overshoot.")
+    z, labels = walk(model, start, end, t, method)
+    digit = decode(model, z, labels)
+    score = plausibility(model, faces.ident(model))(z)[0]
+    read, confidence = judge.read(digit)
+    pictures.show_digits(digit, [f"t = {t:+.2f} · plausibility {score_caption(score)} · "
+                                 f"{ui.reading(model, judge, read[0], confidence[0])}"], size=SCRUBBED_SIZE,
+                         live=live_slider.mark(WALK_PICTURE))
+    shown = {"t": f"{t + 0.0:g}"}  # + 0.0: no "-0"
+    links.write(links.ECHO["arithmetic"], shown)
+    link.update(shown)
 
 
 def arithmetic(model, own: Point | None, link: dict) -> Point:
@@ -363,23 +406,41 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
                f"the held-out codes spread most, each over their mean ± 4 standard deviations; the chart marks "
                "where the point is in every dimension.")
     controls, shown = ui.beside(controls_width=2 * ui.CONTROLS_WIDTH)
+    ranges = {k: (round(float(mean[k] - 4 * spread[k]), 2), round(float(mean[k] + 4 * spread[k]), 2)) for k in dims}
+    starts = {k: float(np.clip(round(float(result.z[k]), 2), *ranges[k])) for k in dims}
+    keys = {k: links.remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), starts[k]) for k in dims}
     z = result.z.copy()
+    for k in dims:  # every slider's value first: each one's frames hold the others where they are
+        z[k] = moved_value(z[k], starts[k], st.session_state[keys[k]])
     with controls:
         for column, k in zip(st.columns(2) * len(dims), dims):
-            low, high = round(float(mean[k] - 4 * spread[k]), 2), round(float(mean[k] + 4 * spread[k]), 2)
-            start = float(np.clip(round(float(z[k]), 2), low, high))
-            value = column.slider(ui.latent_name(k), low, high, step=0.01,
-                                  key=links.remembered(ui.model_key(model, f"dim{k + 1}_{fingerprint}"), start),
-                                  help=f"Held-out mean {mean[k]:+.2f}, spread {spread[k]:.2f}.")
-            if value != start:  # moved: a slider's 0.01 steps alone do not move the point
-                z[k] = value
+            with column:
+                value = live_slider.live_slider(
+                    ui.latent_name(k), *ranges[k], key=keys[k], value=starts[k], step=0.01, picture=MOVED_PICTURE,
+                    frames=partial(dimension_frames, model, z.copy(), k, result.label),
+                    depends_on=(faces.ident(model), k, np.delete(z, k), result.label),
+                    help=f"Held-out mean {mean[k]:+.2f}, spread {spread[k]:.2f}.")
+                z[k] = moved_value(result.z[k], starts[k], value)
     digit = decode(model, z[None], None if result.label is None else result.label[None])
     score = plausibility(model, faces.ident(model))(z)[0]
     with shown:
-        pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=112)
+        pictures.show_digits(digit, [f"plausibility {score_caption(score)}"], size=SCRUBBED_SIZE,
+                             live=live_slider.mark(MOVED_PICTURE))
         chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
               "spread_chart", displayModeBar=False)
     return z
+
+
+def moved_value(exact: float, start: float, value: float) -> float:
+    """A dimension's coordinate: the slider's value once moved; the result's own (not its 0.01 step) until then."""
+    return value if value != start else exact
+
+
+def dimension_frames(model, z: np.ndarray, k: int, label, values: np.ndarray) -> np.ndarray:
+    """The point with dimension k at each of `values` and the others as they are: one batched decode."""
+    codes = np.repeat(z[None], len(values), axis=0)
+    codes[:, k] = values
+    return decode(model, codes, None if label is None else np.repeat(label[None], len(values), axis=0))
 
 
 def three_d_view(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,

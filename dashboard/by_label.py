@@ -5,6 +5,7 @@ held-out digit whose style is transferred), which the tour's link writes too, an
 fragment.
 """
 import hashlib
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -12,6 +13,7 @@ import streamlit as st
 import digit_input
 import faces
 import links
+import live_slider
 import pictures
 import ui
 from core.images import tile, to_uint8
@@ -22,6 +24,7 @@ PARAMETERS = ("digit", "seed", "style")
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
 MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
 STYLE_DIGIT_SIZE = 196  # the one digit the style sliders move
+STYLE_PICTURE, MIX_PICTURE = "style_digit", "mix_digit"  # names for the live sliders that draw over them
 STYLE_GRID_PIXELS = 520  # the style-by-digit grid on screen: ten digits across at almost twice their size
 SHOWN_WIDTH = 520  # what a section's controls drive: beside them at 1280 px, below them in a narrower window
 TRANSFER_WIDTH = 460  # beside the wider controls that hold the drawing canvas
@@ -172,23 +175,38 @@ def samples(model, judge) -> None:
 
 @st.fragment
 def style_sliders(model, judge, spread: np.ndarray) -> None:
-    """One digit whose style the user moves, dimension by dimension, while its label stays put."""
+    """One digit whose style the user moves, dimension by dimension, while its label stays put. The sliders are live
+    (dashboard/live_slider.py): the digit follows a dragged thumb from frames decoded along its range."""
     st.subheader("Style sliders", anchor=False)
     dims = sorted(np.argsort(-spread)[:STYLE_SLIDERS].tolist())
     st.caption(f"The label stays fixed while each slider moves one of the {len(dims)} latent dimensions the encoder "
                "uses most, in standard deviations of the prior; the others stay at 0, the prior's centre.")
     controls, shown = ui.beside(STYLE_DIGIT_SIZE, controls_width=2 * ui.CONTROLS_WIDTH)
+    keys = {k: ui.model_key(model, f"style_z{k + 1}") for k in dims}
     z = np.zeros(model.latent_dim, np.float32)
+    for k in dims:  # every slider's value first: each one's frames hold the others where they are
+        z[k] = st.session_state.get(keys[k], 0.0)
     with controls:
         label = digit_choice(model, "Digit", "style_digit", default=2)
         for column, k in zip(st.columns(2) * len(dims), dims):
-            z[k] = column.slider(ui.latent_name(k), -3.0, 3.0, 0.0, 0.1, key=ui.model_key(model, f"style_z{k + 1}"),
-                                 help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
+            with column:
+                z[k] = live_slider.live_slider(
+                    ui.latent_name(k), -3.0, 3.0, key=keys[k], value=0.0, step=0.1, picture=STYLE_PICTURE,
+                    frames=partial(style_frames, model, z.copy(), k, label),
+                    depends_on=(faces.ident(model), label, k, np.delete(z, k)),
+                    help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
     digit = decoded(model, faces.ident(model), z, label)
     read, confidence = judged(judge, digit)
     with shown:
         caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
-        pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE)
+        pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE, live=live_slider.mark(STYLE_PICTURE))
+
+
+def style_frames(model, z: np.ndarray, k: int, label: int, values: np.ndarray) -> np.ndarray:
+    """The style digit with dimension k at each of `values` and the rest of z as it is: one batched decode."""
+    codes = np.repeat(z[None], len(values), axis=0)
+    codes[:, k] = values
+    return model.decode(codes, label)
 
 
 def blend(num_classes: int, a: int, b: int, t) -> np.ndarray:
@@ -211,7 +229,10 @@ def label_mixing(model, judge) -> None:
                             format_func=lambda c: name(model, c))
         b = second.selectbox("To", range(model.num_classes), index=3, key="mix_to",
                              format_func=lambda c: name(model, c))
-        t = st.slider("Mix weight t", 0.0, 1.0, 0.5, 0.05, key="mix_weight")
+        style_seed = int(st.session_state.get("mix_seed", 0))  # the box's value, drawn under the slider
+        t = live_slider.live_slider("Mix weight t", 0.0, 1.0, key="mix_weight", value=0.5, step=0.05,
+                                    picture=MIX_PICTURE, frames=partial(mix_frames, model, a, b, style_seed),
+                                    depends_on=(faces.ident(model), a, b, style_seed))
         seed = st.number_input("Style seed", 0, ui.MAX_SEED, 0, key="mix_seed", help="Which style, drawn from the prior.")
     steps = np.linspace(0.0, 1.0, MIX_STEPS)
     style = model.sample_latents(1, seed=int(seed))
@@ -225,7 +246,13 @@ def label_mixing(model, judge) -> None:
         pictures.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
                                      for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
         pictures.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
-                                     f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168)
+                                           f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168,
+                             live=live_slider.mark(MIX_PICTURE))
+
+
+def mix_frames(model, a: int, b: int, seed: int, t: np.ndarray) -> np.ndarray:
+    """One seed's style decoded with each blend of the two labels in `t`, in one batch: the mix weight's frames."""
+    return model.decode(np.repeat(model.sample_latents(1, seed=seed), len(t), axis=0), blend(model.num_classes, a, b, t))
 
 
 def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:

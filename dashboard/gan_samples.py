@@ -1,6 +1,8 @@
 """The GAN samples page's sample grid (pages/6_GAN_samples.py lays the page out): one seed's samples, the
 truncation slider beside its measured trade-off, and what the judge reads in them.
 """
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -8,6 +10,7 @@ import faces
 import gan_charts
 import gans
 import links
+import live_slider
 import pictures
 import ui
 from exports import chart
@@ -16,6 +19,7 @@ from core.evaluators.digits import SAMPLE_FID as SWEEP_SAMPLES
 GRID_PIXELS = 480                  # the sample grid: beside its controls from 1280 px, below them at 800
 CAPTIONED = 56                     # a sample with the judge's reading under it
 TRADE_OFF_WIDTH = 480
+GRID_PICTURE = "gan_grid"          # the samples, for the truncation slider that draws over them
 
 
 @st.fragment
@@ -41,12 +45,13 @@ def sample_grid(model, judge, link: dict) -> None:
         st.button("New samples", key="gan_new", on_click=gans.new_seed, icon=":material/casino:",
                   help="A new random seed.")
     with slider_box:
-        psi = st.slider("Truncation ψ", gans.PSIS[0], gans.PSIS[-1], step=0.25,
-                        key=links.remembered(gans.KEYS["psi"], gans.DEFAULTS["psi"]),
-                        format="%.2f",
-                        help="The truncation trick: noise drawn from N(0, ψ²·I) instead of N(0, I). Below 1 the "
-                             "samples gather towards the centre of the noise, with less variety; whether they also "
-                             "get cleaner depends on the GAN: the caption and the chart say, for this one.")
+        psi = live_slider.live_slider(
+            "Truncation ψ", gans.PSIS[0], gans.PSIS[-1], step=0.25, key=gans.KEYS["psi"], value=gans.DEFAULTS["psi"],
+            picture=GRID_PICTURE, frames=partial(gans.truncation_frames, model, seed, count, digit),
+            depends_on=(faces.ident(model), seed, count, digit),
+            help="The truncation trick: noise drawn from N(0, ψ²·I) instead of N(0, I). Below 1 the samples gather "
+                 "towards the centre of the noise, with less variety; whether they also get cleaner depends on the "
+                 "GAN: the caption and the chart say, for this one. Drag it: the samples follow.")
         sweep = model.card.get("metrics", {}).get("truncation", [])
         at_psi = next((p for p in sweep if p["truncation"] == psi), None)
         if at_psi:
@@ -64,7 +69,8 @@ def sample_grid(model, judge, link: dict) -> None:
     sure = confidence >= judge.confidence_threshold
     with shown:
         if not model.conditional:
-            pictures.show_mosaic(gans.mosaic(images, gans.side(count), gans.side(count)), GRID_PIXELS)
+            pictures.show_mosaic(gans.mosaic(images, gans.side(count), gans.side(count)), GRID_PIXELS,
+                                 live=live_slider.mark(GRID_PICTURE))
             readings(model, read, sure)
         elif per_digit:
             per = gans.side(count)
@@ -75,14 +81,14 @@ def sample_grid(model, judge, link: dict) -> None:
             for c in range(model.num_classes):
                 row = slice(c * per, (c + 1) * per)
                 pictures.show_digits(images[row], [ui.reading(model, judge, r, p, c)
-                                             for r, p in zip(read[row], confidence[row])], size=CAPTIONED,
-                               one_row=True)
+                                                   for r, p in zip(read[row], confidence[row])], size=CAPTIONED,
+                                     one_row=True, live=live_slider.mark(GRID_PICTURE))
         else:
             unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
             st.markdown(f"The judge surely reads **{int((sure & (read == digit)).sum())} of {count}** as "
                         f"{gans.name(model, digit)}{unsure}.")
             pictures.show_digits(images, [ui.reading(model, judge, r, p, digit) for r, p in zip(read, confidence)],
-                                 size=CAPTIONED)
+                                 size=CAPTIONED, live=live_slider.mark(GRID_PICTURE))
     with trade_off:
         points = model.card.get("metrics", {}).get("truncation")
         if points:

@@ -1,19 +1,23 @@
 """The GAN samples page's latent walk (pages/6_GAN_samples.py lays the page out): from one seed's noise to
-another's, in straight or spherical steps, as a strip and an animated GIF.
+another's, in straight or spherical steps, as a strip and an animated GIF, and a live slider that scrubs along it.
 """
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 import faces
 import gans
 import links
+import live_slider
 import pictures
 import ui
 from exports import downloads
 from core.images import gif, tile
 from core.latent import interpolation_times
 
-WALK_SIZE, WALK_WIDTH = 56, 560
+WALK_SIZE, WALK_WIDTH, SCRUBBED_SIZE = 56, 560, 112
+WALK_PICTURE = "gan_walk_point"  # the point under the scrubber, for the live slider that draws over it
 
 
 @st.fragment
@@ -38,7 +42,6 @@ def latent_walk(model, judge, link: dict) -> None:
     values = {"from": str(start), "to": str(end), "path": path, "steps": str(steps)}
     if model.conditional:
         values["walk_digit"] = str(digit)
-    gans.keep_in_url(link, values)
     z, images = gans.walk(model, faces.ident(model), start, end, path, steps, digit)
     read, confidence = gans.judged(judge, images)
     sure = confidence >= judge.confidence_threshold
@@ -53,6 +56,23 @@ def latent_walk(model, judge, link: dict) -> None:
         st.caption(f"Length of the noise |z|: {lengths[0]:.1f} and {lengths[-1]:.1f} at the ends, "
                    f"{lengths.min():.1f} at the shortest step. The generator was trained on noise of length about "
                    f"{np.sqrt(model.latent_dim):.0f} (√{model.latent_dim}).")
+        values["walk_t"] = f"{scrubber(model, judge, start, end, path, digit):g}"
+        gans.keep_in_url(link, values)
         downloads(f"gan_walk_{model.id}", [
             ("GIF", lambda: gif(images), ".gif", "image/gif"),  # made on the click
             ("PNG", pictures.png_bytes(tile(images, 1, len(images), pad=2)), ".png", "image/png")])
+
+
+def scrubber(model, judge, start: int, end: int, path: str, digit) -> float:
+    """A live slider along the walk, and the walk's point there, decoded exactly, with what the judge reads; t."""
+    t = live_slider.live_slider(
+        "Scrub along the walk: t", 0.0, 1.0, key=gans.KEYS["walk_t"], value=gans.DEFAULTS["walk_t"], step=0.01,
+        picture=WALK_PICTURE, frames=partial(gans.walk_at, model, start, end, path, digit),
+        depends_on=(faces.ident(model), start, end, path, digit),
+        help="Drag along the walk: the digit below follows, from frames decoded along it; let go and it is decoded "
+             "exactly there.")
+    image = gans.walk_at(model, start, end, path, digit, np.array([t]))
+    read, confidence = gans.judged(judge, image)
+    pictures.show_digits(image, [f"t = {t:.2f} · {ui.reading(model, judge, read[0], confidence[0], digit)}"],
+                         size=SCRUBBED_SIZE, live=live_slider.mark(WALK_PICTURE))
+    return t

@@ -23,7 +23,7 @@ import pictures
 import ui
 from core import registry
 from core.images import tile, to_uint8
-from core.latent import interpolate
+from core.latent import interpolate, interpolate_at
 
 COUNTS = (16, 36, 64)              # square grids: 4, 6 and 8 a side (a conditional GAN: that many a digit)
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.25)  # the truncations core.evaluate measures: the slider stops on them
@@ -31,9 +31,9 @@ WALK_STEPS = (3, 24)
 PATHS = {"linear": "Linear", "slerp": "Spherical (slerp)"}
 EVERY = "all"                      # a conditional GAN's grid: one row per digit
 DEFAULTS = {"seed": 0, "n": 36, "psi": 1.0, "digit": EVERY, "from": 1, "to": 2, "path": "slerp", "steps": 10,
-            "walk_digit": 7}
+            "walk_digit": 7, "walk_t": 0.5}
 KEYS = {"seed": "gan_seed", "n": "gan_count", "psi": "gan_psi", "from": "gan_from", "to": "gan_to",
-        "path": "gan_path", "steps": "gan_steps"}
+        "path": "gan_path", "steps": "gan_steps", "walk_t": "gan_walk_t"}
 MODEL_KEYS = {"digit": "gan_digit", "walk_digit": "gan_walk_digit", "epoch": "gan_epoch"}  # one per model
 GRID_LINE = 70                     # grey between the samples of a grid, so each reads as one picture
 COMPARED = ("mnist-dcgan", "mnist-vae-2d", "mnist-vae-16d")  # GAN against VAE, side by side
@@ -60,6 +60,8 @@ def apply_parameter(model, name: str, value: str) -> None:
         state[KEYS["path"]] = value
     elif name == "steps":
         state[KEYS["steps"]] = links.whole_number(value, *WALK_STEPS)
+    elif name == "walk_t":
+        state[KEYS["walk_t"]] = links.snapped(value, 0.0, 1.0, 0.01)
     elif name in ("digit", "walk_digit"):
         if not model.conditional:
             raise ValueError(f"{model.id} is not told which digit to draw")
@@ -115,25 +117,51 @@ def new_seed() -> None:
 
 # ---------------------------------------------------------------- cached pictures
 
+def codes(model, seed: int, count: int, psi: float, digit) -> tuple[np.ndarray, np.ndarray | int | None]:
+    """The noises and labels a grid is drawn from (see samples)."""
+    if not model.conditional:
+        return model.sample_latents(count, seed=seed, truncation=psi), None
+    if digit == EVERY:
+        z = model.sample_latents(side(count), seed=seed, truncation=psi)
+        return np.tile(z, (model.num_classes, 1)), np.repeat(np.arange(model.num_classes), len(z))
+    return model.sample_latents(count, seed=seed, truncation=psi), int(digit)
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def samples(_model, model: str, seed: int, count: int, psi: float, digit) -> np.ndarray:
     """uint8 samples. A conditional GAN with digit EVERY: sqrt(count) noises, each drawn as all ten digits, row by
     row (row c is digit c; a column keeps one noise); with a digit, `count` noises drawn as it."""
-    if not _model.conditional:
-        return to_uint8(_model.decode(_model.sample_latents(count, seed=seed, truncation=psi)))
-    if digit == EVERY:
-        z = _model.sample_latents(side(count), seed=seed, truncation=psi)
-        labels = np.repeat(np.arange(_model.num_classes), len(z))
-        return to_uint8(_model.decode(np.tile(z, (_model.num_classes, 1)), labels))
-    return to_uint8(_model.decode(_model.sample_latents(count, seed=seed, truncation=psi), int(digit)))
+    return to_uint8(_model.decode(*codes(_model, seed, count, psi, digit)))
+
+
+def truncation_frames(model, seed: int, count: int, digit, psis: np.ndarray) -> np.ndarray:
+    """The sample grid at each truncation, in one batched decode, as the page shows it: one mosaic a frame, or (a
+    conditional GAN, whose samples are shown one by one) every sample."""
+    drawn = [codes(model, seed, count, float(psi), digit) for psi in psis]
+    labels = drawn[0][1]
+    z = np.concatenate([noise for noise, _ in drawn])
+    images = to_uint8(model.decode(z, np.tile(labels, len(psis)) if isinstance(labels, np.ndarray) else labels))
+    frames = images.reshape(len(psis), -1, *images.shape[1:])
+    if model.conditional:
+        return frames
+    return np.stack([mosaic(frame, side(count), side(count)) for frame in frames])
+
+
+def walk_ends(model, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    return model.sample_latents(1, seed=start)[0], model.sample_latents(1, seed=end)[0]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def walk(_model, model: str, start: int, end: int, path: str, steps: int, digit) -> tuple[np.ndarray, np.ndarray]:
     """The path's points from one seed's noise to another's, and their pictures (uint8)."""
-    a, b = _model.sample_latents(1, seed=start)[0], _model.sample_latents(1, seed=end)[0]
-    z = interpolate(a, b, steps, path)
+    z = interpolate(*walk_ends(_model, start, end), steps, path)
     return z, to_uint8(_model.decode(z, None if digit is None else int(digit)))
+
+
+def walk_at(model, start: int, end: int, path: str, digit, t: np.ndarray) -> np.ndarray:
+    """The walk's pictures at parameters t (uint8), in one batch: the scrubber's frames and its exact picture."""
+    z = interpolate_at(*walk_ends(model, start, end), t, path)
+    return to_uint8(model.decode(z, None if digit is None else int(digit)))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -17,16 +18,24 @@ from PIL import Image
 from core.images import to_uint8
 
 
+class Live(NamedTuple):
+    """Pictures live sliders draw over while dragged (dashboard/live_slider.py): their name, and each slider's
+    position they show ("<key>:<stop>" apart by spaces), which tells a slider that its exact picture has come."""
+    name: str
+    at: str = ""
+
+
 def show_digits(images, captions: list[str] | None, size: int = 84, one_row: bool = False,
-                pixelated: bool = True) -> None:
+                pixelated: bool = True, live: Live | None = None) -> None:
     """A row of crisp digits (each uint8, or float in [0, 1]), `size` pixels wide, a caption under each.
 
     The row wraps; with `one_row` it stays one row and shrinks as a whole where the window is too narrow
     (a strip read left to right); a picture wider than the window shrinks to fit it. One HTML element with
     the pictures inline, not st.image, which gives every picture of a list its own element, media file and
-    request. `pixelated=False` scales the pictures smoothly, as photographs are (faces); digits stay crisp.
+    request. `pixelated=False` scales the pictures smoothly, as photographs are (faces); digits stay crisp. `live`
+    marks the pictures for the live sliders that draw over them while dragged (live_slider.mark makes it).
     """
-    show_markup(digits_html(images, captions, size, one_row, pixelated))
+    show_markup(digits_html(images, captions, size, one_row, pixelated, live))
 
 
 class DigitsMarkup(str):
@@ -43,17 +52,21 @@ def show_markup(markup: DigitsMarkup) -> None:
 
 
 def digits_html(images, captions: list[str] | None, size: int, one_row: bool = False,
-                pixelated: bool = True) -> DigitsMarkup:
+                pixelated: bool = True, live: Live | None = None) -> DigitsMarkup:
     """show_digits's markup, made only of PNGs encoded here, whole numbers and escaped text: nothing a caption,
-    a model card or an upload holds can become markup. No captions: pictures alone."""
+    a model card or an upload holds can become markup. No captions: pictures alone. `live`: each picture marked
+    data-live and data-live-at (escaped, as captions are), in a figure a live slider can draw over."""
     rendering = "pixelated" if pixelated else "auto"
+    mark = "" if live is None else (f' data-live="{html.escape(live.name, quote=True)}"'
+                                    f' data-live-at="{html.escape(live.at, quote=True)}"')
+    place = "" if live is None else "position:relative;"
     figures = []
     for image, caption in zip(images, [""] * len(images) if captions is None else captions, strict=True):
         pixels = image if image.dtype == np.uint8 else to_uint8(image)
         height = round(size * pixels.shape[0] / pixels.shape[1])
         text = html.escape(caption, quote=True)
-        figures.append(f'<figure style="margin:0;flex:0 1 {size:d}px;min-width:0;text-align:center">'
-                       f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}" '
+        figures.append(f'<figure style="{place}margin:0;flex:0 1 {size:d}px;min-width:0;text-align:center">'
+                       f'<img src="{png_data_uri(pixels)}" alt="{text}" width="{size:d}" height="{height:d}"{mark} '
                        f'style="image-rendering:{rendering};display:block;border-radius:0.375rem;width:100%;'
                        'height:auto">'
                        + ('<figcaption style="font-size:0.875rem;opacity:0.6;line-height:1.4;overflow-wrap:anywhere">'
@@ -62,13 +75,13 @@ def digits_html(images, captions: list[str] | None, size: int, one_row: bool = F
                         f'{"".join(figures)}</div>')
 
 
-def show_mosaic(mosaic: np.ndarray, width: int) -> None:
+def show_mosaic(mosaic: np.ndarray, width: int, live: Live | None = None) -> None:
     """A grid of digits (uint8) as one crisp picture `width` pixels wide (narrower when the window is).
 
     Inline, like rows of digits, not an st.image media file: on quick slider moves a rerun deleted the
     previous grid's file while the browser was still fetching it ("Image source error", a 404).
     """
-    show_digits([mosaic], None, size=width)
+    show_digits([mosaic], None, size=width, live=live)
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -34,6 +34,8 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from bench.live_sliders import ask_frames, live_sliders, release  # noqa: E402,F401  (the page tests' helpers)
+
 DATA_ENV = "LATENT_LAB_DATA"
 SHIPPED = ROOT / "pretrained"
 # Read once, before any test monkeypatches the environment.
@@ -368,6 +370,8 @@ class DigitRow(NamedTuple):
     value: list[str]       # each picture's PNG data URI: equal strings, equal pictures
     captions: list[str]    # empty for pictures shown without captions (a grid)
     widths: list[int]      # each picture's width on screen, in pixels
+    live: str | None = None  # the name live sliders draw over it by (pictures.show_digits's `live`)
+    live_at: str | None = None  # which live sliders' positions it shows ("<key>:<stop>", space-separated)
 
     def pictures(self) -> list:
         from PIL import Image
@@ -382,7 +386,7 @@ def digit_rows(at) -> list[DigitRow]:
     for element in at.get("html"):
         if element.proto.unsafe_allow_javascript:
             continue
-        sources, captions, widths = [], [], []
+        sources, captions, widths, live = [], [], [], set()
 
         class Reader(HTMLParser):
             in_caption = False
@@ -391,6 +395,7 @@ def digit_rows(at) -> list[DigitRow]:
                 if tag == "img":
                     sources.append(dict(attrs)["src"])
                     widths.append(int(dict(attrs)["width"]))
+                    live.add((dict(attrs).get("data-live"), dict(attrs).get("data-live-at")))
                 elif tag == "figcaption":
                     self.in_caption = True
                     captions.append("")
@@ -402,8 +407,29 @@ def digit_rows(at) -> list[DigitRow]:
                 if self.in_caption:
                     captions[-1] += data
         Reader().feed(element.proto.body)
-        rows.append(DigitRow(sources, captions, widths))
+        assert len(live) <= 1, f"one row, one name for live sliders: {live}"
+        rows.append(DigitRow(sources, captions, widths, *next(iter(live), (None, None))))
     return rows
+
+
+def live_rows(at, picture: str) -> list[DigitRow]:
+    """The rows of a picture live sliders draw over (pictures.show_digits(..., live=picture)), in page order."""
+    return [row for row in digit_rows(at) if row.live == picture]
+
+
+# ---------------------------------------------------------------- live sliders (dashboard/live_slider.py) in AppTest
+
+def slider_frames(at, key: str, mode: str = "L") -> dict:
+    """A live slider's frames as the browser would get them: its sprite's element asks, the server builds them;
+    the element's data then (id, sprite, meta), with the sprite decoded: `pixels` (uint8, grey; mode "RGB" for
+    colour) and `layout`."""
+    from core.atlas import decode_sheet
+    from core.slider_frames import Layout
+    data = ask_frames(at, key)
+    layout = data["meta"]["layout"]
+    pixels = decode_sheet(base64.b64decode(data["sprite"].split(",", 1)[1]), mode)
+    return {**data, "pixels": pixels, "layout": Layout(layout["frames"], layout["per_frame"], layout["h"],
+                                                        layout["w"], layout["cols"])}
 
 
 FACE_ATTRIBUTES = (

@@ -14,9 +14,9 @@
   // 1. Text whose box is narrower than its content: truncated (ellipsis, hidden overflow) or spilling out.
   const overflowing = [];
   for (const root of roots) for (const el of root.querySelectorAll('*')) {
-    // (a slider's value is drawn centred over its thumb, wider than the thumb by design)
-    if (!visible(el) || el.closest('pre, [data-testid="stCode"], .vega-embed, canvas, svg, [data-testid="stSliderThumbValue"]')
-        || el.matches(':has(> [data-testid="stSliderThumbValue"])')) continue;
+    // (a slider's value is drawn centred over its thumb, wider than the thumb by design: Streamlit's, a live one's)
+    if (!visible(el) || el.closest('pre, [data-testid="stCode"], .vega-embed, canvas, svg, [data-testid="stSliderThumbValue"], .ls-value')
+        || el.matches(':has(> [data-testid="stSliderThumbValue"], > .ls-value)')) continue;
     const s = getComputedStyle(el);
     if (s.display === 'inline' || ['auto', 'scroll'].includes(s.overflowX) || !(el.textContent || '').trim()) continue;
     if (el.scrollWidth > el.clientWidth + 1) overflowing.push(el);

@@ -19,20 +19,21 @@ import pytest
 from PIL import Image, ImageDraw
 
 import core
-from conftest import (assert_clean, choose, chosen, digit_rows, link_notices, one_notice_naming_each, open_page,
-                      shipped_model_present, widget_keys)
-from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate,
+from conftest import (assert_clean, choose, chosen, digit_rows, link_notices, live_rows, live_sliders,
+                      one_notice_naming_each, open_page, release, shipped_model_present, slider_frames, widget_keys)
+from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means, interpolate, interpolate_at,
                          interpolation_times, label_mixture, nearest_codes)
+from core.slider_frames import picture
 
 PAGE = "pages/4_Latent_arithmetic.py"
 MODELS = ["mnist-ae-2d", "mnist-vae-2d", "mnist-vae-16d", "mnist-cvae"]
 SHOWCASE = "mnist-vae-16d"
-# The rows of digits in page order (without an own digit): the walk, the arithmetic, its neighbours, the grid,
-# and for a latent above 2-D the point the sliders move.
-WALK, SUM, NEAR, GRID, MOVED = range(5)
-# A view far from the defaults in every setting the URL keeps.
-RESTORED = {"from": "item-5", "to": "seed-3", "method": "slerp", "steps": "7", "over": "0.5", "a": "mean-1",
-            "b": "item-2", "c": "seed-4", "w": "0.5,1,-1", "grid": "4"}
+# The rows of digits in page order (without an own digit): the walk, its point under the scrubber, the arithmetic,
+# its neighbours, the grid, and for a latent above 2-D the point the sliders move.
+WALK, SCRUBBED, SUM, NEAR, GRID, MOVED = range(6)
+# A view far from the defaults in every setting the URL keeps (t inside the overshoot, before the start).
+RESTORED = {"from": "item-5", "to": "seed-3", "method": "slerp", "steps": "7", "over": "0.5", "t": "-0.3",
+            "a": "mean-1", "b": "item-2", "c": "seed-4", "w": "0.5,1,-1", "grid": "4"}
 
 pytestmark = pytest.mark.skipif(not all(shipped_model_present(m) for m in MODELS),
                                 reason="needs the shipped MNIST models (python -m core.train <model_id>)")
@@ -112,6 +113,17 @@ def assert_shows(at, model_id: str, view: dict) -> None:
     assert rows[WALK].captions == [f"{v:+.2f} · {s:.0f}%" + (" ⚠" if s < LEAVES_DATA else "")
                                    + f" · {r}" + ("?" if p < judge.confidence_threshold else "")
                                    for v, s, r, p in zip(t, scores, read, confidence)]
+    (a, la), (b, lb) = point(model_id, view["from"]), point(model_id, view["to"])
+    scrubbed = float(view["t"])
+    z = interpolate_at(a, b, [scrubbed], view["method"])
+    share = np.clip(scrubbed, 0, 1)
+    labels = label_mixture(((1 - share) * la + share * lb)[None]) if la is not None else None
+    assert rows[SCRUBBED] == live_rows(at, "arith_walk_point")[0]
+    assert_pictures(rows[SCRUBBED], decoded(model_id, z, labels))
+    read, confidence = judge.read(m.decode(z, labels if m.conditional else None))
+    s = score(model_id)(z)[0]
+    assert rows[SCRUBBED].captions[0].startswith(f"t = {scrubbed:+.2f} · plausibility {s:.0f}%"
+                                                 + (" ⚠" if s < LEAVES_DATA else "") + " · ")
     z, labels = expected_sum(model_id, view)
     assert_pictures(rows[SUM], decoded(model_id, z, labels))
     assert [c.rsplit(" · ", 1)[1].rstrip(" ⚠") for c in rows[SUM].captions] == \
@@ -133,7 +145,7 @@ def assert_shows(at, model_id: str, view: dict) -> None:
 def test_opens_on_an_average_6_walking_past_an_average_8_on_the_showcase_model():
     at = open_page(PAGE)
     assert chosen(at) == SHOWCASE and at.query_params["model"] == SHOWCASE
-    defaults = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": "12", "over": "0.25",
+    defaults = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": "12", "over": "0.25", "t": "0.5",
                 "a": f"item-{int(np.flatnonzero(model(SHOWCASE).heldout['labels'] == 6)[0])}", "b": "mean-6",
                 "c": "mean-8", "w": "1,1,1", "grid": "5"}
     assert_shows(at, SHOWCASE, defaults)
@@ -158,6 +170,8 @@ def test_a_link_restores_the_whole_view_on_every_model(model_id):
     assert at.segmented_control(key="arith_method").value == "slerp"
     assert [at.slider(key=k).value for k in ("arith_steps", "arith_over", "weight_a", "weight_b", "weight_c",
                                               "arith_grid")] == [7, 0.5, 0.5, 1.0, -1.0, 4]
+    scrubber = live_sliders(at)["arith_t"]  # over the walk's t, overshoot included
+    assert (scrubber["min"], scrubber["max"], scrubber["step"], scrubber["value"]) == (-0.5, 1.5, 0.01, -0.3)
     # 3-D view: every held-out code, the path and the marks, in a figure Plotly accepts
     view = figure(at, "view_3d")
     codes = sum(len(t["x"]) for t in view.data if t.type == "scatter3d" and t.name in [str(c) for c in range(10)])
@@ -195,12 +209,13 @@ def test_a_copied_link_reopens_what_the_controls_made():
 
 def test_bad_and_stale_parameters_fall_back_to_the_defaults_with_a_notice_naming_each():
     bad = {"from": "mean-12", "to": "banana", "method": "cubic", "steps": "99", "over": "-1", "a": "item-2000",
-           "b": "own", "w": "1,2", "grid": "x", "zoom": "3", "c": "seed-7"}
+           "b": "own", "w": "1,2", "grid": "x", "zoom": "3", "c": "seed-7", "t": "2.5"}
     at = open_page(PAGE, model="mnist-vae-2d", **bad)
     notice = one_notice_naming_each(at, bad, used=("c",))  # c is good, and used
+    assert "`t=2.5` (a number from -1 to 2)" in notice
     assert "mean runs from 0 to 9" in notice and "item runs from 0 to 1999" in notice
     assert "your own digit is not part of a link" in notice and "not a setting of this page" in notice
-    defaults = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": "12", "over": "0.25",
+    defaults = {"from": "mean-6", "to": "mean-8", "method": "linear", "steps": "12", "over": "0.25", "t": "0.5",
                 "a": "item-" + str(int(np.flatnonzero(model("mnist-vae-2d").heldout["labels"] == 6)[0])),
                 "b": "mean-6", "c": "seed-7", "w": "1,1,1", "grid": "5"}
     assert_shows(at, "mnist-vae-2d", defaults)  # and the URL now holds only good values
@@ -211,13 +226,13 @@ def test_bad_and_stale_parameters_fall_back_to_the_defaults_with_a_notice_naming
 def test_switching_models_keeps_each_models_points_its_own():
     at = open_page(PAGE, model="mnist-vae-16d", **{"from": "item-7"})
     assert at.number_input(key="from_item_mnist-vae-16d").value == 7
-    assert any(k.startswith("dim") and k.endswith("_mnist-vae-16d") for k in widget_keys(at))
+    assert any(k.startswith("dim") and k.endswith("_mnist-vae-16d") for k in live_sliders(at))
     choose(at, "mnist-ae-2d")
     assert_clean(at)
     keys = widget_keys(at)
     assert not [k for k in keys if k.endswith("_mnist-vae-16d")]
     assert at.selectbox(key="from_kind_mnist-ae-2d").value == "Class mean"  # the new model's own default
-    assert not [k for k in keys if k.startswith("dim")]  # a 2-D latent has no dimension sliders
+    assert not [k for k in live_sliders(at) if k.startswith("dim")]  # a 2-D latent has no dimension sliders
     assert at.query_params["from"] == "mean-6" and at.query_params["model"] == "mnist-ae-2d"
 
 
@@ -234,7 +249,9 @@ def test_every_control_changes_what_is_shown(model_id):
         (("number_input", f"to_item_{model_id}"), 33, ("to", "item-33")),
         (("segmented_control", "arith_method"), "slerp", ("method", "slerp")),
         (("slider", "arith_steps"), 16, ("steps", "16")),
-        (("slider", "arith_over"), 0.0, ("over", "0")),
+        (("live", "arith_t"), 1.2, ("t", "1.2")),
+        (("slider", "arith_over"), 0.0, ("over", "0")),  # the scrubber is then held at the walk's end
+        (("live", "arith_t"), 0.3, ("t", "0.3")),
         (("selectbox", f"a_kind_{model_id}"), "Class mean", ("a", "mean-0")),
         (("selectbox", f"a_mean_{model_id}"), 3, ("a", "mean-3")),
         (("slider", "weight_a"), 1.5, ("w", "1.5,1,1")),
@@ -247,20 +264,24 @@ def test_every_control_changes_what_is_shown(model_id):
     ]
     for (kind, key), value, (name, written) in moves:
         before = [row.value for row in digit_rows(at)]
-        getattr(at, kind)(key=key).set_value(value).run()
+        if kind == "live":
+            release(at, key, value)
+        else:
+            getattr(at, kind)(key=key).set_value(value).run()
         view[name] = written
         assert at.query_params[name] == written, key
         assert [row.value for row in digit_rows(at)] != before, f"{key} changed nothing"
     assert_shows(at, model_id, view)
     # the dimension sliders move the result, and the bar chart marks where it is
     result = expected_sum(model_id, view)[0][-1]
-    slider = next(s for s in at.slider if s.key.startswith("dim"))
-    k = int(re.match(r"dim(\d+)_", slider.key)[1]) - 1
-    assert slider.value == pytest.approx(np.clip(round(float(result[k]), 2), slider.min, slider.max))
+    key, slider = next((key, s) for key, s in live_sliders(at).items() if key.startswith("dim"))
+    k = int(re.match(r"dim(\d+)_", key)[1]) - 1
+    assert slider["value"] == pytest.approx(np.clip(round(float(result[k]), 2), slider["min"], slider["max"]))
+    assert slider["picture"] == "arith_moved" and live_rows(at, "arith_moved") == [digit_rows(at)[MOVED]]
     before = digit_rows(at)[MOVED].value
-    slider.set_value(round(slider.value + 1.0, 2) if slider.value + 1.0 <= slider.max else slider.min).run()
+    release(at, key, round(slider["value"] + 1.0, 2) if slider["value"] + 1.0 <= slider["max"] else slider["min"])
     moved = result.copy()
-    moved[k] = slider.value
+    moved[k] = live_sliders(at)[key]["value"]
     assert digit_rows(at)[MOVED].value != before
     assert digit_rows(at)[MOVED].captions == [f"plausibility {score(model_id)(moved)[0]:.0f}%"
                                               + (" ⚠" if score(model_id)(moved)[0] < LEAVES_DATA else "")]
@@ -268,6 +289,44 @@ def test_every_control_changes_what_is_shown(model_id):
     np.testing.assert_allclose(bars.data[1].y, moved, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bars.data[0].y, model(model_id).heldout["means"].mean(0), rtol=1e-5, atol=1e-6)
     assert "moved by the sliders" in [t.name for t in figure(at, "view_3d").data]
+
+
+def test_the_scrubbers_frames_run_past_both_ends_and_hold_the_walks_own_ends():
+    """The scrubber's 33 frames and more: evenly from -overshoot to 1 + overshoot, with t = 0 and t = 1 among them
+    (the walk's two points, exactly); each frame is the decoder's digit there, with a conditional model's blended
+    label held beyond the ends."""
+    view = {"from": "mean-6", "to": "mean-8", "method": "slerp", "over": "0.4"}
+    at = open_page(PAGE, model="mnist-cvae", **view)
+    frames = slider_frames(at, "arith_t")
+    stops = np.asarray(frames["meta"]["stops"])
+    values = np.round(-0.4 + stops * 0.01, 2)
+    assert values[0] == -0.4 and values[-1] == 1.4 and {0.0, 1.0} <= set(values.tolist())
+    assert len(values) == 33 and np.all(np.diff(values) <= 0.06 + 1e-9)  # the walk's ends among 33 even ones
+    (a, la), (b, lb) = point("mnist-cvae", "mean-6"), point("mnist-cvae", "mean-8")
+    share = np.clip(values, 0, 1)[:, None]
+    expected = decoded("mnist-cvae", interpolate_at(a, b, values, "slerp"),
+                       label_mixture((1 - share) * la + share * lb))
+    cells = [Image.fromarray(picture(frames["pixels"], frames["layout"], k, 0)) for k in range(len(values))]
+    for drawn, exact in zip(cells, expected, strict=True):
+        assert np.abs(np.asarray(drawn, int) - np.asarray(exact, int)).max() <= 1
+    release(at, "arith_t", -3.0)  # a thumb dragged past the start stays at the walk's overshoot
+    assert at.query_params["t"] == "-0.4"
+
+
+def test_a_dimension_sliders_frames_move_that_dimension_of_the_point_shown():
+    at = open_page(PAGE, model="mnist-vae-16d")
+    key, slider = next((key, s) for key, s in live_sliders(at).items() if key.startswith("dim"))
+    k = int(re.match(r"dim(\d+)_", key)[1]) - 1
+    view = {name: at.query_params[name] for name in ("a", "b", "c", "w")}
+    result = expected_sum("mnist-vae-16d", view)[0][-1]
+    frames = slider_frames(at, key)
+    values = np.round(slider["min"] + np.asarray(frames["meta"]["stops"]) * 0.01, 2)
+    assert len(values) == 33 and values[0] == slider["min"] and values[-1] == slider["max"]
+    codes = np.repeat(result[None], 33, axis=0)
+    codes[:, k] = values
+    for f, exact in enumerate(decoded("mnist-vae-16d", codes)):
+        assert np.abs(np.asarray(picture(frames["pixels"], frames["layout"], f, 0), int)
+                      - np.asarray(exact, int)).max() <= 1
 
 
 def test_moving_the_steps_leaves_the_3d_view_as_it_is():
@@ -345,7 +404,7 @@ def test_a_bad_upload_gives_a_message_and_the_page_goes_on():
     assert not at.exception
     assert len(at.error) == 1
     assert "Your digit" not in at.selectbox(key="from_kind_mnist-vae-2d").options
-    assert len(digit_rows(at)) == 4  # the walk, the sum, its neighbours, the grid: all still drawn
+    assert len(digit_rows(at)) == 5  # the walk, its scrubbed point, the sum, its neighbours, the grid: all drawn
 
 
 # ---------------------------------------------------------------- exports and charts

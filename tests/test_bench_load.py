@@ -16,7 +16,7 @@ import pytest
 
 from bench import load_scenarios
 from bench.server import discover_pages
-from conftest import assert_clean, go_to, open_page, shipped_model_present
+from conftest import assert_clean, go_to, live_sliders, open_page, shipped_model_present
 
 MODELS = ("mnist-ae-2d", "mnist-vae-2d", "mnist-vae-16d", "mnist-cvae", "mnist-dcgan", "celeba-vae", "mnist-judge")
 needs_models = pytest.mark.skipif(not all(shipped_model_present(m) for m in MODELS),
@@ -27,9 +27,10 @@ CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite chart: the dot click
 
 
 def missing_controls(at, scenario: load_scenarios.Scenario) -> list[str]:
-    """What the bench would wait for on this page in vain: its slider (a key prefix, as SLIDER_START_JS matches it),
+    """What the bench would wait for on this page in vain: its slider (a key prefix, as SLIDER_START_JS matches it;
+    Streamlit's or a live slider, whose range input it finds the same way),
     its buttons (exact keys), or, for a dot click, a chart."""
-    sliders, buttons = {s.key for s in at.slider if s.key}, {b.key for b in at.button if b.key}
+    sliders, buttons = {s.key for s in at.slider if s.key} | set(live_sliders(at)), {b.key for b in at.button if b.key}
     missing = [f"button {key}" for key in (scenario.button_key, *(scenario.walk or ())) if key and key not in buttons]
     if scenario.slider_key and not any(key.startswith(scenario.slider_key) for key in sliders):
         missing.append(f"slider {scenario.slider_key}")

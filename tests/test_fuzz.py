@@ -31,7 +31,7 @@ PAGES = ["pages/0_Tour.py", "pages/1_Latent_scatter.py", "pages/2_Decoded_grid.p
 # Every parameter some page reads, so that cases often hit a page's own settings with values it must refuse.
 KNOWN = ["model", "step", "point", "view", "plane", "axes", "extent", "seed", "n", "psi", "digit", "epoch", "from",
          "to", "path", "steps", "method", "over", "a", "b", "c", "w", "grid", "style", "start", "face", "edit", "hold",
-         "strip", "draw", "projection", "count", "first", "colour", "attribute", "walk_digit"]
+         "strip", "draw", "projection", "count", "first", "colour", "attribute", "walk_digit", "t", "walk_t"]
 needs_models = pytest.mark.skipif(not shipped_model_present("mnist-vae-2d"), reason="the pages need the shipped models")
 
 values = st.one_of(

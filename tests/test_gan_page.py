@@ -19,11 +19,12 @@ import pytest
 from PIL import Image
 
 import core
-from conftest import (SHIPPED, assert_clean, choose, chosen, digit_rows, link_notices, one_notice_naming_each,
-                      open_page, shipped_model_present)
+from conftest import (SHIPPED, assert_clean, choose, chosen, digit_rows, link_notices, live_rows, live_sliders,
+                      one_notice_naming_each, open_page, release, shipped_model_present, slider_frames)
 from core import registry
 from core.images import to_uint8
-from core.latent import interpolate, interpolation_times
+from core.latent import interpolate, interpolate_at, interpolation_times
+from core.slider_frames import picture
 
 PAGE = "pages/6_GAN_samples.py"
 GANS = ["mnist-gan", "mnist-dcgan", "mnist-cgan"]
@@ -161,7 +162,8 @@ def test_opens_on_the_dcgan_with_its_samples_walk_story_and_figures():
     assert chosen(at) == SHOWCASE
     link = url(at)
     assert link == {"model": SHOWCASE, "seed": "0", "n": "36", "psi": "1", "from": "1", "to": "2",
-                    "path": "slerp", "steps": "10", "epoch": str(int(model(SHOWCASE).story["epochs"][0]))}
+                    "path": "slerp", "steps": "10", "walk_t": "0.5",
+                    "epoch": str(int(model(SHOWCASE).story["epochs"][0]))}
     assert_grid(at, SHOWCASE, 0, 36)
     assert_walk(at, SHOWCASE, 1, 2, "slerp", 10)
     assert_same(story_row(at).pictures(), list(model(SHOWCASE).story["samples"][0]))
@@ -239,8 +241,9 @@ def test_seed_count_new_samples_and_truncation_change_the_grid(model_id):
     assert seed != 7 and at.number_input(key="gan_seed").value == seed
     assert grid_row(at).value != before
     assert_grid(at, model_id, seed, 64)
-    at.slider(key="gan_psi").set_value(0.5).run()
+    release(at, "gan_psi", 0.5)
     assert_clean(at)
+    assert live_sliders(at)["gan_psi"]["value"] == 0.5
     assert url(at)["psi"] == "0.5"
     assert_grid(at, model_id, seed, 64, psi=0.5)  # the same seed, its noise shrunk towards 0
     assert figure(at, "gan_truncation").layout.shapes[0].x0 == 0.5
@@ -325,6 +328,63 @@ def test_the_walk_follows_its_seeds_path_steps_and_digit():
     assert any(f"{lengths.min():.1f} at the shortest step" in c.value for c in at.caption)
 
 
+# ---------------------------------------------------------------- the live sliders (dashboard/live_slider.py)
+
+@pytest.mark.parametrize("model_id, digit", [("mnist-dcgan", None), ("mnist-cgan", "all"), ("mnist-cgan", 3)])
+def test_the_truncation_sliders_frames_are_the_grid_at_each_psi(model_id, digit):
+    """Truncation ψ is live: a frame at each of its five stops holds the page's own pictures at that ψ (the mosaic,
+    or a conditional GAN's samples one by one, in page order), from one batched decode."""
+    query = {"model": model_id, "n": "16", "seed": "4"} | ({"digit": str(digit)} if digit is not None else {})
+    at = open_page(PAGE, **query)
+    slider = live_sliders(at)["gan_psi"]
+    assert (slider["min"], slider["max"], slider["step"], slider["value"]) == (0.25, 1.25, 0.25, 1.0)
+    assert slider["picture"] == "gan_grid" and slider["label"] == "Truncation ψ"
+    frames = slider_frames(at, "gan_psi")
+    assert frames["id"] == slider["frames"] and frames["meta"]["stops"] == [0, 1, 2, 3, 4]
+    assert frames["sprite"].startswith("data:image/png;base64,")  # small enough to be exact
+    shown = live_rows(at, "gan_grid")
+    per_frame = sum(len(row.value) for row in shown)
+    assert frames["layout"].frames == 5  # a mosaic, or 4 noises as each of 10 digits, or 16 samples of one digit
+    assert frames["layout"].per_frame == per_frame == {None: 1, "all": 40, 3: 16}[digit]
+    for k, psi in enumerate((0.25, 0.5, 0.75, 1.0, 1.25)):
+        expected = expected_samples(model_id, 4, 16, psi, digit="all" if digit is None else digit)
+        drawn = [picture(frames["pixels"], frames["layout"], k, i) for i in range(per_frame)]
+        if digit is None:
+            assert_same(cells(Image.fromarray(drawn[0]), 4), expected)
+        else:
+            assert_same(drawn, expected)
+    # the frame at the value shown is the picture the page drew
+    assert_same([picture(frames["pixels"], frames["layout"], 3, i) for i in range(per_frame)],
+                [p for row in shown for p in row.pictures()], atol=0)
+
+
+def test_scrubbing_the_walk_decodes_its_point_and_keeps_t_in_the_url():
+    at = open_page(PAGE, model="mnist-cgan")
+    slider = live_sliders(at)["gan_walk_t"]
+    assert (slider["min"], slider["max"], slider["step"], slider["value"]) == (0.0, 1.0, 0.01, 0.5)
+    m = model("mnist-cgan")
+    a, b = m.sample_latents(1, seed=1)[0], m.sample_latents(1, seed=2)[0]
+
+    def expected(t):
+        return to_uint8(m.decode(interpolate_at(a, b, [t], "slerp"), 7))
+    row, = live_rows(at, "gan_walk_point")
+    assert_same(row.pictures(), list(expected(0.5)))
+    release(at, "gan_walk_t", 0.237)  # snapped to the slider's step
+    assert_clean(at)
+    assert url(at)["walk_t"] == "0.24" and live_sliders(at)["gan_walk_t"]["value"] == 0.24
+    row, = live_rows(at, "gan_walk_point")
+    assert_same(row.pictures(), list(expected(0.24)))
+    read, confidence = judge().read(expected(0.24))
+    assert row.captions == [f"t = 0.24 · {reading(read[0], confidence[0], wanted=7)}"]
+    frames = slider_frames(at, "gan_walk_t")  # 33 points along the walk, from end to end
+    values = np.round(np.rint(np.linspace(0, 100, 33)) * 0.01, 2)
+    assert frames["meta"]["stops"] == np.rint(np.linspace(0, 100, 33)).astype(int).tolist()
+    assert_same([picture(frames["pixels"], frames["layout"], k, 0) for k in range(33)],
+                list(to_uint8(m.decode(interpolate_at(a, b, values, "slerp"), 7))))
+    release(at, "gan_walk_t", 7.0)  # past the end: held there
+    assert url(at)["walk_t"] == "1"
+
+
 def test_the_walk_downloads_as_an_animated_gif_of_the_strip(downloads):
     files = downloads
     at = open_page(PAGE, model="mnist-gan", steps="7")
@@ -393,16 +453,20 @@ def test_the_story_names_each_recipes_remedies_from_its_card():
 
 # ---------------------------------------------------------------- links
 
-RESTORED = {"seed": "5", "n": "16", "psi": "0.75", "from": "3", "to": "8", "path": "linear", "steps": "5"}
+RESTORED = {"seed": "5", "n": "16", "psi": "0.75", "from": "3", "to": "8", "path": "linear", "steps": "5",
+            "walk_t": "0.3"}
 
 
 def test_a_copied_link_reopens_the_view():
     at = open_page(PAGE, model="mnist-dcgan")
     for (kind, key), value in [(("number_input", "gan_seed"), 5), (("segmented_control", "gan_count"), 16),
-                               (("slider", "gan_psi"), 0.75), (("number_input", "gan_from"), 3),
+                               (("live", "gan_psi"), 0.75), (("number_input", "gan_from"), 3),
                                (("number_input", "gan_to"), 8), (("segmented_control", "gan_path"), "linear"),
-                               (("slider", "gan_steps"), 5)]:
-        getattr(at, kind)(key=key).set_value(value).run()
+                               (("slider", "gan_steps"), 5), (("live", "gan_walk_t"), 0.3)]:
+        if kind == "live":
+            release(at, key, value)
+        else:
+            getattr(at, kind)(key=key).set_value(value).run()
     link = url(at)
     assert {k: link[k] for k in RESTORED} == RESTORED
     again = open_page(PAGE, **link)
@@ -411,6 +475,7 @@ def test_a_copied_link_reopens_the_view():
     assert [row.value for row in digit_rows(again)] == [row.value for row in digit_rows(at)]
     assert_grid(again, "mnist-dcgan", 5, 16, psi=0.75)
     assert_walk(again, "mnist-dcgan", 3, 8, "linear", 5)
+    assert {k: s["value"] for k, s in live_sliders(again).items()} == {"gan_psi": 0.75, "gan_walk_t": 0.3}
     cgan = open_page(PAGE, model="mnist-cgan", digit="4", walk_digit="0", n="16", seed="2")
     assert not link_notices(cgan)
     assert cgan.selectbox(key="gan_digit_mnist-cgan").value == 4
@@ -420,14 +485,15 @@ def test_a_copied_link_reopens_the_view():
 
 def test_bad_parameters_fall_back_to_the_defaults_with_one_notice_naming_each():
     bad = {"seed": "abc", "n": "17", "psi": "0.3", "path": "cubic", "steps": "99", "digit": "3", "epoch": "999",
-           "zoom": "2", "to": "99999999999", "from": "7"}
+           "zoom": "2", "to": "99999999999", "from": "7", "walk_t": "1.5"}
     at = open_page(PAGE, model="mnist-dcgan", **bad)
     notice = one_notice_naming_each(at, bad, used=("from",))  # from is good, and used
     assert "is not told which digit to draw" in notice and "not a setting of this page" in notice
     assert "one of 0.25, 0.5, 0.75, 1, 1.25" in notice
     link = url(at)
-    assert {k: link[k] for k in ("seed", "n", "psi", "path", "steps", "from", "to")} == \
-        {"seed": "0", "n": "36", "psi": "1", "path": "slerp", "steps": "10", "from": "7", "to": "2"}
+    assert {k: link[k] for k in ("seed", "n", "psi", "path", "steps", "from", "to", "walk_t")} == \
+        {"seed": "0", "n": "36", "psi": "1", "path": "slerp", "steps": "10", "from": "7", "to": "2", "walk_t": "0.5"}
+    assert "`walk_t=1.5` (a number from 0 to 1)" in notice
     assert "zoom" not in link and "digit" not in link
     assert_grid(at, "mnist-dcgan", 0, 36)
     assert_walk(at, "mnist-dcgan", 7, 2, "slerp", 10)

@@ -21,7 +21,8 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from conftest import (APPTEST_TIMEOUT as TIMEOUT, GRID, HOME, ROOT, assert_clean, build_tiny_cvae,
-                      choose, chosen, digit_rows, go_to, open_page, shipped_model_present, widget_keys)
+                      choose, chosen, digit_rows, go_to, live_rows, live_sliders, open_page, release,
+                      shipped_model_present, slider_frames, widget_keys)
 from core import registry
 from core.images import to_uint8
 from core.data import ENV_VAR, DatasetNotFound, load_dataset
@@ -248,21 +249,66 @@ def test_mix_strip_marks_the_readings_the_judge_is_unsure_of(page, shipped_model
     assert READING.fullmatch(mixed.captions[0].split(", ", 1)[1])
 
 
+def style_sliders(at: AppTest) -> dict[str, dict]:
+    return {key: data for key, data in live_sliders(at).items() if key.startswith("style_z")}
+
+
 def test_style_sliders_move_the_most_used_dimensions_and_keep_the_label(page):
     spread = heldout()["means"].std(0)
-    sliders = {s.key for s in page.slider if s.key.startswith("style_z")}
-    assert sliders == {f"style_z{k + 1}_{MODEL}" for k in np.argsort(-spread)[:4]}
+    sliders = style_sliders(page)
+    assert set(sliders) == {f"style_z{k + 1}_{MODEL}" for k in np.argsort(-spread)[:4]}
+    assert all((s["min"], s["max"], s["step"], s["value"], s["picture"]) == (-3.0, 3.0, 0.1, 0.0, "style_digit")
+               for s in sliders.values())
+    assert live_rows(page, "style_digit") == [images(page)["style"]]  # the digit they draw over while dragged
     seen = {images(page)["style"].value[0]}
     for key in sliders:
-        page.slider(key=key).set_value(1.5).run()
+        release(page, key, 1.5)
         assert_clean(page)
         seen.add(images(page)["style"].value[0])
         assert re.fullmatch(r"2 · judge (reads \d( ✗)?|unsure: \d\? \d+%)", images(page)["style"].captions[0])
     assert len(seen) == len(sliders) + 1  # every slider changed the digit
+    assert {s["value"] for s in style_sliders(page).values()} == {1.5}
     for key in sliders:
-        page.slider(key=key).set_value(0.0)
+        release(page, key, 0.0)
     page.segmented_control(key="style_digit").set_value(5).run()
     assert images(page)["style"].captions[0] == "5 · judge reads 5"  # the prior's centre, written clearly
+
+
+def test_a_released_style_slider_shows_the_exact_digit_and_its_frames_hold_the_other_sliders(page, shipped_models):
+    """The release path: the value sent is snapped to the step, the page decodes the digit exactly there; each
+    slider's frames (33 along -3..3) are the decoder's digits with the other sliders where they stand, rebuilt
+    when another slider moves."""
+    model, judge = shipped_models
+    page.segmented_control(key="style_digit").set_value(2).run()
+    keys = sorted(style_sliders(page))
+    first, second = keys[0], keys[1]
+    k1, k2 = (int(re.match(r"style_z(\d+)_", key)[1]) - 1 for key in (first, second))
+    before = style_sliders(page)[second]["frames"]
+    release(page, first, 1.234)
+    assert_clean(page)
+    assert style_sliders(page)[first]["value"] == 1.2 and page.session_state[first] == 1.2
+    # the digit says which position of each slider it shows: the browser then knows its exact picture has come
+    assert set(images(page)["style"].live_at.split()) == {f"{key}:{42 if key == first else 30}" for key in keys}
+    z = np.zeros(model.latent_dim, np.float32)
+    z[k1] = 1.2
+    expected = to_uint8(model.decode(z[None], 2))
+    digit, = images(page)["style"].pictures()
+    assert np.abs(np.asarray(digit, int) - expected[0].astype(int)).max() <= 1
+    read, confidence = judge.read(expected)
+    shown = images(page)["style"].captions[0]
+    assert shown.startswith("2 · judge ")
+    assert_reading(shown.removeprefix("2 · judge "), read[0], confidence[0], wanted=2)
+    assert style_sliders(page)[second]["frames"] != before  # its frames now hold the first slider at 1.2
+    frames = slider_frames(page, second)
+    assert frames["id"] == style_sliders(page)[second]["frames"]
+    stops = np.rint(np.linspace(0, 60, 33)).astype(int)
+    assert frames["meta"]["stops"] == stops.tolist()
+    codes = np.repeat(z[None], 33, axis=0)
+    codes[:, k2] = np.round(-3.0 + stops * 0.1, 1)
+    from core.slider_frames import picture
+    cells = np.stack([picture(frames["pixels"], frames["layout"], k, 0) for k in range(33)])
+    assert np.abs(cells.astype(int) - to_uint8(model.decode(codes, 2)).astype(int)).max() <= 1
+    release(page, first, 0.0)
 
 
 def test_label_mixing_runs_from_one_digit_to_the_other(page):
@@ -270,9 +316,16 @@ def test_label_mixing_runs_from_one_digit_to_the_other(page):
     assert len(strip.value) == 11
     assert strip.captions[0] == "0.0 · 8" and strip.captions[-1] == "1.0 · 3"
     assert mixed.captions[0].startswith("t = 0.50: 50% 8 + 50% 3")
-    page.slider(key="mix_weight").set_value(1.0).run()
+    assert live_sliders(page)["mix_weight"]["picture"] == "mix_digit" == images(page)["mixed"].live
+    release(page, "mix_weight", 0.98)  # a live slider: let go, it snaps to its step
     assert images(page)["mixed"].captions == ["t = 1.00: 0% 8 + 100% 3, reads 3"]
     assert images(page)["mixed"].value != mixed.value and images(page)["strip"].value == strip.value
+    frames = slider_frames(page, "mix_weight")  # every step of t a frame: the style decoded with that blend
+    assert frames["meta"]["stops"] == list(range(21))
+    from core.slider_frames import picture
+    for step, frame in ((10, 20), (5, 10), (0, 0)):  # the strip's steps of 0.1 are frames 2 apart
+        drawn = picture(frames["pixels"], frames["layout"], frame, 0).astype(int)
+        assert np.abs(np.asarray(images(page)["strip"].pictures()[step], int) - drawn).max() <= 1
     page.selectbox(key="mix_to").set_value(1).run()
     assert images(page)["strip"].captions[-1] == "1.0 · 1"
     page.selectbox(key="mix_from").set_value(0).run()
@@ -539,8 +592,7 @@ def test_every_section_follows_the_conditional_model_chosen(two_conditional, mon
         assert {m.label: m.value for m in at.metric}["Label accuracy of samples"] == \
             f"{model_card['metrics']['label_accuracy_prior_samples']:.1%}"
         spread = codes["means"].std(0)
-        assert {s.key for s in at.slider if s.key.startswith("style_z")} == \
-            {f"style_z{k + 1}_{model_id}" for k in np.argsort(-spread)[:4]}
+        assert set(style_sliders(at)) == {f"style_z{k + 1}_{model_id}" for k in np.argsort(-spread)[:4]}
         assert at.selectbox(key=f"grid_dim_{model_id}").options == spread_options(codes["means"])
         number = at.number_input(key=f"heldout_index_{model_id}")
         assert number.proto.max == len(codes["labels"]) - 1
@@ -553,14 +605,14 @@ def test_every_section_follows_the_conditional_model_chosen(two_conditional, mon
     # Move every model-keyed control of the shipped cVAE away from what the tiny one opens on.
     tiny_start = fresh["tiny-cvae"].number_input(key="heldout_index_tiny-cvae").value
     at.number_input(key=f"heldout_index_{MODEL}").set_value(39 if tiny_start != 39 else 38)
-    for s in [s for s in at.slider if s.key.startswith("style_z")]:
-        s.set_value(2.5)
+    for key in style_sliders(at):
+        at.session_state[key] = 2.5  # as a release would set it
     at.selectbox(key=f"grid_dim_{MODEL}").set_value(1).run()
     assert_clean(at)
     moved = images(at)
     choose(at, "tiny-cvae")
     assert_shows(at, "tiny-cvae")
-    assert all(s.value == 0.0 for s in at.slider if s.key.startswith("style_z"))
+    assert all(s["value"] == 0.0 for s in style_sliders(at).values())
     assert at.number_input(key="heldout_index_tiny-cvae").value == tiny_start
     tiny_spread = heldout("tiny-cvae", two_conditional)["means"].std(0)
     assert at.selectbox(key="grid_dim_tiny-cvae").value == int(np.argmax(tiny_spread))

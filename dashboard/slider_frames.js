@@ -1,0 +1,35 @@
+
+// A live slider's frames (live_slider.py): the sprite, when this run brought it, goes to the page's registry of
+// sheets (atlas_sheets.js), where the slider waits for it. Without it, and when the page does not hold it already,
+// the element asks for it: its "want" trigger reruns its fragment alone, which builds it. Asks wait for the page to
+// be drawn and go one at a time (Streamlit reruns one fragment for a batch of widget updates, so asks sent together
+// were lost), the next once the sprite asked for has come or after WAIT_MS; at most ASKS times an id, so a sprite
+// the server cannot make is not asked for again and again.
+// window.latentLabFramesHeld = true keeps every slider plain (the browser test of a page whose frames are building).
+const ASKS = 3, WAIT_MS = 5000;
+
+export default function ({ data, setTriggerValue }) {
+  const registry = sheets();
+  const q = window.latentLabFrames || (window.latentLabFrames = { queue: [], busy: null, asked: new Map() });
+  if (data.sprite) {
+    q.asked.delete(data.id);
+    registry.put(data.id, data.sprite, data.meta);
+    if (q.busy === data.id) { q.busy = null; next(q, registry); }
+    return;
+  }
+  if (registry.has(data.id) || window.latentLabFramesHeld || (q.asked.get(data.id) || 0) >= ASKS) return;
+  q.queue = q.queue.filter(a => a.id !== data.id);
+  q.queue.push({ id: data.id, trigger: setTriggerValue });
+  next(q, registry);
+}
+
+function next(q, registry) {
+  if (q.busy) return;
+  const ask = q.queue.shift();
+  if (!ask) return;
+  if (registry.has(ask.id)) { next(q, registry); return; }
+  q.busy = ask.id;
+  q.asked.set(ask.id, (q.asked.get(ask.id) || 0) + 1);
+  requestAnimationFrame(() => setTimeout(() => ask.trigger('want', ask.id), 0));  // after the page is drawn
+  setTimeout(() => { if (q.busy === ask.id) { q.busy = null; next(q, registry); } }, WAIT_MS);
+}
