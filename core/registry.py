@@ -96,7 +96,8 @@ def read_card(model_id: str, root: Path | None = None) -> dict:
 
 
 def list_models(kind: str | None = "generative") -> list[dict]:
-    """Model cards of the shipped models, in manifest order; `kind` "generative", "judge" or None for all.
+    """Model cards of the shipped models, in manifest order; `kind` "generative" (latent models), "autoregressive"
+    (the PixelCNN), "judge" or None for all.
 
     A model whose card cannot be read appears as {"id", "error"} so a page can say so.
     """
@@ -145,12 +146,16 @@ def load_keras(model_id: str, filename: str):
 
 
 def load_model(model_id: str, heldout: bool = True):
-    """A `LatentModel` for a shipped generative model: encode, decode, sample, card, held-out codes.
+    """A `LatentModel` for a shipped generative model: encode, decode, sample, card, held-out codes; for an
+    autoregressive one (the PixelCNN) a `PixelCNNModel`: log_prob, sample, complete.
 
     heldout=False skips latents.npz (evaluation loads the model before it has written them).
     """
     from .latent_model import LatentModel
     card = read_card(model_id)
+    if card.get("kind") == "autoregressive":  # a PixelCNN: no latent space, its own interface
+        from .pixel_model import PixelCNNModel
+        return PixelCNNModel(card, load_keras(model_id, card["files"]["network"]))
     if card.get("kind") != "generative":
         raise PretrainedError(f"{model_id!r} is a {card.get('kind')} model; use load_judge for judges")
     files = card["files"]

@@ -50,6 +50,9 @@ def build(recipe: Recipe, image_shape, perceptual=None, steps_per_epoch: int = 0
     """The model a recipe trains; `perceptual` (the face judge's blocks) and `steps_per_epoch` serve the face VAE."""
     if recipe.family in GAN_FAMILIES:
         return build_gan(recipe, image_shape)
+    if recipe.family == "pixelcnn":
+        from .trainers.pixelcnn import build_network
+        return build_network(recipe)
     if recipe.family == "face-vae":
         from .models.face_vae import FaceVAE
         o = model_options(recipe.model_id)
@@ -114,6 +117,9 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     keras.utils.set_random_seed(recipe.seed)
     if recipe.family in GAN_FAMILIES:
         return train_gan(recipe, data, out, runs, fresh, verbose, evaluate_after)
+    if recipe.family == "pixelcnn":  # issue 37: core/trainers/pixelcnn.py
+        from .trainers.pixelcnn import train_pixelcnn
+        return train_pixelcnn(recipe, data, out, runs, fresh, verbose, evaluate_after)
     if recipe.dataset == "celeba":
         return train_faces(recipe, data, out, runs, fresh, verbose, evaluate_after, extend)
     if extend:
