@@ -4,8 +4,9 @@ log p(x) = sum over pixels, in raster order (row by row, left to right), of log 
 One network gives all 784 conditionals at once: its convolutions are masked so that an output never sees its
 own pixel or a later one. The first, 7x7, is of type A (its centre hidden too: a pixel must not see itself);
 the residual blocks' 3x3 convolutions are of type B (centre kept: there it holds what the layers below made of
-earlier pixels only). 1x1 convolutions and the residual sums act on one position, so they keep the order.
-The network ends in one Bernoulli logit a pixel. Digits have one colour channel, so no channel groups.
+earlier pixels only), and may be dilated so that a pixel sees more rows above it. 1x1 convolutions and the
+residual sums act on one position, so they keep the order. The network ends in one Bernoulli logit a pixel.
+Digits have one colour channel, so no channel groups.
 
 Drawing a digit takes one step a pixel. `RasterSampler` runs the steps as one compiled loop that computes each
 layer at the new position only, from caches of the masked convolutions' inputs at the positions before it

@@ -65,11 +65,11 @@ def train_pixelcnn(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: 
     log = json.loads(progress.read_text()) if progress.is_file() else []
     with strategy().scope():
         network = build_network(recipe)
-    callbacks = [
+    callbacks = [  # in this order, so that an epoch the backup lacks has not replaced the best weights either
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience),
+        keras.callbacks.BackupAndRestore(str(backup)),
         keras.callbacks.ModelCheckpoint(best, monitor="val_loss", save_best_only=True, save_weights_only=True,
                                         initial_value_threshold=_best_so_far(log)),
-        keras.callbacks.BackupAndRestore(str(backup)),
     ]
     if recipe.reduce_lr_patience:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
