@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .images import as_model_input, threshold
+from .images import threshold
+from .models.pixelcnn import RasterSampler  # also registers MaskedConv2D, which loading the .keras file needs
 
 BATCH = 256  # forward passes and draws are run this many images at a time at most
 BUCKETS = (16, 64, BATCH)  # draw batches are padded up to one of these sizes (one compilation each)
@@ -31,7 +32,6 @@ class Drawing(NamedTuple):
 class PixelCNNModel:
     def __init__(self, card: dict, network):
         import tensorflow as tf
-        from .models.pixelcnn import RasterSampler
         self.card = card
         self.id = card["id"]
         self.image_shape = tuple(card["image_shape"])

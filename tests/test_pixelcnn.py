@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +27,7 @@ from core.models.pixelcnn import RasterSampler, build_pixelcnn, causal_mask  # n
 from core.pixel_model import PixelCNNModel  # noqa: E402
 
 DILATED = (1, 2, 4)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny(shape=(10, 10, 1), seed=0, **options):
@@ -251,6 +256,10 @@ def test_round_trip_in_safe_mode_and_through_the_registry(tmp_path, monkeypatch)
     assert isinstance(model, PixelCNNModel)
     np.testing.assert_allclose(model.log_prob(x), wrapped(network).log_prob(x), rtol=1e-5)
     assert core.list_models() == [] and [c["id"] for c in core.list_models("autoregressive")] == ["tiny-pixelcnn"]
+    fresh = subprocess.run([sys.executable, "-c", "import core; print(type(core.load_model('tiny-pixelcnn')).__name__)"],
+                           cwd=ROOT, env={**os.environ, "LATENT_LAB_PRETRAINED": str(tmp_path)}, capture_output=True,
+                           text=True, timeout=120)
+    assert fresh.stdout.strip().endswith("PixelCNNModel"), fresh.stderr[-2000:]  # a process that imported nothing
     (folder / "pixelcnn.keras").write_bytes(b"not a model")
     with pytest.raises(registry.PretrainedError, match="damaged"):
         core.load_model("tiny-pixelcnn")

@@ -41,15 +41,15 @@ def latent_bounds(x_bin: np.ndarray, labels: np.ndarray) -> dict:
     for rival in LATENT_RIVALS:
         try:
             model = registry.load_model(rival, heldout=False)
-            theirs = registry.read_card(rival)["metrics"]
+            theirs = registry.read_card(rival)
         except registry.PretrainedError as e:
             print(f"(no bounds of {rival}: {e})")
             continue
         bounds = likelihood_bounds(model, x_bin, labels if model.conditional else None)
-        out[rival] = {"neg_elbo_nats": bounds["neg_elbo_nats"],
+        out[rival] = {"family": theirs["family"], "neg_elbo_nats": bounds["neg_elbo_nats"],
                       "neg_log_likelihood_iwae_nats": bounds["neg_log_likelihood_iwae_nats"],
                       "conditioned_on_label": model.conditional, "trained_on": LATENT_TRAINING,
-                      "card_iwae_nats_stochastic_binarisation": theirs.get("neg_log_likelihood_iwae_nats")}
+                      "card_iwae_nats_stochastic_binarisation": theirs["metrics"].get("neg_log_likelihood_iwae_nats")}
     return out
 
 
