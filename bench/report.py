@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -49,7 +50,7 @@ RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m b
                 "load": "python -m bench.load", "load_5_sessions": "python -m bench.load --sessions 5",
                 "load_repeats": "python -m bench.load --repeats 3",
                 "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer",
-                "sliders": "python -m bench.sliders"}
+                "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn"}
 
 
 def _ms(v) -> str:
@@ -84,13 +85,18 @@ def _per_s(v) -> str | None:
     return None if v is None else f"{v:,.0f}"
 
 
-def latency_section(data: dict) -> list[str]:
-    timed = [r for r in data["rows"] if "images_per_s" not in r]
+def _timed_table(timed: list[dict]) -> list[str]:
+    """Rows of timings beside their naive way and goal, as bench.latency and bench.pixelcnn write them."""
     rows = [[f"`{r['model']}`", r["operation"], r["n"], _ms(r["p50_ms"]), _ms(r["p95_ms"]),
              _ms(r.get("naive_p50_ms")), f"{r['speedup']:,.0f}×" if r.get("speedup") else None,
              _ms(r["goal_ms"]), r.get("meets_goal")] for r in timed]
+    return _table(["model", "operation", "n", "p50", "p95", "naive p50", "speed-up", "goal", "met"], rows)
+
+
+def latency_section(data: dict) -> list[str]:
+    timed = [r for r in data["rows"] if "images_per_s" not in r]
     out = ["Decoding and page reruns, warm (milliseconds; \"naive\" is `model.predict` per image):", "",
-           *_table(["model", "operation", "n", "p50", "p95", "naive p50", "speed-up", "goal", "met"], rows)]
+           *_timed_table(timed)]
     throughput = [[f"`{r['model']}`", r.get("batch"), r["n"], _ms(r["p50_ms"]), _ms(r["p95_ms"]),
                    _per_s(r["images_per_s"]), _per_s(r.get("card_images_per_s"))]
                   for r in data["rows"] if "images_per_s" in r]
@@ -199,15 +205,22 @@ def sliders_section(data: dict) -> list[str]:
     return out
 
 
+def pixelcnn_section(data: dict) -> list[str]:
+    return ["The PixelCNN's raster drawing, warm, through its compiled loop that computes each new pixel's position "
+            "only (milliseconds; \"naive\" runs the whole network once a pixel, measured once; the first draw of a "
+            "batch size compiles the loop):", "", *_timed_table(data["rows"])]
+
+
 TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start", "load": "Load: one run",
           "load_5_sessions": "Load: one run at 5 sessions (the on-screen goal)",
           "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer",
-          "sliders": "Live sliders"}
+          "sliders": "Live sliders", "pixelcnn": "PixelCNN drawing"}
 
 
 def section(name: str, data: dict) -> list[str]:
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
               else pointer_section if name == "pointer" else sliders_section if name == "sliders"
+              else pixelcnn_section if name == "pixelcnn"
               else sweep_section if name.endswith("_sweep") else load_section)
     title = TITLES.get(name, f"`{name}`")
     return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
@@ -300,6 +313,9 @@ def models_block(pretrained: Path = PRETRAINED) -> str:
         lines.append(line + ".")
     if gans:
         lines += ["", *gan_lines(gans, models)]
+    for c in cards:
+        if c.get("kind") == "autoregressive" and "neg_log_likelihood_nats" in c.get("metrics", {}):
+            lines += ["", *pixel_lines(c)]
     lines += ["", *two_judges_lines([*models, *gans], [c for c in cards if c.get("kind") == "judge"])]
     lines += [""] + [face_line(c, cards) for c in faces]
     return "\n".join(lines).strip()
@@ -408,6 +424,40 @@ def gan_lines(gans: list[dict], others: list[dict]) -> list[str]:
             lines.append(f"The first table's Fréchet distances do not yet compare with these ({one_n:,} samples): "
                          f"{'; '.join(said)}. Re-evaluate those models with `python -m core.evaluate`.")
     return lines
+
+
+def pixel_lines(card: dict) -> list[str]:
+    """The PixelCNN's exact -log p(x) beside the latent models' bounds on the same binary digits (all from its card,
+    measured alike), then its completions and drawing times against its goals."""
+    m, t = card["metrics"], card["training"]
+    bits = (lambda nats: f"{nats / (784 * math.log(2)):.3f}")
+    rows = [[f"`{card['id']}`", "PixelCNN", f"{m['neg_log_likelihood_nats']:.1f}",
+             f"{m['bits_per_dim']:.3f}", "exact"]]
+    for rival, b in m.get("latent_models", {}).items():
+        rows.append([f"`{rival}`", b["family"].upper(),
+                     f"{b['neg_log_likelihood_iwae_nats']:.1f}", bits(b["neg_log_likelihood_iwae_nats"]),
+                     f"IWAE-128 bound (−ELBO {b['neg_elbo_nats']:.1f})"
+                     + (", given the label" if b["conditioned_on_label"] else "")])
+    lines = [f"Pixels with no latent: `{card['id']}` ({t['epochs_run']} epochs / {t['wall_time_s'] / 60:.1f} min on "
+             f"CPU; {card['dataset']['fit']:,} digits to fit, {card['dataset']['validation']:,} to stop early), "
+             f"beside the latent models on the same {m['heldout_digits']:,} held-out digits, each binarised once at "
+             "0.5, the binarisation the PixelCNN trained on. Its −log p(x) is exact, the others' are bounds; they "
+             "were trained on grey levels, binarised afresh each epoch, and here their encoders read the binary "
+             "digits:", "", *_table(["model", "family", "−log p(x) (nats)", "bits per dimension", "how"], rows)]
+    goals, met, done = m.get("goals", {}), m.get("goals_met", {}), m.get("completion")
+    said = [f"−log p(x) at least {goals['nats_below_vae_16d_min']:g} nats below `mnist-vae-16d`'s bound: "
+            f"{'yes' if met['nats_below_vae_16d'] else 'NO'}"] if "nats_below_vae_16d" in met else []
+    if done and done.get("accuracy_readable_top_halves") is not None:
+        said.append(f"of the completions of the {done['readable_top_halves']:,} held-out digits whose top half alone "
+                    f"the judge reads right (the bottom {28 - done['known_rows']} rows drawn "
+                    f"{done['completions_per_digit']} times), it reads {_pct(done['accuracy_readable_top_halves'])} "
+                    f"as the true digit ({_pct(done['accuracy_all_digits'])} over all {done['digits']:,}; goal ≥ "
+                    f"{_pct(goals.get('completion_accuracy_min'))}): {'yes' if met['completion_accuracy'] else 'NO'}")
+    said.append(f"16 samples drawn in {m['sample_16_s']:.2f} s (goal ≤ {goals.get('sample_16_max_s'):g} s): "
+                f"{'yes' if met.get('sample_16') else 'NO'}; {m['complete_half_completions']} completions of a half "
+                f"digit in {m['complete_half_s']:.2f} s (goal ≤ {goals.get('complete_half_max_s'):g} s): "
+                f"{'yes' if met.get('complete_half') else 'NO'}")
+    return lines + ["", "Its goals: " + "; ".join(said) + "."]
 
 
 def face_line(card: dict, cards: list[dict]) -> str:

@@ -88,3 +88,9 @@ def laplacian_energy(images: np.ndarray) -> float:
     from scipy.ndimage import laplace
     grey = as_model_input(images).mean(axis=-1)
     return float(np.mean([np.mean(laplace(g, mode="nearest") ** 2) for g in grey]))
+
+
+def threshold(images, level: float = 0.5) -> np.ndarray:
+    """Binary images: 1 where the grey level (uint8 scaled to [0, 1]) exceeds `level`, else 0; float32 (N, H, W, C).
+    The one binarisation the PixelCNN is trained and measured on, and the VAEs' bounds beside it."""
+    return (as_model_input(images) > level).astype(np.float32)

@@ -133,7 +133,8 @@ def read_card(model_id: str, root: Path | None = None) -> dict:
 
 
 def list_models(kind: str | None = "generative") -> list[dict]:
-    """Model cards of the shipped models in manifest order, then the user's; `kind` "generative", "judge" or None.
+    """Model cards of the shipped models in manifest order, then the user's; `kind` "generative" (latent models),
+    "autoregressive" (the PixelCNN), "judge" or None for all.
 
     A model whose card cannot be read appears as {"id", "error"} so a page can say so; so does a damaged user
     folder, and a user's model named as a shipped one (which is refused: the shipped one is listed).
@@ -215,12 +216,16 @@ def custom_layers(module_name: str) -> dict:
 
 
 def load_model(model_id: str, heldout: bool = True):
-    """A `LatentModel` for a shipped generative model: encode, decode, sample, card, held-out codes.
+    """A `LatentModel` for a shipped generative model: encode, decode, sample, card, held-out codes; for an
+    autoregressive one (the PixelCNN) a `PixelCNNModel`: log_prob, sample, complete.
 
     heldout=False skips latents.npz (evaluation loads the model before it has written them).
     """
     from .latent_model import LatentModel
     card = read_card(model_id)
+    if card.get("kind") == "autoregressive":  # a PixelCNN: no latent space, its own interface
+        from .pixel_model import PixelCNNModel
+        return PixelCNNModel(card, load_keras(model_id, card["files"]["network"]))
     if card.get("kind") != "generative":
         raise PretrainedError(f"{model_id!r} is a {card.get('kind')} model; use load_judge for judges")
     files, custom = card["files"], card.get("custom_objects")

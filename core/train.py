@@ -31,12 +31,15 @@ from .trainers.common import RUNS
 from .trainers.digits import build_digit_model, train_digits
 from .trainers.faces import build_face_model, train_faces
 from .trainers.gans import build_gan, train_gan
+from .trainers.pixelcnn import build_network, train_pixelcnn
 
 
 def build(recipe: Recipe, image_shape):
     """The untrained model a recipe trains, built by its family's trainer (as `train` picks it)."""
     if recipe.family in GAN_FAMILIES:
         return build_gan(recipe, image_shape)
+    if recipe.family == "pixelcnn":
+        return build_network(recipe)
     if recipe.dataset == "celeba":
         return build_face_model(recipe, image_shape)
     return build_digit_model(recipe, image_shape)
@@ -55,6 +58,8 @@ def train(model_id: str, data=None, epochs: int | None = None, seed: int | None 
     keras.utils.set_random_seed(recipe.seed)
     if recipe.family in GAN_FAMILIES:
         return train_gan(recipe, data, out, runs, fresh, verbose, evaluate_after)
+    if recipe.family == "pixelcnn":
+        return train_pixelcnn(recipe, data, out, runs, fresh, verbose, evaluate_after)
     if recipe.dataset == "celeba":
         return train_faces(recipe, data, out, runs, fresh, verbose, evaluate_after, extend)
     if extend:

@@ -62,7 +62,7 @@ def face_targets(attributes: np.ndarray) -> np.ndarray:
     return (np.asarray(attributes) > 0).astype(np.float32)
 
 
-def _progress_callback(path: Path):
+def progress_callback(path: Path):
     """Appends each finished epoch's wall and CPU seconds (and logs) to progress.json, which survives resumes."""
     import keras
 
@@ -166,7 +166,7 @@ def train_faces(recipe: Recipe, data, out, runs: Path, fresh: bool, verbose: int
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=recipe.patience, restore_best_weights=True),
         keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
-        _progress_callback(progress),
+        progress_callback(progress),
     ]
     if recipe.reduce_lr_patience:
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
