@@ -372,7 +372,7 @@ def test_an_interrupted_run_resumes_with_its_history_and_best_weights(tiny_data,
     import core
     from core.data import load_dataset
     from core.images import threshold
-    from core.train import split_train
+    from core.trainers.common import split_train
     (x, y), _ = load_dataset("mnist", tiny_data)
     _, (x_val, _) = split_train(x, y, 0.1, seed=0)
     nll = core.load_model("mnist-pixelcnn").log_prob(threshold(x_val)).mean()
