@@ -16,6 +16,7 @@ export default function ({ data, setTriggerValue, parentElement }) {
 
 const KEEP = 5000;     // timings kept in the counters
 const WAIT_MS = 3000;  // how long drawn frames wait for the exact picture once the server has answered
+const RESEND_MS = 2000;  // a value the server has not answered by then is sent again (once)
 
 function setup(root) {
   const $ = sel => root.querySelector(sel);
@@ -139,12 +140,18 @@ function setup(root) {
   }
 
   // Each animation frame until the page's picture is the exact one for the value sent; a picture an older run
-  // drew meanwhile gets the frame drawn over it again. If the server kept another value, or the picture never
-  // says it shows this one, the frame goes WAIT_MS after the server answered (or four times that after sending).
+  // drew meanwhile gets the frame drawn over it again. A value the server has not answered after RESEND_MS is
+  // sent again, once (a rerun request can be lost when it meets another fragment's: rare, but a key press then did
+  // nothing). If the server kept another value, or the picture never says it shows this one, the frame goes
+  // WAIT_MS after the server answered (or four times that after sending).
   function watch() {
     const w = s.waiting, now = performance.now();
     if (!w) { s.watching = false; return; }
     const done = exact(w.index);
+    if (w.answered === null && !w.resent && now - w.at > RESEND_MS) {  // no answer yet: the request was lost
+      w.resent = true;
+      s.trigger('value', valueOf(w.index));
+    }
     if (done || (w.answered !== null && now - w.answered > WAIT_MS) || now - w.at > 4 * WAIT_MS) {
       if (done && s.overlays.length) keep(c.exact_ms, performance.now() - w.at);
       s.waiting = null; clear(); s.watching = false; return;

@@ -55,9 +55,10 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
                 anchors=()) -> float:
     """A live slider over [low, high] in steps of `step`, its value in st.session_state[key] (`value`, else
     `low`, the first time); returns it. `picture`: the name the page's picture is marked with
-    (pictures.show_digits(..., live=mark(picture))). `frames`: see Frames; `depends_on`: everything else they depend on,
-    the model's faces.ident included (hashable values, NumPy arrays too). `anchors`: values that must be frames
-    (a walk's ends). `format`: "%.<n>f", as the value is shown."""
+    (pictures.show_digits(..., live=mark(picture))). `frames`: see Frames (an array holds the pictures at
+    frame_values(low, high, step, anchors)); `depends_on`: everything else they depend on, the model's faces.ident
+    included (hashable values, NumPy arrays too). `anchors`: values that must be frames (a walk's ends). `format`:
+    "%.<n>f", as the value is shown."""
     track = Track(float(low), float(high), float(step))
     current = _current(key, track, low if value is None else value)
     shown, marked = st.session_state.setdefault(SHOWN, {}), st.session_state.setdefault(MARKED, set())

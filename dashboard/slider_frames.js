@@ -2,15 +2,15 @@
 // A live slider's frames (live_slider.py): the sprite, when this run brought it, goes to the page's registry of
 // sheets (atlas_sheets.js), where the slider waits for it. Without it, and when the page does not hold it already,
 // the element asks for it: its "want" trigger reruns its fragment alone, which builds it. Asks wait for the page to
-// be drawn and go one at a time (Streamlit reruns one fragment for a batch of widget updates, so asks sent together
-// were lost), the next once the sprite asked for has come or after WAIT_MS; at most ASKS times an id, so a sprite
-// the server cannot make is not asked for again and again.
+// be drawn and for a quiet moment (QUIET_MS after the last key or pointer press: a person's input goes first), and
+// go one at a time (Streamlit reruns one fragment for a batch of widget updates, so asks sent together were lost);
+// one whose sprite has not come after WAIT_MS is asked again, at most ASKS times an id, so a sprite the server cannot
+// make is not asked for again and again.
 // window.latentLabFramesHeld = true keeps every slider plain (the browser test of a page whose frames are building).
-const ASKS = 3, WAIT_MS = 5000;
+const ASKS = 3, WAIT_MS = 5000, QUIET_MS = 300;
 
 export default function ({ data, setTriggerValue }) {
-  const registry = sheets();
-  const q = window.latentLabFrames || (window.latentLabFrames = { queue: [], busy: null, asked: new Map() });
+  const registry = sheets(), q = queue();
   if (data.sprite) {
     q.asked.delete(data.id);
     registry.put(data.id, data.sprite, data.meta);
@@ -18,18 +18,32 @@ export default function ({ data, setTriggerValue }) {
     return;
   }
   if (registry.has(data.id) || window.latentLabFramesHeld || (q.asked.get(data.id) || 0) >= ASKS) return;
-  q.queue = q.queue.filter(a => a.id !== data.id);
-  q.queue.push({ id: data.id, trigger: setTriggerValue });
+  q.waiting = q.waiting.filter(a => a.id !== data.id);
+  q.waiting.push({ id: data.id, trigger: setTriggerValue });
   next(q, registry);
 }
 
+function queue() {
+  if (window.latentLabFrames) return window.latentLabFrames;
+  const q = window.latentLabFrames = { waiting: [], busy: null, asked: new Map(), inputAt: 0 };
+  for (const type of ['keydown', 'pointerdown'])
+    document.addEventListener(type, () => { q.inputAt = performance.now(); }, true);
+  return q;
+}
+
 function next(q, registry) {
-  if (q.busy) return;
-  const ask = q.queue.shift();
-  if (!ask) return;
+  if (q.busy || !q.waiting.length) return;
+  const quiet = QUIET_MS - (performance.now() - q.inputAt);
+  if (quiet > 0) { setTimeout(() => next(q, registry), quiet); return; }
+  const ask = q.waiting.shift();
   if (registry.has(ask.id)) { next(q, registry); return; }
   q.busy = ask.id;
   q.asked.set(ask.id, (q.asked.get(ask.id) || 0) + 1);
   requestAnimationFrame(() => setTimeout(() => ask.trigger('want', ask.id), 0));  // after the page is drawn
-  setTimeout(() => { if (q.busy === ask.id) { q.busy = null; next(q, registry); } }, WAIT_MS);
+  setTimeout(() => {
+    if (q.busy !== ask.id) return;
+    q.busy = null;
+    if (!registry.has(ask.id) && q.asked.get(ask.id) < ASKS) q.waiting.push(ask);  // lost: ask again
+    next(q, registry);
+  }, WAIT_MS);
 }

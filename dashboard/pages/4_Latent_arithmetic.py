@@ -3,8 +3,8 @@ move one dimension at a time, and see it all in a 3-D view of the held-out codes
 
 Points are held-out items (by number), class means, random seeds or your own uploaded or drawn digit. Under
 every decoded picture is its plausibility (core.latent.Plausibility): where it ranks among the held-out codes'
-own typicality, 50 being the median real item. The view (model, points, seeds, weights, steps, overshoot) is
-kept in the URL, so a copied link reopens it. The maths is in core.latent, the widgets and pictures in
+own typicality, 50 being the median real item. The view (model, points, seeds, weights, steps, overshoot, the
+scrubber's t) is kept in the URL, so a copied link reopens it. The maths is in core.latent, the widgets and pictures in
 dashboard/arithmetic.py; this script lays them out. A conditional model's point is a style code with a label:
 labels follow the same arithmetic (core.latent.label_mixture), so an average 6 walking to an average 8 is told a
 blend of the two labels.
