@@ -1,4 +1,4 @@
-"""PixelCNN drawing times against issue 37's goals: 16 samples in 3 s, a half digit completed in 2 s.
+"""PixelCNN drawing times against its goals: 16 samples in 3 s, a half digit completed in 2 s.
 
     python -m bench.pixelcnn [--repeats 20] [--json bench/results/pixelcnn.json | --no-json]
 

@@ -49,7 +49,7 @@ def _evaluate(model_id: str, data=None) -> dict:
     card = registry.read_card(model_id)
     if card.get("dataset", {}).get("name") == "celeba":
         return _evaluate_faces(model_id, card, data)
-    if card.get("family") == "pixelcnn":  # issue 37: core/evaluators/pixelcnn.py
+    if card.get("family") == "pixelcnn":  # no latent: core/evaluators/pixelcnn.py
         from .evaluators.pixelcnn import evaluate_pixelcnn
         return evaluate_pixelcnn(model_id, card, data)
     if card["kind"] == "judge":

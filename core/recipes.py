@@ -60,7 +60,7 @@ def get_recipe(model_id: str) -> Recipe:
     return RECIPES[model_id]
 
 
-# ------------------------------------------------------------------ faces (issue 16)
+# ------------------------------------------------------------------ faces
 # Trained on CelebA's official train partition, stopped early on its val partition, measured on test.
 RECIPES.update({r.model_id: r for r in [
     Recipe("celeba-judge", "CelebA face-attribute judge", "judge", "celeba", epochs=30, batch_size=64,
@@ -97,7 +97,7 @@ MODEL_OPTIONS = {
 }
 
 
-# ------------------------------------------------------------------ GANs (issue 17)
+# ------------------------------------------------------------------ GANs
 GAN_FAMILIES = ("gan", "dcgan", "cgan")  # generators only: no encoder, samples measured by the judge
 # Trained on all 13,000 training digits (nothing is chosen on a validation split: no early stopping, fixed
 # epochs); measured on the 2,000 held-out digits. Adam(2e-4, beta_1 = 0.5) for both networks, as in DCGAN.
@@ -115,14 +115,14 @@ RECIPES.update({r.model_id: r for r in [
            summary="A DCGAN told the label: both networks see which digit is meant, so you ask for a 7 and get one."),
 ]})
 
-# Remedies for the DCGAN recipe's mode collapse (issue 17), none needed by the vanilla GAN's story.
+# Remedies for the DCGAN recipe's mode collapse, none needed by the vanilla GAN's story.
 # pack 2 (PacGAN): without it, 40 epochs drew 4.0% ones against 10.8% in the data (FID 80), below the 5% goal.
 _GAN_REMEDIES = {"real_label": 0.9, "ema_decay": 0.999}
 MODEL_OPTIONS.update({"mnist-gan": {"real_label": 1.0, "ema_decay": None},
                       "mnist-dcgan": {**_GAN_REMEDIES, "pack": 2}, "mnist-cgan": dict(_GAN_REMEDIES)})
 
 
-# The 2-D autoencoder (issue 17): its reconstructions were read right by mnist-judge 75.2% of the time. Measured
+# The 2-D autoencoder: its reconstructions were read right by mnist-judge 75.2% of the time. Measured
 # on the held-out digits: longer with a learning-rate schedule 75.8%, the judge's augmentation 60.3%, noise on
 # standardised codes 63.0%, denoising 30% 77.9% (50%: 77.0%), denoising 30% with a 512-1024 decoder 83.4%.
 MODEL_OPTIONS["mnist-ae-2d"] = {"denoise": 0.3, "decoder_widths": [512, 1024]}
@@ -132,7 +132,7 @@ def model_options(model_id: str) -> dict:
     return dict(MODEL_OPTIONS.get(model_id, {}))
 
 
-# ------------------------------------------------------------------ pixels, no latent (issue 37)
+# ------------------------------------------------------------------ pixels, no latent
 # Trained on the training digits binarised at 0.5 (core.images.threshold), stopped early on the validation split,
 # measured on the held-out digits binarised the same way. Chosen on the validation split in runs of 7 minutes
 # (nats a digit after the epochs each reached; completions read right of 400 validation digits whose top half the

@@ -1,4 +1,4 @@
-"""The "Latent arithmetic" page (issue 18), driven headless through Streamlit's AppTest on every shipped MNIST model.
+"""The "Latent arithmetic" page, driven headless through Streamlit's AppTest on every shipped MNIST model.
 
 What the page draws is re-done here from core.latent and the shipped models: the interpolation strip, each step's
 plausibility, the arithmetic's result and its nearest held-out codes, the analogy grid, the dimension sliders and

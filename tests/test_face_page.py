@@ -840,7 +840,7 @@ def test_digit_models_are_not_offered_here_and_home_shows_the_face_card(faces_pr
     assert any("held-out test faces" in c.value for c in block.caption)
     links = {(link.proto.label, link.proto.query_string) for link in home.get("page_link")}
     card_links = {label for label, query in links if query == f"model={MODEL}"}
-    assert card_links == {"Face editing", "Latent scatter", "Decoded grid"}  # issue 16: both serve the face VAE
+    assert card_links == {"Face editing", "Latent scatter", "Decoded grid"}  # both serve the face VAE
 
 
 def test_a_picture_unlike_the_training_faces_is_warned_of_and_still_edited(faces_pretrained, tiny):

@@ -1,4 +1,4 @@
-"""Face models (issue 16): the multi-label face judge, the face VAE, their training and evaluation.
+"""Face models: the multi-label face judge, the face VAE, their training and evaluation.
 
 Everything runs on tiny networks and a tiny fake CelebA folder written into
 tmp_path (coloured squares whose colour follows two attributes), so no real

@@ -1,4 +1,4 @@
-"""The "GAN samples" page (issue 17), driven headless through Streamlit's AppTest on the three shipped GANs.
+"""The "GAN samples" page, driven headless through Streamlit's AppTest on the three shipped GANs.
 
 What the page draws is re-done here from the shipped generators, the judge and the cards: the sample grid (every
 cell), the truncated samples, a conditional GAN's rows with the judge's reading under each sample, the latent walk

@@ -211,7 +211,7 @@ def test_samples_follow_the_digit_count_and_seed(page):
 
 
 def test_judge_says_unsure_below_its_measured_threshold_and_counts_sure_readings_only(page, shipped_models):
-    """Digit 7, 64 samples, seed 9999 (issue 20): some samples are blobs the judge must not claim to read."""
+    """Digit 7, 64 samples, seed 9999: some samples are blobs the judge must not claim to read."""
     page.segmented_control(key="sample_digit").set_value(7)
     page.slider(key="sample_count").set_value(64)
     page.number_input(key="sample_seed").set_value(9999).run()
@@ -554,7 +554,7 @@ def test_style_by_digit_grid_follows_its_controls(page):
     assert not np.array_equal(after, before)
 
 
-# ---------------------------------------------------------------- switching models (issue 20)
+# ---------------------------------------------------------------- switching models
 
 @pytest.fixture(scope="module")
 def two_conditional(tmp_path_factory) -> Path:

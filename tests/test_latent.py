@@ -318,7 +318,7 @@ def test_occupied_extent_counts_a_cell_exactly_one_spacing_away():
     assert occupied_extent(np.zeros((1, 2)), n=3, share=0.6, step=1.0, limits=(1.0, 2.0)) == 1.0
 
 
-# ------------------------------------------------------------------ interpolation with overshoot (issue 18)
+# ------------------------------------------------------------------ interpolation with overshoot
 
 from core.latent import (LEAVES_DATA, Plausibility, analogy, analogy_grid, class_means,  # noqa: E402
                          interpolation_times, nearest_codes, widest_dimensions)

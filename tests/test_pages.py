@@ -46,7 +46,7 @@ GANS = [i for i, card in DIGIT_CARDS.items() if not card.get("files", {}).get("e
 MODELS = list(CARDS)
 WIDE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] > 2]
 PLANE_MODELS = [i for i in MODELS if CARDS[i]["latent_dim"] == 2]
-# The model each page opens on before the user chooses: the one that shows its idea best (issue 20).
+# The model each page opens on before the user chooses: the one that shows its idea best.
 SHOWCASE = "mnist-vae-2d"
 GRID_PIXELS = 520  # the decoded grid's width on screen
 
@@ -536,7 +536,7 @@ def test_conditional_model_decodes_with_the_label_on_every_page(conditional_pret
     assert np.asarray(as_zero).tobytes() != np.asarray(as_seven).tobytes()
 
 
-# ---------------------------------------------------------------- switching models (issue 20)
+# ---------------------------------------------------------------- switching models
 
 def spread_options(model_id: str) -> list[str]:
     """The grid's axis boxes for this model, as shown: each latent dimension with the spread of its codes."""
@@ -723,7 +723,7 @@ def test_a_home_link_makes_its_model_the_choice():
     assert chosen(at) == "mnist-ae-2d" and at.query_params["model"] == "mnist-ae-2d"
 
 
-# ---------------------------------------------------------------- GANs: no encoder (issue 17)
+# ---------------------------------------------------------------- GANs: no encoder
 
 GAN_PAGE = "pages/6_GAN_samples.py"
 

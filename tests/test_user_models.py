@@ -1,4 +1,4 @@
-"""The user's own models (issue 36): pictures read from a folder, Keras models imported, a VAE trained on a folder,
+"""The user's own models: pictures read from a folder, Keras models imported, a VAE trained on a folder,
 all written into a models folder of the test's own ($LATENT_LAB_MODELS), then listed, loaded, checked and shown.
 
 Every bad input gets its own message; nothing here downloads anything or needs a data set.

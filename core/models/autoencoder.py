@@ -21,7 +21,7 @@ def build_encoder(latent_dim, image_shape):
 class Autoencoder(keras.Model):
     """`denoise` > 0: the encoder sees each training digit with that share of its pixels dropped, and the decoder
     must still draw the whole digit (a denoising autoencoder, Vincent et al. 2008): codes that hold the digit's
-    shape, not its pixel noise, which the held-out digits' codes then follow (issue 17: judge accuracy on
+    shape, not its pixel noise, which the held-out digits' codes then follow (judge accuracy on
     reconstructions 75.2% -> 83.4% with denoise 0.3 and a wider decoder)."""
 
     def __init__(self, latent_dim, image_shape=(28, 28, 1), likelihood="bernoulli", denoise=0.0,
