@@ -186,7 +186,7 @@ def face_sliders() -> dict:
         strengths = {}
         for name in FACE_SLIDERS:
             value = st.slider(faces.pretty(name), *faces.STRENGTH, step=faces.STEP, key=f"tour_face_{name}",
-                              value=1.0 if name == "Smiling" else 0.0,
+                              value=1.0 if name == "Eyeglasses" else 0.0,  # the opening face smiles already
                               help=f"In units of the {faces.pretty(name)} edit the model card measured (1: that "
                                    "edit), as on Face editing.")
             if value:
