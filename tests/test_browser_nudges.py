@@ -46,10 +46,16 @@ def through_the_sidebar(tab: Watched, page: srv.Page) -> None:
 def nudge_every_slider(tab: Watched, where: str) -> int:
     """Bursts of arrow keys on each slider in the main area, waiting for the page to settle after each burst;
     returns how many sliders were nudged. Sliders are found again after every burst: a move may add or drop some."""
+    from playwright.sync_api import Error as PlaywrightError
     k = 0
     while k < tab.page.locator(SLIDERS).count():
         thumb = tab.page.locator(SLIDERS).nth(k)
-        thumb.scroll_into_view_if_needed()
+        try:
+            thumb.scroll_into_view_if_needed()
+        except PlaywrightError:  # a late run redrew the slider as it was found (once, under load): find it again
+            tab.page.wait_for_timeout(500)
+            thumb = tab.page.locator(SLIDERS).nth(k)
+            thumb.scroll_into_view_if_needed()
         for _ in range(BURSTS):
             thumb.focus()
             for key in BURST:
