@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import report  # noqa: E402
+from bench import report, report_models  # noqa: E402
 
 README = ROOT / "README.md"
 BENCH_README = ROOT / "bench" / "README.md"
@@ -98,17 +98,17 @@ def test_the_bench_block_is_read_from_the_result_files(tmp_path):
 
 
 def test_the_models_block_is_read_from_the_cards(tmp_path):
-    for card in report.PRETRAINED.glob("*/card.json"):
+    for card in report_models.PRETRAINED.glob("*/card.json"):
         (tmp_path / card.parent.name).mkdir()
         (tmp_path / card.parent.name / "card.json").write_text(card.read_text())
-    (tmp_path / "manifest.json").write_text((report.PRETRAINED / "manifest.json").read_text())
-    before = report.models_block(tmp_path)
+    (tmp_path / "manifest.json").write_text((report_models.PRETRAINED / "manifest.json").read_text())
+    before = report_models.models_block(tmp_path)
     path = tmp_path / "mnist-vae-2d" / "card.json"
     card = json.loads(path.read_text())
     card["metrics"]["neg_log_likelihood_iwae_nats"] = 140.7
     card["training"]["wall_time_s"] = 600.0
     path.write_text(json.dumps(card))
-    after = report.models_block(tmp_path)
+    after = report_models.models_block(tmp_path)
     row = next(line for line in after.splitlines() if line.startswith("| `mnist-vae-2d`"))
     assert after != before and "| 140.7 |" in row and "/ 10.0 min |" in row
     assert "epochs / wall-clock time" in after and "CPU time" not in after
