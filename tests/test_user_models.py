@@ -386,3 +386,62 @@ def test_exported_items_are_a_folder_the_trainer_reads(tmp_path, make_data):
     np.testing.assert_array_equal(pictures.images, x[:21])  # 28 px pictures come back as they were
     assert [pictures.class_names[c] for c in pictures.labels] == [CLASS_NAMES[c] for c in y[:21]]
     assert main(["fashion-mnist", str(tmp_path / "more"), "--count", "26", "--data", str(tmp_path / "data")]) == 2
+
+
+# ---------------------------------------------------------------- a conditional model (a label input)
+
+@pytest.fixture(scope="module")
+def conditional(tmp_path_factory) -> Path:
+    """A conditional VAE's encoder and decoder as core builds them (code, then a one-hot label of 2 classes), and a
+    decoder whose label input comes first."""
+    import keras
+
+    from core.models import cvae
+    from core.models import networks as nets
+    folder = tmp_path_factory.mktemp("conditional")
+    keras.utils.set_random_seed(0)
+    cvae.build_encoder(2, (SIDE, SIDE, 1), 2).save(folder / "cenc.keras")
+    nets.mlp_decoder(2, (SIDE, SIDE, 1), extra_inputs=(keras.Input((2,), name="labels"),)).save(folder / "cdec.keras")
+    label, z = keras.Input((2,)), keras.Input((3,))
+    keras.Model([label, z], keras.layers.Reshape((SIDE, SIDE))(keras.layers.Dense(SIDE * SIDE, activation="sigmoid")(
+        keras.layers.Concatenate()([label, z])))).save(folder / "swapped.keras")
+    return folder
+
+
+def test_a_conditional_import_is_checked_measured_and_recorded(models_dir, conditional, tmp_path):
+    pics = write_pictures(tmp_path / "pics")
+    said = []
+    import_model("my-cvae", conditional / "cdec.keras", conditional / "cenc.keras", pics, pics / "labels.csv",
+                 say=said.append)
+    assert any("a one-hot label of 2 classes" in s for s in said) and any("told the label" in s for s in said)
+    model = core.load_model("my-cvae")
+    card = model.card
+    assert card["conditional"] and card["num_classes"] == 2 and card["class_names"] == ["bar", "square"]
+    assert card["label_input"] == {"classes": 2, "encoding": "one-hot", "position": "after the code"}
+    assert model.decode(np.zeros((3, 2)), labels=[0, 1, 1]).shape == (3, SIDE, SIDE)
+    pictures = read_folder(pics, SIDE, labels_csv=pics / "labels.csv")
+    recon = model.reconstruct(pictures.images, pictures.labels)  # read and drawn with each picture's label
+    assert card["metrics"]["reconstruction_mse"] == pytest.approx(((recon - pictures.images / 255.0) ** 2).mean(),
+                                                                  rel=1e-4)
+    assert model.heldout["class_means"].shape == (2, 2)
+    # A conditional generator alone: its classes are numbered.
+    gen = core.load_model(import_model("my-cgen", conditional / "cdec.keras", say=lambda *_: None).name)
+    assert gen.conditional and gen.card["class_names"] == ["0", "1"] and not gen.has_encoder
+
+
+def test_conditional_bad_inputs_each_get_their_message(models_dir, conditional, networks, tmp_path):
+    pics = write_pictures(tmp_path / "pics")
+    three = write_pictures(tmp_path / "three", labels=False)
+    (three / "labels.csv").write_text("file,label\n" + "".join(f"{p.name},{i % 3}\n"
+                                                               for i, p in enumerate(sorted(three.glob("*.png")))))
+    assert "label input takes 2 classes, but the labels file names 3" in _import_error(
+        "a", conditional / "cdec.keras", data=three, labels=three / "labels.csv")
+    message = _import_error("a", conditional / "swapped.keras", data=pics, labels=pics / "labels.csv")
+    assert "label input takes 3 classes, but the labels file names 2 (are its inputs swapped?" in message
+    assert "so the encoder must take the picture and then that label (2,)" in _import_error(
+        "a", conditional / "cdec.keras", networks / "enc.keras")
+    assert "a label input needs a decoder told the label too" in _import_error(
+        "a", networks / "dec.keras", conditional / "cenc.keras")
+    assert "give --labels with --data" in _import_error("a", conditional / "cdec.keras", conditional / "cenc.keras",
+                                                        data=pics)
+    assert not models_dir.exists() or not any(p.name != registry.MANIFEST for p in models_dir.iterdir())
