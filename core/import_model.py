@@ -5,10 +5,11 @@
 
 A decoder alone is a generator (GAN-like); with an encoder, a VAE (mean, log-variance) or an autoencoder (one
 code). A conditional model's decoder takes the code and then a one-hot label (k,), as core's CVAE does; its encoder,
-if any, takes the picture and then that label. Files are loaded with safe mode on: a `Lambda` layer is refused, and a custom layer loads only from the
-module --custom-objects names (imported explicitly). Shapes, the encoder's outputs and the decoder's output range
-(measured on decoded samples: sigmoid [0, 1] or tanh [-1, 1]) are checked; images shaped (H, W) are stored as
-(H, W, 1). With --data (a folder of pictures, core.data.image_folder) an encoder's card is measured on them.
+if any, takes the picture and then that label. Files are loaded with safe mode on: a `Lambda` layer is refused,
+and a custom layer loads only from the module --custom-objects names (imported explicitly). Shapes, the encoder's
+outputs and the decoder's output range (measured on decoded samples: sigmoid [0, 1] or tanh [-1, 1]) are checked;
+images shaped (H, W) are stored as (H, W, 1). With --data (a folder of pictures, core.data.image_folder) an
+encoder's card is measured on them.
 """
 from __future__ import annotations
 

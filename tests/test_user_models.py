@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import core  # noqa: E402
-from conftest import GRID, SCATTER, assert_clean, chosen, open_page  # noqa: E402
+from conftest import GRID, LABEL, SCATTER, assert_clean, chosen, one_notice_naming_each, open_page  # noqa: E402
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
@@ -445,3 +445,103 @@ def test_conditional_bad_inputs_each_get_their_message(models_dir, conditional, 
     assert "give --labels with --data" in _import_error("a", conditional / "cdec.keras", conditional / "cenc.keras",
                                                         data=pics)
     assert not models_dir.exists() or not any(p.name != registry.MANIFEST for p in models_dir.iterdir())
+
+
+# ---------------------------------------------------------------- every other page, for the user's models
+
+ARITHMETIC, FACES, GANS = "pages/4_Latent_arithmetic.py", "pages/5_Face_editing.py", "pages/6_GAN_samples.py"
+
+
+@pytest.fixture(scope="module")
+def imported(networks, conditional, tmp_path_factory) -> Path:
+    """A models folder of the module's own with an imported generator ("my-gen"), an unlabelled VAE ("plain"), a
+    conditional VAE told its pictures' labels ("my-cvae") and a VAE measured on pictures with attributes ("attrs")."""
+    import os
+    base = tmp_path_factory.mktemp("imported")
+    pics, plain = write_pictures(base / "pics"), write_pictures(base / "plain", labels=False)
+    files = sorted(p.name for p in plain.glob("*.png"))
+    (plain / "attrs.csv").write_text("file,Bright,Bar\n" + "".join(f"{f},{i % 2},{int(f.startswith('bar'))}\n"
+                                                                    for i, f in enumerate(files)))
+    before = os.environ.get(registry.USER_ENV)
+    os.environ[registry.USER_ENV] = str(base / "models")
+    quiet = dict(say=lambda *_: None)
+    try:
+        import_model("my-gen", networks / "gen_tanh.keras", **quiet)
+        import_model("plain", networks / "dec.keras", networks / "enc.keras", plain, **quiet)
+        import_model("my-cvae", conditional / "cdec.keras", conditional / "cenc.keras", pics, pics / "labels.csv",
+                     **quiet)
+        import_model("attrs", networks / "dec.keras", networks / "enc.keras", plain, plain / "attrs.csv", **quiet)
+    finally:
+        os.environ[registry.USER_ENV] = before
+    return base / "models"
+
+
+def test_arithmetic_serves_a_labelled_user_model_with_its_class_means(trained, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(trained))
+    at = open_page(ARITHMETIC, model="shapes")
+    assert_clean(at)
+    assert chosen(at) == "shapes" and at.query_params["model"] == "shapes"
+    assert at.query_params["from"] == "mean-0" and at.query_params["to"] == "mean-1"  # bar's mean to square's
+    assert at.selectbox(key="from_kind_shapes").options == ["Class mean", "Held-out item", "Random seed"]
+    assert [o for o in at.selectbox(key="from_mean_shapes").options] == ["every held-out bar", "every held-out square"]
+    assert not [t for t in at.toggle if t.key == "arith_own_on"]  # an uploaded digit does not fit its pictures
+    assert any(m.value.endswith("Under each step: t, its plausibility.") for m in at.markdown)  # no judge readings
+    at.query_params.update({"from": "item-3", "to": "seed-9"})
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="from_kind_shapes").value == "Held-out item"
+
+
+def test_arithmetic_serves_an_unlabelled_user_model_without_class_means(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page(ARITHMETIC, model="plain", to="mean-0")
+    assert chosen(at) == "plain"
+    assert at.selectbox(key="from_kind_plain").options == ["Held-out item", "Random seed"]
+    assert at.query_params["from"] == "item-0"
+    notice = one_notice_naming_each(at, {"to": "mean-0"})
+    assert "pictures have no labels, so no class means" in notice
+
+
+def test_gan_samples_serves_an_imported_generator(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page(GANS, model="my-gen", seed="5")
+    assert_clean(at)
+    assert chosen(at) == "my-gen" and at.query_params["seed"] == "5"
+    assert any(c.value.startswith("**my-gen** draws a picture from 3 random numbers") for c in at.caption)
+    assert any(c.value.startswith("Not shown for a generator of your own pictures") for c in at.caption)
+    assert not [s for s in at.subheader if s.value in ("Measured figures", "Training story", "GAN against VAE")]
+    assert [s.value for s in at.subheader] == ["Samples", "Latent walk"]
+
+
+def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page(LABEL, model="my-cvae", digit="1")
+    assert_clean(at)
+    assert chosen(at) == "my-cvae" and at.query_params["digit"] == "1"
+    assert at.segmented_control(key="sample_digit").value == 1
+    assert at.radio(key="transfer_source").options == ["A held-out digit"]  # no drawn digit for its pictures
+    assert any("Its labels are those of your pictures; no judge reads them." in c.value for c in at.caption)
+    assert not any("judge surely reads" in m.value for m in at.markdown)
+
+
+def test_pages_that_cannot_show_a_user_model_say_why_in_one_line(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    for page, model, why in (
+            (FACES, "attrs", "a face model whose attribute edits the face judge measured on CelebA's faces; an "
+                             "attribute file gives your model labels to colour by, but no judge to read its edits"),
+            (LABEL, "plain", "a model that is told the label and has an encoder"),
+            (LABEL, "my-gen", "a model that is told the label and has an encoder"),
+            (ARITHMETIC, "my-gen", "a model with an encoder"),
+            (GANS, "plain", "a generator with no encoder")):
+        at = open_page(page, model=model)
+        assert not at.exception, page
+        warning, = [w.value for w in at.warning if w.value.startswith(f"`{model}` cannot be shown here")]
+        assert f"this page needs {why}" in warning, (page, warning)
+
+
+def test_a_user_generator_and_conditional_model_on_the_decoded_grid(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    for model in ("my-gen", "my-cvae"):
+        at = open_page(GRID, model=model)
+        assert_clean(at)
+        assert chosen(at) == model
