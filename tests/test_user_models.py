@@ -364,6 +364,16 @@ def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, mon
     assert any(s.startswith("resuming the interrupted run") for s in said)
     assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]  # not again
     assert core.load_model("resumed").card["training"]["epochs_run"] == 2
+    # Interrupted again, then started over with --fresh: it says so and runs every epoch anew.
+    monkeypatch.setattr(folder, "_progress", stopped_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        folder.train_folder(pics, "again", epochs=2, runs=runs, verbose=0, say=said.append)
+    monkeypatch.setattr(folder, "_progress", progress)
+    said.clear()
+    folder.train_folder(pics, "again", epochs=2, runs=runs, fresh=True, verbose=0, say=said.append)
+    assert [s for s in said if s.startswith(("starting", "resuming"))] == [
+        f"starting a new run (checkpoints in {runs / 'again'})"]
+    assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
 
 
 def test_home_shows_an_imported_generator_as_imported(models_dir, networks, shipped_pretrained):
@@ -545,3 +555,15 @@ def test_a_user_generator_and_conditional_model_on_the_decoded_grid(imported, sh
         at = open_page(GRID, model=model)
         assert_clean(at)
         assert chosen(at) == model
+
+
+def test_home_links_each_user_model_to_the_pages_that_show_it(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page()
+    assert_clean(at)
+    links = {}
+    for link in at.get("page_link"):
+        links.setdefault(link.proto.query_string, set()).add(link.proto.label)
+    assert links["model=my-gen"] == {"Decoded grid", "GAN samples"}
+    assert links["model=plain"] == {"Latent scatter", "Decoded grid", "Latent arithmetic"}
+    assert links["model=my-cvae"] == {"Latent scatter", "Decoded grid", "Digits by label", "Latent arithmetic"}
