@@ -34,6 +34,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from bench.harness import (ROOT, count, json_argument, json_target, print_table, reference_ms,  # noqa: E402
                            result_path, speed_note, summary, timings_ms, write_json)
 
+from bench.report import README, render_readme  # noqa: E402
+from bench.report_folder import EXAMPLE, example_block  # noqa: E402
+
 CONFIGS = ((28, 1, 2), (28, 1, 16), (32, 3, 16), (64, 3, 16))  # (side, channels, latent) the trainer offers
 EXAMPLE_LATENTS = (2, 16)
 
@@ -143,6 +146,10 @@ def main(argv=None):
         extra = {"steps": a.steps, "pictures": a.pictures}
     print("\n" + speed_note(*speed))
     write_json(out, rows, p.prog, argv, reference_ms=speed, **extra)
+    if out is not None and out.resolve() == EXAMPLE.resolve():  # and the README's worked example follows
+        README.write_text(render_readme(README.read_text(encoding="utf-8"), {"example": example_block()}),
+                          encoding="utf-8")
+        print("rewrote README.md's worked example from it: commit them together")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from bench.report_format import ms, per_s, table
 
 EXAMPLE = Path(__file__).resolve().parent / "results" / "folder_example.json"
 EXAMPLE_COMMAND = "python -m bench.folder_trainer --example 10000"
+GOAL_S = 600.0  # a useful VAE on 10,000 pictures of 28-32 px, from the one command, in at most 10 minutes
 
 
 def throughput_section(data: dict) -> list[str]:
@@ -48,10 +49,13 @@ def example_block(path: Path = EXAMPLE) -> str:
                 "# 00000.png ... and labels.csv", *(r["command"] for r in rows),
                 f"streamlit run dashboard/Home.py   # then Latent scatter: ?model={first['model']}"]
     date = (data.get("date") or "")[:10]
+    longest = max(r["command_s"] for r in rows)
     speed = data.get("reference_ms") or []
     return "\n".join(["```bash", *commands, "```", "",
                       f"What it gave on {date} (`{data['command']}` ran these commands; machine speed "
                       + " / ".join(f"{v:.0f}" for v in speed) + " ms before / after; `bench/results/"
-                      f"{path.name}`): each model trained on {first['fit']:,} pictures, stopped early on "
-                      f"{first['validation']:,} and was measured on {first['heldout']:,} held out; its card holds "
-                      "the same figures, which Home shows.", "", *runs_table(data)])
+                      f"{path.name}`): each model learned from {first['fit']:,} pictures, with "
+                      f"{first['validation']:,} kept to stop early on and {first['heldout']:,} held out to measure "
+                      f"it on; its card holds the same figures, which Home shows. Each whole command within "
+                      f"{GOAL_S / 60:.0f} minutes (the goal): {'yes' if longest <= GOAL_S else 'NO'} (the longest "
+                      f"{longest:,.1f} s).", "", *runs_table(data)])
