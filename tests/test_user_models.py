@@ -337,6 +337,7 @@ def test_decoded_grid_opens_the_user_model(trained, shipped_pretrained, monkeypa
     at = open_page(GRID, model="shapes")
     assert_clean(at)
     assert chosen(at) == "shapes"
+    assert "Held-out pictures and their reconstructions" in [s.value for s in at.subheader]
 
 
 def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, monkeypatch):
