@@ -72,7 +72,7 @@ PAGES = {
     "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae", datasets=("celeba",),
                   needs="a face model shipped with attribute vectors",
                   yours="a face model whose attribute edits the face judge measured on CelebA's faces; an attribute "
-                        "file gives your model labels to colour by, but no judge to read its edits"),
+                        "file names your pictures' attributes, but no judge reads them in what your model draws"),
     # Opens on the DCGAN, the GANs' showcase: convolutional, and trained with the remedies the vanilla GAN lacks.
     # An imported generator alone (core.import_model: family "generator") is shown as a GAN is.
     "gans": Page("pages/6_GAN_samples.py", "GAN samples", ":material/auto_awesome:", "mnist-dcgan", encoder=False,

@@ -21,7 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import core  # noqa: E402
-from conftest import GRID, LABEL, SCATTER, assert_clean, chosen, one_notice_naming_each, open_page  # noqa: E402
+from conftest import (GRID, LABEL, SCATTER, assert_clean, chosen, digit_rows, one_notice_naming_each,  # noqa: E402
+                      open_page)
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
@@ -465,7 +466,8 @@ ARITHMETIC, FACES, GANS = "pages/4_Latent_arithmetic.py", "pages/5_Face_editing.
 
 @pytest.fixture(scope="module")
 def imported(networks, conditional, tmp_path_factory) -> Path:
-    """A models folder of the module's own with an imported generator ("my-gen"), an unlabelled VAE ("plain"), a
+    """A models folder of the module's own with an imported generator ("my-gen") and a conditional one ("my-cgen"),
+    an unlabelled VAE ("plain"), a
     conditional VAE told its pictures' labels ("my-cvae") and a VAE measured on pictures with attributes ("attrs")."""
     import os
     base = tmp_path_factory.mktemp("imported")
@@ -478,6 +480,7 @@ def imported(networks, conditional, tmp_path_factory) -> Path:
     quiet = dict(say=lambda *_: None)
     try:
         import_model("my-gen", networks / "gen_tanh.keras", **quiet)
+        import_model("my-cgen", conditional / "cdec.keras", **quiet)
         import_model("plain", networks / "dec.keras", networks / "enc.keras", plain, **quiet)
         import_model("my-cvae", conditional / "cdec.keras", conditional / "cenc.keras", pics, pics / "labels.csv",
                      **quiet)
@@ -524,6 +527,16 @@ def test_gan_samples_serves_an_imported_generator(imported, shipped_pretrained, 
     assert [s.value for s in at.subheader] == ["Samples", "Latent walk"]
 
 
+def test_gan_samples_draws_a_conditional_generator_a_row_a_label(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page(GANS, model="my-cgen", n="16")
+    assert_clean(at)
+    assert chosen(at) == "my-cgen" and at.query_params["digit"] == "all"
+    assert any(c.value.endswith("It is told which label to draw.") for c in at.caption)
+    rows = [r for r in digit_rows(at) if r.captions and r.captions[0].startswith("asked for")]
+    assert [c for r in rows for c in r.captions] == ["asked for 0"] * 4 + ["asked for 1"] * 4  # 4 noises a label
+
+
 def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretrained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(imported))
     at = open_page(LABEL, model="my-cvae", digit="1")
@@ -537,9 +550,11 @@ def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretr
 
 def test_pages_that_cannot_show_a_user_model_say_why_in_one_line(imported, shipped_pretrained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(imported))
+    assert registry.read_card("attrs")["attribute_names"] == ["Bright", "Bar"]  # a multi-label attribute file
     for page, model, why in (
             (FACES, "attrs", "a face model whose attribute edits the face judge measured on CelebA's faces; an "
-                             "attribute file gives your model labels to colour by, but no judge to read its edits"),
+                             "attribute file names your pictures' attributes, but no judge reads them in what your "
+                             "model draws"),
             (LABEL, "plain", "a model that is told the label and has an encoder"),
             (LABEL, "my-gen", "a model that is told the label and has an encoder"),
             (ARITHMETIC, "my-gen", "a model with an encoder"),
