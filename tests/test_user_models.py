@@ -291,6 +291,15 @@ def trained(tmp_path_factory) -> Path:
     return base / "models"
 
 
+def shown(monkeypatch, models: Path, page: str, model: str, **query):
+    """A page opened by a link naming one of the user's models (in `models`), which it shows cleanly."""
+    monkeypatch.setenv(registry.USER_ENV, str(models))
+    at = open_page(page, model=model, **query)
+    assert_clean(at)
+    assert chosen(at) == model and at.query_params["model"] == model
+    return at
+
+
 def test_folder_trainer_registers_a_model_that_loads(trained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(trained))
     model = core.load_model("shapes")
@@ -322,10 +331,7 @@ def test_home_lists_the_user_model_as_theirs(trained, shipped_pretrained, monkey
 
 
 def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(trained))
-    at = open_page(SCATTER, model="shapes")
-    assert_clean(at)
-    assert chosen(at) == "shapes" and at.query_params["model"] == "shapes"
+    at = shown(monkeypatch, trained, SCATTER, "shapes")
     plotted = dots(at)  # every held-out picture, coloured by its label
     codes = core.load_model("shapes").heldout
     assert len(plotted) == len(codes["labels"]) == 4
@@ -334,10 +340,7 @@ def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, m
 
 
 def test_decoded_grid_opens_the_user_model(trained, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(trained))
-    at = open_page(GRID, model="shapes")
-    assert_clean(at)
-    assert chosen(at) == "shapes"
+    at = shown(monkeypatch, trained, GRID, "shapes")
     assert "Held-out pictures and their reconstructions" in [s.value for s in at.subheader]
 
 
@@ -491,10 +494,7 @@ def imported(networks, conditional, tmp_path_factory) -> Path:
 
 
 def test_arithmetic_serves_a_labelled_user_model_with_its_class_means(trained, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(trained))
-    at = open_page(ARITHMETIC, model="shapes")
-    assert_clean(at)
-    assert chosen(at) == "shapes" and at.query_params["model"] == "shapes"
+    at = shown(monkeypatch, trained, ARITHMETIC, "shapes")
     assert at.query_params["from"] == "mean-0" and at.query_params["to"] == "mean-1"  # bar's mean to square's
     assert at.selectbox(key="from_kind_shapes").options == ["Class mean", "Held-out item", "Random seed"]
     assert [o for o in at.selectbox(key="from_mean_shapes").options] == ["every held-out bar", "every held-out square"]
@@ -517,10 +517,8 @@ def test_arithmetic_serves_an_unlabelled_user_model_without_class_means(imported
 
 
 def test_gan_samples_serves_an_imported_generator(imported, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(imported))
-    at = open_page(GANS, model="my-gen", seed="5")
-    assert_clean(at)
-    assert chosen(at) == "my-gen" and at.query_params["seed"] == "5"
+    at = shown(monkeypatch, imported, GANS, "my-gen", seed="5")
+    assert at.query_params["seed"] == "5"
     assert any(c.value.startswith("**my-gen** draws a picture from 3 random numbers") for c in at.caption)
     assert any(c.value.startswith("Not shown for a generator of your own pictures") for c in at.caption)
     assert not [s for s in at.subheader if s.value in ("Measured figures", "Training story", "GAN against VAE")]
@@ -528,20 +526,16 @@ def test_gan_samples_serves_an_imported_generator(imported, shipped_pretrained, 
 
 
 def test_gan_samples_draws_a_conditional_generator_a_row_a_label(imported, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(imported))
-    at = open_page(GANS, model="my-cgen", n="16")
-    assert_clean(at)
-    assert chosen(at) == "my-cgen" and at.query_params["digit"] == "all"
+    at = shown(monkeypatch, imported, GANS, "my-cgen", n="16")
+    assert at.query_params["digit"] == "all"
     assert any(c.value.endswith("It is told which label to draw.") for c in at.caption)
     rows = [r for r in digit_rows(at) if r.captions and r.captions[0].startswith("asked for")]
     assert [c for r in rows for c in r.captions] == ["asked for 0"] * 4 + ["asked for 1"] * 4  # 4 noises a label
 
 
 def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(imported))
-    at = open_page(LABEL, model="my-cvae", digit="1")
-    assert_clean(at)
-    assert chosen(at) == "my-cvae" and at.query_params["digit"] == "1"
+    at = shown(monkeypatch, imported, LABEL, "my-cvae", digit="1")
+    assert at.query_params["digit"] == "1"
     assert at.segmented_control(key="sample_digit").value == 1
     assert at.radio(key="transfer_source").options == ["A held-out digit"]  # no drawn digit for its pictures
     assert any("Its labels are those of your pictures; no judge reads them." in c.value for c in at.caption)
