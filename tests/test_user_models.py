@@ -339,6 +339,14 @@ def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, m
     np.testing.assert_allclose(plotted[["x", "y"]], codes["means"][plotted["index"]], rtol=1e-6)
 
 
+def test_scatter_of_unlabelled_pictures_opens_on_their_thumbnails(imported, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, imported, SCATTER, "plain")
+    assert at.radio(key="view").value == "images" and at.query_params["view"] == "images"
+    assert set(dots(at)["label"]) == {"picture"}  # one colour
+    at = shown(monkeypatch, imported, SCATTER, "plain", view="dots")  # a link's choice still wins
+    assert at.radio(key="view").value == "dots"
+
+
 def test_decoded_grid_opens_the_user_model(trained, shipped_pretrained, monkeypatch):
     at = shown(monkeypatch, trained, GRID, "shapes")
     assert "Held-out pictures and their reconstructions" in [s.value for s in at.subheader]
