@@ -21,6 +21,7 @@ RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 REGENERATE = "python -m bench.report --readme"
 from bench.report_format import ms, per_s, table  # noqa: E402
+from bench.report_folder import example_block, example_section, throughput_section  # noqa: E402
 from bench.report_models import models_block  # noqa: E402
 
 
@@ -49,7 +50,9 @@ RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m b
                 "load": "python -m bench.load", "load_5_sessions": "python -m bench.load --sessions 5",
                 "load_repeats": "python -m bench.load --repeats 3",
                 "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer",
-                "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn"}
+                "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn",
+                "folder_trainer": "python -m bench.folder_trainer",
+                "folder_example": "python -m bench.folder_trainer --example 10000"}
 
 
 
@@ -197,13 +200,15 @@ def pixelcnn_section(data: dict) -> list[str]:
 TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start", "load": "Load: one run",
           "load_5_sessions": "Load: one run at 5 sessions (the on-screen goal)",
           "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer",
-          "sliders": "Live sliders", "pixelcnn": "PixelCNN drawing"}
+          "sliders": "Live sliders", "pixelcnn": "PixelCNN drawing", "folder_trainer": "Folder trainer",
+          "folder_example": "Folder trainer: the worked example"}
 
 
 def section(name: str, data: dict) -> list[str]:
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
               else pointer_section if name == "pointer" else sliders_section if name == "sliders"
-              else pixelcnn_section if name == "pixelcnn"
+              else pixelcnn_section if name == "pixelcnn" else throughput_section if name == "folder_trainer"
+              else example_section if name == "folder_example"
               else sweep_section if name.endswith("_sweep") else load_section)
     title = TITLES.get(name, f"`{name}`")
     return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
@@ -227,7 +232,8 @@ def bench_block(results: Path = RESULTS) -> str:
     return "\n".join(lines).strip()
 
 
-BLOCKS = {"models": ("pretrained/*/card.json", models_block), "bench": ("bench/results/*.json", bench_block)}
+BLOCKS = {"models": ("pretrained/*/card.json", models_block), "bench": ("bench/results/*.json", bench_block),
+          "example": ("bench/results/folder_example.json", example_block)}
 
 
 def _bounds(text: str, name: str) -> tuple[int, int] | None:

@@ -4,10 +4,12 @@
                                      [--custom-objects package.module]
 
 A decoder alone is a generator (GAN-like); with an encoder, a VAE (mean, log-variance) or an autoencoder (one
-code). Files are loaded with safe mode on: a `Lambda` layer is refused, and a custom layer loads only from the
-module --custom-objects names (imported explicitly). Shapes, the encoder's outputs and the decoder's output range
-(measured on decoded samples: sigmoid [0, 1] or tanh [-1, 1]) are checked; images shaped (H, W) are stored as
-(H, W, 1). With --data (a folder of pictures, core.data.image_folder) an encoder's card is measured on them.
+code). A conditional model's decoder takes the code and then a one-hot label (k,), as core's CVAE does; its encoder,
+if any, takes the picture and then that label. Files are loaded with safe mode on: a `Lambda` layer is refused,
+and a custom layer loads only from the module --custom-objects names (imported explicitly). Shapes, the encoder's
+outputs and the decoder's output range (measured on decoded samples: sigmoid [0, 1] or tanh [-1, 1]) are checked;
+images shaped (H, W) are stored as (H, W, 1). With --data (a folder of pictures, core.data.image_folder) an
+encoder's card is measured on them.
 """
 from __future__ import annotations
 
@@ -66,12 +68,26 @@ def _shape(tensor) -> tuple:
     return tuple(tensor.shape[1:])
 
 
+def inputs_of(decoder, classes: int | None = None) -> tuple[int, int]:
+    """(latent dimensions, classes of its label input: 0 for a decoder told no label), after checking it takes a
+    code (d,), or a code and then a one-hot label (k,); `classes`: how many the labels file names, when given."""
+    shapes = [_shape(t) for t in decoder.inputs]
+    if len(shapes) not in (1, 2) or any(len(s) != 1 or s[0] is None for s in shapes):
+        raise UserModelError(f"the decoder must take one latent code shaped (d,), or a code (d,) and then a one-hot "
+                             f"label (k,) (a conditional model); it takes {shapes}")
+    latent, k = shapes[0][0], (shapes[1][0] if len(shapes) == 2 else 0)
+    if k == 1:
+        raise UserModelError("the decoder's label input has 1 entry: a one-hot label needs one entry a class (2 or "
+                             "more)")
+    if k and classes is not None and k != classes:
+        swapped = " (are its inputs swapped? the code comes first, then the label)" if latent == classes else ""
+        raise UserModelError(f"the decoder's label input takes {k} classes, but the labels file names {classes}"
+                             f"{swapped}")
+    return int(latent), int(k)
+
+
 def image_shape_of(decoder) -> tuple[int, int, int]:
-    """The decoder's picture shape as (H, W, C), from (H, W) or (H, W, C) outputs; its input must be one code."""
-    if len(decoder.inputs) != 1 or len(_shape(decoder.inputs[0])) != 1:
-        raise UserModelError(f"the decoder must take one latent code shaped (d,); it takes "
-                             f"{[ _shape(t) for t in decoder.inputs]} (a conditional model's label input is not "
-                             f"supported yet)")
+    """The decoder's picture shape as (H, W, C), from (H, W) or (H, W, C) outputs."""
     if len(decoder.outputs) != 1:
         raise UserModelError(f"the decoder must return one picture; it returns {len(decoder.outputs)} outputs")
     shape = _shape(decoder.outputs[0])
@@ -83,14 +99,15 @@ def image_shape_of(decoder) -> tuple[int, int, int]:
     return tuple(int(s) for s in shape)
 
 
-def latent_dim_of(decoder) -> int:
-    return int(_shape(decoder.inputs[0])[0])
-
-
-def encoder_kind(encoder, image_shape, latent_dim: int) -> str:
-    """"vae" (it returns mean and log-variance) or "ae" (one code), after checking it fits the decoder."""
-    if len(encoder.inputs) != 1:
-        raise UserModelError(f"the encoder must take one picture; it takes {len(encoder.inputs)} inputs")
+def encoder_kind(encoder, image_shape, latent_dim: int, classes: int = 0) -> str:
+    """"vae" (it returns mean and log-variance) or "ae" (one code), after checking it fits the decoder (told the
+    label too when the decoder is: `classes`)."""
+    if classes and [_shape(t) for t in encoder.inputs[1:]] != [(classes,)]:
+        raise UserModelError(f"the decoder is told a label of {classes} classes, so the encoder must take the picture "
+                             f"and then that label ({classes},); it takes {[_shape(t) for t in encoder.inputs]}")
+    if not classes and len(encoder.inputs) != 1:
+        raise UserModelError(f"the encoder must take one picture; it takes {len(encoder.inputs)} inputs (a label "
+                             f"input needs a decoder told the label too)")
     takes = _shape(encoder.inputs[0])
     if takes not in (image_shape, image_shape[:2] if image_shape[-1] == 1 else None):
         raise UserModelError(f"the encoder takes pictures shaped {takes}, but the decoder draws {image_shape}")
@@ -109,18 +126,23 @@ def channels_last(network, image_shape, role: str):
     if role == "decoder":
         if _shape(network.outputs[0]) == image_shape:
             return network
-        z = keras.Input(_shape(network.inputs[0]), name="z")
-        return keras.Model(z, keras.layers.Reshape(image_shape, name="images")(network(z)), name="decoder")
+        ins = [keras.Input(_shape(t)) for t in network.inputs]
+        drawn = network(ins if len(ins) > 1 else ins[0])
+        return keras.Model(ins if len(ins) > 1 else ins[0], keras.layers.Reshape(image_shape, name="images")(drawn),
+                           name="decoder")
     if _shape(network.inputs[0]) == image_shape:
         return network
-    x = keras.Input(image_shape, name="images")
-    return keras.Model(x, network(keras.layers.Reshape(image_shape[:2])(x)), name="encoder")
+    ins = [keras.Input(image_shape, name="images"), *(keras.Input(_shape(t)) for t in network.inputs[1:])]
+    flat = [keras.layers.Reshape(image_shape[:2])(ins[0]), *ins[1:]]
+    return keras.Model(ins if len(ins) > 1 else ins[0], network(flat if len(flat) > 1 else flat[0]), name="encoder")
 
 
-def output_range(decoder, latent_dim: int) -> tuple[tuple[float, float], str]:
-    """((low, high), how it was found): measured on decoded N(0, I) samples, sigmoid [0, 1] or tanh [-1, 1]."""
+def output_range(decoder, latent_dim: int, classes: int = 0) -> tuple[tuple[float, float], str]:
+    """((low, high), how it was found): measured on decoded N(0, I) samples (every label in turn, for a conditional
+    decoder), sigmoid [0, 1] or tanh [-1, 1]."""
     z = np.random.default_rng(0).normal(size=(RANGE_SAMPLES, latent_dim)).astype(np.float32)
-    x = np.asarray(decoder.predict(z, batch_size=256, verbose=0))
+    told = [np.eye(classes, dtype=np.float32)[np.arange(RANGE_SAMPLES) % classes]] if classes else []
+    x = np.asarray(decoder.predict([z, *told] if told else z, batch_size=256, verbose=0))
     low, high = float(x.min()), float(x.max())
     seen = f"{RANGE_SAMPLES} decoded samples span [{low:.3g}, {high:.3g}]"
     if low >= -TOLERANCE and high <= 1 + TOLERANCE:
@@ -136,19 +158,10 @@ def import_model(name: str, decoder_path, encoder_path=None, data=None, labels=N
     """Check, measure and write one user model; returns its folder."""
     from .latent_model import LatentModel
     check_name(name)
-    decoder = load_network(decoder_path, "decoder", custom_objects)
-    shape, latent_dim = image_shape_of(decoder), latent_dim_of(decoder)
-    decoder = channels_last(decoder, shape, "decoder")
-    value_range, how = output_range(decoder, latent_dim)
-    say(f"decoder: {latent_dim}-D code -> {shape} pictures; {how}")
-    networks, family = {"decoder": decoder}, "generator"
-    if encoder_path:
-        encoder = load_network(encoder_path, "encoder", custom_objects)
-        family = encoder_kind(encoder, shape, latent_dim)
-        networks["encoder"] = channels_last(encoder, shape, "encoder")
-        say(f"encoder: {'mean and log-variance (a VAE)' if family == 'vae' else 'one code (an autoencoder)'}")
     if labels and not data:
         raise UserModelError("--labels goes with --data (the pictures it labels)")
+    decoder = load_network(decoder_path, "decoder", custom_objects)
+    shape = image_shape_of(decoder)
     pictures = None
     if data:
         from .data.image_folder import read_folder
@@ -156,10 +169,26 @@ def import_model(name: str, decoder_path, encoder_path=None, data=None, labels=N
             raise UserModelError(f"--data pictures are cropped square, but the model draws {shape[0]} x {shape[1]}")
         pictures = read_folder(data, shape[0], colour=shape[-1] == 3, labels_csv=labels)
         say(f"data: {len(pictures.images)} pictures from {data}, centre-cropped and resized to {shape[0]} px")
+    classes_named = len(pictures.class_names) if pictures is not None and pictures.labels is not None else None
+    latent_dim, classes = inputs_of(decoder, classes_named)
+    decoder = channels_last(decoder, shape, "decoder")
+    value_range, how = output_range(decoder, latent_dim, classes)
+    say(f"decoder: {latent_dim}-D code" + (f" and a one-hot label of {classes} classes" if classes else "")
+        + f" -> {shape} pictures; {how}")
+    networks, family = {"decoder": decoder}, "generator"
+    if encoder_path:
+        encoder = load_network(encoder_path, "encoder", custom_objects)
+        family = encoder_kind(encoder, shape, latent_dim, classes)
+        networks["encoder"] = channels_last(encoder, shape, "encoder")
+        say(f"encoder: {'mean and log-variance (a VAE)' if family == 'vae' else 'one code (an autoencoder)'}"
+            + (", told the label" if classes else ""))
+        if classes and pictures is not None and classes_named is None:
+            raise UserModelError("a conditional encoder reads each picture with its label: give --labels with --data "
+                                 "(a `label` column), or leave out --data")
     card = {"title": name, "family": family, "summary": f"Imported from {Path(decoder_path).name}"
             + (f" and {Path(encoder_path).name}" if encoder_path else "") + ".",
-            "latent_dim": latent_dim, "image_shape": list(shape), "conditional": False,
-            "output_range": list(value_range), **labels_card(pictures),
+            "latent_dim": latent_dim, "image_shape": list(shape), "conditional": bool(classes),
+            "output_range": list(value_range), **labels_card(pictures, classes),
             "dataset": {"name": "images", "description": f"pictures from {data}" if data else "none given",
                         "fit": 0, "validation": 0, "heldout": len(pictures.images) if pictures else 0},
             "training": {"command": command or f"python -m core.import_model {name} --decoder {decoder_path}",

@@ -64,11 +64,12 @@ def measure(model, pictures, heldout: np.ndarray) -> tuple[dict, dict]:
     from .images import as_model_input
     from .latent import class_means
     x = as_model_input(pictures.images[heldout])
-    means = model.encode(x)
-    recon = model.decode(means)
-    target = x[..., 0] if x.shape[-1] == 1 else x
     labelled = pictures.labels is not None
     labels = pictures.labels[heldout] if labelled else np.zeros(len(heldout), np.int64)
+    told = labels if model.conditional else None  # a conditional model reads and draws each with its label
+    means = model.encode(x, told)
+    recon = model.decode(means, told)
+    target = x[..., 0] if x.shape[-1] == 1 else x
     metrics = {"heldout_items": int(len(heldout)), "reconstruction_mse": float(((recon - target) ** 2).mean())}
     arrays = {"means": means.astype(np.float32), "labels": labels.astype(np.int64), **projections(means)}
     if labelled:
@@ -77,12 +78,18 @@ def measure(model, pictures, heldout: np.ndarray) -> tuple[dict, dict]:
     return metrics, arrays
 
 
-def labels_card(pictures) -> dict:
-    """What a card says about the pictures' labels: classes (one colour when there are none) or attributes."""
-    if pictures is None or pictures.labels is None:
-        card = {"num_classes": 1, "class_names": ["picture"]}
-    else:
+def labels_card(pictures, told: int = 0) -> dict:
+    """What a card says about the pictures' labels: classes (one colour when there are none) or attributes; `told`:
+    the classes of a conditional decoder's label input (named 0, 1 ... when no labels file names them), recorded as
+    `label_input`."""
+    if pictures is not None and pictures.labels is not None:
         card = {"num_classes": len(pictures.class_names), "class_names": pictures.class_names}
+    elif told:
+        card = {"num_classes": told, "class_names": [str(c) for c in range(told)]}
+    else:
+        card = {"num_classes": 1, "class_names": ["picture"]}
+    if told:
+        card["label_input"] = {"classes": told, "encoding": "one-hot", "position": "after the code"}
     if pictures is not None and pictures.attribute_names:
         card["attribute_names"] = pictures.attribute_names
     return card

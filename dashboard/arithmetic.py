@@ -111,6 +111,23 @@ def apply_parameter(model, name: str, value: str) -> None:
         raise ValueError("not a setting of this page")
 
 
+def labelled(model) -> bool:
+    """Whether the model's held-out items carry labels, so a class has a mean (a user's unlabelled pictures do not)."""
+    return model.num_classes > 1
+
+
+def defaults(model) -> dict[str, str]:
+    """The points each slot opens on: for digits an average 6 walking to an average 8 (A: a held-out 6); for other
+    labelled pictures the first two classes'; unlabelled, held-out items."""
+    if not labelled(model):
+        last = len(model.heldout["labels"]) - 1
+        return {"from": "item-0", "to": f"item-{min(1, last)}", "a": "item-0", "b": f"item-{min(1, last)}",
+                "c": f"item-{min(2, last)}"}
+    first, second = (6, 8) if ui.of_digits(model) else (0, 1)
+    return {"from": f"mean-{first}", "to": f"mean-{second}", "a": f"item-{first_of_class(model, first)}",
+            "b": f"mean-{first}", "c": f"mean-{second}"}
+
+
 def parse_point(model, value: str) -> tuple[str, int]:
     if value == "own":
         if st.session_state.get("arith_own_digit") is None:
@@ -120,6 +137,8 @@ def parse_point(model, value: str) -> tuple[str, int]:
     if not found:
         raise ValueError("a point is mean-<digit>, item-<number> or seed-<number>")
     kind = {v: k for k, v in PREFIX.items()}[found[1]]
+    if kind == MEAN and not labelled(model):
+        raise ValueError(f"{model.id}'s pictures have no labels, so no class means: use item-<number> or seed-<number>")
     number = int(found[2])
     limit = {MEAN: model.num_classes, ITEM: len(model.heldout["labels"]), SEED: ui.MAX_SEED + 1}[kind]
     if number >= limit:
@@ -135,7 +154,7 @@ def first_of_class(model, label: int) -> int:
 
 def choose_point(model, slot: str, default: str, own: Point | None) -> Point:
     """A point from one of the sources, by its kind and then its digit, item number or seed."""
-    kinds = [MEAN, ITEM, SEED] + ([OWN] if own is not None else [])
+    kinds = [MEAN] * labelled(model) + [ITEM, SEED] + ([OWN] if own is not None else [])
     kind_key = ui.model_key(model, f"{slot}_kind")
     default_kind, default_number = parse_point(model, default)
     if st.session_state.get(kind_key) not in kinds:
@@ -168,7 +187,10 @@ def point(model, z: np.ndarray, label: int, spec: str, name: str) -> Point:
 
 
 def own_point(model) -> Point | None:
-    """The user's uploaded or drawn digit, encoded (a conditional model with the judge's reading, correctable)."""
+    """The user's uploaded or drawn digit, encoded (a conditional model with the judge's reading, correctable); None
+    for a model of the user's own pictures, which an uploaded digit, made into an MNIST digit, does not fit."""
+    if not ui.of_digits(model):
+        return None
     if not st.toggle("Use your own digit", key="arith_own_on",
                      help="Upload or draw a digit, then pick **Your digit** as any point below."):
         st.session_state["arith_own_digit"] = None
@@ -248,8 +270,8 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     st.subheader("Interpolation", anchor=False)
     controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
-        start = choose_point(model, "from", "mean-6", own)
-        end = choose_point(model, "to", "mean-8", own)
+        start = choose_point(model, "from", defaults(model)["from"], own)
+        end = choose_point(model, "to", defaults(model)["to"], own)
         method = st.segmented_control("Path", list(METHODS), key=links.remembered("arith_method", DEFAULTS["method"]),
                                       format_func=METHODS.get, required=True,
                                       help="Spherical paths keep the distance from the centre that points drawn "
@@ -263,17 +285,18 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     path, labels = walk(model, start, end, t, method)
     digits = decode(model, path, labels)
     scores = plausibility(model, faces.ident(model))(path)
-    judge = ui.load_judge()
-    read, confidence = judge.read(digits)
-    unsure = confidence < judge.confidence_threshold
+    judge = ui.judge_for(model)
+    read, confidence = judge.read(digits) if judge else (np.zeros(len(digits), int), np.ones(len(digits)))
+    unsure = confidence < (judge.confidence_threshold if judge else 0)
     ends = "" if over == 0 or (np.isclose(t, 0).any() and np.isclose(t, 1).any()) else \
         f" (the steps run from t = {t[0]:+.2f} to {t[-1]:+.2f}; not every end falls on a step)"
     with shown:
         st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
                     + (f", {over:.0%} beyond each end" if over else "") + ends + ". Under each step: t, its "
-                    "plausibility and what the judge reads (? where it is unsure).")
-        pictures.show_digits(digits, [f"{v:+.2f} · {score_caption(s)} · {ui.class_name(model, int(r))}{'?' * bool(u)}"
-                                for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
+                    + ("plausibility and what the judge reads (? where it is unsure)." if judge else "plausibility."))
+        pictures.show_digits(digits, [f"{v:+.2f} · {score_caption(s)}"
+                                      + (f" · {ui.class_name(model, int(r))}{'?' * bool(u)}" if judge else "")
+                                      for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
         off = np.flatnonzero(scores < LEAVES_DATA)
         if len(off):
             st.warning(f"{len(off)} of {steps} steps leave the region the data occupies (⚠, plausibility under "
@@ -311,9 +334,8 @@ def scrubber(model, start: Point, end: Point, method: str, over: float, judge, l
     z, labels = walk(model, start, end, t, method)
     digit = decode(model, z, labels)
     score = plausibility(model, faces.ident(model))(z)[0]
-    read, confidence = judge.read(digit)
-    pictures.show_digits(digit, [f"t = {t:+.2f} · plausibility {score_caption(score)} · "
-                                 f"{ui.reading(model, judge, read[0], confidence[0])}"], size=SCRUBBED_SIZE,
+    reading = "" if judge is None else " · " + ui.reading(model, judge, *(r[0] for r in judge.read(digit)))
+    pictures.show_digits(digit, [f"t = {t:+.2f} · plausibility {score_caption(score)}{reading}"], size=SCRUBBED_SIZE,
                          live=live_slider.mark(WALK_PICTURE))
     shown = {"t": f"{t + 0.0:g}"}  # + 0.0: no "-0"
     links.write(links.ECHO["arithmetic"], shown)
@@ -324,12 +346,13 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
     """wa·A − wb·B + wc·C, decoded beside its inputs, with its plausibility and nearest held-out digits."""
     st.subheader("Arithmetic: A − B + C", anchor=False)
     st.caption("Take B away from A and add C: a held-out 6, minus the average 6, plus the average 8 writes an 8 "
-               "in that 6's hand, if the space keeps style apart from the digit.")
+               "in that 6's hand, if the space keeps style apart from the digit." if ui.of_digits(model) else
+               "Take B away from A and add C: what B and C differ by, added to A.")
     controls, shown = ui.beside(SHOWN_WIDTH)
-    item_six = f"item-{first_of_class(model, 6 % max(model.num_classes, 1))}"
     inputs, weights = [], []
     with controls:
-        for slot, default in (("a", item_six), ("b", "mean-6"), ("c", "mean-8")):
+        for slot in "abc":
+            default = defaults(model)[slot]
             inputs.append(choose_point(model, slot, default, own))
             weights.append(st.slider(f"Weight of {SLOTS[slot]}", *WEIGHT, step=0.1,
                                      key=links.remembered(f"weight_{slot}", DEFAULTS["w"][0])))

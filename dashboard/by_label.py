@@ -78,12 +78,20 @@ def clearest_style(_model, _judge, model: str) -> int:
 
 def all_ten(model, judge, style: np.ndarray, size: int) -> None:
     """One style code decoded as each of the ten digits, in a row, each captioned with what the judge reads in it
-    (flagged ✗ when that is not the digit asked for)."""
+    (flagged ✗ when that is not the digit asked for); without a judge (the user's own pictures), with its label."""
     labels = np.arange(model.num_classes)
     digits = decoded(model, faces.ident(model), np.repeat(style[None], len(labels), axis=0), labels)
+    pictures.show_digits(digits, readings(model, judge, digits, labels), size=size, one_row=True)
+
+
+def readings(model, judge, digits: np.ndarray, labels) -> list[str]:
+    """Under each picture drawn as a label: what the judge reads (✗ when not that label), or without a judge (the
+    user's own pictures) the label asked for."""
+    labels = np.broadcast_to(labels, len(digits))
+    if judge is None:
+        return [f"as {name(model, c)}" for c in labels]
     read, confidence = judged(judge, digits)
-    pictures.show_digits(digits, [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)],
-                         size=size, one_row=True)
+    return [ui.reading(model, judge, r, p, c) for c, r, p in zip(labels, read, confidence)]
 
 
 def name(model, label: int) -> str:
@@ -118,6 +126,12 @@ def floors() -> str | None:
 def quality_figures(model) -> None:
     """How well the model obeys its label, from its card, beside Fréchet distances that put its samples in context."""
     metrics = model.card.get("metrics", {})
+    if not ui.of_digits(model):
+        mse = metrics.get("reconstruction_mse")
+        st.caption("A model of your own pictures: no judge reads them, so how well it obeys the label is not measured"
+                   + (f"; it redraws its held-out pictures with a mean squared error of {mse:.4f} a pixel." if mse
+                      is not None else "."))
+        return
     if "label_accuracy_prior_samples" not in metrics:
         st.caption(f"Not evaluated yet: `python -m core.evaluate {model.id}` measures how well it obeys the label.")
         return
@@ -164,6 +178,10 @@ def samples(model, judge) -> None:
                                help="Each seed draws other styles from the prior; the same seed gives the same ones.")
     keep_in_url({"digit": str(label), "seed": str(int(seed))})
     digits = decoded(model, faces.ident(model), model.sample_latents(count, seed=int(seed)), label)
+    if judge is None:
+        with shown:
+            pictures.show_digits(digits, None, size=64)
+        return
     read, confidence = judged(judge, digits)
     sure = confidence >= judge.confidence_threshold
     with shown:
@@ -187,7 +205,7 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     for k in dims:  # every slider's value first: each one's frames hold the others where they are
         z[k] = st.session_state.get(keys[k], 0.0)
     with controls:
-        label = digit_choice(model, "Digit", "style_digit", default=2)
+        label = digit_choice(model, "Digit", "style_digit", default=2 % model.num_classes)
         for column, k in zip(st.columns(2) * len(dims), dims):
             with column:
                 z[k] = live_slider.live_slider(
@@ -196,9 +214,8 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
                     depends_on=(faces.ident(model), label, k, np.delete(z, k)),
                     help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
     digit = decoded(model, faces.ident(model), z, label)
-    read, confidence = judged(judge, digit)
     with shown:
-        caption = f"{name(model, label)} · judge {ui.reading(model, judge, read[0], confidence[0], label)}"
+        caption = name(model, label) + ("" if judge is None else f" · judge {readings(model, judge, digit, label)[0]}")
         pictures.show_digits(digit, [caption], size=STYLE_DIGIT_SIZE, live=live_slider.mark(STYLE_PICTURE))
 
 
@@ -225,9 +242,9 @@ def label_mixing(model, judge) -> None:
     controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
         first, second = st.columns(2)
-        a = first.selectbox("From", range(model.num_classes), index=8, key="mix_from",
+        a = first.selectbox("From", range(model.num_classes), index=8 % model.num_classes, key="mix_from",
                             format_func=lambda c: name(model, c))
-        b = second.selectbox("To", range(model.num_classes), index=3, key="mix_to",
+        b = second.selectbox("To", range(model.num_classes), index=3 % model.num_classes, key="mix_to",
                              format_func=lambda c: name(model, c))
         style_seed = int(st.session_state.get("mix_seed", 0))  # the box's value, drawn under the slider
         t = live_slider.live_slider("Mix weight t", 0.0, 1.0, key="mix_weight", value=0.5, step=0.05,
@@ -238,16 +255,18 @@ def label_mixing(model, judge) -> None:
     style = model.sample_latents(1, seed=int(seed))
     digits = decoded(model, faces.ident(model), np.repeat(style, MIX_STEPS + 1, axis=0),
                      blend(model.num_classes, a, b, np.append(steps, t)))
-    read, confidence = judged(judge, digits)
-    sure = confidence >= judge.confidence_threshold
+    strip, reading = [f"{s:.1f}" for s in steps], ""
+    if judge is not None:
+        read, confidence = judged(judge, digits)
+        strip = [f"{s} · {name(model, r)}{'' if p >= judge.confidence_threshold else '?'}"
+                 for s, r, p in zip(strip, read, confidence)]
+        reading = f", {ui.reading(model, judge, read[-1], confidence[-1])}"
     with shown:
-        st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1), and what the judge reads in each "
-                    "(? where it is unsure):")
-        pictures.show_digits(digits[:-1], [f"{s:.1f} · {name(model, r)}{'' if ok else '?'}"
-                                     for s, r, ok in zip(steps, read, sure)], size=56, one_row=True)
-        pictures.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}, "
-                                           f"{ui.reading(model, judge, read[-1], confidence[-1])}"], size=168,
-                             live=live_slider.mark(MIX_PICTURE))
+        st.markdown(f"From {name(model, a)} (t = 0) to {name(model, b)} (t = 1)"
+                    + (", and what the judge reads in each (? where it is unsure):" if judge else ":"))
+        pictures.show_digits(digits[:-1], strip, size=56, one_row=True)
+        pictures.show_digits(digits[-1:], [f"t = {t:.2f}: {1 - t:.0%} {name(model, a)} + {t:.0%} {name(model, b)}"
+                                           f"{reading}"], size=168, live=live_slider.mark(MIX_PICTURE))
 
 
 def mix_frames(model, a: int, b: int, seed: int, t: np.ndarray) -> np.ndarray:
@@ -258,12 +277,12 @@ def mix_frames(model, a: int, b: int, seed: int, t: np.ndarray) -> np.ndarray:
 def heldout_style(model, judge, codes: dict) -> tuple[np.ndarray, np.ndarray, str, str]:
     """A held-out digit picked by number: its picture, its style code (its shipped latent mean), caption and note."""
     labels = codes["labels"]
-    clearest = clearest_style(model, judge, faces.ident(model))
+    clearest = 0 if judge is None else clearest_style(model, judge, faces.ident(model))
     st.session_state.setdefault(style_key(model), clearest)  # or a link's digit
     index = int(st.number_input("Held-out digit #", 0, len(labels) - 1, key=style_key(model),
-                                help=f"One of the digits the model never saw in training. It opens on #{clearest}: of "
-                                     "100 held-out digits, the one whose style the judge reads most surely as every "
-                                     "label."))
+                                help="One of the digits the model never saw in training." + (
+                                    "" if judge is None else f" It opens on #{clearest}: of 100 held-out digits, the "
+                                    "one whose style the judge reads most surely as every label.")))
     label, style = int(labels[index]), codes["means"][index]
     originals, missing = ui.heldout_originals(model)
     if originals is None:
@@ -308,7 +327,7 @@ def style_transfer(model, judge, codes: dict) -> None:
                "writes all ten digits in the same hand.")
     controls, shown = ui.beside(TRANSFER_WIDTH, controls_width=digit_input.CANVAS_SIDE + 20)  # room for the drawing canvas
     with controls:
-        source = st.radio("Style from", [HELDOUT, OWN], horizontal=True, key=SOURCE)
+        source = st.radio("Style from", [HELDOUT, OWN] if judge else [HELDOUT], horizontal=True, key=SOURCE)
         picked = heldout_style(model, judge, codes) if source == HELDOUT else own_style(model, judge)
         keep_in_url({"style": str(st.session_state[style_key(model)]) if source == HELDOUT
                               else None})  # your own digit is not part of a link

@@ -65,9 +65,12 @@ def sample_grid(model, judge, link: dict) -> None:
         values["digit"] = str(digit)
     gans.keep_in_url(link, values)
     images = gans.samples(model, faces.ident(model), seed, count, psi, digit)
-    read, confidence = gans.judged(judge, images)
-    sure = confidence >= judge.confidence_threshold
     with shown:
+        if judge is None:  # pictures no judge reads: the user's own generator
+            unread(model, images, count, digit)
+            return
+        read, confidence = gans.judged(judge, images)
+        sure = confidence >= judge.confidence_threshold
         if not model.conditional:
             pictures.show_mosaic(gans.mosaic(images, gans.side(count), gans.side(count)), GRID_PIXELS,
                                  live=live_slider.mark(GRID_PICTURE))
@@ -95,6 +98,19 @@ def sample_grid(model, judge, link: dict) -> None:
             chart(gan_charts.truncation_chart(points, psi), "gan_truncation", displayModeBar=False)
         else:
             st.caption(f"The truncation trade-off is not measured yet: `python -m core.evaluate {model.id}`.")
+
+
+def unread(model, images, count: int, digit) -> None:
+    """The samples of a generator no judge reads (a model of the user's own pictures), as the judged ones are laid
+    out: one grid, or a conditional model's row per label (each captioned with the label asked for)."""
+    if not model.conditional:
+        pictures.show_mosaic(gans.mosaic(images, gans.side(count), gans.side(count)), GRID_PIXELS,
+                             live=live_slider.mark(GRID_PICTURE))
+        return
+    labels = np.repeat(np.arange(model.num_classes), gans.side(count)) if digit == gans.EVERY else \
+        np.full(len(images), digit)
+    pictures.show_digits(images, [f"asked for {gans.name(model, c)}" for c in labels], size=CAPTIONED,
+                         live=live_slider.mark(GRID_PICTURE))
 
 
 def truncation_effect(sweep: list[dict]) -> str:

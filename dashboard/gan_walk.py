@@ -43,15 +43,16 @@ def latent_walk(model, judge, link: dict) -> None:
     if model.conditional:
         values["walk_digit"] = str(digit)
     z, images = gans.walk(model, faces.ident(model), start, end, path, steps, digit)
-    read, confidence = gans.judged(judge, images)
-    sure = confidence >= judge.confidence_threshold
+    read, sure = read_surely(judge, images)
     t = interpolation_times(steps)
     lengths = np.linalg.norm(z, axis=1)
     with shown:
         st.markdown(f"Seed {start} (t = 0) to seed {end} (t = 1), {gans.PATHS[path].lower()}"
                     + (f", drawn as {gans.name(model, digit)}" if model.conditional else "")
-                    + ". Under each step: t and what the judge reads (? where it is unsure).")
-        pictures.show_digits(images, [f"{v:.2f} · {gans.name(model, r)}{'' if ok else '?'}"
+                    + (". Under each step: t and what the judge reads (? where it is unsure)." if judge else
+                       ". Under each step: t."))
+        pictures.show_digits(images, [f"{v:.2f}" + ("" if judge is None else
+                                                    f" · {gans.name(model, r)}{'' if ok else '?'}")
                                       for v, r, ok in zip(t, read, sure)], size=WALK_SIZE, one_row=True)
         st.caption(f"Length of the noise |z|: {lengths[0]:.1f} and {lengths[-1]:.1f} at the ends, "
                    f"{lengths.min():.1f} at the shortest step. The generator was trained on noise of length about "
@@ -72,7 +73,15 @@ def scrubber(model, judge, start: int, end: int, path: str, digit) -> float:
         help="Drag along the walk: the digit below follows, from frames decoded along it; let go and it is decoded "
              "exactly there.")
     image = gans.walk_at(model, start, end, path, digit, np.array([t]))
-    read, confidence = gans.judged(judge, image)
-    pictures.show_digits(image, [f"t = {t:.2f} · {ui.reading(model, judge, read[0], confidence[0], digit)}"],
-                         size=SCRUBBED_SIZE, live=live_slider.mark(WALK_PICTURE))
+    reading = "" if judge is None else " · " + ui.reading(model, judge, *(r[0] for r in gans.judged(judge, image)),
+                                                          digit)
+    pictures.show_digits(image, [f"t = {t:.2f}{reading}"], size=SCRUBBED_SIZE, live=live_slider.mark(WALK_PICTURE))
     return t
+
+
+def read_surely(judge, images) -> tuple[np.ndarray, np.ndarray]:
+    """What the judge reads in each picture and whether it is sure; (nothing, none sure) without a judge."""
+    if judge is None:
+        return np.zeros(len(images), int), np.zeros(len(images), bool)
+    read, confidence = gans.judged(judge, images)
+    return read, confidence >= judge.confidence_threshold

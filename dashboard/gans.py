@@ -41,6 +41,26 @@ COMPARE_WIDTH, COMPARE_COUNTS = 216, (9, 16, 25)  # two side by side in an 800 p
 INK, SOLID = 26, 229               # a pixel over 10% of full ink has ink; over 90%, it is solid ink
 
 
+UNMEASURED = ("Not shown for a generator of your own pictures: the measured figures and the comparison with the "
+              "VAEs, which need the digit judge to read the samples, and the training story, which training here "
+              "records.")
+
+
+def introduction(model, judge) -> str:
+    """What the generator is, under the page's title: a shipped GAN, or the user's own generator (no judge)."""
+    if judge is None:
+        return (f"**{model.card.get('title', model.id)}** draws a picture from {model.latent_dim} random numbers, its "
+                "noise z. It has no encoder: nothing maps a picture back to noise, so it has no Latent scatter and no "
+                "reconstructions." + (" It is told which label to draw." if model.conditional else ""))
+    return (f"**{model.card.get('title', model.id)}** draws a digit from {model.latent_dim} random numbers, its "
+            "noise z, and was trained against a discriminator that learned to tell its digits from real ones. It has "
+            "no encoder: nothing maps a digit back to noise, so it has no Latent scatter and no reconstructions. "
+            + ("It is told which digit to draw. " if model.conditional else "")
+            + "What the judge classifier reads in the samples is shown with them: "
+            + ("under each picture, or that it is unsure (with its best guess)." if model.conditional
+               else "counted digit by digit under the grid, and under each step of the walk."))
+
+
 # ---------------------------------------------------------------- the URL
 
 def apply_parameter(model, name: str, value: str) -> None:

@@ -256,7 +256,7 @@ def decoded_grid(model, means: np.ndarray | None) -> None:
 
 def heldout_strip(model, codes: dict) -> None:
     """One held-out digit of each class above its reconstruction, to judge how much the latent keeps."""
-    st.subheader("Held-out digits and their reconstructions", anchor=False)
+    st.subheader(f"Held-out {'digits' if ui.of_digits(model) else 'pictures'} and their reconstructions", anchor=False)
     labels = codes["labels"]
     picked = stratified_indices(labels, model.num_classes)
     picked = picked[np.argsort(labels[picked], kind="stable")]
@@ -265,7 +265,8 @@ def heldout_strip(model, codes: dict) -> None:
     originals, missing_originals = ui.heldout_originals(model)
     if originals is None:
         st.info(missing_originals)
-        st.caption("Reconstructions decoded from the shipped latent means:")
+        st.caption("Reconstructions decoded from the "
+                   + ("shipped" if ui.of_digits(model) else "measured") + " latent means (the model's latents.npz):")
     else:
         st.caption("Originals:")
         pictures.show_digits(originals[picked], captions, one_row=True)

@@ -216,6 +216,8 @@ def explorer(model, codes: dict) -> None:
                               help="PCA keeps global distances; t-SNE keeps neighbours together but distorts distances "
                                    "between clusters. Both were computed from the full latent means."
                               if len(views) > 1 else "A 2-D latent needs no projection: the axes are its coordinates.")
+        if model.num_classes == 1:  # unlabelled pictures, one colour: their decoded thumbnails say what lies where
+            st.session_state.setdefault(VIEW_KEY, "images")
         view = st.radio("Draw", list(VIEWS), horizontal=True, key=VIEW_KEY,
                         format_func=VIEWS.get)
         thumbnails = None

@@ -46,30 +46,38 @@ class Page(NamedTuple):
     needs: str = ""                 # what a model needs to be shown here, for a page that cannot show every model
     encoder: bool = True            # the page needs a model with an encoder (codes of held-out digits): no GAN
     families: tuple = ()            # when given, only models of these families (the GANs' own page)
+    yours: str = ""                 # why no model of the user's own pictures can be shown here, when none can
 
 
+USER_DATA = "images"  # card["dataset"]["name"] of a model made from the user's own pictures (core.user_models)
 PAGES = {
     # The guided tour picks its own models, step by step: no model card links to it (datasets=()).
     "tour": Page("pages/0_Tour.py", "Tour", ":material/tour:", "mnist-ae-2d", datasets=()),
     # Digit models with an encoder, and the face VAE (generated faces on its principal axes: dashboard/face_views.py).
     "scatter": Page("pages/1_Latent_scatter.py", "Latent scatter", ":material/scatter_plot:", "mnist-vae-2d",
-                    datasets=("mnist", "celeba", "images"),
+                    datasets=("mnist", "celeba", USER_DATA),
                     needs="a model with an encoder, which places each digit or face at a point (a GAN has none)"),
     # Every digit model: a plane through a GAN's latent space decodes as well as a VAE's; and the face VAE.
     "grid": Page("pages/2_Decoded_grid.py", "Decoded grid", ":material/grid_on:", "mnist-vae-2d", encoder=False,
-                 datasets=("mnist", "celeba", "images")),
+                 datasets=("mnist", "celeba", USER_DATA)),
     "label": Page("pages/3_Digits_by_label.py", "Digits by label", ":material/format_list_numbered:", "mnist-cvae",
-                  conditional_only=True, needs="a model that is told the label and has an encoder"),
+                  conditional_only=True, datasets=("mnist", USER_DATA),
+                  needs="a model that is told the label and has an encoder"),
     # The 16-D VAE walks from an average 6 to an average 8 most cleanly: the judge reads only 6s then only 8s
     # along it, every step plausible (both 2-D models pass through a 5 or a 2 and 3; the conditional one is
     # told the label, which makes the walk a label blend).
     "arithmetic": Page("pages/4_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "mnist-vae-16d",
+                       datasets=("mnist", USER_DATA),
                        needs="a model with an encoder, whose codes of real digits the sums start from"),
     "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae", datasets=("celeba",),
-                  needs="a face model shipped with attribute vectors"),
+                  needs="a face model shipped with attribute vectors",
+                  yours="a face model whose attribute edits the face judge measured on CelebA's faces; an attribute "
+                        "file names your pictures' attributes, but no judge reads them in what your model draws"),
     # Opens on the DCGAN, the GANs' showcase: convolutional, and trained with the remedies the vanilla GAN lacks.
+    # An imported generator alone (core.import_model: family "generator") is shown as a GAN is.
     "gans": Page("pages/6_GAN_samples.py", "GAN samples", ":material/auto_awesome:", "mnist-dcgan", encoder=False,
-                 families=GAN_FAMILIES, needs="a GAN (a generator trained against a discriminator)"),
+                 datasets=("mnist", USER_DATA), families=(*GAN_FAMILIES, "generator"),
+                 needs="a generator with no encoder (a GAN, or a decoder imported alone)"),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
 CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
@@ -224,9 +232,9 @@ def pick_model(page: str):
         if requested in cards:
             st.session_state[CHOSEN_KEY] = requested
         else:
-            known = any(card["id"] == requested for card in shipped)
+            known = next((card for card in shipped if card["id"] == requested), None)
             st.warning(("The link names no model (`model=` is empty)" if not requested.strip()
-                        else f"`{requested}` cannot be shown here: this page needs {spec.needs}" if known
+                        else f"`{requested}` cannot be shown here: this page needs {needs(spec, known)}" if known
                         else f"There is no model called `{requested}` that this page can show")
                        + f"; it shows one of the shipped models: {', '.join(cards)}.")
     chosen = st.session_state.get(CHOSEN_KEY)
@@ -237,7 +245,8 @@ def pick_model(page: str):
     _show_in_url(model_id)
     if chosen is not None and chosen != model_id:
         others = {card["id"]: card.get("title", card["id"]) for card in shipped}
-        st.info(f"This page needs {spec.needs}, so it shows **{cards[model_id].get('title')}**. "
+        yours = next((card for card in shipped if card["id"] == chosen), {})
+        st.info(f"This page needs {needs(spec, yours)}, so it shows **{cards[model_id].get('title')}**. "
                 f"Your choice, **{others.get(chosen, chosen)}**, returns on the other pages.")
     card = cards[model_id]
     if "error" in card:
@@ -245,6 +254,23 @@ def pick_model(page: str):
         st.stop()
     st.sidebar.caption(card.get("summary", ""))
     return load_model(model_id)
+
+
+def needs(page: Page, card: dict) -> str:
+    """What the page needs that this model lacks, in words: for a model of the user's own pictures, the page's
+    reason none of them can be shown here, when it has one."""
+    return page.yours if page.yours and card.get("source") == registry.USER_SOURCE else page.needs
+
+
+def of_digits(model) -> bool:
+    """Whether the model draws MNIST digits (the judge reads them; a drawn digit fits it), not the user's pictures."""
+    return model.card.get("dataset", {}).get("name", "mnist") == "mnist"
+
+
+def judge_for(model):
+    """The digit judge, for a model of digits; None for a model of the user's own pictures, which it cannot read
+    (its pages show the pictures without a reading)."""
+    return load_judge() if of_digits(model) else None
 
 
 def _remember_choice() -> None:

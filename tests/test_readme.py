@@ -114,6 +114,21 @@ def test_the_models_block_is_read_from_the_cards(tmp_path):
     assert "epochs / wall-clock time" in after and "CPU time" not in after
 
 
+def test_the_worked_example_is_read_from_its_result_file(tmp_path):
+    """The README's worked example (your own pictures): its figures are the committed run's, or it says it has none."""
+    from bench import report_folder
+    source = report_folder.EXAMPLE
+    if not source.exists():
+        pytest.skip("no bench/results/folder_example.json yet")
+    changed = json.loads(source.read_text())
+    changed["rows"][0].update(training_s=432.1, reconstruction_mse=0.01234)
+    (tmp_path / source.name).write_text(json.dumps(changed))
+    after = report_folder.example_block(tmp_path / source.name)
+    assert after != report_folder.example_block() and "| 432.1 |" in after and "| 0.0123 |" in after
+    assert changed["rows"][0]["command"] in after
+    assert report_folder.EXAMPLE_COMMAND in report_folder.example_block(tmp_path / "none.json")
+
+
 def test_no_tensorflow():
     import subprocess
     code = ("import sys; sys.path.insert(0, '.'); from bench import report; report.rendered_blocks(); "

@@ -21,7 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import core  # noqa: E402
-from conftest import GRID, SCATTER, assert_clean, chosen, open_page  # noqa: E402
+from conftest import (GRID, LABEL, SCATTER, assert_clean, chosen, digit_rows, one_notice_naming_each,  # noqa: E402
+                      open_page)
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
@@ -290,6 +291,15 @@ def trained(tmp_path_factory) -> Path:
     return base / "models"
 
 
+def shown(monkeypatch, models: Path, page: str, model: str, **query):
+    """A page opened by a link naming one of the user's models (in `models`), which it shows cleanly."""
+    monkeypatch.setenv(registry.USER_ENV, str(models))
+    at = open_page(page, model=model, **query)
+    assert_clean(at)
+    assert chosen(at) == model and at.query_params["model"] == model
+    return at
+
+
 def test_folder_trainer_registers_a_model_that_loads(trained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(trained))
     model = core.load_model("shapes")
@@ -321,10 +331,7 @@ def test_home_lists_the_user_model_as_theirs(trained, shipped_pretrained, monkey
 
 
 def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(trained))
-    at = open_page(SCATTER, model="shapes")
-    assert_clean(at)
-    assert chosen(at) == "shapes" and at.query_params["model"] == "shapes"
+    at = shown(monkeypatch, trained, SCATTER, "shapes")
     plotted = dots(at)  # every held-out picture, coloured by its label
     codes = core.load_model("shapes").heldout
     assert len(plotted) == len(codes["labels"]) == 4
@@ -332,11 +339,17 @@ def test_scatter_opens_the_user_model_by_its_link(trained, shipped_pretrained, m
     np.testing.assert_allclose(plotted[["x", "y"]], codes["means"][plotted["index"]], rtol=1e-6)
 
 
+def test_scatter_of_unlabelled_pictures_opens_on_their_thumbnails(imported, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, imported, SCATTER, "plain")
+    assert at.radio(key="view").value == "images" and at.query_params["view"] == "images"
+    assert set(dots(at)["label"]) == {"picture"}  # one colour
+    at = shown(monkeypatch, imported, SCATTER, "plain", view="dots")  # a link's choice still wins
+    assert at.radio(key="view").value == "dots"
+
+
 def test_decoded_grid_opens_the_user_model(trained, shipped_pretrained, monkeypatch):
-    monkeypatch.setenv(registry.USER_ENV, str(trained))
-    at = open_page(GRID, model="shapes")
-    assert_clean(at)
-    assert chosen(at) == "shapes"
+    at = shown(monkeypatch, trained, GRID, "shapes")
+    assert "Held-out pictures and their reconstructions" in [s.value for s in at.subheader]
 
 
 def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, monkeypatch):
@@ -364,6 +377,16 @@ def test_an_interrupted_folder_run_resumes_and_says_so(tmp_path, models_dir, mon
     assert any(s.startswith("resuming the interrupted run") for s in said)
     assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]  # not again
     assert core.load_model("resumed").card["training"]["epochs_run"] == 2
+    # Interrupted again, then started over with --fresh: it says so and runs every epoch anew.
+    monkeypatch.setattr(folder, "_progress", stopped_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        folder.train_folder(pics, "again", epochs=2, runs=runs, verbose=0, say=said.append)
+    monkeypatch.setattr(folder, "_progress", progress)
+    said.clear()
+    folder.train_folder(pics, "again", epochs=2, runs=runs, fresh=True, verbose=0, say=said.append)
+    assert [s for s in said if s.startswith(("starting", "resuming"))] == [
+        f"starting a new run (checkpoints in {runs / 'again'})"]
+    assert [s.split(":")[0] for s in said if s.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
 
 
 def test_home_shows_an_imported_generator_as_imported(models_dir, networks, shipped_pretrained):
@@ -386,3 +409,179 @@ def test_exported_items_are_a_folder_the_trainer_reads(tmp_path, make_data):
     np.testing.assert_array_equal(pictures.images, x[:21])  # 28 px pictures come back as they were
     assert [pictures.class_names[c] for c in pictures.labels] == [CLASS_NAMES[c] for c in y[:21]]
     assert main(["fashion-mnist", str(tmp_path / "more"), "--count", "26", "--data", str(tmp_path / "data")]) == 2
+
+
+# ---------------------------------------------------------------- a conditional model (a label input)
+
+@pytest.fixture(scope="module")
+def conditional(tmp_path_factory) -> Path:
+    """A conditional VAE's encoder and decoder as core builds them (code, then a one-hot label of 2 classes), and a
+    decoder whose label input comes first."""
+    import keras
+
+    from core.models import cvae
+    from core.models import networks as nets
+    folder = tmp_path_factory.mktemp("conditional")
+    keras.utils.set_random_seed(0)
+    cvae.build_encoder(2, (SIDE, SIDE, 1), 2).save(folder / "cenc.keras")
+    nets.mlp_decoder(2, (SIDE, SIDE, 1), extra_inputs=(keras.Input((2,), name="labels"),)).save(folder / "cdec.keras")
+    label, z = keras.Input((2,)), keras.Input((3,))
+    keras.Model([label, z], keras.layers.Reshape((SIDE, SIDE))(keras.layers.Dense(SIDE * SIDE, activation="sigmoid")(
+        keras.layers.Concatenate()([label, z])))).save(folder / "swapped.keras")
+    return folder
+
+
+def test_a_conditional_import_is_checked_measured_and_recorded(models_dir, conditional, tmp_path):
+    pics = write_pictures(tmp_path / "pics")
+    said = []
+    import_model("my-cvae", conditional / "cdec.keras", conditional / "cenc.keras", pics, pics / "labels.csv",
+                 say=said.append)
+    assert any("a one-hot label of 2 classes" in s for s in said) and any("told the label" in s for s in said)
+    model = core.load_model("my-cvae")
+    card = model.card
+    assert card["conditional"] and card["num_classes"] == 2 and card["class_names"] == ["bar", "square"]
+    assert card["label_input"] == {"classes": 2, "encoding": "one-hot", "position": "after the code"}
+    assert model.decode(np.zeros((3, 2)), labels=[0, 1, 1]).shape == (3, SIDE, SIDE)
+    pictures = read_folder(pics, SIDE, labels_csv=pics / "labels.csv")
+    recon = model.reconstruct(pictures.images, pictures.labels)  # read and drawn with each picture's label
+    assert card["metrics"]["reconstruction_mse"] == pytest.approx(((recon - pictures.images / 255.0) ** 2).mean(),
+                                                                  rel=1e-4)
+    assert model.heldout["class_means"].shape == (2, 2)
+    # A conditional generator alone: its classes are numbered.
+    gen = core.load_model(import_model("my-cgen", conditional / "cdec.keras", say=lambda *_: None).name)
+    assert gen.conditional and gen.card["class_names"] == ["0", "1"] and not gen.has_encoder
+
+
+def test_conditional_bad_inputs_each_get_their_message(models_dir, conditional, networks, tmp_path):
+    pics = write_pictures(tmp_path / "pics")
+    three = write_pictures(tmp_path / "three", labels=False)
+    (three / "labels.csv").write_text("file,label\n" + "".join(f"{p.name},{i % 3}\n"
+                                                               for i, p in enumerate(sorted(three.glob("*.png")))))
+    assert "label input takes 2 classes, but the labels file names 3" in _import_error(
+        "a", conditional / "cdec.keras", data=three, labels=three / "labels.csv")
+    message = _import_error("a", conditional / "swapped.keras", data=pics, labels=pics / "labels.csv")
+    assert "label input takes 3 classes, but the labels file names 2 (are its inputs swapped?" in message
+    assert "so the encoder must take the picture and then that label (2,)" in _import_error(
+        "a", conditional / "cdec.keras", networks / "enc.keras")
+    assert "a label input needs a decoder told the label too" in _import_error(
+        "a", networks / "dec.keras", conditional / "cenc.keras")
+    assert "give --labels with --data" in _import_error("a", conditional / "cdec.keras", conditional / "cenc.keras",
+                                                        data=pics)
+    assert not models_dir.exists() or not any(p.name != registry.MANIFEST for p in models_dir.iterdir())
+
+
+# ---------------------------------------------------------------- every other page, for the user's models
+
+ARITHMETIC, FACES, GANS = "pages/4_Latent_arithmetic.py", "pages/5_Face_editing.py", "pages/6_GAN_samples.py"
+
+
+@pytest.fixture(scope="module")
+def imported(networks, conditional, tmp_path_factory) -> Path:
+    """A models folder of the module's own with an imported generator ("my-gen") and a conditional one ("my-cgen"),
+    an unlabelled VAE ("plain"), a
+    conditional VAE told its pictures' labels ("my-cvae") and a VAE measured on pictures with attributes ("attrs")."""
+    import os
+    base = tmp_path_factory.mktemp("imported")
+    pics, plain = write_pictures(base / "pics"), write_pictures(base / "plain", labels=False)
+    files = sorted(p.name for p in plain.glob("*.png"))
+    (plain / "attrs.csv").write_text("file,Bright,Bar\n" + "".join(f"{f},{i % 2},{int(f.startswith('bar'))}\n"
+                                                                    for i, f in enumerate(files)))
+    before = os.environ.get(registry.USER_ENV)
+    os.environ[registry.USER_ENV] = str(base / "models")
+    quiet = dict(say=lambda *_: None)
+    try:
+        import_model("my-gen", networks / "gen_tanh.keras", **quiet)
+        import_model("my-cgen", conditional / "cdec.keras", **quiet)
+        import_model("plain", networks / "dec.keras", networks / "enc.keras", plain, **quiet)
+        import_model("my-cvae", conditional / "cdec.keras", conditional / "cenc.keras", pics, pics / "labels.csv",
+                     **quiet)
+        import_model("attrs", networks / "dec.keras", networks / "enc.keras", plain, plain / "attrs.csv", **quiet)
+    finally:
+        os.environ[registry.USER_ENV] = before
+    return base / "models"
+
+
+def test_arithmetic_serves_a_labelled_user_model_with_its_class_means(trained, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, trained, ARITHMETIC, "shapes")
+    assert at.query_params["from"] == "mean-0" and at.query_params["to"] == "mean-1"  # bar's mean to square's
+    assert at.selectbox(key="from_kind_shapes").options == ["Class mean", "Held-out item", "Random seed"]
+    assert [o for o in at.selectbox(key="from_mean_shapes").options] == ["every held-out bar", "every held-out square"]
+    assert not [t for t in at.toggle if t.key == "arith_own_on"]  # an uploaded digit does not fit its pictures
+    assert any(m.value.endswith("Under each step: t, its plausibility.") for m in at.markdown)  # no judge readings
+    at.query_params.update({"from": "item-3", "to": "seed-9"})
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="from_kind_shapes").value == "Held-out item"
+
+
+def test_arithmetic_serves_an_unlabelled_user_model_without_class_means(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page(ARITHMETIC, model="plain", to="mean-0")
+    assert chosen(at) == "plain"
+    assert at.selectbox(key="from_kind_plain").options == ["Held-out item", "Random seed"]
+    assert at.query_params["from"] == "item-0"
+    notice = one_notice_naming_each(at, {"to": "mean-0"})
+    assert "pictures have no labels, so no class means" in notice
+
+
+def test_gan_samples_serves_an_imported_generator(imported, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, imported, GANS, "my-gen", seed="5")
+    assert at.query_params["seed"] == "5"
+    assert any(c.value.startswith("**my-gen** draws a picture from 3 random numbers") for c in at.caption)
+    assert any(c.value.startswith("Not shown for a generator of your own pictures") for c in at.caption)
+    assert not [s for s in at.subheader if s.value in ("Measured figures", "Training story", "GAN against VAE")]
+    assert [s.value for s in at.subheader] == ["Samples", "Latent walk"]
+
+
+def test_gan_samples_draws_a_conditional_generator_a_row_a_label(imported, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, imported, GANS, "my-cgen", n="16")
+    assert at.query_params["digit"] == "all"
+    assert any(c.value.endswith("It is told which label to draw.") for c in at.caption)
+    rows = [r for r in digit_rows(at) if r.captions and r.captions[0].startswith("asked for")]
+    assert [c for r in rows for c in r.captions] == ["asked for 0"] * 4 + ["asked for 1"] * 4  # 4 noises a label
+
+
+def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretrained, monkeypatch):
+    at = shown(monkeypatch, imported, LABEL, "my-cvae", digit="1")
+    assert at.query_params["digit"] == "1"
+    assert at.segmented_control(key="sample_digit").value == 1
+    assert at.radio(key="transfer_source").options == ["A held-out digit"]  # no drawn digit for its pictures
+    assert any("Its labels are those of your pictures; no judge reads them." in c.value for c in at.caption)
+    assert not any("judge surely reads" in m.value for m in at.markdown)
+
+
+def test_pages_that_cannot_show_a_user_model_say_why_in_one_line(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    assert registry.read_card("attrs")["attribute_names"] == ["Bright", "Bar"]  # a multi-label attribute file
+    for page, model, why in (
+            (FACES, "attrs", "a face model whose attribute edits the face judge measured on CelebA's faces; an "
+                             "attribute file names your pictures' attributes, but no judge reads them in what your "
+                             "model draws"),
+            (LABEL, "plain", "a model that is told the label and has an encoder"),
+            (LABEL, "my-gen", "a model that is told the label and has an encoder"),
+            (ARITHMETIC, "my-gen", "a model with an encoder"),
+            (GANS, "plain", "a generator with no encoder")):
+        at = open_page(page, model=model)
+        assert not at.exception, page
+        warning, = [w.value for w in at.warning if w.value.startswith(f"`{model}` cannot be shown here")]
+        assert f"this page needs {why}" in warning, (page, warning)
+
+
+def test_a_user_generator_and_conditional_model_on_the_decoded_grid(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    for model in ("my-gen", "my-cvae"):
+        at = open_page(GRID, model=model)
+        assert_clean(at)
+        assert chosen(at) == model
+
+
+def test_home_links_each_user_model_to_the_pages_that_show_it(imported, shipped_pretrained, monkeypatch):
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    at = open_page()
+    assert_clean(at)
+    links = {}
+    for link in at.get("page_link"):
+        links.setdefault(link.proto.query_string, set()).add(link.proto.label)
+    assert links["model=my-gen"] == {"Decoded grid", "GAN samples"}
+    assert links["model=plain"] == {"Latent scatter", "Decoded grid", "Latent arithmetic"}
+    assert links["model=my-cvae"] == {"Latent scatter", "Decoded grid", "Digits by label", "Latent arithmetic"}

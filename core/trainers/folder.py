@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..user_models import check_name, labels_card, measure, publish, split_heldout
+from ..user_models import UserModelError, check_name, labels_card, measure, publish, split_heldout
 from .common import RUNS, split_train
 
 SIZES = (28, 32, 64)
@@ -62,6 +62,20 @@ def _datasets(images: np.ndarray, fit: np.ndarray, val: np.ndarray):
     return train.prefetch(tf.data.AUTOTUNE), tf.data.Dataset.from_tensor_slices(x_val).batch(1000)
 
 
+def build(latent: int, shape: tuple) -> "keras.Model":
+    """The VAE the trainer fits, seeded, compiled and built (so a checkpoint can restore into it); bench.folder_trainer
+    times its train_step."""
+    import keras
+
+    from ..models.vae import VAE
+    keras.utils.set_random_seed(SEED)
+    # Continuous pictures: the Bernoulli likelihood scores grey levels as they are, without binarising them.
+    model = VAE(latent, shape, binarize=False, seed=SEED)
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
+    model(np.zeros((1, *shape), np.float32))
+    return model
+
+
 def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2, epochs: int = 30,
                  runs: Path = RUNS, fresh: bool = False, verbose: int = 1, say=print, command: str | None = None):
     """Train, measure and register a VAE on a folder of pictures; returns the model's folder."""
@@ -69,7 +83,6 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
 
     from ..data.image_folder import read_folder
     from ..latent_model import LatentModel
-    from ..models.vae import VAE
     if size not in SIZES:
         raise ValueError(f"--size must be one of {SIZES}, not {size}")
     check_name(name)
@@ -85,11 +98,7 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
         shutil.rmtree(run_dir)
     say(f"resuming the interrupted run in {run_dir} (--fresh starts over)" if (run_dir / "backup").exists()
         else f"starting a new run (checkpoints in {run_dir})")
-    keras.utils.set_random_seed(SEED)
-    # Continuous pictures: the Bernoulli likelihood scores grey levels as they are, without binarising them.
-    model = VAE(latent, shape, binarize=False, seed=SEED)
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
-    model(np.zeros((1, *shape), np.float32))  # built, so a checkpoint can restore into it
+    model = build(latent, shape)
     train_ds, val_ds = _datasets(pictures.images, fit, val)
     callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True),
                  keras.callbacks.BackupAndRestore(str(run_dir / "backup")), _progress(epochs, say)]
@@ -98,8 +107,8 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
                         shuffle=False)  # the pipeline shuffles itself
     wall = time.time() - start
     if not history.history.get("val_loss"):
-        raise RuntimeError(f"no epoch was run: the checkpoint in {run_dir} has already reached {epochs} epochs; "
-                           f"pass --fresh to start over, or a larger --epochs")
+        raise UserModelError(f"no epoch was run: the checkpoint in {run_dir} has already reached {epochs} epochs; "
+                             f"pass --fresh to start over, or a larger --epochs")
     best = int(np.argmin(history.history["val_loss"]))
     command = command or f"python -m core.train vae --images {images} --size {size} --latent {latent} --name {name}"
     card = {"title": name, "family": "vae",
@@ -125,7 +134,6 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
 def main(argv) -> int:
     """The command line of `python -m core.train vae --images ...` (core.train hands its arguments here)."""
     from ..data.image_folder import FolderError
-    from ..user_models import UserModelError
     p = argparse.ArgumentParser(prog="python -m core.train vae", description=__doc__.split("\n")[0])
     p.add_argument("--images", required=True, help="a folder of PNG/JPEG/WebP pictures (any sizes)")
     p.add_argument("--labels", help="labels.csv: `file` and `label` columns, or one 0/1 column per attribute")

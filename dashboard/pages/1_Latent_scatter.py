@@ -37,8 +37,10 @@ if face_views.is_face_model(model):
     face_views.latent_scatter(model)
     st.stop()
 codes = ui.heldout_codes(model)
-st.caption(f"Each dot is one of the {len(codes['labels']):,} held-out digits, placed at the latent mean the "
-           "encoder gives it, coloured by its true label. The model never saw these digits in training."
+items = "digits" if ui.of_digits(model) else "pictures"
+st.caption(f"Each dot is one of the {len(codes['labels']):,} held-out {items}, placed at the latent mean the encoder "
+           f"gives it, {'coloured by its true label' if model.num_classes > 1 else 'in one colour (no labels)'}. "
+           f"The model never saw these {items} in training."
            + (" This model is told each digit's label, so its code holds only the style (slant, width, stroke): "
               "the colours mix, and that is what it was trained to do." if model.conditional else ""))
 

@@ -19,14 +19,15 @@ ui.setup_page("Digits by label")
 st.title("Digits by label", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("label")
 codes = ui.heldout_codes(model)
-judge = ui.load_judge()
+judge = ui.judge_for(model)  # None for a model of the user's own pictures: no reading under them
 spread = codes["means"].std(0)
 notice = st.empty()
 ignored = links.read(links.ECHO["label"], partial(by_label.apply_parameter, model))
 links.notice(notice, ignored)
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
-           "code holds only the style. Under each picture: what the judge classifier reads in it (✗ when that is "
-           "not the digit asked for). " + by_label.judge_rule(judge))
+           "code holds only the style. " + ("Under each picture: what the judge classifier reads in it (✗ when that "
+           "is not the digit asked for). " + by_label.judge_rule(judge) if judge else "Its labels are those of your "
+           "pictures; no judge reads them."))
 by_label.quality_figures(model)
 by_label.samples(model, judge)
 by_label.style_sliders(model, judge, spread)

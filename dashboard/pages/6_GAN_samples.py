@@ -21,14 +21,8 @@ import ui
 ui.setup_page("GAN samples")
 st.title("GAN samples", anchor=False)  # before the picker, whose notices go under it
 model = ui.pick_model("gans")
-judge = ui.load_judge()
-st.caption(f"**{model.card.get('title', model.id)}** draws a digit from {model.latent_dim} random numbers, its "
-           "noise z, and was trained against a discriminator that learned to tell its digits from real ones. It has "
-           "no encoder: nothing maps a digit back to noise, so it has no Latent scatter and no reconstructions. "
-           + ("It is told which digit to draw. " if model.conditional else "")
-           + "What the judge classifier reads in the samples is shown with them: "
-           + ("under each picture, or that it is unsure (with its best guess)." if model.conditional
-              else "counted digit by digit under the grid, and under each step of the walk."))
+judge = ui.judge_for(model)  # None for the user's own generator: its pictures are no digits the judge reads
+st.caption(gans.introduction(model, judge))
 with st.container(horizontal=True):
     ui.page_link("grid", model.id)
     st.caption("A plane through this GAN's noise space, decoded cell by cell.")
@@ -36,9 +30,13 @@ notice = st.empty()
 ignored = links.read(links.ECHO["gans"], partial(gans.apply_parameter, model))
 link = {}  # the view as the URL keeps it: each section adds its settings
 gan_samples.sample_grid(model, judge, link)
-gan_figures.measured_figures(model)
+if judge is not None:
+    gan_figures.measured_figures(model)
 gan_walk.latent_walk(model, judge, link)
-gan_story.training_story(model, link)
-gans.gan_against_vae()
+if judge is not None:
+    gan_story.training_story(model, link)
+    gans.gan_against_vae()
+else:
+    st.caption(gans.UNMEASURED)
 links.tidy(link)
 links.notice(notice, ignored)
