@@ -1,6 +1,7 @@
 """The Face editing page's start face (random, a held-out test face or your photo) and its editor: attribute
-sliders, the edited face with the judge's reading, and the strip along one attribute. The editor is a fragment:
-moving a slider reruns it alone; each part writes its settings into the URL (face_link.py).
+sliders, the edited face with the judge's reading, and the strip along one attribute. The sliders are live
+(dashboard/live_slider.py): the face follows a dragged thumb from frames decoded along its range, and is decoded
+exactly when it is let go. The editor is a fragment: moving a slider reruns it alone; each part writes its settings into the URL (face_link.py).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 import links
+import live_slider
 import pictures
 import ui
 from exports import chart, downloads
@@ -20,11 +22,13 @@ from core.images import as_model_input
 from faces import (CHART_WIDTH, DX_KEY, DY_KEY, FACE_SIZE, FILE_KEY, PHOTO, PREVIEW_SIDE, RANDOM, REFUSED_KEY,
                    REMOVE_KEY, SEED_KEY, SHIFT, SLIDERS, START_FACE_SIZE, START_KEY, START_LABELS, STEP, STRENGTH,
                    STRIP_SIZE, STRIP_STEPS, STRIP_WIDTH, TEST, TEST_KEY, UPLOADS_KEY, UPLOAD_KEY, ZOOM, ZOOM_KEY, Start,
-                   attrs_key, code_key, decoded, default_sliders, encoded, hold_key, held_key, holds_for, ident,
+                   attrs_key, code_key, decoded, default_sliders, edit_slider, encoded, hold_key, held_key, holds_for, ident,
                    judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
                    strip_faces, strip_key, test_faces)
 from face_link import EDITOR_PARAMS, START_PARAMS, URL_ECHO, edit_text
 from face_charts import png_strip, png_upscaled, strengths_figure
+
+EDITED = "edited_face"  # the picture the edit sliders draw over while dragged (dashboard/live_slider.py)
 
 # ---------------------------------------------------------------- the start face
 
@@ -220,7 +224,7 @@ def editor(model, start: Start) -> None:
                       help="Every strength back to 0, each slider's own holds ticked, nothing else held, the first "
                            "sliders.")
     with sliders_area:
-        strengths, free = sliders(model, shown)
+        strengths, free = sliders(model, start, shown, hold)
     holds = holds_for(model, strengths, free, hold)
     z = np.asarray(model.measured_edit(start.z, strengths, holds) if strengths else start.z, np.float32)
     edited = decoded(model, ident(model), z)
@@ -259,15 +263,20 @@ def slider_help(model, name: str) -> str:
     return text + ". −1 takes it away the same way; the method was chosen on validation faces."
 
 
-def sliders(model, shown: list[str]) -> tuple[dict, list[str]]:
-    """A slider a shown attribute, in units of its measured edit, with +1 / −1 buttons and, when the measured edit
-    held attributes fixed, their tick; the strengths not at 0, and the attributes whose holds were unticked."""
+def sliders(model, start: Start, shown: list[str], hold: list[str]) -> tuple[dict, list[str]]:
+    """A live slider a shown attribute (faces.edit_slider: its frames hold the other strengths and holds where they
+    stand), in units of its measured edit, with +1 / −1 buttons and, when the measured edit held attributes fixed,
+    their tick; the strengths not at 0, and the attributes whose holds were unticked."""
+    keys = {name: links.remembered(slider_key(model, name), 0.0) for name in shown}
+    standing = {name: live_slider.value_of(keys[name], *STRENGTH, STEP) for name in shown}  # every slider's, first
+    unticked = [n for n in shown if model.default_holds.get(n) and not st.session_state.get(held_key(model, n), True)]
+    every_hold = holds_for(model, shown, unticked, hold)
     strengths, free = {}, []
     for name in shown:
-        key = slider_key(model, name)
+        key = keys[name]
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=links.remembered(key, 0.0), persist_state="session",
-                              help=slider_help(model, name))
+            value = edit_slider(model, name, key, pretty(name), start.z, standing, every_hold, EDITED,
+                                help=slider_help(model, name))
             st.button("+1", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, 1.0),
                       help=f"Add {pretty(name)}: its measured edit.")
             st.button("−1", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -1.0),
@@ -297,7 +306,8 @@ def show_faces(start: Start, edited: np.ndarray, strengths: dict, holds: dict) -
                 pictures.show_digits([start.original, start.decoded], [f"original: {start.name}", "its reconstruction"],
                                      size=START_FACE_SIZE, pixelated=False)
         with st.container(width=FACE_SIZE):
-            pictures.show_digits([edited], [f"edited: {what}{held}"], size=FACE_SIZE, pixelated=False)
+            pictures.show_digits([edited], [f"edited: {what}{held}"], size=FACE_SIZE, pixelated=False,
+                                 live=live_slider.mark(EDITED))
     st.caption("A generated face has no separate original: the decoder's face is where the edit starts."
                if start.original is None else
                "The edit moves the reconstruction's code: compare the edited face with the reconstruction; "

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from conftest import ROOT, assert_clean, open_page, shipped_model_present
+from conftest import ROOT, assert_clean, live_rows, live_sliders, open_page, release, shipped_model_present
 
 TOUR = "pages/0_Tour.py"
 STEPS = 8
@@ -248,15 +248,20 @@ def test_a_steps_controls_carry_into_its_link():
     """Moving the face step's sliders and the walk's overshoot changes what the link opens: the page gets the same
     edit and the same walk."""
     at = open_page(TOUR, step="6")
-    at.slider(key="tour_face_Smiling").set_value(2.0)
-    at.slider(key="tour_face_Eyeglasses").set_value(0.5).run()
+    sliders = live_sliders(at)  # live: the edited face follows a dragged thumb (dashboard/live_slider.py)
+    assert {k: (s["value"], s["picture"]) for k, s in sliders.items()} == {
+        "tour_face_Smiling": (0.0, "tour_edited_face"), "tour_face_Eyeglasses": (1.0, "tour_edited_face")}
+    assert [row.captions[0].split(":")[0] for row in live_rows(at, "tour_edited_face")] == ["edited"]
+    release(at, "tour_face_Smiling", 2.0)
+    release(at, "tour_face_Eyeglasses", 0.5)
     assert_clean(at)
+    assert live_rows(at, "tour_edited_face")[0].captions == ["edited: Smiling +2, Eyeglasses +0.5"]
     link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Face editing")
     query = dict(parse_qsl(link.proto.query_string))
     assert query["edit"] == "Smiling:2,Eyeglasses:0.5" and query["start"] == "random"
     face = open_page("pages/5_Face_editing.py", **query)
-    assert face.slider(key="face_s_Smiling_celeba-vae").value == 2.0
-    assert face.slider(key="face_s_Eyeglasses_celeba-vae").value == 0.5
+    assert live_sliders(face)["face_s_Smiling_celeba-vae"]["value"] == 2.0
+    assert live_sliders(face)["face_s_Eyeglasses_celeba-vae"]["value"] == 0.5
     at = open_page(TOUR, step="7")
     at.slider(key="tour_overshoot").set_value(0.75).run()
     link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Latent arithmetic")
