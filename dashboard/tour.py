@@ -203,11 +203,14 @@ def face_sliders() -> dict:
     edited = vae.measured_edit(start, strengths, faces.holds_for(vae, strengths)) if strengths else start
     with shown:
         what = ", ".join(f"{faces.pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit"
-        with st.container(horizontal=True, gap=None):  # the edited face alone is drawn over while a slider moves
-            pictures.show_digits([faces.decoded(vae, faces.ident(vae), start)], [f"generated face, seed {seed}"],
-                                 size=FACE, pixelated=False)
-            pictures.show_digits([faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
-                                 [f"edited: {what}"], size=FACE, pixelated=False, live=live_slider.mark(FACE_PICTURE))
+        with st.container(horizontal=True, gap="xxsmall"):  # the edited face alone is drawn over while dragging
+            with st.container(width=FACE):
+                pictures.show_digits([faces.decoded(vae, faces.ident(vae), start)], [f"generated face, seed {seed}"],
+                                     size=FACE, pixelated=False)
+            with st.container(width=FACE):
+                pictures.show_digits([faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
+                                     [f"edited: {what}"], size=FACE, pixelated=False,
+                                     live=live_slider.mark(FACE_PICTURE))
     return {"model": vae.id, "start": "random", "seed": str(seed),
             **({"edit": face_link.edit_text(strengths)} if strengths else {})}
 
