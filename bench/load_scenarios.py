@@ -85,7 +85,7 @@ DRAG_START_JS = """async ([key, timeout]) => {
   for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
     if (performance.now() - t0 > timeout) throw new Error(`no live slider "${key}" within ${timeout} ms`);
   const k = find(), c = window.latentLabSliders[k];
-  document.querySelector(`[class*="st-key-${k}_live"]`).scrollIntoView({block: 'center'});
+  document.querySelector(`[class*="st-key-${k}_live"]`).scrollIntoView({block: 'center', behavior: 'instant'});
   return [...c.rail_rect(), c.x_of(c.value())]; }"""
 DRAG_STEPS, DRAG_SHARE = 6, 0.15  # pointer moves a drag, and how far along the track it goes (towards the middle)
 
