@@ -23,9 +23,9 @@ from core.images import as_model_input
 from faces import (CHART_WIDTH, DX_KEY, DY_KEY, FACE_SIZE, FILE_KEY, PHOTO, PREVIEW_SIDE, RANDOM, REFUSED_KEY,
                    REMOVE_KEY, SEED_KEY, SHIFT, SLIDERS, START_FACE_SIZE, START_KEY, START_LABELS, STEP, STRENGTH,
                    STRIP_SIZE, STRIP_STEPS, STRIP_WIDTH, TEST, TEST_KEY, UPLOADS_KEY, UPLOAD_KEY, ZOOM, ZOOM_KEY, Start,
-                   attrs_key, code_key, decoded, default_sliders, edit_slider, encoded, hold_key, held_key, holds_for, ident,
-                   judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
-                   strip_faces, strip_key, test_faces)
+                   attrs_key, code_key, decoded, default_sliders, edit_slider, encoded, hold_key, held_key, holds_for,
+                   ident, judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html,
+                   slider_key, strip_faces, strip_key, test_faces)
 from face_link import EDITOR_PARAMS, START_PARAMS, URL_ECHO, edit_text
 from face_charts import png_strip, png_upscaled, strengths_figure
 
@@ -190,7 +190,7 @@ def _set(key: str, value) -> None:
 
 
 def _holds_changed() -> None:
-    """What the strip holds may have changed: its own fragment is outside the editor's, so the next run is the page's."""
+    """What the strip holds may have changed: its fragment is outside the editor's, so the next run is the page's."""
     st.rerun(scope="app")
 
 
