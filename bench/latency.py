@@ -180,6 +180,12 @@ def arithmetic_page_rerun_row(model_id: str, repeats: int) -> dict:
             "goal_ms": GOALS_MS[op]}
 
 
+def new_strengths(opening: float) -> list[float]:
+    """A live edit slider's values (-3 to 3 in steps of 0.05, dashboard/faces.py) but the one it opens at: each
+    release a value not decoded before."""
+    return [float(v) for v in np.round(np.arange(-3.0, 3.001, 0.05), 2) if v != opening]
+
+
 def face_rows(model, repeats: int) -> list[dict]:
     """A face VAE: one face decoded, the Face editing page's 9-face strip (4 minus steps, the face, 4 plus steps,
     edited along Smiling), and the page rerun after its Smiling slider moves to a value not seen before."""
@@ -190,9 +196,9 @@ def face_rows(model, repeats: int) -> list[dict]:
                            ("decode 9-face strip", lambda: model.decode(strip)))]
     at = open_page(FACE_PAGE, model.id)
     key = f"face_s_Smiling_{model.id}"
-    positions = iter([v for v in np.round(np.arange(-4.0, 4.01, 0.1), 1) if v != 0])  # it opens at 0
+    positions = iter(new_strengths(0.0))
     op = "face page rerun (Smiling slider)"
-    ms = timings_ms(lambda: at.slider(key=key).set_value(float(next(positions))).run(), min(repeats, 60), warmup=3)
+    ms = timings_ms(lambda: release(at, key, next(positions)), min(repeats, 60), warmup=3)
     return rows + [{"model": model.id, "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
 
 
@@ -286,10 +292,9 @@ def tour_rows(repeats: int) -> list[dict]:
     op = "tour step change (Next, Previous)"
     rows = [{"model": "tour", "operation": op, **summary(timings_ms(change, repeats, warmup=0)), "goal_ms": GOALS_MS[op]}]
     at = open_page(TOUR_PAGE, None, step="6")
-    positions = iter([v for v in np.round(np.arange(-4.0, 4.01, 0.1), 1) if v != 1.0])  # it opens at the default, 1
+    positions = iter(new_strengths(0.0))
     op = "tour step rerun (step 6 Smiling slider)"
-    ms = timings_ms(lambda: at.slider(key="tour_face_Smiling").set_value(float(next(positions))).run(), min(repeats, 60),
-                    warmup=3)
+    ms = timings_ms(lambda: release(at, "tour_face_Smiling", next(positions)), min(repeats, 60), warmup=3)
     return rows + [{"model": "tour", "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
 
 

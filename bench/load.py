@@ -49,6 +49,13 @@ all ten first moves land in the same tenth of a second):
                       are drawn again (a new seed's after the button, never drawn before, so neither its
                       decode nor the judge's reading is cached); when that page exists
 
+On the pages with live sliders (dashboard/live_slider.py), every other move is a drag of one instead, reported
+apart as "<page>: live drag": its thumb pressed, dragged 15 % of its track towards the middle in six pointer moves
+(the picture drawn from its frames meanwhile) and let go, timed from the release to the exact picture on screen:
+Digits by label's style slider ("style_z…", the first the page registered), Latent arithmetic's scrubber
+("arith_t"), Face editing's Eyeglasses ("face_s_Eyeglasses_celeba-vae") and GAN samples' walk scrubber
+("gan_walk_t").
+
 The Latent scatter's "Thumbnails" slider is left out: it is a setting rather than how people work
 that page, and each step rebuilds the 2,000-point chart from scratch (Streamlit replaces a changed
 chart whole).

@@ -1,6 +1,6 @@
 """The load bench's scenarios: the heavy pages a session visits, each page's main control, and the moves made on
-it (a slider's arrow-key step, a burst of fast nudges, a button press, a walk through the tour's steps, a click on
-a chart's dot), each returning what the page showed just before its input. `python -m bench.load` runs them."""
+it (a slider's arrow-key step, a burst of fast nudges, a button press, a live slider's drag and release, a walk
+through the tour's steps, a click on a chart's dot), each returning what the page showed just before its input. `python -m bench.load` runs them."""
 from __future__ import annotations
 
 import asyncio
@@ -36,6 +36,7 @@ class Scenario:
     slider_key: str | None     # widget key, or key prefix ("style_z" matches style_z3); None: click a dot
     button_key: str | None = None  # a button's widget key: moves alternate, the slider's first, then a press
     walk: tuple[str, str] | None = None  # (forward, back) buttons' keys, pressed instead of a slider or a dot
+    drag_key: str | None = None  # a live slider (key prefix) dragged and let go, in turn with the other moves
     warm_moves: int = 2        # the warm-up session's moves here: enough to fill the caches the sessions' moves use
 
 
@@ -50,13 +51,13 @@ SCENARIOS = [
              warm_moves=2 * (TOUR_STEPS - 1)),
     Scenario("Decoded grid", "Decoded_grid", "model=mnist-vae-2d", "grid_size"),
     Scenario("Latent scatter (click a dot)", "Latent_scatter", "model=mnist-vae-2d", None),
-    Scenario("Digits by label", "Digits_by_label", "model=mnist-cvae", "style_z"),
-    Scenario("Latent arithmetic", "Latent_arithmetic", "model=mnist-vae-16d", "arith_steps"),
+    Scenario("Digits by label", "Digits_by_label", "model=mnist-cvae", "style_z", drag_key="style_z"),
+    Scenario("Latent arithmetic", "Latent_arithmetic", "model=mnist-vae-16d", "arith_steps", drag_key="arith_t"),
     # No ?model=: a link naming the face VAE makes it the session's model (ui.pick_model), which the Decoded grid and
     # Latent scatter then show, with controls other than the ones moved here (the face grid has no "grid_size"
     # slider: each later wait of the session ran out). The page opens on the face VAE anyway, its only model.
-    Scenario("Face editing", "Face_editing", "", "face_s_Smiling_celeba-vae"),
-    Scenario("GAN samples", "GAN_samples", "model=mnist-dcgan", "gan_psi", "gan_new"),
+    Scenario("Face editing", "Face_editing", "", "face_s_Smiling_celeba-vae", drag_key="face_s_Eyeglasses_celeba-vae"),
+    Scenario("GAN samples", "GAN_samples", "model=mnist-dcgan", "gan_psi", "gan_new", drag_key="gan_walk_t"),
 ]
 
 
@@ -72,6 +73,37 @@ def slider_mover(page, key: str):
         since, before, at_top = await page.evaluate(SLIDER_START_JS, [key, TIMEOUT_MS])
         await page.keyboard.press("ArrowLeft" if at_top else "ArrowRight")
         return since, before
+    return move
+
+
+DRAG = "live drag"  # a drag's moves are reported apart: "<page>: live drag"
+# The live slider (dashboard/live_slider.py) whose key starts with `key`, once drawn, scrolled into view: its key, its
+# rail's rectangle and its thumb's x.
+DRAG_START_JS = """async ([key, timeout]) => {
+  const find = () => Object.keys(window.latentLabSliders || {}).find(k => k.startsWith(key)
+    && document.querySelector(`[class*="st-key-${k}_live"] input[type="range"]`));
+  for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
+    if (performance.now() - t0 > timeout) throw new Error(`no live slider "${key}" within ${timeout} ms`);
+  const k = find(), c = window.latentLabSliders[k];
+  document.querySelector(`[class*="st-key-${k}_live"]`).scrollIntoView({block: 'center', behavior: 'instant'});
+  return [...c.rail_rect(), c.x_of(c.value())]; }"""
+DRAG_STEPS, DRAG_SHARE = 6, 0.15  # pointer moves a drag, and how far along the track it goes (towards the middle)
+
+
+def drag_mover(page, key: str):
+    """A move: press a live slider's thumb, drag it DRAG_SHARE of its track towards the middle in DRAG_STEPS moves
+    (the picture drawn from its frames meanwhile) and let go; timed from the release, as the page then asks for the
+    exact picture. Returns the runs finished and the pictures shown just before the release."""
+    async def move():
+        left, top, width, height, x = await page.evaluate(DRAG_START_JS, [key, TIMEOUT_MS])
+        y, to = top + height / 2, x + (-1 if x > left + width / 2 else 1) * DRAG_SHARE * width
+        await page.mouse.move(x, y)
+        await page.mouse.down()
+        for step in range(1, DRAG_STEPS + 1):
+            await page.mouse.move(x + (to - x) * step / DRAG_STEPS, y)
+        start = await page.evaluate(MOVE_START_JS)  # armed: the release (pointerup) is the input
+        await page.mouse.up()
+        return start
     return move
 
 

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 
 from bench import server as srv
-from bench.load_scenarios import (NUDGES, TIMEOUT_MS, Scenario, button_presser, dot_clicker, in_turn, nudges_mover,
-                                  slider_mover, walker)
+from bench.load_scenarios import (DRAG, NUDGES, TIMEOUT_MS, Scenario, button_presser, dot_clicker, drag_mover, in_turn,
+                                  nudges_mover, slider_mover, walker)
 
 # Streamlit's page URL probe: a page opened by its own URL first asks /<page>/_stcore/health, then the root.
 STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
@@ -133,10 +133,12 @@ async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: 
                     if scenario.slider_key else dot_clicker(page, rng))
             if scenario.button_key:
                 move = in_turn(move, button_presser(page, scenario.button_key))
+            kinds = [(scenario.name, move)] + [(f"{scenario.name}: {DRAG}", drag_mover(page, scenario.drag_key))] * bool(
+                scenario.drag_key)  # a page's kinds of single move, in turn; a drag's reported apart
             # A slider page's visit ends with a burst of key presses, measured apart from the single moves.
             burst = [(f"{scenario.name}: {NUDGES}", nudges_mover(page, scenario.slider_key))] * bool(
                 scenario.slider_key and moves)
-            for name, mover in [(scenario.name, move)] * moves + burst:
+            for name, mover in [kinds[k % len(kinds)] for k in range(moves)] + burst:
                 if who in tally.lost:
                     break
                 *measured, problems = await move_once(page, mover)

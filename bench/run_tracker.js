@@ -81,7 +81,7 @@
   };
   // The next input starts a measurement.
   ll.arm = () => { ll.armed = true; ll.inputAt = 0; ll.done = 0; ll.receivedAtArm = ll.received; };
-  for (const type of ['keydown', 'pointerdown', 'change'])
+  for (const type of ['keydown', 'pointerdown', 'pointerup', 'change'])  // pointerup: a drag armed before its release
     document.addEventListener(type, () => {
       if (ll.armed && !ll.inputAt) ll.inputAt = performance.now();
       if (type !== 'change') ll.finishedAtInput = ll.finished;

@@ -35,12 +35,14 @@ import numpy as np
 from bench import server as srv
 from bench.harness import count, json_argument, json_target, print_table, reference_ms, speed_note, write_json
 
-# (page title, URL path, query): every page with live sliders, on the models that show them all.
+# (page title, URL path, query[, model]): every page with live sliders, on the models that show them all; the model
+# named where the query does not name it (the tour's steps choose their own).
 SCENARIOS = (("Digits by label", "Digits_by_label", "model=mnist-cvae"),
              ("Latent arithmetic", "Latent_arithmetic", "model=mnist-vae-16d"),
              ("GAN samples", "GAN_samples", "model=mnist-dcgan"),
              ("GAN samples", "GAN_samples", "model=mnist-cgan"),
-             ("Face editing", "Face_editing", "model=celeba-vae"))
+             ("Face editing", "Face_editing", "model=celeba-vae"),
+             ("Tour, step 6", "Tour", "step=6", "celeba-vae"))
 GOALS = {"drawn_per_s": 30.0, "move_p95_ms": 33.0, "release_p50_ms": 150.0, "build_ms_digits": 50.0,
          "build_ms_faces": 150.0, "sprite_kb": 300.0}
 FACE_MODELS = re.compile(r"^celeba")  # their frames' build goal is the faces' one
@@ -174,8 +176,8 @@ def meets(r: dict) -> str:
 
 def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple[list[dict], list[str], list[str]]:
     """Every live slider of one page, in one session: its rows, notes (a page without live sliders), problems."""
-    title, path, query = scenario
-    model = dict(part.split("=") for part in query.split("&"))["model"]
+    title, path, query, *named = scenario
+    model = named[0] if named else dict(part.split("=") for part in query.split("&"))["model"]
     rows, notes = [], []
     with srv.loopback_tab(browser, TIMEOUT_MS) as (page, problems):
         page.on("console", lambda m: m.type == "error" and not STREAMLIT_PROBE.search(m.text)

@@ -1,6 +1,8 @@
 """The Face editing page's start face (random, a held-out test face or your photo) and its editor: attribute
-sliders, the edited face with the judge's reading, and the strip along one attribute. The editor is a fragment:
-moving a slider reruns it alone; each part writes its settings into the URL (face_link.py).
+sliders, the edited face with the judge's reading, and the strip along one attribute. The sliders are live
+(dashboard/live_slider.py): the face follows a dragged thumb from frames decoded along its range, and is decoded
+exactly when it is let go. The editor is a fragment: moving a slider reruns it alone; the strip is another (what is
+held, which it shows too, reruns the page). Each part writes its settings into the URL (face_link.py).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import links
+import live_slider
 import pictures
 import ui
 from exports import chart, downloads
@@ -20,11 +23,14 @@ from core.images import as_model_input
 from faces import (CHART_WIDTH, DX_KEY, DY_KEY, FACE_SIZE, FILE_KEY, PHOTO, PREVIEW_SIDE, RANDOM, REFUSED_KEY,
                    REMOVE_KEY, SEED_KEY, SHIFT, SLIDERS, START_FACE_SIZE, START_KEY, START_LABELS, STEP, STRENGTH,
                    STRIP_SIZE, STRIP_STEPS, STRIP_WIDTH, TEST, TEST_KEY, UPLOADS_KEY, UPLOAD_KEY, ZOOM, ZOOM_KEY, Start,
-                   attrs_key, code_key, decoded, default_sliders, encoded, hold_key, held_key, holds_for, ident,
-                   judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html, slider_key,
-                   strip_faces, strip_key, test_faces)
+                   attrs_key, code_key, decoded, default_sliders, edit_slider, encoded, hold_key, held_key, holds_for,
+                   ident, judge_id, judged_attributes, opening_seed, photo_face, pretty, probabilities, row_html,
+                   slider_key, strip_faces, strip_key, test_faces)
 from face_link import EDITOR_PARAMS, START_PARAMS, URL_ECHO, edit_text
 from face_charts import png_strip, png_upscaled, strengths_figure
+
+EDITED = "edited_face"  # the picture the edit sliders draw over while dragged (dashboard/live_slider.py)
+EDIT_PARAMS = tuple(p for p in EDITOR_PARAMS if p != "strip")  # the editor's; the strip writes its own
 
 # ---------------------------------------------------------------- the start face
 
@@ -183,6 +189,17 @@ def _set(key: str, value) -> None:
     st.session_state[key] = value
 
 
+def _holds_changed() -> None:
+    """What the strip holds may have changed: its fragment is outside the editor's, so the next run is the page's."""
+    st.rerun(scope="app")
+
+
+def unticked(model, shown: list[str]) -> list[str]:
+    """The shown sliders whose measured holds the user unticked (their ticks' state, read before or after they are
+    drawn)."""
+    return [n for n in shown if model.default_holds.get(n) and not st.session_state.get(held_key(model, n), True)]
+
+
 def _reset(model) -> None:
     for name in model.attribute_names:
         if slider_key(model, name) in st.session_state:
@@ -191,13 +208,15 @@ def _reset(model) -> None:
             st.session_state[held_key(model, name)] = True
     st.session_state[hold_key(model)] = []
     st.session_state[attrs_key(model)] = default_sliders(model)
+    _holds_changed()
 
 
 @st.fragment
 def editor(model, start: Start) -> None:
     """The faces beside their sliders (so the face changes where the eye is while a slider moves), the judge's reading
-    folded under the faces, presets, held attributes and reset, the strengths chart and the strip. A fragment: moving
-    a slider reruns this and nothing else of the page."""
+    folded under the faces, presets, held attributes and reset, and the strengths chart. A fragment: moving a slider
+    reruns this and nothing else of the page (the strip below, a fragment of its own, is not sent again); a change
+    of what is held reruns the page, strip included."""
     st.subheader("Edit", anchor=False)
     names = model.attribute_names
     with st.container(horizontal=True, gap="medium"):
@@ -208,10 +227,12 @@ def editor(model, start: Start) -> None:
         # Below the sliders, but read first: which sliders there are.
         shown = st.multiselect("Attributes with a slider", names, key=links.remembered(attrs_key(model),
                                default_sliders(model)), format_func=pretty, persist_state="session", wrap=True,
+                               on_change=_holds_changed,  # a slider taken away takes its unticked holds with it
                                help="Add any of CelebA's 40 attributes, or take one away (its edit goes with it).")
         with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
             hold = st.multiselect("Also hold fixed", names, key=links.remembered(hold_key(model), []),
                                   format_func=pretty, persist_state="session", width="stretch", wrap=True,
+                                  on_change=_holds_changed,
                                   help="For every slider, make its edit direction orthogonal to these attributes' "
                                        "own (InterFaceGAN's conditional manipulation), so they stay as they were: "
                                        "e.g. hold Male while adding Mustache.")
@@ -220,7 +241,7 @@ def editor(model, start: Start) -> None:
                       help="Every strength back to 0, each slider's own holds ticked, nothing else held, the first "
                            "sliders.")
     with sliders_area:
-        strengths, free = sliders(model, shown)
+        strengths, free = sliders(model, start, shown, hold)
     holds = holds_for(model, strengths, free, hold)
     z = np.asarray(model.measured_edit(start.z, strengths, holds) if strengths else start.z, np.float32)
     edited = decoded(model, ident(model), z)
@@ -232,11 +253,9 @@ def editor(model, start: Start) -> None:
                    "figures the card reports.")
         chart(strengths_figure(shown, strengths), "face_strengths", displayModeBar=False)
         downloads(f"face_edited_{model.id}", [("Edited face (PNG)", lambda: png_upscaled(edited), ".png", "image/png")])
-    strip(model, start, free, hold)
     links.write(URL_ECHO, {**({"edit": edit_text(strengths)} if strengths else {}),
                            **({"hold": ",".join(hold)} if hold else {}),
-                           **({"free": ",".join(free)} if free else {}),
-                           "strip": st.session_state[strip_key(model)]}, EDITOR_PARAMS)
+                           **({"free": ",".join(free)} if free else {})}, EDIT_PARAMS)
 
 
 METHOD_WORDS = {
@@ -259,22 +278,26 @@ def slider_help(model, name: str) -> str:
     return text + ". −1 takes it away the same way; the method was chosen on validation faces."
 
 
-def sliders(model, shown: list[str]) -> tuple[dict, list[str]]:
-    """A slider a shown attribute, in units of its measured edit, with +1 / −1 buttons and, when the measured edit
-    held attributes fixed, their tick; the strengths not at 0, and the attributes whose holds were unticked."""
+def sliders(model, start: Start, shown: list[str], hold: list[str]) -> tuple[dict, list[str]]:
+    """A live slider a shown attribute (faces.edit_slider: its frames hold the other strengths and holds where they
+    stand), in units of its measured edit, with +1 / −1 buttons and, when the measured edit held attributes fixed,
+    their tick; the strengths not at 0, and the attributes whose holds were unticked."""
+    keys = {name: links.remembered(slider_key(model, name), 0.0) for name in shown}
+    standing = {name: live_slider.value_of(keys[name], *STRENGTH, STEP) for name in shown}  # every slider's, first
+    every_hold = holds_for(model, shown, unticked(model, shown), hold)
     strengths, free = {}, []
     for name in shown:
-        key = slider_key(model, name)
+        key = keys[name]
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            value = st.slider(pretty(name), *STRENGTH, step=STEP, key=links.remembered(key, 0.0), persist_state="session",
-                              help=slider_help(model, name))
+            value = edit_slider(model, name, key, pretty(name), start.z, standing, every_hold, EDITED,
+                                help=slider_help(model, name))
             st.button("+1", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, 1.0),
                       help=f"Add {pretty(name)}: its measured edit.")
             st.button("−1", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -1.0),
                       help=f"Take {pretty(name)} away: its measured edit, the other way.")
         held = model.default_holds.get(name, [])
         if held and not st.checkbox(f"{', '.join(map(pretty, held))} held fixed", persist_state="session",
-                                    key=links.remembered(held_key(model, name), True),
+                                    key=links.remembered(held_key(model, name), True), on_change=_holds_changed,
                                     help=f"The measured {pretty(name)} edit holds these as they were; untick to "
                                          "let the edit carry them along (as the plain vector would)."):
             free.append(name)
@@ -297,7 +320,8 @@ def show_faces(start: Start, edited: np.ndarray, strengths: dict, holds: dict) -
                 pictures.show_digits([start.original, start.decoded], [f"original: {start.name}", "its reconstruction"],
                                      size=START_FACE_SIZE, pixelated=False)
         with st.container(width=FACE_SIZE):
-            pictures.show_digits([edited], [f"edited: {what}{held}"], size=FACE_SIZE, pixelated=False)
+            pictures.show_digits([edited], [f"edited: {what}{held}"], size=FACE_SIZE, pixelated=False,
+                                 live=live_slider.mark(EDITED))
     st.caption("A generated face has no separate original: the decoder's face is where the edit starts."
                if start.original is None else
                "The edit moves the reconstruction's code: compare the edited face with the reconstruction; "
@@ -337,8 +361,10 @@ def reading(model, start: Start, z: np.ndarray, edited: np.ndarray) -> None:
                    "faces without it, not likely.")
 
 
-def strip(model, start: Start, free: list[str], hold: list[str]) -> None:
-    """The chapter's strip for one attribute: the original, minus steps, the reconstruction, plus steps."""
+@st.fragment
+def strip(model, start: Start) -> None:
+    """The chapter's strip for one attribute: the original, minus steps, the reconstruction, plus steps; with what the
+    editor holds (read from its controls' state). A fragment: choosing the attribute reruns this alone."""
     st.subheader("One attribute, step by step", anchor=False)
     names = model.attribute_names
     key = links.remembered(strip_key(model), default_sliders(model)[0])
@@ -347,7 +373,9 @@ def strip(model, start: Start, free: list[str], hold: list[str]) -> None:
     controls, shown = ui.beside(STRIP_WIDTH)  # below the box when the window cannot give the strip its width
     with controls:
         name = st.selectbox("Attribute", names, key=key, format_func=pretty, persist_state="session")
-    held = holds_for(model, [name], free, hold)[name]
+    shown_sliders = st.session_state.get(attrs_key(model)) or default_sliders(model)
+    hold = list(st.session_state.get(hold_key(model), []))
+    held = holds_for(model, [name], unticked(model, shown_sliders), hold)[name]
     faces = strip_faces(model, ident(model), start.z, start.key, name, tuple(held))
     captions = [f"{k:+g}" if k else "0" for k in STRIP_STEPS]
     row = list(faces)
@@ -360,3 +388,4 @@ def strip(model, start: Start, free: list[str], hold: list[str]) -> None:
         pictures.show_markup(row_html(f"{ident(model)}|{start.key}|{name}|{held}", row, tuple(captions),
                                       STRIP_SIZE))
         downloads(f"face_strip_{name}_{model.id}", [("Strip (PNG)", lambda: png_strip(row), ".png", "image/png")])
+    links.write(URL_ECHO, {"strip": name}, ("strip",))

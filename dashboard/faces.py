@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 
+import live_slider
 import pictures
 import ui
 from core import registry
@@ -131,6 +133,27 @@ def code_key(z: np.ndarray) -> str:
 def probabilities(_judge, judge_key: str, _image: np.ndarray, image_key: str) -> np.ndarray:
     """The judge's 40 probabilities for one face (float in [0, 1]), keyed by a name of the face, not its pixels."""
     return _judge.probabilities(_image[None])[0]
+
+
+def edit_frames(model, z: np.ndarray, name: str, others: dict, holds: dict, values: np.ndarray) -> np.ndarray:
+    """A live edit slider's frames: the face edited with `name` at each of `values` and the other strengths and
+    holds as they stand, in one batched decode (dashboard/live_slider.py caches them)."""
+    codes = np.stack([model.measured_edit(z, {**others, name: float(v)}, holds) for v in values])
+    return model.decode(codes.astype(np.float32))
+
+
+def edit_slider(model, name: str, key: str, label: str, z: np.ndarray, strengths: dict, holds: dict, picture: str,
+                help: str) -> float:
+    """One attribute's live slider over STRENGTH (dashboard/live_slider.py), drawing over the face marked `picture`:
+    its frames hold the other sliders' `strengths` and `holds` (per attribute, as holds_for) where they stand.
+    Returns its value."""
+    others = {n: s for n, s in strengths.items() if n != name and s}
+    holds = {n: list(holds.get(n, [])) for n in [*others, name]}  # what the frames use: the edited ones' only
+    return live_slider.live_slider(
+        label, *STRENGTH, key=key, value=0.0, step=STEP, picture=picture,
+        frames=partial(edit_frames, model, z, name, others, holds),
+        depends_on=(ident(model), np.asarray(z, np.float32), name, sorted(others.items()),
+                    sorted((n, tuple(h)) for n, h in holds.items())), help=help)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -121,14 +121,23 @@ def _feed(digest, value) -> None:
         digest.update(repr(value).encode() + b",")
 
 
-def _current(key: str, track: Track, default: float) -> float:
-    """The slider's value: session state's (a link may have put anything there), snapped onto the track."""
-    state = st.session_state
+def value_of(key: str, low: float, high: float, step: float, default: float | None = None) -> float:
+    """The value the live slider `key` takes in this run, read before it is drawn: a page whose sliders' frames
+    hold each other where they stand reads them all first."""
+    return _snapped(key, Track(float(low), float(high), float(step)), low if default is None else default)
+
+
+def _snapped(key: str, track: Track, default: float) -> float:
+    """Session state's value (a link may have put anything there), snapped onto the track."""
     try:
-        value = track.snap(float(state.get(key, default)))
+        return track.snap(float(st.session_state.get(key, default)))
     except (TypeError, ValueError):
-        value = track.snap(float(default))
-    state[key] = value
+        return track.snap(float(default))
+
+
+def _current(key: str, track: Track, default: float) -> float:
+    """The slider's value (_snapped), written back into session state."""
+    st.session_state[key] = value = _snapped(key, track, default)
     return value
 
 

@@ -22,6 +22,7 @@ import gans
 import links
 import pictures
 import live_plane
+import live_slider
 import scatter
 import ui
 from by_label import all_ten, clearest_style, decoded
@@ -171,10 +172,11 @@ def gan_sharper() -> tuple[dict, str | None]:
 
 
 FACE_SLIDERS = ("Smiling", "Eyeglasses")
+FACE_PICTURE = "tour_edited_face"  # what they draw over while dragged (dashboard/live_slider.py)
 
 
 def face_sliders() -> dict:
-    """Step 6: a generated face and two attribute sliders."""
+    """Step 6: a generated face and two live attribute sliders (faces.edit_slider): the face follows the thumb."""
     vae = model("celeba-vae")
     controls, shown = ui.beside(2 * FACE + 4, controls_width=260)
     with controls:
@@ -183,21 +185,32 @@ def face_sliders() -> dict:
                                    help="A generated face: drawn from where the encoder put the training faces "
                                         "(the sampling trick), opening on the typical face Face editing opens on. "
                                         "No real face is shown."))
+    start = vae.sample_latents(1, seed=seed, trick=True)[0]
+    keys = {name: f"tour_face_{name}" for name in FACE_SLIDERS}
+    opening = {name: 1.0 if name == "Eyeglasses" else 0.0 for name in FACE_SLIDERS}  # the opening face smiles already
+    standing = {name: live_slider.value_of(keys[name], *faces.STRENGTH, faces.STEP, opening[name])
+                for name in FACE_SLIDERS}
+    with controls:
         strengths = {}
         for name in FACE_SLIDERS:
-            value = st.slider(faces.pretty(name), *faces.STRENGTH, step=faces.STEP, key=f"tour_face_{name}",
-                              value=1.0 if name == "Eyeglasses" else 0.0,  # the opening face smiles already
-                              help=f"In units of the {faces.pretty(name)} edit the model card measured (1: that "
-                                   "edit), as on Face editing.")
+            st.session_state.setdefault(keys[name], opening[name])
+            value = faces.edit_slider(vae, name, keys[name], faces.pretty(name), start, standing,
+                                      faces.holds_for(vae, FACE_SLIDERS), FACE_PICTURE,
+                                      help=f"In units of the {faces.pretty(name)} edit the model card measured (1: "
+                                           "that edit), as on Face editing.")
             if value:
                 strengths[name] = round(float(value), 2)
-    start = vae.sample_latents(1, seed=seed, trick=True)[0]
     edited = vae.measured_edit(start, strengths, faces.holds_for(vae, strengths)) if strengths else start
     with shown:
         what = ", ".join(f"{faces.pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit"
-        pictures.show_digits([faces.decoded(vae, faces.ident(vae), start),
-                        faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
-                       [f"generated face, seed {seed}", f"edited: {what}"], size=FACE, pixelated=False)
+        with st.container(horizontal=True, gap="xxsmall"):  # the edited face alone is drawn over while dragging
+            with st.container(width=FACE):
+                pictures.show_digits([faces.decoded(vae, faces.ident(vae), start)], [f"generated face, seed {seed}"],
+                                     size=FACE, pixelated=False)
+            with st.container(width=FACE):
+                pictures.show_digits([faces.decoded(vae, faces.ident(vae), np.asarray(edited, np.float32))],
+                                     [f"edited: {what}"], size=FACE, pixelated=False,
+                                     live=live_slider.mark(FACE_PICTURE))
     return {"model": vae.id, "start": "random", "seed": str(seed),
             **({"edit": face_link.edit_text(strengths)} if strengths else {})}
 

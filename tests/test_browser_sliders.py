@@ -26,6 +26,7 @@ from test_browser import Watched, chromium, query, server, srv  # noqa: F401  (c
 pytestmark = pytest.mark.browser
 
 LABEL_URL, GAN_URL = "/Digits_by_label?model=mnist-cvae", "/GAN_samples?model=mnist-dcgan"
+FACE_URL = "/Face_editing?model=celeba-vae"
 STYLE, WALK = "style_digit", "gan_walk_point"  # the pictures the sliders draw over
 SLIDER = "window.latentLabSliders[{key!r}]"
 READY_JS = "() => { const all = Object.values(window.latentLabSliders || {}); return all.length && all.every(c => c.ready); }"
@@ -57,10 +58,10 @@ def style_keys(tab: Watched) -> list[str]:
       .map(([k, c]) => [c.rail_rect(), k]).sort(([a], [b]) => (a[1] - b[1]) || (a[0] - b[0])).map(([, k]) => k)""")
 
 
-def picture(tab: Watched, name: str) -> tuple[str, np.ndarray]:
-    """The page's own picture by its live name: its source and its pixels (grey levels)."""
+def picture(tab: Watched, name: str, mode: str = "L") -> tuple[str, np.ndarray]:
+    """The page's own picture by its live name: its source and its pixels (grey levels; mode "RGB": colour)."""
     src = tab.page.locator(f'img[data-live="{name}"]').first.get_attribute("src")
-    return src, np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("L"), int)
+    return src, np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert(mode), int)
 
 
 def wait_exact(tab: Watched, key: str, picture_name: str) -> None:
@@ -78,6 +79,19 @@ def style_decode(cvae, tab: Watched, keys: list[str], label: int = 2) -> np.ndar
     for key in keys:
         z[int(key.split("_")[1][1:]) - 1] = counter(tab, key, "value()")
     return to_uint8(cvae.decode(z[None], label))[0].astype(int)
+
+
+# The box around the elements a selector finds (a picture's whole figure), 16 px wider each side.
+AROUND_JS = """selectors => { const boxes = [...document.querySelectorAll(selectors)]
+    .map(e => e.closest('figure') || e).map(e => e.getBoundingClientRect());
+  const x = Math.min(...boxes.map(b => b.left)) - 16, y = Math.min(...boxes.map(b => b.top)) - 16;
+  return {x, y, width: Math.max(...boxes.map(b => b.right)) + 16 - x,
+          height: Math.max(...boxes.map(b => b.bottom)) + 16 - y}; }"""
+
+
+def screenshot_around(tab: Watched, selectors: str, file_name: str) -> None:
+    """A picture of the page around what `selectors` find, into screenshots/."""
+    tab.page.screenshot(path=srv.SCREENSHOTS / file_name, clip=tab.page.evaluate(AROUND_JS, selectors))
 
 
 def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exact_decode(tab, cvae):
@@ -114,13 +128,8 @@ def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exa
         seen.append(drawn)
     assert any(np.abs(seen[0] - s).max() > 20 for s in seen[1:]), "the drawn digit did not change along the drag"
     assert srv.runs_finished(tab.page) == runs and picture(tab, STYLE)[0] == before_src  # nothing asked of the server
-    box = tab.page.evaluate(f"""() => {{ const boxes = [...document.querySelectorAll(
-        '[class*="st-key-style_z"][class*="_live"], img[data-live="{STYLE}"], [class*="st-key-style_digit"]')]
-        .map(e => e.closest('figure') || e).map(e => e.getBoundingClientRect());
-      const x = Math.min(...boxes.map(b => b.left)) - 16, y = Math.min(...boxes.map(b => b.top)) - 16;
-      return {{x, y, width: Math.max(...boxes.map(b => b.right)) + 16 - x,
-               height: Math.max(...boxes.map(b => b.bottom)) + 16 - y}}; }}""")
-    tab.page.screenshot(path=srv.SCREENSHOTS / "digits_by_label_dragging.png", clip=box)  # the hand still down
+    screenshot_around(tab, f'[class*="st-key-style_z"][class*="_live"], img[data-live="{STYLE}"], '
+                           '[class*="st-key-style_digit"]', "digits_by_label_dragging.png")  # the hand still down
     tab.page.mouse.up()
     wait_exact(tab, key, STYLE)
     tab.assert_clean("after letting a style slider go")
@@ -129,6 +138,55 @@ def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exa
     assert np.abs(shown - style_decode(cvae, tab, keys)).max() <= 1  # the server's decode at the released value
     assert counter(tab, key, "value()") == pytest.approx(round(-3.0 + counter(tab, key, "stop()") * 0.1, 1))
     assert len(counter(tab, key, "exact_ms")) == 1  # the drawn frame gave way once, to that picture
+
+
+def test_dragging_a_face_slider_redraws_the_generated_face_and_letting_go_shows_the_exact_edit(tab):
+    """Face editing's Eyeglasses slider (a generated face: the server has no data set): while dragged, the face
+    drawn over the page's is the sprite's two frames around the thumb, blended, and changes with it; let go, the
+    page's face is the measured edit there, redone here from the shipped model. A picture of the drag goes to
+    screenshots/face_editing_dragging.png (generated faces only)."""
+    import core
+    from core.atlas import decode_sheet
+    from core.images import to_uint8
+    from core.slider_frames import Layout, picture as cell
+    vae = core.load_model("celeba-vae")
+    key, name = "face_s_Eyeglasses_celeba-vae", "edited_face"
+    tab.open_link(tab.server.url + FACE_URL)
+    tab.page.wait_for_function(READY_JS)
+    tab.page.locator(f'[class*="st-key-{key}_live"]').scroll_into_view_if_needed()
+    before = picture(tab, name, "RGB")[1]
+    meta = counter(tab, key, "meta()")
+    layout = Layout(meta["layout"]["frames"], meta["layout"]["per_frame"], meta["layout"]["h"], meta["layout"]["w"],
+                    meta["layout"]["cols"])
+    sheet = decode_sheet(base64.b64decode(counter(tab, key, "sprite_src()").split(",", 1)[1]), "RGB").astype(int)
+    left, top, width, height = counter(tab, key, "rail_rect()")
+    y, runs = top + height / 2, srv.runs_finished(tab.page)
+    tab.page.mouse.move(counter(tab, key, "x_of(0)"), y)
+    tab.page.mouse.down()
+    seen = []
+    for u in (0.6, 0.7, 0.8, 0.9):  # Eyeglasses from 0 towards +3
+        frames = counter(tab, key, "frames")
+        tab.page.mouse.move(left + u * width, y)
+        tab.page.wait_for_function(f"() => {SLIDER.format(key=key)}.frames > {frames}")
+        a, b, w = counter(tab, key, "last")
+        drawn = np.asarray(counter(tab, key, "drawn(0)"), int).reshape(layout.height, layout.width, 4)[..., :3]
+        blend = (1 - w) * cell(sheet, layout, a, 0) + w * cell(sheet, layout, b, 0)
+        assert np.abs(drawn - blend).max() <= 2, (a, b, w)
+        seen.append(drawn)
+    assert np.abs(seen[-1] - seen[0]).mean() > 2, "the drawn face did not change along the drag"
+    assert srv.runs_finished(tab.page) == runs  # nothing asked of the server while dragging
+    screenshot_around(tab, f'[class*="st-key-{key}_live"], img[data-live="{name}"]',
+                      "face_editing_dragging.png")  # the hand still down
+    tab.page.mouse.up()
+    wait_exact(tab, key, name)
+    tab.assert_clean("after letting the Eyeglasses slider go")
+    value = counter(tab, key, "value()")
+    assert value == pytest.approx(round(-3.0 + counter(tab, key, "stop()") * 0.05, 2)) and value > 1
+    z = vae.sample_latents(1, seed=vae.card["metrics"]["opening_face"]["seed"], trick=True)[0]  # the opening face
+    edited = vae.measured_edit(z, {"Eyeglasses": value}, {"Eyeglasses": vae.default_holds.get("Eyeglasses", [])})
+    exact = to_uint8(vae.decode(np.asarray(edited, np.float32)[None]))[0].astype(int)
+    shown = picture(tab, name, "RGB")[1]
+    assert np.abs(shown - exact).max() <= 1 and np.abs(shown - before).mean() > 2
 
 
 def test_keys_step_the_walk_scrubber_and_each_step_is_kept_in_the_url(tab):

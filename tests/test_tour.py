@@ -11,9 +11,14 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+import numpy as np
 import pytest
 
-from conftest import ROOT, assert_clean, open_page, shipped_model_present
+import core
+from conftest import (ROOT, assert_clean, live_rows, live_sliders, open_page, release, shipped_model_present,
+                      slider_frames)
+from core.images import to_uint8
+from core.slider_frames import picture
 
 TOUR = "pages/0_Tour.py"
 STEPS = 8
@@ -244,19 +249,44 @@ def test_the_style_steps_digit_carries_into_its_link():
     assert not page.warning and page.number_input(key="heldout_index_mnist-cvae").value == 42
 
 
+def test_the_face_steps_slider_frames_hold_the_other_slider_where_it_stands():
+    """Step 6's Smiling frames (33 along -3..3, one batched decode) are the face edited at each value with Eyeglasses
+    at its opening 1 and each edit's measured holds: within the lossy sprite's error of the exact decode (WebP: a
+    few grey levels on average), and far from the frames of a Smiling edit alone."""
+    at = open_page(TOUR, step="6")
+    frames = slider_frames(at, "tour_face_Smiling", "RGB")
+    stops = np.asarray(frames["meta"]["stops"])
+    assert stops.tolist() == np.rint(np.linspace(0, 120, 33)).astype(int).tolist()
+    vae = core.load_model("celeba-vae")
+    z = vae.sample_latents(1, seed=vae.card["metrics"]["opening_face"]["seed"], trick=True)[0]
+    holds = {n: vae.default_holds.get(n, []) for n in ("Smiling", "Eyeglasses")}
+
+    def faces(others: dict) -> np.ndarray:
+        codes = [vae.measured_edit(z, {**others, "Smiling": float(v)}, holds) for v in np.round(-3 + stops * 0.05, 2)]
+        return to_uint8(vae.decode(np.asarray(codes, np.float32))).astype(int)
+    cells = np.stack([picture(frames["pixels"], frames["layout"], k, 0) for k in range(len(stops))]).astype(int)
+    error, alone = np.abs(cells - faces({"Eyeglasses": 1.0})).mean(), np.abs(cells - faces({})).mean()
+    assert error <= 5 and error < alone / 3, (error, alone)
+
+
 def test_a_steps_controls_carry_into_its_link():
     """Moving the face step's sliders and the walk's overshoot changes what the link opens: the page gets the same
     edit and the same walk."""
     at = open_page(TOUR, step="6")
-    at.slider(key="tour_face_Smiling").set_value(2.0)
-    at.slider(key="tour_face_Eyeglasses").set_value(0.5).run()
+    sliders = live_sliders(at)  # live: the edited face follows a dragged thumb (dashboard/live_slider.py)
+    assert {k: (s["value"], s["picture"]) for k, s in sliders.items()} == {
+        "tour_face_Smiling": (0.0, "tour_edited_face"), "tour_face_Eyeglasses": (1.0, "tour_edited_face")}
+    assert [row.captions[0].split(":")[0] for row in live_rows(at, "tour_edited_face")] == ["edited"]
+    release(at, "tour_face_Smiling", 2.0)
+    release(at, "tour_face_Eyeglasses", 0.5)
     assert_clean(at)
+    assert live_rows(at, "tour_edited_face")[0].captions == ["edited: Smiling +2, Eyeglasses +0.5"]
     link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Face editing")
     query = dict(parse_qsl(link.proto.query_string))
     assert query["edit"] == "Smiling:2,Eyeglasses:0.5" and query["start"] == "random"
     face = open_page("pages/5_Face_editing.py", **query)
-    assert face.slider(key="face_s_Smiling_celeba-vae").value == 2.0
-    assert face.slider(key="face_s_Eyeglasses_celeba-vae").value == 0.5
+    assert live_sliders(face)["face_s_Smiling_celeba-vae"]["value"] == 2.0
+    assert live_sliders(face)["face_s_Eyeglasses_celeba-vae"]["value"] == 0.5
     at = open_page(TOUR, step="7")
     at.slider(key="tour_overshoot").set_value(0.75).run()
     link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Latent arithmetic")

@@ -5,7 +5,7 @@ Each slider moves the code by its attribute's measured edit (the method that won
 slider's value, holding what that edit held unless unticked (LatentModel.measured_edit); the face judge reads the
 edited face. The edit (start, seed or test face, strengths,
 held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py and its face_*.py modules;
-this script lays them out. The editor is a fragment: moving a slider reruns it alone.
+this script lays them out. The editor is a fragment: moving a slider reruns it alone; the strip is another.
 """
 import streamlit as st
 
@@ -35,6 +35,7 @@ notice = st.empty()
 ignored = face_link.read_link(model)
 start = face_editor.start_face(model)
 face_editor.editor(model, start)
+face_editor.strip(model, start)
 face_card.prior_against_trick(model)
 face_card.measured(model)
 face_card.biases(model, st.session_state.get(faces.attrs_key(model)) or faces.default_sliders(model))
