@@ -203,15 +203,18 @@ def histogram_samples(agg: Aggregate, n: int, seed: int = 0) -> np.ndarray:
     return ((bins + rng.random(bins.shape)) / BINS).astype(np.float32)
 
 
-def attribute_faces(model, wanted: dict, n: int, seed: int = 0, spreads: float = 1.0) -> np.ndarray:
-    """The face VAE's answer for the same attributes: n codes drawn where its training faces lie, each moved along
-    its attribute boundaries (the model's attributes.npz) to at least `spreads` spreads on the wanted side of
-    every wanted (True) or unwanted (False) attribute, holding the others' distances; decoded, (n, H, W, 3)."""
+def attribute_codes(model, wanted: dict, n: int, seed: int = 0, spreads: float = 1.0) -> np.ndarray:
+    """The face VAE's answer for the same attributes, as codes: n drawn where its training faces lie, each moved
+    along its attribute boundaries (the model's attributes.npz) until it lies at least `spreads` spreads on the
+    wanted side of every wanted (True) or unwanted (False) attribute, each move holding the others' distances."""
     from .latent import move_to_distance
     edits = model.measured_edits
     if edits is None or "normals" not in edits.tables:
         raise ValueError(f"{model.id} ships no attribute boundaries")
     t = edits.tables
+    unknown = sorted(set(wanted) - set(edits.names))
+    if unknown:
+        raise KeyError(f"{model.id} has no boundary for {', '.join(unknown)}")
     index = {name: edits.names.index(name) for name in wanted}
     z = model.sample_latents(n, seed, trick=True)
     for name, present in wanted.items():
@@ -221,7 +224,12 @@ def attribute_faces(model, wanted: dict, n: int, seed: int = 0, spreads: float =
         short = sign * (z @ t["normals"][k] + t["offsets"][k]) < sign * target  # not yet that far on its side
         if short.any():
             z[short] = move_to_distance(z[short], t["normals"][k], t["offsets"][k], target, held)
-    return model.decode(z)
+    return z
+
+
+def attribute_faces(model, wanted: dict, n: int, seed: int = 0) -> np.ndarray:
+    """attribute_codes decoded: (n, H, W, 3) faces in [0, 1]."""
+    return model.decode(attribute_codes(model, wanted, n, seed))
 
 
 def main(argv=None) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 PIXELS_PER_S = 120  # 784 pixels in about 6.5 s
-SCALE, PROB_SCALE, COLUMNS = 4, 6, 8  # screen pixels per digit pixel in the grid and in the first digit's map
+SCALE, PROB_SCALE, COLUMNS = 3, 6, 8  # screen pixels per digit pixel in the grid and in the first digit's map
 
 HTML, CSS, JS = (Path(__file__).with_name(f"pixel_draw.{kind}").read_text() for kind in ("html", "css", "js"))
 _component = st.components.v2.component("latent_lab_pixel_draw", html=HTML, css=CSS, js=JS)

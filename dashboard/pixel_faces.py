@@ -104,7 +104,7 @@ def faces_section() -> None:
     except registry.PretrainedError as e:
         st.error(f"The face aggregates cannot be read. {e}")
         return
-    seed = st.number_input("Seed", 0, ui.MAX_SEED, 0, key="px_face_seed",
+    seed = st.number_input("Seed", 0, ui.MAX_SEED, 0, key="px_face_seed", width=180,
                            help="Draws the same faces again for the same seed.")
     source = "the training faces" if live is not None else "the shipped aggregates"
     if not agg.shown:
