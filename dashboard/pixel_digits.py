@@ -62,7 +62,7 @@ def _digit(model) -> tuple[np.ndarray | None, int | None, str]:
         st.info(f"Held-out digits need the MNIST data set, which cannot be read here ({type(e).__name__}). "
                 f"{ui.how_to_provide('mnist')} Or complete your own digit.")
         return None, None, ""
-    index = st.number_input("Held-out digit", 0, len(images) - 1, 0, key="px_index",
+    index = st.number_input("Held-out digit", 0, len(images) - 1, 0, key="px_index", width=180,
                             help=f"One of the {len(images):,} held-out digits, by its place in the split.")
     return images[int(index)], int(labels[int(index)]), f"held-out digit {int(index)}"
 
