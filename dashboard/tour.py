@@ -465,6 +465,11 @@ def show(number: int) -> None:
                 + "; ".join(f"`{registry.rebuild_command(m)}`" for m in absent) + ").")
         return
     body(number, cards)
+    if number == len(STEPS):  # the story's end: the models it left out, those with no latent space
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.caption("After the tour: what a latent space costs and buys, beside models of pixels with none.",
+                       width="content")
+            ui.page_link("pixels")
 
 
 @st.fragment

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 import core
-from conftest import APPTEST_TIMEOUT, HOME, ROOT, assert_clean, digit_rows, requires_data, shipped_model_present
+from conftest import (APPTEST_TIMEOUT, HOME, ROOT, assert_clean, digit_rows, open_page, requires_data,
+                      shipped_model_present)
 from core import pixel_aggregates as pa
 from core.images import to_uint8
 
@@ -323,3 +324,13 @@ def test_with_the_data_set_any_attribute_and_held_out_digits(data_dir, tmp_path,
     at.number_input(key="px_index").set_value(3).run()
     assert_clean(at)
     assert any("held-out digit 3" in c and "the true digit is" in c for c in captions(at))
+
+
+def test_home_and_the_tours_last_step_point_at_the_page(shipped_pretrained):
+    import tour
+    pointers = [link for link in open_page().get("page_link") if link.proto.label == "Pixel by pixel"]
+    assert len(pointers) == 1 and pointers[0].proto.page == "Pixel_by_pixel"
+    last, first = (open_page("pages/0_Tour.py", step=str(k)) for k in (len(tour.STEPS), 1))
+    assert_clean(last)
+    assert [link.proto.label for link in last.get("page_link")].count("Pixel by pixel") == 1
+    assert "Pixel by pixel" not in [link.proto.label for link in first.get("page_link")]
