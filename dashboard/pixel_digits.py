@@ -11,6 +11,7 @@ import exports
 import pictures
 import pixel_charts
 import pixel_draw
+import pixels
 import ui
 from core.data import CorruptDataFile, DatasetNotFound
 
@@ -42,8 +43,9 @@ def samples_section(model) -> None:
                "from that probability. The replay shows it: grey is not drawn yet, the coloured pixel is being "
                "drawn (blue: ink unlikely, red: likely).")
     with st.container(horizontal=True, gap="medium"):
-        seed = st.number_input("Seed", 0, ui.MAX_SEED, 0, key="px_seed", width=180)
-        temperature = st.slider("Temperature", 0.25, 2.0, 1.0, 0.05, key="px_temperature", width=320,
+        seed = st.number_input("Seed", 0, ui.MAX_SEED, key=pixels.widget("px_seed"), width=180)
+        temperature = st.slider("Temperature", *pixels.TEMPERATURE[:2], step=pixels.TEMPERATURE[2],
+                                key=pixels.widget("px_temperature"), width=320,
                                 help="Divides each pixel's logit: below 1 the likelier choice is taken more often "
                                      "(cleaner, more alike), above 1 less (noisier).")
     drawing = _draw(model, model.id, SAMPLES, int(seed), float(temperature))
@@ -62,7 +64,7 @@ def _digit(model) -> tuple[np.ndarray | None, int | None, str]:
         st.info(f"Held-out digits need the MNIST data set, which cannot be read here ({type(e).__name__}). "
                 f"{ui.how_to_provide('mnist')} Or complete your own digit.")
         return None, None, ""
-    index = st.number_input("Held-out digit", 0, len(images) - 1, 0, key="px_index", width=180,
+    index = st.number_input("Held-out digit", 0, len(images) - 1, key=pixels.widget("px_index"), width=180,
                             help=f"One of the {len(images):,} held-out digits, by its place in the split.")
     return images[int(index)], int(labels[int(index)]), f"held-out digit {int(index)}"
 
@@ -74,9 +76,9 @@ def completion_section(model, judge) -> None:
         return
     x = model.binarise(digit[None])
     with st.container(horizontal=True, gap="medium"):
-        rows = st.slider("Rows kept", 1, 27, 14, key="px_rows", width=320,
+        rows = st.slider("Rows kept", *pixels.ROWS, key=pixels.widget("px_rows"), width=320,
                          help="The digit's top rows are kept; the model draws the rest.")
-        seed = st.number_input("Completion seed", 0, ui.MAX_SEED, 0, key="px_complete_seed", width=180)
+        seed = st.number_input("Completion seed", 0, ui.MAX_SEED, key=pixels.widget("px_complete_seed"), width=180)
     drawing = _draw(model, model.id, COMPLETIONS, int(seed), 1.0, x.tobytes(), int(rows))
     read, confidence = judge.read(drawing.images)
     kept = x[0].copy()

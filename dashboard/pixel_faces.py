@@ -11,7 +11,9 @@ import os
 import numpy as np
 import streamlit as st
 
+import links
 import pictures
+import pixels
 import ui
 from core import pixel_aggregates as pa
 from core import registry
@@ -59,9 +61,31 @@ def _vae_faces(_model, model: str, wanted: tuple, seed: int) -> np.ndarray:
 
 
 def _choice(name: str) -> bool | None:
-    value = st.segmented_control(name.replace("_", " "), [YES, NO, EITHER], default=EITHER, required=True,
-                                 key=f"px_attr_{name}")
+    key = links.remembered(f"px_attr_{name}", EITHER)
+    value = st.segmented_control(name.replace("_", " "), [YES, NO, EITHER], required=True, key=key)
     return None if value == EITHER else value == YES
+
+
+def apply_choices(value: str) -> None:
+    """?faces=Male:yes,Eyeglasses:no into the pickers' state (the others either), or a ValueError saying why not:
+    an attribute beyond the shipped five needs the data set."""
+    live = training_faces()
+    names = list(pa.ATTRIBUTES) if live is None else live[2]
+    wanted = {}
+    for part in value.split(","):
+        name, _, choice = part.partition(":")
+        if name not in names or choice not in (YES, NO):
+            known = "the 40 CelebA attributes" if live else ", ".join(pa.ATTRIBUTES) + " (any of the 40 with the data set)"
+            raise ValueError(f"attribute:yes or attribute:no, apart by commas, of {known}")
+        wanted[name] = choice
+    for name in names:
+        st.session_state[f"px_attr_{name}"] = wanted.get(name, EITHER)
+    st.session_state["px_more"] = [n for n in wanted if n not in pa.ATTRIBUTES]
+
+
+def choices_text(wanted: dict) -> str:
+    """The pickers' answers as ?faces= keeps them: Male:yes,Eyeglasses:no."""
+    return ",".join(f"{name}:{YES if present else NO}" for name, present in wanted.items())
 
 
 def pickers(names: list[str] | None) -> dict:
@@ -74,8 +98,8 @@ def pickers(names: list[str] | None) -> dict:
         st.caption(f"Without the CelebA data set the page has the shipped aggregates of these {len(pa.ATTRIBUTES)} "
                    "attributes; with it, any of the 40. " + ui.how_to_provide("celeba"))
     else:
-        more = st.multiselect("More attributes", [n for n in names if n not in pa.ATTRIBUTES], key="px_more",
-                              placeholder="Any of the other CelebA attributes")
+        more = st.multiselect("More attributes", [n for n in names if n not in pa.ATTRIBUTES],
+                              key=links.remembered("px_more", []), placeholder="Any of the other CelebA attributes")
         if more:
             with st.container(horizontal=True, gap="medium"):
                 for name in more:
@@ -89,7 +113,8 @@ def spread_picture(std: np.ndarray) -> np.ndarray:
     return grey / max(float(grey.max()), 1e-6)
 
 
-def faces_section() -> None:
+def faces_section() -> str:
+    """The faces part; returns the pickers' answers as the URL keeps them."""
     st.header("Pixels as probabilities", anchor="pixels-as-probabilities")
     st.caption("A model with no network at all: a face as 32 × 32 × 3 numbers, each drawn on its own from the "
                "matching training faces' values at that pixel. The mean face is sharp, but faces drawn pixel by "
@@ -103,8 +128,8 @@ def faces_section() -> None:
             _shipped(str(registry.pretrained_root())).lookup(wanted)
     except registry.PretrainedError as e:
         st.error(f"The face aggregates cannot be read. {e}")
-        return
-    seed = st.number_input("Seed", 0, ui.MAX_SEED, 0, key="px_face_seed", width=180,
+        return choices_text(wanted)
+    seed = st.number_input("Seed", 0, ui.MAX_SEED, key=pixels.widget("px_face_seed"), width=180,
                            help="Draws the same faces again for the same seed.")
     source = "the training faces" if live is not None else "the shipped aggregates"
     if not agg.shown:
@@ -120,6 +145,7 @@ def faces_section() -> None:
         st.markdown("**Each pixel from its histogram** (16 bins a channel)")
         pictures.show_digits(histogram, None, size=SIZE, pixelated=False)
     _vae_row(key, int(seed))
+    return choices_text(wanted)
 
 
 def _vae_row(key: tuple, seed: int) -> None:

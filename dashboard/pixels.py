@@ -6,8 +6,60 @@ from __future__ import annotations
 import streamlit as st
 
 import exports
+import links
 import pixel_charts
 import ui
+from core import registry
+
+ECHO = links.ECHO["pixels"]
+# The view in the URL: each parameter's widget key, its default and how a link's value is read into it.
+SEEDS = {"face_seed": "px_face_seed", "seed": "px_seed", "complete_seed": "px_complete_seed"}
+DEFAULTS = {"px_face_seed": 0, "px_seed": 0, "px_complete_seed": 0, "px_temperature": 1.0, "px_rows": 14,
+            "px_index": 0}
+TEMPERATURE, ROWS = (0.25, 2.0, 0.05), (1, 27)  # the sliders' ranges (and the temperature's step)
+
+
+def widget(key: str) -> str:
+    """A widget's key with its default in session state first (a link may have set it already)."""
+    return links.remembered(key, DEFAULTS[key])
+
+
+def apply_parameter(name: str, value: str) -> None:
+    """One parameter of a new link put into the widgets' state, or a ValueError saying why not."""
+    import pixel_faces
+    state = st.session_state
+    if name in SEEDS:
+        state[SEEDS[name]] = links.whole_number(value, 0, ui.MAX_SEED)
+    elif name == "temperature":
+        state["px_temperature"] = links.snapped(value, *TEMPERATURE)
+    elif name == "rows":
+        state["px_rows"] = links.whole_number(value, *ROWS)
+    elif name == "digit":
+        from pixel_digits import MODEL
+        state["px_index"] = links.whole_number(value, 0, registry.read_card(MODEL)["dataset"]["heldout"] - 1)
+    elif name == "faces":
+        pixel_faces.apply_choices(value)
+    else:
+        raise ValueError("not a setting of this page")
+
+
+def keep_in_url(values: dict) -> None:
+    """The view's settings into the URL, a default left out; every other parameter taken out."""
+    shown = {name: (None if value is None else str(value)) for name, value in values.items()}
+    links.write(ECHO, shown)
+    links.tidy([name for name, value in shown.items() if value is not None], model=False)
+
+
+def view(faces: str | None) -> dict:
+    """The settings now, as the URL keeps them: each left out at its default."""
+    state = st.session_state
+    out = {name: state.get(key) for name, key in SEEDS.items()}
+    out.update(temperature=state.get("px_temperature"), rows=state.get("px_rows"), digit=state.get("px_index"),
+               faces=faces)
+    defaults = {**{name: DEFAULTS[key] for name, key in SEEDS.items()}, "temperature": DEFAULTS["px_temperature"],
+                "rows": DEFAULTS["px_rows"], "digit": DEFAULTS["px_index"]}
+    return {name: None if value is None or value == defaults.get(name) or value == "" else
+            (f"{value:g}" if isinstance(value, float) else value) for name, value in out.items()}
 
 
 def latent_section(model) -> None:

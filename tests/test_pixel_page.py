@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 import core
-from conftest import (APPTEST_TIMEOUT, HOME, ROOT, assert_clean, digit_rows, open_page, requires_data,
-                      shipped_model_present)
+from conftest import (APPTEST_TIMEOUT, HOME, ROOT, assert_clean, digit_rows, link_notices, one_notice_naming_each,
+                      open_page, requires_data, shipped_model_present)
 from core import pixel_aggregates as pa
 from core.images import to_uint8
 
@@ -152,11 +152,12 @@ needs_models = pytest.mark.skipif(
     reason="needs the shipped PixelCNN, judge and face aggregates")
 
 
-def open_pixels(tmp_path, monkeypatch, data=None):
+def open_pixels(tmp_path, monkeypatch, data=None, **query):
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("LATENT_LAB_DATA", str(data or tmp_path))  # an empty folder: no data set
     at = AppTest.from_file(str(HOME), default_timeout=APPTEST_TIMEOUT * 4)
     at.switch_page(PAGE)
+    at.query_params.update(query)
     return at.run()
 
 
@@ -324,6 +325,10 @@ def test_with_the_data_set_any_attribute_and_held_out_digits(data_dir, tmp_path,
     at.number_input(key="px_index").set_value(3).run()
     assert_clean(at)
     assert any("held-out digit 3" in c and "the true digit is" in c for c in captions(at))
+    assert at.query_params["faces"] in ("Bald:yes", ["Bald:yes"]) and at.query_params["digit"] in ("3", ["3"])
+    linked = open_pixels(tmp_path, monkeypatch, data=data_dir, faces="Bald:yes", digit="3")
+    assert not link_notices(linked) and linked.multiselect(key="px_more").value == ["Bald"]
+    assert f"**{bald:,} training faces** match (the training faces)." in captions(linked)
 
 
 def test_home_and_the_tours_last_step_point_at_the_page(shipped_pretrained):
@@ -334,3 +339,34 @@ def test_home_and_the_tours_last_step_point_at_the_page(shipped_pretrained):
     assert_clean(last)
     assert [link.proto.label for link in last.get("page_link")].count("Pixel by pixel") == 1
     assert "Pixel by pixel" not in [link.proto.label for link in first.get("page_link")]
+
+
+@needs_models
+def test_the_view_is_kept_in_the_url_and_a_link_reopens_it(tmp_path, monkeypatch):
+    at = open_pixels(tmp_path, monkeypatch)
+    assert dict(at.query_params) == {}  # every setting at its default
+    at.segmented_control(key="px_attr_Eyeglasses").set_value("yes").run()
+    at.segmented_control(key="px_attr_Male").set_value("no").run()
+    at.number_input(key="px_seed").set_value(5).run()
+    at.slider(key="px_temperature").set_value(0.5).run()
+    at.number_input(key="px_face_seed").set_value(2).run()
+    kept = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert kept == {"faces": "Male:no,Eyeglasses:yes", "seed": "5", "temperature": "0.5", "face_seed": "2"}, kept
+    again = open_pixels(tmp_path, monkeypatch, **kept)
+    assert_clean(again)
+    assert not link_notices(again)
+    assert again.segmented_control(key="px_attr_Eyeglasses").value == "yes"
+    assert again.segmented_control(key="px_attr_Male").value == "no"
+    assert again.number_input(key="px_seed").value == 5 and again.slider(key="px_temperature").value == 0.5
+    assert drawing(again, "px_draw") == drawing(at, "px_draw")
+    assert [r.value for r in face_rows(again)] == [r.value for r in face_rows(at)]
+
+
+@needs_models
+def test_bad_link_parameters_fall_back_with_one_notice(tmp_path, monkeypatch):
+    bad = {"faces": "Bald:yes", "seed": "-3", "temperature": "9", "rows": "40", "colour": "blue"}
+    at = open_pixels(tmp_path, monkeypatch, **bad, face_seed="4")
+    one_notice_naming_each(at, bad)
+    assert at.number_input(key="px_face_seed").value == 4  # the good one used
+    assert at.slider(key="px_temperature").value == 1.0 and at.segmented_control(key="px_attr_Male").value == "either"
+    assert "Bald" in link_notices(at)[0] and "data set" in link_notices(at)[0]
