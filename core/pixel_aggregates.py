@@ -252,7 +252,8 @@ def main(argv=None) -> None:
     (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
     registry.write_manifest_entry(MODEL_ID, rebuild="python -m core.pixel_aggregates")
     print(f"{card['shown']} of {card['combinations']} combinations of {len(faces.images)} training faces "
-          f"shown (at least {MIN_FACES} faces), made of {card['parts']} parts; {(folder / FILE).stat().st_size / 1e6:.1f} MB in {folder / FILE}")
+          f"shown (at least {MIN_FACES} faces), made of {card['parts']} parts; "
+          f"{(folder / FILE).stat().st_size / 1e6:.1f} MB in {folder / FILE}")
 
 
 if __name__ == "__main__":

@@ -99,11 +99,8 @@ def _surprise(model, judge, x: np.ndarray, label: int | None) -> None:
         told = f"the cVAE is told {label}, the judge's reading"
     else:
         told = f"the cVAE is told the true label, {label}"
-    shown, loaded = [], []
-    for rival in RIVALS:
-        m, error = ui.try_load_model(rival)
-        if m is not None:
-            loaded.append(m)
+    shown = []
+    loaded = [m for m in (ui.try_load_model(rival)[0] for rival in RIVALS) if m is not None]  # those that load
     bounds = _bounds(tuple(loaded), tuple(m.id for m in loaded), x[..., None].tobytes(), label)
     for m in loaded:
         shown.append((f"{m.id} IWAE", f"{bounds[m.id]['neg_log_likelihood_iwae_nats']:.1f} nats",

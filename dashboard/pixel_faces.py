@@ -75,7 +75,8 @@ def apply_choices(value: str) -> None:
     for part in value.split(","):
         name, _, choice = part.partition(":")
         if name not in names or choice not in (YES, NO):
-            known = "the 40 CelebA attributes" if live else ", ".join(pa.ATTRIBUTES) + " (any of the 40 with the data set)"
+            known = ("the 40 CelebA attributes" if live
+                     else ", ".join(pa.ATTRIBUTES) + " (any of the 40 with the data set)")
             raise ValueError(f"attribute:yes or attribute:no, apart by commas, of {known}")
         wanted[name] = choice
     for name in names:

@@ -71,8 +71,9 @@ def latent_section(model) -> None:
                 f"`python -m core.evaluate {model.id}` measures them.")
         return
     vae = metrics.get("latent_models", {}).get("mnist-vae-16d")
-    gap = (f" The PixelCNN's -log p(x) is {vae['neg_log_likelihood_iwae_nats'] - metrics['neg_log_likelihood_nats']:.1f}"
-           " nats below the 16-D VAE's bound." if vae else "")
+    gap = "" if not vae else (f" The PixelCNN's -log p(x) is "
+                              f"{vae['neg_log_likelihood_iwae_nats'] - metrics['neg_log_likelihood_nats']:.1f} nats "
+                              "below the 16-D VAE's bound.")
     st.caption(f"On the same {metrics['heldout_digits']:,} held-out digits, binarised once at 0.5: lower is a better "
                "model of the digits. The PixelCNN's figure is exact, each VAE's an upper bound (IWAE, 128 samples)."
                + gap + " A latent model draws a digit in one pass of its decoder, and gives a code to explore; the "

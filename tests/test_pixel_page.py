@@ -233,7 +233,8 @@ def test_pixelcnn_controls_draw_again_and_the_drawing_is_the_models(tmp_path, mo
     expected = model.draw(16, 0, 1.0)
     assert len(sent["images"]) == 16 and sent["given"] == 0 and sent["side"] == 28
     assert sent["images"][0] == "".join(str(int(v)) for v in expected.images[0].ravel())
-    np.testing.assert_allclose(np.array(sent["probs"][0]) / 255, expected.probabilities[0].ravel(), atol=0.5 / 255 + 1e-6)
+    np.testing.assert_allclose(np.array(sent["probs"][0]) / 255, expected.probabilities[0].ravel(),
+                               atol=0.5 / 255 + 1e-6)
     at.number_input(key="px_seed").set_value(5).run()
     reseeded = drawing(at, "px_draw")
     assert reseeded["images"] != sent["images"]
