@@ -23,6 +23,7 @@ import numpy as np
 
 MODEL_ID = "celeba-pixels"
 FILE = "aggregates.npz"
+COMMAND = "python -m core.pixel_aggregates"  # the manifest's rebuild command for MODEL_ID
 ATTRIBUTES = ("Male", "Smiling", "Eyeglasses", "Young", "Blond_Hair")  # shipped: every yes / no / either of these
 SIDE, BINS, MIN_FACES = 32, 16, 50
 YES, NO = "y", "n"  # a combination's key: one letter an attribute of ATTRIBUTES, "-" for either
@@ -248,9 +249,10 @@ def main(argv=None) -> None:
             "attributes": list(ATTRIBUTES), "side": SIDE, "bins": BINS, "min_faces": MIN_FACES,
             "combinations": len(arrays["keys"]), "shown": int((arrays["counts"] >= MIN_FACES).sum()),
             "parts": len(arrays["parts"]),
-            "command": "python -m core.pixel_aggregates", "method": __doc__.split("\n\n")[2].replace("\n", " ")}
+            "files": {"aggregates": FILE}, "training": {"command": COMMAND},
+            "method": __doc__.split("\n\n")[2].replace("\n", " ").strip()}
     (folder / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
-    registry.write_manifest_entry(MODEL_ID, rebuild="python -m core.pixel_aggregates")
+    registry.write_manifest_entry(MODEL_ID, rebuild=COMMAND)
     print(f"{card['shown']} of {card['combinations']} combinations of {len(faces.images)} training faces "
           f"shown (at least {MIN_FACES} faces), made of {card['parts']} parts; "
           f"{(folder / FILE).stat().st_size / 1e6:.1f} MB in {folder / FILE}")
