@@ -43,6 +43,16 @@ def apply_parameter(name: str, value: str) -> None:
         raise ValueError("not a setting of this page")
 
 
+def read_link() -> list[str]:
+    """A new link's settings put into the widgets; what it could not use, with why, for the page's one notice. The
+    page picks its own models, so a ?model= is refused too (the model picker, which reads it elsewhere, is absent)."""
+    ignored = links.read(ECHO, apply_parameter)
+    model = st.query_params.get(links.MODEL_PARAM)
+    if model is not None and not links.stale(ECHO, links.MODEL_PARAM, model):
+        ignored.append(f"`{links.MODEL_PARAM}={model[:40]}` (this page picks its own models)")
+    return ignored
+
+
 def keep_in_url(values: dict) -> None:
     """The view's settings into the URL, a default left out; every other parameter taken out."""
     shown = {name: (None if value is None else str(value)) for name, value in values.items()}

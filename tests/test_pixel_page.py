@@ -365,7 +365,8 @@ def test_the_view_is_kept_in_the_url_and_a_link_reopens_it(tmp_path, monkeypatch
 
 @needs_models
 def test_bad_link_parameters_fall_back_with_one_notice(tmp_path, monkeypatch):
-    bad = {"faces": "Bald:yes", "seed": "-3", "temperature": "9", "rows": "40", "colour": "blue"}
+    bad = {"faces": "Bald:yes", "seed": "-3", "temperature": "9", "rows": "40", "colour": "blue",
+           "model": "mnist-vae-2d"}
     at = open_pixels(tmp_path, monkeypatch, **bad, face_seed="4")
     one_notice_naming_each(at, bad)
     assert at.number_input(key="px_face_seed").value == 4  # the good one used

@@ -15,7 +15,7 @@ st.title("Pixel by pixel", anchor=False)
 st.caption("Before any latent space: an image as a joint distribution of its pixels. First a model with no network "
            "at all, then a PixelCNN, which has the best likelihood here and no code to explore.")
 notice = st.empty()
-ignored = links.read(pixels.ECHO, pixels.apply_parameter)
+ignored = pixels.read_link()
 faces = pixel_faces.faces_section()
 model = ui.load_model(pixel_digits.MODEL)
 judge = ui.load_judge()
