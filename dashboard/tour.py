@@ -465,11 +465,6 @@ def show(number: int) -> None:
                 + "; ".join(f"`{registry.rebuild_command(m)}`" for m in absent) + ").")
         return
     body(number, cards)
-    if number == len(STEPS):  # the story's end: the models it left out, those with no latent space
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.caption("After the tour: what a latent space costs and buys, beside models of pixels with none.",
-                       width="content")
-            ui.page_link("pixels")
 
 
 @st.fragment
@@ -500,4 +495,6 @@ def navigation(number: int) -> None:
         st.button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(1,),
                   disabled=number == len(STEPS), type="primary")
         st.caption("or the ← → keys")
+        if number == len(STEPS):  # the story's end: on to the models it left out, those with no latent space
+            ui.page_link("pixels")
         arrow_keys()
