@@ -240,6 +240,7 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
 explore, sweep = st.columns(2)  # two by two: four columns cut the links short in an 800 px window
 by_label, arithmetic = st.columns(2)
 faces_link, gans_link = st.columns(2)
+pixels_link, _ = st.columns(2)
 with explore:
     ui.page_link("scatter")
     st.caption("Held-out digits as dots in latent space. Click a dot, or drag a box around some, to see the digits "
@@ -265,6 +266,10 @@ with gans_link:
     ui.page_link("gans")
     st.caption("GANs: sample digits from noise, trade variety for clarity with the truncation trick, walk between "
                "two noises, and watch the digits emerge epoch by epoch.")
+with pixels_link:
+    ui.page_link("pixels")
+    st.caption("Before any latent space: faces as independent pixels, and a PixelCNN that draws digits pixel by "
+               "pixel, completes half a digit and has the best likelihood here, with no code to explore.")
 
 st.header("Models", anchor=False)
 cards = ui.shipped_cards()

@@ -18,7 +18,7 @@ PAGE_KEY, ARRIVED_KEY = "page_shown", "page_arrived"  # the page that ran last; 
 WRITTEN_KEPT = 64  # values of a URL parameter remembered as the session's own (stale)
 # Each page's echo in session state: the parameters it wrote last (its values written lately: "<key>_written").
 ECHO = {"tour": "tour_url", "scatter": "scatter_url", "grid": "grid_url", "label": "label_url",
-        "arithmetic": "arith_url", "faces": "faces_url", "gans": "gan_url"}
+        "arithmetic": "arith_url", "faces": "faces_url", "gans": "gan_url", "pixels": "pixels_url"}
 
 
 def note_arrival(title: str) -> None:

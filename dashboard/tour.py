@@ -508,4 +508,6 @@ def navigation(number: int) -> None:
         st.button("Next", icon=":material/arrow_forward:", key="tour_next", on_click=go, args=(1,),
                   disabled=number == len(STEPS), type="primary")
         st.caption("or the ← → keys")
+        if number == len(STEPS):  # the story's end: on to the models it left out, those with no latent space
+            ui.page_link("pixels")
         arrow_keys()

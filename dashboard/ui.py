@@ -78,6 +78,8 @@ PAGES = {
     "gans": Page("pages/6_GAN_samples.py", "GAN samples", ":material/auto_awesome:", "mnist-dcgan", encoder=False,
                  datasets=("mnist", USER_DATA), families=(*GAN_FAMILIES, "generator"),
                  needs="a generator with no encoder (a GAN, or a decoder imported alone)"),
+    # Models of pixels with no latent space, and faces as independent pixels: it picks its own models (datasets=()).
+    "pixels": Page("pages/7_Pixel_by_pixel.py", "Pixel by pixel", ":material/grain:", "mnist-pixelcnn", datasets=()),
 }
 # The "tab10" palette: ten classes told apart at a glance, dark enough to read as digit ink on white.
 CLASS_COLORS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD",
@@ -313,6 +315,12 @@ def decode_heldout(model, codes: dict, indices) -> np.ndarray:
 def _heldout_split(dataset: str, data_folder: str | None) -> tuple[np.ndarray, np.ndarray]:
     """The data set's held-out split, read once per server; keyed by $LATENT_LAB_DATA so changing it takes effect."""
     return load_dataset(dataset, download=False)[1]
+
+
+def heldout_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The data set's held-out (images, labels), read once per server; DatasetNotFound or CorruptDataFile when it
+    cannot be read."""
+    return _heldout_split(dataset, os.environ.get(ENV_VAR))
 
 
 def how_to_provide(dataset: str) -> str:

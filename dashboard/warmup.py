@@ -39,15 +39,19 @@ def opening_models() -> list[str]:
 
 def warm() -> list[str]:
     """Load the judges and every opening model into the cache and decode one point with each (which traces its
-    compiled decoder); returns the ids that loaded. A model that cannot load is left for its page to explain."""
+    compiled decoder; a PixelCNN draws one digit); returns the ids that loaded. A model that cannot load is left for its page to explain."""
     loaded = []
     try:
         ui.warm_judges(FACE_JUDGE)
         for model_id in opening_models():
             model, error = ui.try_load_model(model_id)
-            if model is not None:
+            if model is None:
+                continue
+            if hasattr(model, "sample_latents"):
                 model.decode(model.sample_latents(1), [0] if model.conditional else None)
-                loaded.append(model_id)
+            else:  # a model of pixels (core.pixel_model): compiles the raster loop its page's first draw needs
+                model.sample(1)
+            loaded.append(model_id)
     except Exception as e:  # a warm-up must never take the server down; the page will say what is wrong
         log.warning("background warm-up stopped: %s", e)
     return loaded

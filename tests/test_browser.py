@@ -489,6 +489,33 @@ def drive_face_editing(tab: Watched) -> None:
     assert query(tab) == linked
 
 
+def drive_pixel_by_pixel(tab: Watched) -> None:
+    """The PixelCNN's digits replay pixel by pixel in the browser, with no rerun; Eyeglasses yes draws the mean face
+    of the faces with glasses (the shipped aggregates: 50 faces or more) and new samples; a higher temperature
+    draws new digits, replayed to the end."""
+    tab.page.wait_for_function("() => window.latentLabDraw && window.latentLabDraw.total === 784", polling=50)
+    runs = srv.runs_finished(tab.page)
+    first = tab.page.evaluate("window.latentLabDraw.drawn")
+    tab.page.wait_for_function(f"() => window.latentLabDraw.drawn > {first} || window.latentLabDraw.runs > 0",
+                               polling=50)
+    assert srv.runs_finished(tab.page) == runs, "the replay reran the page"
+    main = tab.page.locator(srv.MAIN)
+    everyone = re.search(r"([\d,]+) training faces match", main.inner_text()).group(1)
+    choose(tab, "px_attr_Eyeglasses", "yes", "after asking for Eyeglasses")
+    glasses = re.search(r"([\d,]+) training faces match", main.inner_text()).group(1)
+    assert int(glasses.replace(",", "")) < int(everyone.replace(",", "")), (everyone, glasses)
+    before = tab.page.evaluate("window.latentLabDraw.runs")
+    thumb = slider(tab, "px_temperature")
+
+    def warmer():
+        thumb.focus()
+        tab.page.keyboard.press("ArrowRight")
+    tab.act(warmer, "after moving the temperature", new_pictures=False)
+    assert thumb.input_value() == "1.05"
+    tab.page.wait_for_function(f"() => window.latentLabDraw.runs > {before}", polling=100, timeout=30_000)
+    tab.screenshot("pixel_by_pixel_glasses")
+
+
 def drive_tour(tab: Watched) -> None:
     """The tour's own driver (tests/test_browser_tour.py, which imports this module's fixtures: hence the late
     import)."""
@@ -498,7 +525,8 @@ def drive_tour(tab: Watched) -> None:
 
 DRIVERS = {"home": drive_home, "latent_scatter": drive_latent_scatter, "decoded_grid": drive_decoded_grid,
            "digits_by_label": drive_digits_by_label, "latent_arithmetic": drive_latent_arithmetic,
-           "face_editing": drive_face_editing, "gan_samples": drive_gan_samples, "tour": drive_tour}
+           "face_editing": drive_face_editing, "gan_samples": drive_gan_samples, "tour": drive_tour,
+           "pixel_by_pixel": drive_pixel_by_pixel}
 
 
 # ---------------------------------------------------------------- the test

@@ -27,11 +27,13 @@ pytestmark = pytest.mark.fuzz
 
 FUZZ_CASES = int(os.environ.get("LATENT_LAB_FUZZ_CASES", "150"))  # a page's links; uploads get ten times as many
 PAGES = ["pages/0_Tour.py", "pages/1_Latent_scatter.py", "pages/2_Decoded_grid.py", "pages/3_Digits_by_label.py",
-         "pages/4_Latent_arithmetic.py", "pages/5_Face_editing.py", "pages/6_GAN_samples.py"]
+         "pages/4_Latent_arithmetic.py", "pages/5_Face_editing.py", "pages/6_GAN_samples.py",
+         "pages/7_Pixel_by_pixel.py"]
 # Every parameter some page reads, so that cases often hit a page's own settings with values it must refuse.
 KNOWN = ["model", "step", "point", "view", "plane", "axes", "extent", "seed", "n", "psi", "digit", "epoch", "from",
          "to", "path", "steps", "method", "over", "a", "b", "c", "w", "grid", "style", "start", "face", "edit", "hold",
-         "strip", "draw", "projection", "count", "first", "colour", "attribute", "walk_digit", "t", "walk_t"]
+         "strip", "draw", "projection", "count", "first", "colour", "attribute", "walk_digit", "t", "walk_t", "faces",
+         "face_seed", "temperature", "rows", "complete_seed"]
 needs_models = pytest.mark.skipif(not shipped_model_present("mnist-vae-2d"), reason="the pages need the shipped models")
 
 values = st.one_of(
@@ -41,7 +43,7 @@ values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["", "nan", "inf", "-0", "1e309", "0x10", " 3", "3 ", "٣", "1,2", ",", "mean-6", "item-99999",
                      "seed-1", "Smiling:9", "Smiling:nan", "Male,Male", "`x`", "**b**", "<b>x</b>", "mnist-vae-2d",
-                     "celeba-vae", "live", "grid", "slerp", "10000000000"]),
+                     "celeba-vae", "live", "grid", "slerp", "10000000000", "Male:yes,Smiling:no", "Bald:yes"]),
     st.just("9" * 10_000),
 )
 queries = st.dictionaries(st.one_of(st.sampled_from(KNOWN), st.text(min_size=1, max_size=10)), values, max_size=6)

@@ -324,7 +324,8 @@ def test_evaluation_figures_in_the_card(trained, tiny_data, monkeypatch):
     c = m["completion"]
     assert c["digits"] == N_TEST and c["kept_known_rows"] is True and 0 <= c["accuracy_all_digits"] <= 1
     assert 0 <= c["readable_top_halves"] <= N_TEST
-    assert 0 < m["sample_16_s"] and 0 < m["complete_half_s"]
+    assert 0 < m["sample_16_s"] and 0 < m["complete_half_s"] and 0 < m["draw_one_s"]
+    assert "core.evaluators.likelihood" in card["evaluation"]["method"]
     assert set(m["goals_met"]) == {"sample_16", "complete_half"} | ({"completion_accuracy"}
                                                                    if c["readable_top_halves"] else set())
     assert card["evaluation"]["command"] == "python -m core.evaluate mnist-pixelcnn"
