@@ -24,8 +24,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import shutil
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -42,8 +44,8 @@ RECONNECTED_JS = ("([session, since]) => !!window.__ll && window.__ll.sessionId 
                   " && window.__ll.settled(since)")
 # What a page not back shows: a new session or not, runs finished since the kill, whether it is settled, the
 # "Connection error" dialog, pictures not loaded.
-STUCK_JS = """([session, since]) => ({newSession: window.__ll.sessionId !== session, runsSince: window.__ll.finished - since,
-  settled: window.__ll.settled(since), lost: window.__ll.lost(),
+STUCK_JS = """([session, since]) => ({newSession: window.__ll.sessionId !== session,
+  runsSince: window.__ll.finished - since, settled: window.__ll.settled(since), lost: window.__ll.lost(),
   picturesNotLoaded: [...document.querySelectorAll('img')].filter(i => !i.complete || !i.naturalWidth).length})"""
 SLIDER_VALUE_JS = """key => { const s = document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
   return s ? s.value : null; }"""
@@ -124,6 +126,9 @@ async def failover(replicas: int, sessions: int, moves: int, give_up_s: float, t
                 await context.close()
             print(f"  warm-up: {replicas} replicas in {time.perf_counter() - warm_started:.0f} s; now {sessions} "
                   f"sessions", flush=True)
+            await asyncio.sleep(2.0)
+            warm_mb = [srv.tree_rss_bytes(deployment.processes[f"replica-{port}"]["pid"]) / 2**20
+                       for port in deployment.ports]
 
             async def open_and_move(i: int):
                 scenario = scenarios[i % len(scenarios)]
@@ -186,10 +191,15 @@ async def failover(replicas: int, sessions: int, moves: int, give_up_s: float, t
                 await context.close()
             for o in opened:
                 await o["page"].context.close()
+            if any(r["back_s"] is None for r in results):  # nginx's account of the requests, for a look afterwards
+                kept = Path(tempfile.gettempdir()) / "latent-lab-failover-access.log"
+                shutil.copyfile(deployment.run_dir / "nginx-access.log", kept)
+                print(f"  a page was not back: nginx's access log kept in {kept}", flush=True)
 
     backs = [r["back_s"] for r in results if r["back_s"] is not None]
     lost = [r for r in results if r["back_s"] is None or not r["same_state"] or r["problems"]]
     return {"replicas": replicas, "sessions": sessions, "moves": moves, "give_up_s": give_up_s,
+            "replica_warm_mb": warm_mb,
             "sessions_per_replica": {str(k): v for k, v in per_replica.items()}, "killed": victim,
             "affected": len(affected), "back_p50_s": float(np.percentile(backs, 50)) if backs else None,
             "back_p95_s": float(np.percentile(backs, 95)) if backs else None, "back_max_s": max(backs, default=None),
@@ -205,6 +215,8 @@ def failover_rows(s: dict) -> list[dict]:
     return [
         {"measure": "replicas / sessions / sessions on the killed replica",
          "value": f"{s['replicas']} / {s['sessions']} / {s['affected']}", "goal": "", "meets_goal": ""},
+        {"measure": "resident memory of each replica, warm (MB)",
+         "value": " / ".join(f"{mb:,.0f}" for mb in s["replica_warm_mb"]), "goal": "", "meets_goal": ""},
         {"measure": "page gone, kill to same state on screen: p50 / max (s)",
          "value": " / ".join("-" if v is None else f"{v:.1f}" for v in (s["back_p50_s"], s["back_max_s"])),
          "goal": "", "meets_goal": ""},

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 REGENERATE = "python -m bench.report --readme"
+from bench.report_deploy import deploy_section  # noqa: E402
 from bench.report_format import ms, per_s, table  # noqa: E402
 from bench.report_models import models_block  # noqa: E402
 
@@ -49,7 +50,9 @@ RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m b
                 "load": "python -m bench.load", "load_5_sessions": "python -m bench.load --sessions 5",
                 "load_repeats": "python -m bench.load --repeats 3",
                 "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer",
-                "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn"}
+                "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn",
+                "replicas": "python -m bench.replicas", "replicas_failover": "python -m bench.replicas --failover",
+                "churn": "python -m bench.churn"}
 
 
 
@@ -201,6 +204,9 @@ TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start"
 
 
 def section(name: str, data: dict) -> list[str]:
+    if deploy_section(name):
+        title, render = deploy_section(name)
+        return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
               else pointer_section if name == "pointer" else sliders_section if name == "sliders"
               else pixelcnn_section if name == "pixelcnn"

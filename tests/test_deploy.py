@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import server as srv  # noqa: E402
+from bench.replicas import RECONNECTED_JS  # noqa: E402
 from deploy import replicas  # noqa: E402
 
 needs_nginx = pytest.mark.skipif(replicas.nginx_binary() is None,
@@ -97,7 +98,6 @@ def test_start_and_stop_leave_no_process_behind(tmp_path):
 
 
 SLIDER = '[class*="st-key-grid_size"] input[type="range"]'
-RECONNECTED_JS = "([session, since]) => !!window.__ll && window.__ll.sessionId !== session && window.__ll.settled(since)"
 
 
 @needs_nginx
