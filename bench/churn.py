@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import server as srv
-from bench.harness import count, json_argument, json_target, print_table, reference_ms, result_path, write_json
+from bench.harness import count, json_argument, json_target, print_table, with_machine_speed, write_json
 from bench.load_scenarios import available_scenarios
 from bench.load_sessions import Tally, run_session
 
@@ -155,17 +155,14 @@ def main(argv=None):
     out = json_target(p, a)
     srv.exit_without_browser("churn")
     settle = a.settle if a.settle is not None else session_ttl_s() + 10
-    speed = [reference_ms()]
-    s = asyncio.run(churn(a.sessions, a.at_once, a.moves, a.think, settle))
-    speed.append(reference_ms())
-    s["reference_ms"] = speed
+    s = with_machine_speed(lambda: asyncio.run(churn(a.sessions, a.at_once, a.moves, a.think, settle)))
     rows = goal_rows(s)
     print(f"\n{s['sessions']} sessions, {s['at_once']} at a time, {s['moves']} moves each, think {s['think_s']:g} s; "
           f"wall {s['wall_s']:.0f} s\n")
     print_table(rows, ["measure", "value", "goal", "meets_goal"])
     if s["error_samples"]:
         print("\nerrors:\n  " + "\n  ".join(s["error_samples"]))
-    write_json(out, rows, p.prog, argv, reference_ms=speed, goals=GOALS, summary=s)
+    write_json(out, rows, p.prog, argv, reference_ms=s["reference_ms"], goals=GOALS, summary=s)
 
 
 if __name__ == "__main__":

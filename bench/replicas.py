@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import server as srv
-from bench.harness import count, json_argument, json_target, print_table, reference_ms, result_path, write_json
+from bench.harness import count, json_argument, json_target, print_table, result_path, with_machine_speed, write_json
 from bench.load import bench as load_bench
 from bench.load_report import GOALS, all_moves, scenario_rows
 from bench.load_scenarios import available_scenarios, slider_mover
@@ -98,12 +98,11 @@ def load_row(target: str, replicas: int, s: dict) -> dict:
             and moves["server_p95_ms"] <= GOALS["server_p95_ms"] else "NO"}
 
 
-def compare(replicas: int, sessions: int, direct_sessions: int, moves: int, think: float) -> tuple[list, dict]:
+def compare(replicas: int, sessions: int, direct_sessions: int, moves: int, think: float) -> dict:
+    """bench.load's run through nginx to `replicas` replicas, then straight to one replica: their summaries."""
     through = asyncio.run(load_bench(sessions, moves, think, serve=lambda log: Replicated(replicas, log)))
     print(f"  through nginx: done, {through['errors']} errors; now straight to one replica", flush=True)
-    straight = asyncio.run(load_bench(direct_sessions, moves, think))
-    rows = [load_row(f"nginx, {replicas} replicas", replicas, through), load_row("one replica, straight", 1, straight)]
-    return rows, {"through_nginx": through, "straight": straight}
+    return {"through_nginx": through, "straight": asyncio.run(load_bench(direct_sessions, moves, think))}
 
 
 # ---------------------------------------------------------------- a replica lost
@@ -254,11 +253,9 @@ def main(argv=None):
     srv.exit_without_browser("replicas")
     if deploy.nginx_binary() is None:
         p.exit(1, "cannot run the replicas benchmark: nginx is not installed (sudo apt-get install -y nginx)\n")
-    speed = [reference_ms()]
     if a.failover:
-        s = asyncio.run(failover(a.replicas, a.sessions or 9, a.moves or 2, a.give_up, 180.0))
-        speed.append(reference_ms())
-        s["reference_ms"] = speed
+        s = with_machine_speed(lambda: asyncio.run(failover(a.replicas, a.sessions or 9, a.moves or 2, a.give_up,
+                                                            180.0)))
         rows = failover_rows(s)
         print(f"\n{a.replicas} replicas behind nginx, {s['sessions']} sessions, replica 127.0.0.1:{s['killed']} "
               f"killed\n")
@@ -267,11 +264,13 @@ def main(argv=None):
         print_table(s["sessions_back"], ["who", "scenario", "back_s", "same_state", "replica_after"])
         if s["error_samples"]:
             print("\nerrors:\n  " + "\n  ".join(s["error_samples"]))
-        write_json(out, rows, p.prog, argv, reference_ms=speed, summary=s)
+        write_json(out, rows, p.prog, argv, reference_ms=s["reference_ms"], summary=s)
         return
     sessions, moves = a.sessions or 30, a.moves or 10
-    rows, summaries = compare(a.replicas, sessions, a.direct_sessions, moves, a.think)
-    speed.append(reference_ms())
+    summaries = with_machine_speed(lambda: compare(a.replicas, sessions, a.direct_sessions, moves, a.think))
+    speed = summaries.pop("reference_ms")
+    rows = [load_row(f"nginx, {a.replicas} replicas", a.replicas, summaries["through_nginx"]),
+            load_row("one replica, straight", 1, summaries["straight"])]
     print(f"\n{moves} moves per page, think {a.think:g} s; the measuring browsers share the machine's "
           f"{summaries['straight']['cpu_cores']} cores with the servers\n")
     print_table(rows, list(rows[0]))
