@@ -134,9 +134,12 @@ async def failover(replicas: int, sessions: int, moves: int, give_up_s: float, t
                 context, page = await new_session(browser, tally, f"s{i + 1}")
                 await open_scenario(page, served, scenario, first=True)
                 mover = slider_mover(page, scenario.slider_key)
-                for _ in range(moves):
-                    *_, problems = await move_once(page, mover)
-                    tally.errors += [f"s{i + 1}: {problem}" for problem in problems]
+                try:
+                    for _ in range(moves):
+                        *_, problems = await move_once(page, mover)
+                        tally.errors += [f"s{i + 1}: {problem}" for problem in problems]
+                except Exception as e:  # noqa: BLE001 - a move not shown counts as an error; the session stays
+                    tally.errors.append(f"s{i + 1} {scenario.name}: {type(e).__name__}: {str(e).splitlines()[0]}")
                 await asyncio.sleep(0.5)  # the URL written by the last run reaches the address bar
                 state = (page.url, await page.evaluate(SLIDER_VALUE_JS, scenario.slider_key))
                 return {"who": f"s{i + 1}", "scenario": scenario.name, "key": scenario.slider_key, "page": page,
