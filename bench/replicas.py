@@ -36,7 +36,7 @@ from bench.harness import count, json_argument, json_target, print_table, result
 from bench.load import bench as load_bench
 from bench.load_report import GOALS, all_moves, scenario_rows
 from bench.load_scenarios import available_scenarios, slider_mover
-from bench.load_sessions import Tally, move_once, new_session, open_scenario
+from bench.load_sessions import Tally, move_once, new_session, open_scenario, settle
 from deploy import replicas as deploy
 
 FAILOVER_GOALS = {"back_p95_s": 5.0, "lost": 0}
@@ -185,10 +185,10 @@ async def failover(replicas: int, sessions: int, moves: int, give_up_s: float, t
             deployment.start_replica(victim)
             await asyncio.sleep(6)
             newcomers = []
-            for _ in range(2 * replicas):
-                context = await browser.new_context()
-                page = await context.new_page()
-                await page.goto(served.url + "/", wait_until="commit")
+            for number in range(2 * replicas):  # each opens Home, whose WebSocket's answer names its replica
+                context, page = await new_session(browser, tally, f"new{number + 1}")
+                await page.goto(served.url + "/")
+                await settle(page, 0)
                 newcomers.append(replica_of(deployment, await context.cookies()))
                 await context.close()
             for o in opened:
