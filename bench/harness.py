@@ -64,6 +64,15 @@ def reference_ms(repeats: int = 5) -> float:
     return float(np.median(times))
 
 
+def with_machine_speed(run) -> dict:
+    """run()'s summary, with the machine's speed before and after it (reference_ms): a bench's figures on a shared
+    machine mean little without it."""
+    before = reference_ms()
+    summary = run()
+    summary["reference_ms"] = [before, reference_ms()]
+    return summary
+
+
 def speed_note(before: float, after: float) -> str:
     return (f"machine speed: report.reference_ms {before:.0f} ms before, {after:.0f} ms after "
             "(lower is faster; compare runs by it)")

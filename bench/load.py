@@ -124,16 +124,22 @@ def start_profiler(server, out: str):
 
 
 async def bench(sessions: int, moves: int, think: float, profile: str | None = None,
-                browser_nice: int = 0, floor: bool = False, in_step: bool = False, options: tuple = ()) -> dict:
+                browser_nice: int = 0, floor: bool = False, in_step: bool = False, options: tuple = (),
+                serve=None) -> dict:
     """One run of the load: a server, a warm-up session that loads every model, then `sessions` sessions at once;
-    returns its summary (every move, CPU shares, memory, errors) for the report."""
+    returns its summary (every move, CPU shares, memory, errors) for the report.
+
+    `serve(turnaround_log)`, when given, makes the server instead of one StreamlitServer: a context manager giving
+    an object with url, rss_bytes(), cpu_seconds() and warm_urls (each process a warm-up session must visit), as
+    bench.replicas's nginx and replicas do."""
     from playwright.async_api import async_playwright
     scenarios = [FLOOR] if floor else available_scenarios()
     tally, warm_tally = Tally(), Tally()
     log = tempfile.NamedTemporaryFile(prefix="turnaround-", suffix=".log", delete=False).name
     script = ROOT / "bench" / "floor_app.py" if floor else srv.HOME
     speed = [reference_ms()]
-    with srv.StreamlitServer(timeout=120, turnaround_log=log, script=script, options=options) as server:
+    with (serve(log) if serve else
+          srv.StreamlitServer(timeout=120, turnaround_log=log, script=script, options=options)) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
         if browser_nice:
@@ -142,9 +148,10 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
             browser = await p.chromium.launch(executable_path=srv.chromium_path(), args=srv.CHROMIUM_ARGS)
             # One warm-up session loads every model and TensorFlow, then closes: the shared baseline.
             warm_started = time.perf_counter()
-            warm = await run_session(browser, server, [(s, s.warm_moves) for s in scenarios], 0.0, warm_tally,
-                                     "warm-up")
-            await warm.close()
+            for url in getattr(server, "warm_urls", [server.url]):  # with replicas, each loads its own models
+                warm = await run_session(browser, srv.Address(url), [(s, s.warm_moves) for s in scenarios], 0.0,
+                                         warm_tally, "warm-up")
+                await warm.close()
             # A sign of life a few minutes in (the table comes at the end), and of trouble: each failed wait takes
             # TIMEOUT_MS.
             pages = f"{len(scenarios)} page{'s' * (len(scenarios) > 1)}"
@@ -162,11 +169,11 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
                 think, tally, f"s{i + 1}", opened)) for i in range(sessions)]
             await opened.wait()
             started, started_at = time.perf_counter(), time.time()
-            cpu_server, cpu_all = srv.tree_cpu_seconds(server.proc.pid), srv.tree_cpu_seconds(os.getpid())
+            cpu_server, cpu_all = server.cpu_seconds(), srv.tree_cpu_seconds(os.getpid())
             started_ticks = machine_ticks()
             contexts = await asyncio.gather(*tasks)
             wall = time.perf_counter() - started
-            cpu_server = srv.tree_cpu_seconds(server.proc.pid) - cpu_server
+            cpu_server = server.cpu_seconds() - cpu_server
             cpu_browser = srv.tree_cpu_seconds(os.getpid()) - cpu_all - cpu_server  # Chromium, Playwright, this
             machine_busy = machine_cpu_fraction(started_ticks) if started_ticks else None
             if spy:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 README = ROOT / "README.md"
 REGENERATE = "python -m bench.report --readme"
+from bench.report_deploy import deploy_section  # noqa: E402
 from bench.report_format import ms, per_s, table  # noqa: E402
 from bench.report_folder import example_block, example_section, throughput_section  # noqa: E402
 from bench.report_models import models_block  # noqa: E402
@@ -52,7 +53,9 @@ RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m b
                 "load_sweep": "python -m bench.load --sweep", "pointer": "python -m bench.pointer",
                 "sliders": "python -m bench.sliders", "pixelcnn": "python -m bench.pixelcnn",
                 "folder_trainer": "python -m bench.folder_trainer",
-                "folder_example": "python -m bench.folder_trainer --example 10000"}
+                "folder_example": "python -m bench.folder_trainer --example 10000",
+                "replicas": "python -m bench.replicas", "replicas_failover": "python -m bench.replicas --failover",
+                "churn": "python -m bench.churn"}
 
 
 
@@ -205,6 +208,9 @@ TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start"
 
 
 def section(name: str, data: dict) -> list[str]:
+    if deploy_section(name):
+        title, render = deploy_section(name)
+        return [f"**{title}** ({provenance(data, name)}; `bench/results/{name}.json`).", "", *render(data)]
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
               else pointer_section if name == "pointer" else sliders_section if name == "sliders"
               else pixelcnn_section if name == "pixelcnn" else throughput_section if name == "folder_trainer"

@@ -54,6 +54,12 @@ SIDEBAR_NAV = '[data-testid="stSidebarNav"]'
 EXPAND_SIDEBAR = '[data-testid="stExpandSidebarButton"]'  # drawn only while the sidebar is collapsed
 
 
+@dataclass(frozen=True)
+class Address:
+    """Where a browser session goes (its `url`), standing for a server the caller did not start: one replica."""
+    url: str
+
+
 def free_port() -> int:
     """A TCP port nobody listens on at the moment, on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -151,6 +157,10 @@ class StreamlitServer:
     def rss_bytes(self) -> int:
         """Resident memory of the server and all its descendants, from /proc."""
         return tree_rss_bytes(self.proc.pid) if self.proc else 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server and all its descendants have used so far, from /proc."""
+        return tree_cpu_seconds(self.proc.pid) if self.proc else 0.0
 
     def __enter__(self) -> "StreamlitServer":
         return self.start()
