@@ -37,6 +37,7 @@ class Scenario:
     button_key: str | None = None  # a button's widget key: moves alternate, the slider's first, then a press
     walk: tuple[str, str] | None = None  # (forward, back) buttons' keys, pressed instead of a slider or a dot
     drag_key: str | None = None  # a live slider (key prefix) dragged and let go, in turn with the other moves
+    step_key: str | None = None  # a number input (widget key) stepped up by its "+" button, where no slider is
     warm_moves: int = 2        # the warm-up session's moves here: enough to fill the caches the sessions' moves use
 
 
@@ -58,6 +59,9 @@ SCENARIOS = [
     # slider: each later wait of the session ran out). The page opens on the face VAE anyway, its only model.
     Scenario("Face editing", "Face_editing", "", "face_s_Smiling_celeba-vae", drag_key="face_s_Eyeglasses_celeba-vae"),
     Scenario("GAN samples", "GAN_samples", "model=mnist-dcgan", "gan_psi", "gan_new", drag_key="gan_walk_t"),
+    # Its sliders redraw canvases the bench does not read (temperature) or need a digit (rows kept): the faces'
+    # seed, whose samples are pictures, is its move.
+    Scenario("Pixel by pixel (faces' seed)", "Pixel_by_pixel", "", None, step_key="px_face_seed"),
 ]
 
 
@@ -147,6 +151,11 @@ async def press(page, target):
 def button_presser(page, key: str):
     """A move: a click on the button with this widget key."""
     return lambda: press(page, button(page, key))
+
+
+def stepper(page, key: str):
+    """A move: a click on the "+" of the number input with this widget key."""
+    return lambda: press(page, page.locator(f".st-key-{key} [data-testid='stNumberInputStepUp']").first)
 
 
 def walker(page, forward: str, back: str):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bench import server as srv
 from bench.load_scenarios import (DRAG, NUDGES, TIMEOUT_MS, Scenario, button_presser, dot_clicker, drag_mover, in_turn,
-                                  nudges_mover, slider_mover, walker)
+                                  nudges_mover, slider_mover, stepper, walker)
 
 # Streamlit's page URL probe: a page opened by its own URL first asks /<page>/_stcore/health, then the root.
 STREAMLIT_PROBE = re.compile(r"/_stcore/(health|host-config)\b")
@@ -130,7 +130,8 @@ async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: 
                     await opened.wait()
                     await asyncio.sleep(think * rng.random())
             move = (walker(page, *scenario.walk) if scenario.walk else slider_mover(page, scenario.slider_key)
-                    if scenario.slider_key else dot_clicker(page, rng))
+                    if scenario.slider_key else stepper(page, scenario.step_key) if scenario.step_key
+                    else dot_clicker(page, rng))
             if scenario.button_key:
                 move = in_turn(move, button_presser(page, scenario.button_key))
             kinds = [(scenario.name, move)] + [(f"{scenario.name}: {DRAG}", drag_mover(page, scenario.drag_key))] * bool(

@@ -29,14 +29,16 @@ CHART = "vega_lite_chart"  # what AppTest calls a Vega-Lite chart: the dot click
 def missing_controls(at, scenario: load_scenarios.Scenario) -> list[str]:
     """What the bench would wait for on this page in vain: its slider (a key prefix, as SLIDER_START_JS matches it;
     Streamlit's or a live slider, whose range input it finds the same way), the live slider it drags (a prefix),
-    its buttons (exact keys), or, for a dot click, a chart."""
+    its buttons (exact keys), the number input it steps (an exact key), or, for a dot click, a chart."""
     sliders, buttons = {s.key for s in at.slider if s.key} | set(live_sliders(at)), {b.key for b in at.button if b.key}
     missing = [f"button {key}" for key in (scenario.button_key, *(scenario.walk or ())) if key and key not in buttons]
     if scenario.slider_key and not any(key.startswith(scenario.slider_key) for key in sliders):
         missing.append(f"slider {scenario.slider_key}")
     if scenario.drag_key and not any(key.startswith(scenario.drag_key) for key in live_sliders(at)):
         missing.append(f"live slider {scenario.drag_key}")
-    if not (scenario.slider_key or scenario.walk or at.get(CHART)):
+    if scenario.step_key and scenario.step_key not in {n.key for n in at.number_input}:
+        missing.append(f"number input {scenario.step_key}")
+    if not (scenario.slider_key or scenario.walk or scenario.step_key or at.get(CHART)):
         missing.append("a chart to click")
     return missing
 
