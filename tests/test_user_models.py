@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 import core  # noqa: E402
 from conftest import (GRID, LABEL, SCATTER, assert_clean, chosen, digit_rows, live_sliders,  # noqa: E402
-                      one_notice_naming_each, open_page, release)
+                      one_notice_naming_each, open_page, release, slider_frames)
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
@@ -603,6 +603,7 @@ def test_face_editing_serves_a_user_model_with_an_attribute_file(trained_attrs, 
     """A trained model's vectors come from the pictures it learned from; a live slider each, the picture following
     a release, in units of the plain vector; the link reopens the edit; none of the judge's measured figures."""
     from core.images import to_uint8
+    from core.slider_frames import picture
     from core.user_models import split_heldout
     monkeypatch.setenv(registry.USER_ENV, str(trained_attrs))
     kept, _ = split_heldout(40)
@@ -617,6 +618,9 @@ def test_face_editing_serves_a_user_model_with_an_attribute_file(trained_attrs, 
     caption, before = edited(at, "edited_picture")
     assert caption == "edited: no edit yet" and before.shape == (SIDE, SIDE)
     np.testing.assert_allclose(before, to_uint8(m.decode(z[None])[0]), atol=1)
+    frames = slider_frames(at, keys[1])  # grey 28 px frames along -3..3, the middle one the unedited picture
+    middle = picture(frames["pixels"], frames["layout"], len(frames["meta"]["stops"]) // 2, 0)
+    assert middle.shape == (SIDE, SIDE) and np.abs(middle.astype(int) - before).max() <= 2
     release(at, keys[1], -3)
     assert_clean(at)
     assert at.query_params["edit"] == "Bar:-3" and at.query_params["item"] == "3"
