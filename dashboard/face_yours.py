@@ -119,10 +119,12 @@ def editor(model, z0: np.ndarray, name: str, link: dict) -> None:
                 strengths[n] = round(float(value), 2)
     z = np.asarray(model.measured_edit(z0, strengths) if strengths else z0, np.float32)
     crisp = model.image_shape[0] < 64  # small pictures stay sharp-edged when enlarged, as digits do
+    what = ", ".join(f"{pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit yet"
     with shown, st.container(horizontal=True, gap="small"):
-        pictures.show_digits([decoded(model, ident(model), z0)], [name], size=START_FACE_SIZE, pixelated=crisp)
-        what = ", ".join(f"{pretty(n)} {s:+g}" for n, s in strengths.items()) or "no edit yet"
-        pictures.show_digits([decoded(model, ident(model), z)], [f"edited: {what}"], size=FACE_SIZE,
-                             pixelated=crisp, live=live_slider.mark(EDITED))
+        with st.container(width=START_FACE_SIZE):
+            pictures.show_digits([decoded(model, ident(model), z0)], [name], size=START_FACE_SIZE, pixelated=crisp)
+        with st.container(width=FACE_SIZE):
+            pictures.show_digits([decoded(model, ident(model), z)], [f"edited: {what}"], size=FACE_SIZE,
+                                 pixelated=crisp, live=live_slider.mark(EDITED))
     links.tidy(PARAMS)
     links.write(URL_ECHO, {**link, **({"edit": edit_text(strengths)} if strengths else {})}, PARAMS)
