@@ -585,10 +585,12 @@ def edited(at, key: str) -> tuple[str, np.ndarray]:
 def test_imported_attribute_vectors_are_in_the_card_and_under_the_manifest(imported, monkeypatch):
     """An import with an attribute file: each attribute's mean-difference vector of the encoded pictures."""
     from core.latent import attribute_vectors
+    from core.user_models import attribute_edits
     monkeypatch.setenv(registry.USER_ENV, str(imported))
     card = registry.read_card("attrs")
     assert card["files"]["attributes"] == "attributes.npz"
-    assert card["attribute_vectors"]["with"] == {"Bright": 20, "Bar": 20} and card["attribute_vectors"]["pictures"] == 40
+    assert card["attribute_vectors"]["with"] == {"Bright": 20, "Bar": 20}
+    assert card["attribute_vectors"]["pictures"] == 40 and card["attribute_vectors"]["left_out"] == []
     entry = registry.read_manifest(imported)["models"]["attrs"]["files"]
     assert entry["attributes.npz"] == registry.sha256(imported / "attrs" / "attributes.npz")
     m = core.load_model("attrs")
@@ -597,6 +599,13 @@ def test_imported_attribute_vectors_are_in_the_card_and_under_the_manifest(impor
     np.testing.assert_allclose(np.stack(list(m.attribute_vectors.values())),
                                attribute_vectors(m.encode(pics.images), pics.attributes > 0), atol=1e-5)
     assert "attributes" not in registry.read_card("plain")["files"]  # no attribute file, no vectors
+    pics.attributes = np.column_stack([pics.attributes, np.ones(len(pics.images), np.uint8)])
+    pics.attribute_names = [*pics.attribute_names, "Always"]  # every picture has it: no direction
+    card, arrays = attribute_edits(m, pics, np.arange(len(pics.images)))
+    assert card["left_out"] == ["Always"] and arrays["names"].tolist() == ["Bright", "Bar"]
+    pics.attributes = pics.attributes[:, 2:]
+    pics.attribute_names = ["Always"]
+    assert attribute_edits(m, pics, np.arange(len(pics.images))) == (None, None)
 
 
 def test_face_editing_serves_a_user_model_with_an_attribute_file(trained_attrs, shipped_pretrained, monkeypatch):
