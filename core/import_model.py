@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import registry
-from .user_models import UserModelError, check_name, labels_card, measure, publish
+from .user_models import UserModelError, attribute_edits, check_name, labels_card, measure, publish
 
 RANGE_SAMPLES = 512  # decoded prior samples the output range is measured on
 TOLERANCE = 1e-3
@@ -196,15 +196,20 @@ def import_model(name: str, decoder_path, encoder_path=None, data=None, labels=N
             "metrics": {"output_range_measured": how}}
     if custom_objects:
         card["custom_objects"] = custom_objects
-    arrays = None
+    arrays = attributes = None
     if pictures is not None and "encoder" in networks:
         model = LatentModel(card | {"id": name}, networks.get("encoder"), decoder)
-        metrics, arrays = measure(model, pictures, np.arange(len(pictures.images)))
+        everything = np.arange(len(pictures.images))
+        metrics, arrays = measure(model, pictures, everything)
         card["metrics"].update(metrics)
         say(f"measured on {len(pictures.images)} pictures: reconstruction MSE {metrics['reconstruction_mse']:.4f}")
+        edits, attributes = attribute_edits(model, pictures, everything)
+        if edits:
+            card["attribute_vectors"] = edits
+            say(f"attribute vectors (mean differences, unmeasured): {', '.join(edits['with'])}")
     elif pictures is not None:
         say("a generator alone has no codes of pictures to measure: --data is checked but gives no figures yet")
-    folder = publish(name, networks, card, arrays, card["training"]["command"])
+    folder = publish(name, networks, card, arrays, card["training"]["command"], attributes)
     say(f"imported {name} into {folder}")
     return folder
 

@@ -19,6 +19,7 @@ from . import registry
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 HELDOUT_FRACTION = 0.1
+ATTRIBUTES_FILE = "attributes.npz"  # as the face VAE's: names and mean-difference vectors (LatentModel.edit)
 
 
 class UserModelError(ValueError):
@@ -78,6 +79,30 @@ def measure(model, pictures, heldout: np.ndarray) -> tuple[dict, dict]:
     return metrics, arrays
 
 
+def attribute_edits(model, pictures, items: np.ndarray) -> tuple[dict, dict] | tuple[None, None]:
+    """(what the card says, arrays for attributes.npz) of the pictures' attributes, or (None, None) when they have
+    none: per attribute, the mean code of the pictures with it minus that of those without (core.latent, as the
+    face VAE's vectors are), over the pictures `items` (a trained model's training pictures). Aggregates only; an
+    attribute every picture has, or none, gives no direction and is left out. No judge reads them: unmeasured."""
+    from .images import as_model_input
+    from .latent import attribute_vectors
+    if pictures.attributes is None or model.conditional:
+        return None, None
+    present = pictures.attributes[items] > 0
+    counts = present.sum(0)
+    both = [a for a in range(present.shape[1]) if 0 < counts[a] < len(items)]
+    if not both:
+        return None, None
+    codes = model.encode(as_model_input(pictures.images[items]))
+    names = [pictures.attribute_names[a] for a in both]
+    arrays = {"names": np.array(names), "vectors": attribute_vectors(codes, present[:, both]).astype(np.float32)}
+    card = {"method": "mean difference of the encoded pictures' codes, unmeasured (no judge reads your pictures)",
+            "pictures": int(len(items)),
+            "with": {n: int(counts[a]) for n, a in zip(names, both)},
+            "left_out": [n for a, n in enumerate(pictures.attribute_names) if a not in both]}
+    return card, arrays
+
+
 def labels_card(pictures, told: int = 0) -> dict:
     """What a card says about the pictures' labels: classes (one colour when there are none) or attributes; `told`:
     the classes of a conditional decoder's label input (named 0, 1 ... when no labels file names them), recorded as
@@ -95,9 +120,10 @@ def labels_card(pictures, told: int = 0) -> dict:
     return card
 
 
-def publish(name: str, networks: dict, card: dict, arrays: dict | None, rebuild: str) -> Path:
-    """Write networks ({"encoder": model, "decoder": model}), latents.npz and the card into the user's folder,
-    all or nothing, then its manifest entry; returns the model's folder."""
+def publish(name: str, networks: dict, card: dict, arrays: dict | None, rebuild: str,
+            attributes: dict | None = None) -> Path:
+    """Write networks ({"encoder": model, "decoder": model}), latents.npz, attributes.npz (attribute_edits) and the
+    card into the user's folder, all or nothing, then its manifest entry; returns the model's folder."""
     root = check_name(name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     tmp.chmod(0o755)  # mkdtemp's 0700 would hide the model from others who share the folder
@@ -109,6 +135,9 @@ def publish(name: str, networks: dict, card: dict, arrays: dict | None, rebuild:
         if arrays:
             np.savez_compressed(tmp / "latents.npz", **arrays)
             files["latents"] = "latents.npz"
+        if attributes:
+            np.savez_compressed(tmp / ATTRIBUTES_FILE, **attributes)
+            files["attributes"] = ATTRIBUTES_FILE
         card = {**card, "id": name, "kind": "generative", "source": registry.USER_SOURCE, "files": files}
         (tmp / registry.CARD).write_text(json.dumps(card, indent=2) + "\n")
         tmp.rename(root / name)

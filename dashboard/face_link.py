@@ -81,7 +81,9 @@ def attribute(model, text: str) -> str:
     by_lower = {n.lower(): n for n in model.attribute_names}
     found = by_lower.get(text.strip().lower())
     if found is None:
-        raise ValueError(f"{text.strip()[:30] or 'an empty name'} is not one of the 40 CelebA attributes")
+        known = ("the 40 CelebA attributes" if model.card.get("dataset", {}).get("name") == "celeba"
+                 else f"this model's attributes ({', '.join(model.attribute_names)})")
+        raise ValueError(f"{text.strip()[:30] or 'an empty name'} is not one of {known}")
     return found
 
 

@@ -46,7 +46,8 @@ class Page(NamedTuple):
     needs: str = ""                 # what a model needs to be shown here, for a page that cannot show every model
     encoder: bool = True            # the page needs a model with an encoder (codes of held-out digits): no GAN
     families: tuple = ()            # when given, only models of these families (the GANs' own page)
-    yours: str = ""                 # why no model of the user's own pictures can be shown here, when none can
+    yours: str = ""                 # what a model of the user's own pictures needs to be shown here, in words
+    attributes: bool = False        # a model of the user's own pictures needs attribute vectors (an attribute file)
 
 
 USER_DATA = "images"  # card["dataset"]["name"] of a model made from the user's own pictures (core.user_models)
@@ -69,10 +70,12 @@ PAGES = {
     "arithmetic": Page("pages/4_Latent_arithmetic.py", "Latent arithmetic", ":material/calculate:", "mnist-vae-16d",
                        datasets=("mnist", USER_DATA),
                        needs="a model with an encoder, whose codes of real digits the sums start from"),
-    "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae", datasets=("celeba",),
-                  needs="a face model shipped with attribute vectors",
-                  yours="a face model whose attribute edits the face judge measured on CelebA's faces; an attribute "
-                        "file names your pictures' attributes, but no judge reads them in what your model draws"),
+    # A model of the user's pictures made with an attribute file too: its edits unmeasured (dashboard/face_yours.py).
+    "faces": Page("pages/5_Face_editing.py", "Face editing", ":material/face:", "celeba-vae",
+                  datasets=("celeba", USER_DATA), needs="a face model shipped with attribute vectors",
+                  yours="a model with an encoder, imported or trained with an attribute file (labels.csv with one "
+                        "0/1 column per attribute), whose attribute vectors the sliders move along",
+                  attributes=True),
     # Opens on the DCGAN, the GANs' showcase: convolutional, and trained with the remedies the vanilla GAN lacks.
     # An imported generator alone (core.import_model: family "generator") is shown as a GAN is.
     "gans": Page("pages/6_GAN_samples.py", "GAN samples", ":material/auto_awesome:", "mnist-dcgan", encoder=False,
@@ -109,7 +112,9 @@ def serves(page: Page, card: dict) -> bool:
     return (card.get("dataset", {}).get("name", "mnist") in page.datasets
             and bool(card.get("conditional") or not page.conditional_only)
             and (not page.encoder or files is None or bool(files.get("encoder") and files.get("latents")))
-            and (not page.families or family in page.families))
+            and (not page.families or family in page.families)
+            and not (page.attributes and card.get("source") == registry.USER_SOURCE
+                     and not (files or {}).get("attributes")))
 
 
 def pages_for(card: dict) -> list[str]:
@@ -259,14 +264,19 @@ def pick_model(page: str):
 
 
 def needs(page: Page, card: dict) -> str:
-    """What the page needs that this model lacks, in words: for a model of the user's own pictures, the page's
-    reason none of them can be shown here, when it has one."""
+    """What the page needs that this model lacks, in words: for a model of the user's own pictures, what the page
+    needs of one, when it says."""
     return page.yours if page.yours and card.get("source") == registry.USER_SOURCE else page.needs
 
 
 def of_digits(model) -> bool:
     """Whether the model draws MNIST digits (the judge reads them; a drawn digit fits it), not the user's pictures."""
     return model.card.get("dataset", {}).get("name", "mnist") == "mnist"
+
+
+def of_yours(model) -> bool:
+    """Whether the model draws the user's own pictures (core.user_models), which no judge reads."""
+    return model.card.get("dataset", {}).get("name") == USER_DATA
 
 
 def judge_for(model):

@@ -21,8 +21,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import core  # noqa: E402
-from conftest import (GRID, LABEL, SCATTER, assert_clean, chosen, digit_rows, one_notice_naming_each,  # noqa: E402
-                      open_page)
+from conftest import (GRID, LABEL, SCATTER, assert_clean, chosen, digit_rows, live_sliders,  # noqa: E402
+                      one_notice_naming_each, open_page, release, slider_frames)
 from core import registry  # noqa: E402
 from core.data.image_folder import FolderError, read_folder  # noqa: E402
 from core.import_model import import_model  # noqa: E402
@@ -291,6 +291,33 @@ def trained(tmp_path_factory) -> Path:
     return base / "models"
 
 
+def write_attributes(folder: Path) -> Path:
+    """attrs.csv beside write_pictures' pictures: Bright (every other picture) and Bar (the bars), 0/1 columns."""
+    files = sorted(p.name for p in folder.glob("*.png"))
+    (folder / "attrs.csv").write_text("file,Bright,Bar\n" + "".join(f"{f},{i % 2},{int(f.startswith('bar'))}\n"
+                                                                     for i, f in enumerate(files)))
+    return folder / "attrs.csv"
+
+
+@pytest.fixture(scope="module")
+def trained_attrs(tmp_path_factory) -> Path:
+    """A 2-D VAE trained for a few epochs by `python -m core.train vae` on pictures with an attribute file."""
+    import os
+
+    from core.train import main
+    base = tmp_path_factory.mktemp("trained_attrs")
+    pics = write_pictures(base / "pics", labels=False)
+    before = os.environ.get(registry.USER_ENV)
+    os.environ[registry.USER_ENV] = str(base / "models")
+    try:
+        code = main(["vae", "--images", str(pics), "--labels", str(write_attributes(pics)), "--epochs", "3",
+                     "--name", "marked", "--runs", str(base / "runs")])
+    finally:
+        os.environ[registry.USER_ENV] = before
+    assert code == 0
+    return base / "models"
+
+
 def shown(monkeypatch, models: Path, page: str, model: str, **query):
     """A page opened by a link naming one of the user's models (in `models`), which it shows cleanly."""
     monkeypatch.setenv(registry.USER_ENV, str(models))
@@ -483,9 +510,7 @@ def imported(networks, conditional, tmp_path_factory) -> Path:
     import os
     base = tmp_path_factory.mktemp("imported")
     pics, plain = write_pictures(base / "pics"), write_pictures(base / "plain", labels=False)
-    files = sorted(p.name for p in plain.glob("*.png"))
-    (plain / "attrs.csv").write_text("file,Bright,Bar\n" + "".join(f"{f},{i % 2},{int(f.startswith('bar'))}\n"
-                                                                    for i, f in enumerate(files)))
+    write_attributes(plain)
     before = os.environ.get(registry.USER_ENV)
     os.environ[registry.USER_ENV] = str(base / "models")
     quiet = dict(say=lambda *_: None)
@@ -550,13 +575,103 @@ def test_digits_by_label_serves_a_conditional_user_model(imported, shipped_pretr
     assert not any("judge surely reads" in m.value for m in at.markdown)
 
 
+def edited(at, key: str) -> tuple[str, np.ndarray]:
+    """Face editing's edited picture for a user's model (the one its live sliders draw over): caption and pixels."""
+    row, = [r for r in digit_rows(at) if r.live == key]
+    picture, = row.pictures()
+    return row.captions[0], np.asarray(picture, int)
+
+
+def test_imported_attribute_vectors_are_in_the_card_and_under_the_manifest(imported, monkeypatch):
+    """An import with an attribute file: each attribute's mean-difference vector of the encoded pictures."""
+    from core.latent import attribute_vectors
+    from core.user_models import attribute_edits
+    monkeypatch.setenv(registry.USER_ENV, str(imported))
+    card = registry.read_card("attrs")
+    assert card["files"]["attributes"] == "attributes.npz"
+    assert card["attribute_vectors"]["with"] == {"Bright": 20, "Bar": 20}
+    assert card["attribute_vectors"]["pictures"] == 40 and card["attribute_vectors"]["left_out"] == []
+    entry = registry.read_manifest(imported)["models"]["attrs"]["files"]
+    assert entry["attributes.npz"] == registry.sha256(imported / "attrs" / "attributes.npz")
+    m = core.load_model("attrs")
+    pics = read_folder(imported.parent / "plain", SIDE, labels_csv=imported.parent / "plain" / "attrs.csv")
+    assert m.attribute_names == ["Bright", "Bar"]
+    np.testing.assert_allclose(np.stack(list(m.attribute_vectors.values())),
+                               attribute_vectors(m.encode(pics.images), pics.attributes > 0), atol=1e-5)
+    assert "attributes" not in registry.read_card("plain")["files"]  # no attribute file, no vectors
+    pics.attributes = np.column_stack([pics.attributes, np.ones(len(pics.images), np.uint8)])
+    pics.attribute_names = [*pics.attribute_names, "Always"]  # every picture has it: no direction
+    card, arrays = attribute_edits(m, pics, np.arange(len(pics.images)))
+    assert card["left_out"] == ["Always"] and arrays["names"].tolist() == ["Bright", "Bar"]
+    pics.attributes = pics.attributes[:, 2:]
+    pics.attribute_names = ["Always"]
+    assert attribute_edits(m, pics, np.arange(len(pics.images))) == (None, None)
+
+
+def test_face_editing_serves_a_user_model_with_an_attribute_file(trained_attrs, shipped_pretrained, monkeypatch):
+    """A trained model's vectors come from the pictures it learned from; a live slider each, the picture following
+    a release, in units of the plain vector; the link reopens the edit; none of the judge's measured figures."""
+    from core.images import to_uint8
+    from core.slider_frames import picture
+    from core.user_models import split_heldout
+    monkeypatch.setenv(registry.USER_ENV, str(trained_attrs))
+    kept, _ = split_heldout(40)
+    assert registry.read_card("marked")["attribute_vectors"]["pictures"] == len(kept)
+    m = core.load_model("marked")
+    at = shown(monkeypatch, trained_attrs, FACES, "marked", start="heldout", item="3")
+    assert any("These edits are unmeasured" in c.value for c in at.caption)
+    assert not at.subheader and not at.expander and not at.get("plotly_chart")  # none of the judge's figures
+    keys = ["yours_s_Bright_marked", "yours_s_Bar_marked"]
+    assert list(live_sliders(at)) == keys
+    z = m.heldout["means"][3]
+    caption, before = edited(at, "edited_picture")
+    assert caption == "edited: no edit yet" and before.shape == (SIDE, SIDE)
+    np.testing.assert_allclose(before, to_uint8(m.decode(z[None])[0]), atol=1)
+    frames = slider_frames(at, keys[1])  # grey 28 px frames along -3..3, the middle one the unedited picture
+    middle = picture(frames["pixels"], frames["layout"], len(frames["meta"]["stops"]) // 2, 0)
+    assert middle.shape == (SIDE, SIDE) and np.abs(middle.astype(int) - before).max() <= 2
+    release(at, keys[1], -3)
+    assert_clean(at)
+    assert at.query_params["edit"] == "Bar:-3" and at.query_params["item"] == "3"
+    caption, after = edited(at, "edited_picture")
+    assert caption == "edited: Bar -3" and (after != before).sum() > SIDE  # a barely trained model: small changes
+    np.testing.assert_allclose(after, to_uint8(m.decode(z[None] - 3 * m.attribute_vectors["Bar"])[0]), atol=1)
+
+    again = shown(monkeypatch, trained_attrs, FACES, "marked", start="sample", seed="4", edit="bright:-1")
+    assert live_sliders(again)["yours_s_Bright_marked"]["value"] == -1.0
+    assert again.query_params["edit"] == "Bright:-1" and again.query_params["seed"] == "4"
+    assert edited(again, "edited_picture")[0] == "edited: Bright -1"
+    wrong = open_page(FACES, model="marked", edit="Nose:1", item="99")
+    notice = one_notice_naming_each(wrong, {"edit": "Nose:1", "item": "99"})
+    assert "Nose is not one of this model's attributes (Bright, Bar)" in notice
+    assert all(s["value"] == 0 for s in live_sliders(wrong).values()) and "edit" not in wrong.query_params
+
+
+def test_face_editing_draws_colour_pictures_of_another_size(models_dir, tmp_path, shipped_pretrained, monkeypatch):
+    """A 32 px colour model imported with an attribute file: the page draws its pictures in colour."""
+    import keras
+
+    from core.models import networks as nets
+    from core.models import vae
+    keras.utils.set_random_seed(0)
+    vae.build_encoder(2, (32, 32, 3)).save(tmp_path / "enc.keras")
+    nets.mlp_decoder(2, (32, 32, 3)).save(tmp_path / "dec.keras")
+    pics = write_pictures(tmp_path / "pics", colour=True, labels=False)
+    import_model("colour", tmp_path / "dec.keras", tmp_path / "enc.keras", pics, write_attributes(pics),
+                 say=lambda *_: None)
+    at = shown(monkeypatch, models_dir, FACES, "colour")
+    assert at.query_params["start"] == "heldout"
+    caption, picture = edited(at, "edited_picture")
+    assert picture.shape == (32, 32, 3) and list(live_sliders(at)) == ["yours_s_Bright_colour", "yours_s_Bar_colour"]
+
+
 def test_pages_that_cannot_show_a_user_model_say_why_in_one_line(imported, shipped_pretrained, monkeypatch):
     monkeypatch.setenv(registry.USER_ENV, str(imported))
     assert registry.read_card("attrs")["attribute_names"] == ["Bright", "Bar"]  # a multi-label attribute file
     for page, model, why in (
-            (FACES, "attrs", "a face model whose attribute edits the face judge measured on CelebA's faces; an "
-                             "attribute file names your pictures' attributes, but no judge reads them in what your "
-                             "model draws"),
+            (FACES, "plain", "a model with an encoder, imported or trained with an attribute file (labels.csv with "
+                             "one 0/1 column per attribute)"),
+            (FACES, "my-cvae", "a model with an encoder, imported or trained with an attribute file"),
             (LABEL, "plain", "a model that is told the label and has an encoder"),
             (LABEL, "my-gen", "a model that is told the label and has an encoder"),
             (ARITHMETIC, "my-gen", "a model with an encoder"),
@@ -584,4 +699,5 @@ def test_home_links_each_user_model_to_the_pages_that_show_it(imported, shipped_
         links.setdefault(link.proto.query_string, set()).add(link.proto.label)
     assert links["model=my-gen"] == {"Decoded grid", "GAN samples"}
     assert links["model=plain"] == {"Latent scatter", "Decoded grid", "Latent arithmetic"}
+    assert links["model=attrs"] == {"Latent scatter", "Decoded grid", "Latent arithmetic", "Face editing"}
     assert links["model=my-cvae"] == {"Latent scatter", "Decoded grid", "Digits by label", "Latent arithmetic"}

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..user_models import UserModelError, check_name, labels_card, measure, publish, split_heldout
+from ..user_models import (UserModelError, attribute_edits, check_name, labels_card, measure, publish,
+                           split_heldout)
 from .common import RUNS, split_train
 
 SIZES = (28, 32, 64)
@@ -125,7 +126,10 @@ def train_folder(images, name: str, labels=None, size: int = 28, latent: int = 2
     lm = LatentModel(card | {"id": name}, model.encoder, model.decoder)
     metrics, arrays = measure(lm, pictures, heldout)
     card["metrics"] = metrics
-    folder = publish(name, {"encoder": model.encoder, "decoder": model.decoder}, card, arrays, command)
+    edits, attributes = attribute_edits(lm, pictures, kept)  # from the pictures it learned from, not the held-out
+    if edits:
+        card["attribute_vectors"] = edits
+    folder = publish(name, {"encoder": model.encoder, "decoder": model.decoder}, card, arrays, command, attributes)
     say(f"trained {name} in {wall:.0f} s ({len(history.epoch)} epochs, best {best + 1}); held-out reconstruction "
         f"MSE {metrics['reconstruction_mse']:.4f}; written to {folder}")
     return folder

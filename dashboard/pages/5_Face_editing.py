@@ -6,12 +6,15 @@ slider's value, holding what that edit held unless unticked (LatentModel.measure
 edited face. The edit (start, seed or test face, strengths,
 held attributes, strip attribute) is kept in the URL, never an uploaded photo. The parts are in dashboard/faces.py and its face_*.py modules;
 this script lays them out. The editor is a fragment: moving a slider reruns it alone; the strip is another.
+A model of the user's own pictures made with an attribute file gets face_yours.py's page instead: the same live
+sliders, along unmeasured mean-difference vectors.
 """
 import streamlit as st
 
 import face_card
 import face_editor
 import face_link
+import face_yours
 import faces
 import links
 import ui
@@ -19,6 +22,9 @@ import ui
 ui.setup_page("Face editing")
 st.title("Face editing", anchor=False)  # before the picker: the page is named even when no face model is shipped
 model = ui.pick_model("faces")
+if ui.of_yours(model):  # a model of the user's own pictures, with their attribute file's vectors
+    face_yours.page(model)
+    st.stop()
 metrics = model.card.get("metrics", {})
 measured = ([f"redraws held-out test faces with a mean squared error of {metrics['reconstruction_mse']:.4f} a "
              "pixel"] if "reconstruction_mse" in metrics else []) + \
