@@ -72,7 +72,8 @@ def edit_table(_model, model: str):
     return None if table is None else table.loc[:, table.notna().any() & (table != "").any()]
 
 
-METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounders held", "detied": "de-tied vector"}
+METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounders held", "detied": "de-tied vector",
+           "detied_boundary": "de-tied vector, per face to a boundary distance"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
