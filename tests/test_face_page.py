@@ -920,6 +920,42 @@ def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compa
     assert any("at most 5 points more often" in c.value for c in at.caption)
 
 
+def test_a_per_face_detied_edit_that_won_on_val_is_the_sliders_in_every_table_and_the_chart(faces_pretrained):
+    """The fourth method (de-tied vector, each face to a boundary distance), chosen on its own finer grid."""
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    edits = card["metrics"]["attribute_edits"]  # the card's grid: 0.5, 1.0, 1.5, 2.0, 3.0
+    ceiling = {"Male": {"ceiling": 0.15}}
+    edits["per_attribute"]["Eyeglasses"].update(
+        validation={"success": [.2, .5, .8, .95, 1], "kept": [.99, .95, .92, .85, .8]},
+        plain=tied_scores(0.8, 0.85, {"Male": 0.28}), real_photo_ceilings=ceiling, goal_met=False,
+        detied_boundary={"strength": 1.8, "holds": [], "plain": tied_scores(0.91, 0.92, {"Male": 0.16}, .9, .92),
+                         "real_photo_ceilings": ceiling, "goal_met": True,
+                         "validation": {"strengths": [1.0, 1.6, 1.8, 2.0], "success": [.6, .85, .91, .95],
+                                        "kept": [.97, .93, .91, .88]}})
+    edits["goals_by_attribute"] = {"attributes": {"Eyeglasses": {"success_min": 0.9, "kept_min": 0.9}},
+                                   "confounder_margin": 0.05, "entailed": {"Eyeglasses": []}}
+    card_path.write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, faces_pretrained)
+    at = open_page(PAGE)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    row = table[table["attribute"] == "Eyeglasses"].iloc[0]
+    assert (row["method"], row["held fixed"], row["success"]) == (
+        "de-tied vector, per face to a boundary distance", "", pytest.approx(91.0))
+    methods = at.dataframe[1].value
+    assert list(methods["method"]) == ["mean-difference vector", "de-tied vector, per face to a boundary distance"]
+    assert list(methods["slider"]) == ["", "✓"] and list(methods["strength"]) == [1.5, 1.8]
+    assert "until it lies 1.8 spreads past a logistic boundary" in at.slider(key=slider("Eyeglasses")).help
+    fig = figure(at, "face_tradeoff")
+    lines = {d.name: d for d in fig.data}
+    per_face = lines["Eyeglasses (per-face de-tied)"]
+    assert list(per_face.customdata) == [1.0, 1.6, 1.8, 2.0] and per_face.line.dash == "dash"  # its own grid
+    assert list(lines["Eyeglasses"].customdata) == [0.5, 1.0, 1.5, 2.0, 3.0]
+    ringed = lines["the slider's edit at 1"]
+    assert (91, 91) in zip(np.round(ringed.x), np.round(ringed.y))  # its 1 at 1.8 on its own grid
+
+
 def test_without_tied_figures_the_table_shows_the_first_columns_only(faces_pretrained):
     at = open_page(PAGE)
     assert_clean(at)
