@@ -3,10 +3,11 @@ validation faces, in units of that method's default edit, so +1 is exactly the e
 reports (and the page's measured table shows).
 
 Why: a mean-difference vector is one edit among several the card measures (core.face_edits: vector, boundary with
-the attribute's confounders held, de-tied vector, per-face de-tied), and which wins differs by attribute and direction (on val:
-Smiling by its boundary, adding Male by its de-tied vector, removing it by its vector). A slider in one method's
-own units would make +1 mean a different thing on every slider; in units of the winner's default it always means
-"the measured edit". Choosing reads validation figures only; the test figures are what is reported.
+the attribute's confounders held, de-tied vector, de-tied vector taken face by face to a boundary distance), and
+which wins differs by attribute and direction (on val, Smiling by its boundary, removing Male by its vector). A
+slider in one method's own units would make +1 mean a different thing on every slider; in units of the winner's
+default it always means "the measured edit". Choosing reads validation figures only; the test figures are what is
+reported.
 """
 from __future__ import annotations
 
