@@ -378,24 +378,27 @@ def linear_boundaries(codes, present) -> dict:
             "spread": np.array(spread, np.float32)}
 
 
-def move_to_distance(z, normal, offset: float, target: float, held_normals=(), least: float = 0.0) -> np.ndarray:
-    """Each code moved along `normal`, made orthogonal to `held_normals` (whose distances then stay), until its
-    signed distance from the boundary is `target` (InterFaceGAN's linear_interpolate, face by face: a code far
-    from the boundary moves less than one near it, where one multiple of a vector overshoots or undershoots).
-    With `least` > 0 every code moves at least that far towards the target's side, so one already there, or past
-    it, still goes further that way rather than back. A direction left with no component along the normal moves
-    nothing. (N, d) float32."""
+def move_to_distance(z, normal, offset: float, target: float, held_normals=(), least: float = 0.0,
+                     direction=None) -> np.ndarray:
+    """Each code moved along `direction` (default: the normal), made orthogonal to `held_normals` (whose distances
+    then stay), until its signed distance from the boundary is `target` (InterFaceGAN's linear_interpolate, face by
+    face: a code far from the boundary moves less than one near it, where one multiple of a vector overshoots or
+    undershoots). A `direction` other than the normal (a de-tied vector) sets the way a code moves, the boundary
+    only how far. With `least` > 0 every code moves at least that far towards the target's side, so one already
+    there, or past it, still goes further that way rather than back. A direction left at under a thousandth of its
+    length along the normal (or pointing against it) moves nothing. (N, d) float32."""
     z = np.atleast_2d(np.asarray(z, np.float64))
     normal = np.asarray(normal, np.float64)
-    direction = orthogonal_to(normal, held_normals).astype(np.float64)
-    along = float(normal @ direction)
-    if along <= 1e-6:
+    way = normal if direction is None else np.asarray(direction, np.float64)
+    way = orthogonal_to(way, held_normals).astype(np.float64)
+    along = float(normal @ way)
+    if along <= 1e-3 * np.linalg.norm(way):  # (nearly) parallel to the boundary: no way to reach the target
         return z.astype(np.float32)
     gap = target - (z @ normal + offset)
     if least > 0:
         gap = np.maximum(gap, least) if target >= 0 else np.minimum(gap, -least)
     step = gap / along
-    return (z + step[:, None] * direction).astype(np.float32)
+    return (z + step[:, None] * way).astype(np.float32)
 
 
 def edit_direction(vectors: dict, strengths: dict, hold=()) -> np.ndarray:

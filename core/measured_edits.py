@@ -3,10 +3,11 @@ validation faces, in units of that method's default edit, so +1 is exactly the e
 reports (and the page's measured table shows).
 
 Why: a mean-difference vector is one edit among several the card measures (core.face_edits: vector, boundary with
-the attribute's confounders held, de-tied vector), and which wins differs by attribute and direction (on val:
-Smiling by its boundary, adding Male by its de-tied vector, removing it by its vector). A slider in one method's
-own units would make +1 mean a different thing on every slider; in units of the winner's default it always means
-"the measured edit". Choosing reads validation figures only; the test figures are what is reported.
+the attribute's confounders held, de-tied vector, de-tied vector taken face by face to a boundary distance), and
+which wins differs by attribute and direction (on val, Smiling by its boundary, removing Male by its vector). A
+slider in one method's own units would make +1 mean a different thing on every slider; in units of the winner's
+default it always means "the measured edit". Choosing reads validation figures only; the test figures are what is
+reported.
 """
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .face_edits import ATTRIBUTE_GOALS, EDIT_GOALS, ENTAILED, boundary_edit
+from .face_edits import ATTRIBUTE_GOALS, EDIT_GOALS, ENTAILED, OTHER_METHODS, boundary_edit
 from .latent import held_fixed
 
-METHODS = ("vector", "boundary", "detied")  # the card's edit methods (core.face_edits), in order of preference
+METHODS = ("vector", *OTHER_METHODS)  # the card's edit methods (core.face_edits), in order of preference
 ADD, REMOVE = "add", "remove"
 
 
@@ -37,9 +38,11 @@ def _row(per_attribute: dict, name: str, method: str, direction: str) -> dict | 
 
 
 def _choice(row: dict, method: str, kept: str, grid: list) -> Choice:
-    """A card row as a Choice; its validation figures at its strength ({} when the card has none on the grid)."""
+    """A card row as a Choice; its validation figures at its strength ({} when the card has none on the grid): the
+    row's own grid (`strengths`), else the card's."""
     val = row.get("validation") or {}
     kept = kept if kept in val else "kept"
+    grid = val.get("strengths", grid)
     figures = {}
     if grid and len(val.get("success", ())) == len(val.get(kept, ())) == len(grid):
         i = int(np.argmin(np.abs(np.asarray(grid) - abs(row["strength"]))))
@@ -108,18 +111,19 @@ class MeasuredEdits:
 
     def step(self, z, name: str, amount: float, holds=None) -> np.ndarray:
         """(N, d): how far `amount` times the default edit of `name` moves each code, with `holds` (None: the
-        measured edit's own) held fixed. Boundary edits are per face (core.face_edits.boundary_edit): one
-        already at the target, or past it, still moves on the slider's way."""
+        measured edit's own) held fixed. Boundary edits, along the normal or the de-tied vector, are per face
+        (core.face_edits.boundary_edit): one already at the target, or past it, still moves on the slider's way."""
         z = np.atleast_2d(np.asarray(z, np.float64))
         if not amount:
             return np.zeros_like(z)
         c = self.choice(name, amount)
         held = [h for h in (c.holds if holds is None else holds) if h != name and h in self.names]
         a = self._index(name)
-        if c.method == "boundary":
+        if c.method in ("boundary", "detied_boundary"):
             t = self.tables
             edit = boundary_edit({n: (t["normals"][k], t["offsets"][k], t["spread"][k])
-                                  for k, n in enumerate(self.names) if n == name or n in held})
+                                  for k, n in enumerate(self.names) if n == name or n in held},
+                                 {name: t["detied"][a]} if c.method == "detied_boundary" else None)
             return abs(amount) * (edit(z, name, c.strength, held).astype(np.float64) - z)
         vectors = self.tables["vectors" if c.method == "vector" else "detied"]
         vector = held_fixed(vectors[a], [vectors[self._index(h)] for h in held]) if held else vectors[a]

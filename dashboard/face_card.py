@@ -72,7 +72,8 @@ def edit_table(_model, model: str):
     return None if table is None else table.loc[:, table.notna().any() & (table != "").any()]
 
 
-METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounders held", "detied": "de-tied vector"}
+METHODS = {"vector": "mean-difference vector", "boundary": "boundary, confounders held", "detied": "de-tied vector",
+           "detied_boundary": "de-tied vector, per face to a boundary distance"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -135,12 +136,13 @@ def measured(model) -> None:
     methods = methods_table(model, ident(model))
     if methods is not None:
         margin = (edits_card(model).get("goals_by_attribute") or {}).get("confounder_margin", 0.0)
-        st.caption("**Three ways to edit, against each attribute's goal** (test faces; strengths and targets "
+        st.caption("**Four ways to edit, against each attribute's goal** (test faces; strengths and targets "
                    "chosen on validation faces; ✓: the one the slider uses): the mean-difference vector; a "
-                   "logistic boundary per attribute, each face moved to a target distance from it with its confounders held; and a "
-                   "de-tied vector, the attribute's own effect with the other 39 labels held fixed. A confounder "
-                   f"may flip at most {100 * margin:.0f} points more often than the judge misreads it on real "
-                   "photos.")
+                   "logistic boundary per attribute, each face moved to a target distance from it with its "
+                   "confounders held; a de-tied vector, the attribute's own effect with the other 39 labels held "
+                   "fixed; and that de-tied vector taken face by face to a target distance from the boundary. A "
+                   f"confounder may flip at most {100 * margin:.0f} points more often than the judge misreads it on "
+                   "real photos.")
         with st.container():
             st.dataframe(methods, hide_index=True, key="face_methods_table", width="content", column_config={
                 "success": percent, "kept (independent)": percent,

@@ -13,7 +13,7 @@ from faces import EXPORT_SIDE, SLIDERS, STRENGTH, edits_card, pretty
 
 # ---------------------------------------------------------------- charts and files
 
-METHOD_NAMES = {"boundary": "boundary", "detied": "de-tied"}  # the trade-off chart's words for the sliders' methods
+METHOD_NAMES = {"boundary": "boundary", "detied": "de-tied", "detied_boundary": "per-face de-tied"}  # the trade-off chart's words for the sliders' methods
 
 def strengths_figure(names: list[str], strengths: dict) -> dict:
     """Horizontal bars of the current strengths (0 where a slider is at rest), 1 (the measured edit) marked."""
@@ -37,7 +37,7 @@ def strengths_figure(names: list[str], strengths: dict) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def tradeoff_figure(_model, model: str) -> dict | None:
-    """Success against kept on val faces, one point a strength of the card's grid, a line an attribute with a slider
+    """Success against kept on val faces, one point a strength of the method's grid, a line an attribute with a slider
     at first (and, dashed, the method its slider uses where that is not the plain vector): the trade-off each
     default was chosen on, the goal's corner shaded. None without figures."""
     from core.measured_edits import choose
@@ -55,16 +55,17 @@ def tradeoff_figure(_model, model: str) -> dict | None:
         for method in dict.fromkeys(["vector", chosen.method]):
             row = per[name] if method == "vector" else per[name][method]
             val = row["validation"]
+            strengths = val.get("strengths", grid)  # the row's own grid (finer beside the vector), else the card's
             success = [100 * v for v in val["success"]]
             kept = [100 * v for v in val["kept_independent" if tied and "kept_independent" in val else "kept"]]
             label = pretty(name) + ("" if method == "vector" else f" ({METHOD_NAMES[method]})")
             lines.append({"type": "scatter", "mode": "lines+markers", "x": kept, "y": success, "name": label,
-                          "customdata": grid, "marker": {"size": 5}, "legendgroup": name,
+                          "customdata": strengths, "marker": {"size": 5}, "legendgroup": name,
                           "line": {"dash": "solid" if method == "vector" else "dash"},
                           "hovertemplate": f"{label} %{{customdata:+.2f}}: success %{{y:.0f}}%, "
                                            "kept %{x:.1f}%<extra></extra>"})
-            if method == chosen.method and abs(row.get("strength", 0)) in grid:
-                at = grid.index(abs(row["strength"]))
+            if method == chosen.method and abs(row.get("strength", 0)) in strengths:
+                at = strengths.index(abs(row["strength"]))
                 defaults["x"].append(kept[at])
                 defaults["y"].append(success[at])
                 defaults["text"].append(label)

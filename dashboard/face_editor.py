@@ -264,6 +264,9 @@ METHOD_WORDS = {
                 "without, along the boundary's normal",
     "detied": "its coefficient in a regression of the training faces' codes on all 40 labels (the others held "
               "fixed), times {s:g}",
+    "detied_boundary": "each face moved along its coefficient in a regression of the training faces' codes on all "
+                       "40 labels (the others held fixed) until it lies {s:g} spreads past a logistic boundary "
+                       "between training faces with it and without",
 }
 
 

@@ -216,6 +216,9 @@ def test_choose_strength_follows_the_goals_and_the_kept_figure_given():
 
 def test_edit_constants_are_the_documented_protocol():
     assert fe.EDIT_STRENGTHS == (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0, 3.5, 4.0)
+    assert fe.FINE_STRENGTHS == (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.6, 1.7, 1.75, 1.8, 1.9, 2.0, 2.25, 2.5, 2.75,
+                                 3.0, 3.5, 4.0)
+    assert fe.OTHER_METHODS == {"boundary": fe.CONFOUNDERS, "detied": {}, "detied_boundary": {}}
     assert fe.EDIT_GOALS == {"success_min": 0.90, "kept_min": 0.85,
                              "attributes": ["Smiling", "Eyeglasses", "Male", "Blond_Hair"]}
     assert fe.ATTRIBUTE_GOALS == {"Smiling": {"success_min": 0.95, "kept_min": 0.94},
@@ -318,3 +321,39 @@ def test_detied_vectors_are_scored_as_a_third_method_without_holds():
     assert detied["holds"] == [] and detied["plain"]["confounder_flips"] == {"Male": 0.0}
     assert got["per_attribute"]["Male"]["detied"] is None  # no de-tied vector given for it
     assert set(got["detied_goals_met"]) == {"Smiling"} and "boundary_goals_met" not in got
+
+
+def test_per_face_detied_edits_reach_the_boundary_target_along_the_detied_vector_holding_orthogonally():
+    boundaries = {"Smiling": (np.array([0.0, 1.0]), -0.5, 2.0), "Male": (np.array([1.0, 0.0]), 0.0, 1.0)}
+    edit = fe.boundary_edit(boundaries, {"Smiling": np.array([0.5, 1.0])})  # a de-tied vector dragging x along
+    codes = np.array([[1.0, -1.0], [-1.0, 0.0], [0.0, 3.0]])  # distances -1.5, -0.5, 2.5 from y = 0.5
+    moved = edit(codes, "Smiling", 1.0, ())
+    np.testing.assert_allclose(moved[:2, 1] - 0.5, 2.0, rtol=1e-6)              # target: 1 spread (2.0)
+    np.testing.assert_allclose(moved[:2, 0] - codes[:2, 0], [1.75, 1.25], rtol=1e-6)  # half each face's own step
+    np.testing.assert_allclose(moved[2] - codes[2], [0.25, 0.5], rtol=1e-6)     # past it: the least move, 0.25 of 2
+    held = edit(codes, "Smiling", 1.0, ["Male"])                                # Male's normal held: x stays
+    np.testing.assert_allclose(held[:, 0], codes[:, 0], atol=1e-6)
+    np.testing.assert_allclose(held[:2, 1] - 0.5, 2.0, rtol=1e-6)
+
+
+def test_per_face_detied_is_scored_as_a_fourth_method_on_the_finer_grid():
+    val = split([[1, -0.3], [-1, -0.6], [1, 0.5], [-1, 0.2], [2, -1.2]],
+                [[1, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]])
+    test = split([[1, -0.1], [-1, -0.4], [-0.5, 0.5], [0.5, -2.0]], [[1, 0, 0], [0, 0, 0], [0, 1, 0], [1, 0, 0]])
+    vectors = {"Smiling": np.array([0.5, 1.0]), "Male": np.array([1.0, 0.0])}
+    boundaries = {"Smiling": (np.array([0.0, 1.0]), 0.0, 1.0), "Male": (np.array([1.0, 0.0]), 0.0, 1.0)}
+    got = fe.evaluate_attribute_edits(IdentityModel(), SmileJudge(), vectors, ["Male", "Smiling"], val, test,
+                                      boundaries, detied={"Smiling": np.array([0.0, 1.0])})
+    row = got["per_attribute"]["Smiling"]["detied_boundary"]
+    # every face moved straight up to y = 0.25: all smile, Male untouched
+    assert row["strength"] == 0.25 and row["holds"] == [] and "held_fixed" not in row
+    assert row["plain"]["success"] == 1.0 and row["plain"]["confounder_flips"] == {"Male": 0.0}
+    assert row["validation"]["strengths"] == list(fe.FINE_STRENGTHS) and len(row["validation"]["success"]) == 18
+    assert got["per_attribute"]["Smiling"]["validation"]["strengths"] == list(fe.EDIT_STRENGTHS)  # the vector's
+    assert got["per_attribute"]["Male"]["detied_boundary"] is None  # no de-tied vector for it
+    assert got["detied_boundary_goals_met"] == {"Smiling": True}
+    assert "detied_boundary" in fe.EDIT_METHOD and "1.6, 1.7, 1.75, 1.8, 1.9, 2.0" in fe.EDIT_METHOD
+    # without boundaries the per-face de-tied method is not scored
+    alone = fe.evaluate_attribute_edits(IdentityModel(), SmileJudge(), vectors, ["Male", "Smiling"], val, test,
+                                        detied={"Smiling": np.array([0.0, 1.0])})
+    assert alone["per_attribute"]["Smiling"]["detied_boundary"] is None and "detied_boundary_goals_met" not in alone

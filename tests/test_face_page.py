@@ -931,9 +931,23 @@ def tied_scores(success, kept_independent, flips, men=None, women=None):
                if men is not None else {})}
 
 
+def with_eyeglasses_goals(root, card: dict, entailed: dict):
+    """The card given goals for Eyeglasses (90% / 90%), written, and the page opened: the page and the measured
+    table's Eyeglasses row."""
+    card["metrics"]["attribute_edits"]["goals_by_attribute"] = {
+        "attributes": {"Eyeglasses": {"success_min": 0.9, "kept_min": 0.9}}, "confounder_margin": 0.05,
+        "entailed": entailed}
+    (root / MODEL / "card.json").write_text(json.dumps(card))
+    registry.write_manifest_entry(MODEL, root)
+    at = open_page(PAGE)
+    assert_clean(at)
+    table = at.dataframe[0].value
+    return at, table[table["attribute"] == "Eyeglasses"].iloc[0]
+
+
 def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compare_the_methods(faces_pretrained):
     """The card's tied-attribute figures (core.face_edits): success on men and women, kept over what the edit does
-    not entail, confounder flips beside the judge's real-photo ceiling; the three methods against each goal."""
+    not entail, confounder flips beside the judge's real-photo ceiling; the methods against each goal."""
     card_path = faces_pretrained / MODEL / "card.json"
     card = json.loads(card_path.read_text())
     edits = card["metrics"]["attribute_edits"]
@@ -943,14 +957,7 @@ def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compa
         boundary={"strength": 3.0, "holds": ["Male"], "plain": tied_scores(0.95, 0.9, {"Male": 0.22}),
                   "real_photo_ceilings": ceiling, "goal_met": True},
         detied=None)
-    edits["goals_by_attribute"] = {"attributes": {"Eyeglasses": {"success_min": 0.9, "kept_min": 0.9}},
-                                   "confounder_margin": 0.05, "entailed": {"Eyeglasses": [], "Smiling": ["High_Cheekbones"]}}
-    card_path.write_text(json.dumps(card))
-    registry.write_manifest_entry(MODEL, faces_pretrained)
-    at = open_page(PAGE)
-    assert_clean(at)
-    table = at.dataframe[0].value
-    row = table[table["attribute"] == "Eyeglasses"].iloc[0]
+    at, row = with_eyeglasses_goals(faces_pretrained, card, {"Eyeglasses": [], "Smiling": ["High_Cheekbones"]})
     assert (row["success"], row["on men"], row["on women"], row["kept (independent)"]) == (
         pytest.approx(66.0), pytest.approx(70.0), pytest.approx(63.0), pytest.approx(87.0))
     assert row["confounders flipped"] == "Male 28% (photos 19%)"
@@ -962,6 +969,35 @@ def test_the_measured_tables_score_edits_as_tied_attributes_are_scored_and_compa
         "Male 28% (photos 19%)", "Male 22% (photos 19%)"]
     assert methods.iloc[1]["success"] == pytest.approx(95.0) and methods.iloc[1]["strength"] == 3.0
     assert any("at most 5 points more often" in c.value for c in at.caption)
+
+
+def test_a_per_face_detied_edit_that_won_on_val_is_the_sliders_in_every_table_and_the_chart(faces_pretrained):
+    """The fourth method (de-tied vector, each face to a boundary distance), chosen on its own finer grid."""
+    card_path = faces_pretrained / MODEL / "card.json"
+    card = json.loads(card_path.read_text())
+    edits = card["metrics"]["attribute_edits"]  # the card's grid: 0.5, 1.0, 1.5, 2.0, 3.0
+    ceiling = {"Male": {"ceiling": 0.15}}
+    edits["per_attribute"]["Eyeglasses"].update(
+        validation={"success": [.2, .5, .8, .95, 1], "kept": [.99, .95, .92, .85, .8]},
+        plain=tied_scores(0.8, 0.85, {"Male": 0.28}), real_photo_ceilings=ceiling, goal_met=False,
+        detied_boundary={"strength": 1.8, "holds": [], "plain": tied_scores(0.91, 0.92, {"Male": 0.16}, .9, .92),
+                         "real_photo_ceilings": ceiling, "goal_met": True,
+                         "validation": {"strengths": [1.0, 1.6, 1.8, 2.0], "success": [.6, .85, .91, .95],
+                                        "kept": [.97, .93, .91, .88]}})
+    at, row = with_eyeglasses_goals(faces_pretrained, card, {"Eyeglasses": []})
+    assert (row["method"], row["held fixed"], row["success"]) == (
+        "de-tied vector, per face to a boundary distance", "", pytest.approx(91.0))
+    methods = at.dataframe[1].value
+    assert list(methods["method"]) == ["mean-difference vector", "de-tied vector, per face to a boundary distance"]
+    assert list(methods["slider"]) == ["", "✓"] and list(methods["strength"]) == [1.5, 1.8]
+    assert "until it lies 1.8 spreads past a logistic boundary" in at.slider(key=slider("Eyeglasses")).help
+    fig = figure(at, "face_tradeoff")
+    lines = {d.name: d for d in fig.data}
+    per_face = lines["Eyeglasses (per-face de-tied)"]
+    assert list(per_face.customdata) == [1.0, 1.6, 1.8, 2.0] and per_face.line.dash == "dash"  # its own grid
+    assert list(lines["Eyeglasses"].customdata) == [0.5, 1.0, 1.5, 2.0, 3.0]
+    ringed = lines["the slider's edit at 1"]
+    assert (91, 91) in zip(np.round(ringed.x), np.round(ringed.y))  # its 1 at 1.8 on its own grid
 
 
 def test_without_tied_figures_the_table_shows_the_first_columns_only(faces_pretrained):

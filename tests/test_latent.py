@@ -842,6 +842,25 @@ def test_move_to_distance_with_a_least_move_goes_on_past_the_target_and_never_ba
     np.testing.assert_allclose(beyond, [-5.5, -3.5, -2.5], rtol=1e-6)     # distances -5, -3, 0
 
 
+def test_move_to_distance_along_another_direction_reaches_the_target_on_its_way_holding_and_moving_least():
+    normal = np.array([1.0, 0.0, 0.0])
+    z = np.array([[0.0, 1.0, 2.0], [2.0, 0.0, 0.0], [5.0, 1.0, 1.0]])      # distances 1, 3, 6 from x = -1
+    way = np.array([2.0, 1.0, 0.0])                                        # a de-tied vector, tilted off the normal
+    moved = latent.move_to_distance(z, normal, 1.0, 4.0, direction=way)
+    np.testing.assert_allclose(moved @ normal + 1.0, 4.0, rtol=1e-6)       # each code at the target distance
+    np.testing.assert_allclose(np.cross(moved - z, way), 0.0, atol=1e-6)   # moved along the direction only
+    np.testing.assert_allclose((moved - z)[:, 1], [1.5, 0.5, -1.0], rtol=1e-6)  # half the normal step, per face
+    held = np.array([[0.0, 1.0, 0.0]])                                     # hold the second coordinate's boundary
+    kept = latent.move_to_distance(z, normal, 1.0, 4.0, held, direction=way)
+    np.testing.assert_allclose(kept @ normal + 1.0, 4.0, rtol=1e-6)
+    np.testing.assert_allclose(kept @ held[0], z @ held[0], atol=1e-6)     # the held distance stays
+    least = latent.move_to_distance(z, normal, 1.0, 4.0, least=2.0, direction=way) @ normal + 1.0
+    np.testing.assert_allclose(least, [4.0, 5.0, 8.0], rtol=1e-6)          # near or past: still on by 2
+    for flat in ([0.0, 1.0, 1.0], [-1.0, 0.0, 0.0]):                       # along the boundary, or against it
+        np.testing.assert_array_equal(latent.move_to_distance(z, normal, 1.0, 4.0, direction=flat),
+                                      z.astype(np.float32))
+
+
 def test_detied_vectors_recover_each_attributes_own_effect_where_mean_differences_carry_the_tie():
     rng = np.random.default_rng(1)
     n = 4000

@@ -59,10 +59,10 @@ def tables():
 
 
 def edits_for(smiling_method):
-    rows = {m: row(1.0, [.9, .95, .99], [.99, .99, .9], ["Male"] if m == "boundary" else [])
-            for m in ("boundary", "detied")}
+    methods = ("boundary", "detied", "detied_boundary")
+    rows = {m: row(1.0, [.9, .95, .99], [.99, .99, .9], ["Male"] if m == "boundary" else []) for m in methods}
     smiling = {**row(1.0, [.5, .6, .7], [.99, .99, .99]), **{m: rows[m] if m == smiling_method else None
-                                                             for m in ("boundary", "detied")}}
+                                                             for m in methods}}
     return card({"Smiling": smiling, "Male": {**row(1.5, [.5, .95, .99], [.99, .96, .9]), "boundary": None,
                                               "detied": None}})
 
@@ -104,3 +104,37 @@ def test_holds_override_the_measured_ones_and_an_unknown_attribute_is_named(tabl
     assert not np.allclose(free @ tables["normals"][1], z @ tables["normals"][1], atol=1e-3)
     with pytest.raises(KeyError, match="no edit for Beard"):
         m.edit(z, {"Beard": 1})
+
+
+def test_per_face_detied_wins_on_val_on_its_own_finer_grid():
+    fine = [1.0, 1.6, 1.7, 1.8, 2.0]
+    per_face = {**row(1.8, None, None), "validation": {
+        "strengths": fine, "success": [.6, .85, .89, .91, .95], "kept": [.99, .95, .92, .91, .88]}}
+    # Eyeglasses' goals, 90% / 90%: the vector keeps too little at 1.5, the de-tied vector succeeds too little
+    eyeglasses = {**row(1.5, [.5, .8, .95], [.95, .92, .85]), "boundary": None,
+                  "detied": row(1.0, [.5, .88, .9], [.95, .91, .89]), "detied_boundary": per_face}
+    c = choose(card({"Eyeglasses": eyeglasses}), "Eyeglasses")
+    assert (c.method, c.strength) == ("detied_boundary", 1.8)
+    assert c.validation == {"success": .91, "kept": .91}  # read at 1.8 on its own grid, not the card's
+    short = {**per_face, "validation": {**per_face["validation"], "success": [.6, .8, .84, .87, .95]}}
+    assert choose(card({"Eyeglasses": {**eyeglasses, "detied_boundary": short}}), "Eyeglasses").method == "detied"
+
+
+def test_a_per_face_detied_slider_moves_each_face_along_the_detied_vector_to_its_target(tables):
+    way = 2 * tables["normals"][0] + tables["vectors"][1]  # a de-tied vector tilted off the normal, on its side
+    tables = {**tables, "detied": np.stack([way, tables["detied"][1]])}
+    m = MeasuredEdits(tables, edits_for("detied_boundary"))
+    assert m.default_holds("Smiling") == []
+    normals, offsets, spread = tables["normals"], tables["offsets"], tables["spread"]
+    assert 0.2 < way @ normals[0] / np.linalg.norm(way) < 0.95
+    z = np.random.default_rng(4).normal(size=(30, 6))
+    short = z @ normals[0] + offsets[0] < 0.75 * spread[0]
+    moved = m.edit(z[short], {"Smiling": 1})
+    np.testing.assert_allclose(moved @ normals[0] + offsets[0], 1.0 * spread[0], atol=1e-4)
+    step = moved - z[short]
+    np.testing.assert_allclose(step, np.outer(step @ way / (way @ way), way), atol=1e-4)  # along the vector only
+    held = m.edit(z[short], {"Smiling": 1}, holds={"Smiling": ["Male"]})  # Male held: its distance stays
+    np.testing.assert_allclose(held @ normals[1], z[short] @ normals[1], atol=1e-4)
+    np.testing.assert_allclose(held @ normals[0] + offsets[0], 1.0 * spread[0], atol=1e-4)
+    past = m.edit(z[~short], {"Smiling": 1}) @ normals[0] - z[~short] @ normals[0]
+    assert (~short).any() and np.all(past >= 0.25 * 1.0 * spread[0] - 1e-4)  # the least move, never back
