@@ -1,8 +1,9 @@
 """The Digits by label page's parts (pages/3_Digits_by_label.py lays them out), some shown by the tour too:
 cached decodes and judge readings of a conditional model, the held-out digit whose style every label renders
 surest, one style written as all ten digits, the page's URL state (?digit=7&seed=12: the samples; ?style=42: the
-held-out digit whose style is transferred), which the tour's link writes too, and the page's sections, each a
-fragment.
+held-out digit whose style is transferred; ?look=2&style_z=3:0.5,7:-1.2: the style sliders' digit and values;
+?mix=8,3,0.5,0: label mixing's from, to, t and style seed), which the tour's link writes too, and the page's
+sections, each a fragment.
 """
 import hashlib
 from functools import partial
@@ -20,7 +21,9 @@ from core.images import tile, to_uint8
 
 HELDOUT, OWN = "A held-out digit", "Your own digit"  # where style transfer takes its style from
 SAMPLE_DIGIT, SAMPLE_SEED, SOURCE = "sample_digit", "sample_seed", "transfer_source"  # the page's widgets
-PARAMETERS = ("digit", "seed", "style")
+STYLE_DIGIT = "style_digit"
+PARAMETERS = ("digit", "seed", "style", "look", "style_z", "mix")
+MIX_KEYS = ("mix_from", "mix_to", "mix_weight", "mix_seed")  # label mixing's widgets, in the order ?mix= lists them
 STYLE_SLIDERS = 4   # the latent dimensions the encoder uses most
 MIX_STEPS = 11      # strip from one label to the other, in steps of 0.1
 STYLE_DIGIT_SIZE = 196  # the one digit the style sliders move
@@ -35,7 +38,40 @@ def style_key(model) -> str:
     return ui.model_key(model, "heldout_index")
 
 
-def apply_parameter(model, name: str, value: str) -> None:
+def style_dims(spread: np.ndarray) -> list[int]:
+    """The latent dimensions the style sliders move: the STYLE_SLIDERS the encoder spreads held-out digits most along."""
+    return sorted(np.argsort(-spread)[:STYLE_SLIDERS].tolist())
+
+
+def style_slider_key(model, k: int) -> str:
+    return ui.model_key(model, f"style_z{k + 1}")
+
+
+def style_values(model, dims: list[int], value: str) -> dict[str, float]:
+    """?style_z=3:0.5,7:-1.2 (dimensions named as on the sliders, z3 is 3) as the sliders' session keys and values."""
+    pairs, values = value.split(","), {}
+    if len(pairs) > len(dims):
+        raise ValueError(f"at most {len(dims)} pairs of a dimension and a value")
+    for pair in pairs:
+        number, _, amount = pair.partition(":")
+        k = links.whole_number(number, 1, model.latent_dim) - 1
+        if k not in dims:
+            raise ValueError("a dimension the style sliders move: " + ", ".join(str(d + 1) for d in dims))
+        values[style_slider_key(model, k)] = links.snapped(amount, -3.0, 3.0, 0.1)
+    return values
+
+
+def mix_values(model, value: str) -> dict[str, float | int]:
+    """?mix=8,3,0.5,0 (from, to, t, style seed) as label mixing's widget values."""
+    parts = value.split(",")
+    if len(parts) != len(MIX_KEYS):
+        raise ValueError("from, to, t and style seed, separated by commas")
+    last = model.num_classes - 1
+    return dict(zip(MIX_KEYS, (links.whole_number(parts[0], 0, last), links.whole_number(parts[1], 0, last),
+                               links.snapped(parts[2], 0.0, 1.0, 0.05), links.whole_number(parts[3], 0, ui.MAX_SEED))))
+
+
+def apply_parameter(model, spread: np.ndarray, name: str, value: str) -> None:
     """One parameter of a new link (or an edited URL) put into the widgets' state, or a ValueError saying why not."""
     state = st.session_state
     if name == "digit":
@@ -45,6 +81,14 @@ def apply_parameter(model, name: str, value: str) -> None:
     elif name == "style":
         state[style_key(model)] = links.whole_number(value, 0, len(model.heldout["labels"]) - 1)
         state[SOURCE] = HELDOUT
+    elif name == "look":
+        state[STYLE_DIGIT] = links.whole_number(value, 0, model.num_classes - 1)
+    elif name == "style_z":
+        dims = style_dims(spread)
+        values = style_values(model, dims, value)
+        state.update({style_slider_key(model, k): 0.0 for k in dims} | values)  # the ones a link leaves out at 0
+    elif name == "mix":
+        state.update(mix_values(model, value))
     else:
         raise ValueError("not a setting of this page")
 
@@ -196,16 +240,16 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
     """One digit whose style the user moves, dimension by dimension, while its label stays put. The sliders are live
     (dashboard/live_slider.py): the digit follows a dragged thumb from frames decoded along its range."""
     st.subheader("Style sliders", anchor=False)
-    dims = sorted(np.argsort(-spread)[:STYLE_SLIDERS].tolist())
+    dims = style_dims(spread)
     st.caption(f"The label stays fixed while each slider moves one of the {len(dims)} latent dimensions the encoder "
                "uses most, in standard deviations of the prior; the others stay at 0, the prior's centre.")
     controls, shown = ui.beside(STYLE_DIGIT_SIZE, controls_width=2 * ui.CONTROLS_WIDTH)
-    keys = {k: ui.model_key(model, f"style_z{k + 1}") for k in dims}
+    keys = {k: style_slider_key(model, k) for k in dims}
     z = np.zeros(model.latent_dim, np.float32)
     for k in dims:  # every slider's value first: each one's frames hold the others where they are
         z[k] = st.session_state.get(keys[k], 0.0)
     with controls:
-        label = digit_choice(model, "Digit", "style_digit", default=2 % model.num_classes)
+        label = digit_choice(model, "Digit", STYLE_DIGIT, default=2 % model.num_classes)
         for column, k in zip(st.columns(2) * len(dims), dims):
             with column:
                 z[k] = live_slider.live_slider(
@@ -213,6 +257,7 @@ def style_sliders(model, judge, spread: np.ndarray) -> None:
                     frames=partial(style_frames, model, z.copy(), k, label),
                     depends_on=(faces.ident(model), label, k, np.delete(z, k)),
                     help=f"Spread of the held-out digits' codes along it: {spread[k]:.2f}.")
+    keep_in_url({"look": str(label), "style_z": ",".join(f"{k + 1}:{z[k]:g}" for k in dims if z[k]) or None})
     digit = decoded(model, faces.ident(model), z, label)
     with shown:
         caption = name(model, label) + ("" if judge is None else f" · judge {readings(model, judge, digit, label)[0]}")
@@ -242,15 +287,17 @@ def label_mixing(model, judge) -> None:
     controls, shown = ui.beside(SHOWN_WIDTH)
     with controls:
         first, second = st.columns(2)
-        a = first.selectbox("From", range(model.num_classes), index=8 % model.num_classes, key="mix_from",
+        a = first.selectbox("From", range(model.num_classes), key=links.remembered("mix_from", 8 % model.num_classes),
                             format_func=lambda c: name(model, c))
-        b = second.selectbox("To", range(model.num_classes), index=3 % model.num_classes, key="mix_to",
+        b = second.selectbox("To", range(model.num_classes), key=links.remembered("mix_to", 3 % model.num_classes),
                              format_func=lambda c: name(model, c))
         style_seed = int(st.session_state.get("mix_seed", 0))  # the box's value, drawn under the slider
         t = live_slider.live_slider("Mix weight t", 0.0, 1.0, key="mix_weight", value=0.5, step=0.05,
                                     picture=MIX_PICTURE, frames=partial(mix_frames, model, a, b, style_seed),
                                     depends_on=(faces.ident(model), a, b, style_seed))
-        seed = st.number_input("Style seed", 0, ui.MAX_SEED, 0, key="mix_seed", help="Which style, drawn from the prior.")
+        seed = st.number_input("Style seed", 0, ui.MAX_SEED, key=links.remembered("mix_seed", 0),
+                               help="Which style, drawn from the prior.")
+    keep_in_url({"mix": f"{a},{b},{t:g},{int(seed)}"})
     steps = np.linspace(0.0, 1.0, MIX_STEPS)
     style = model.sample_latents(1, seed=int(seed))
     digits = decoded(model, faces.ident(model), np.repeat(style, MIX_STEPS + 1, axis=0),

@@ -990,7 +990,7 @@ def test_a_per_face_detied_edit_that_won_on_val_is_the_sliders_in_every_table_an
     methods = at.dataframe[1].value
     assert list(methods["method"]) == ["mean-difference vector", "de-tied vector, per face to a boundary distance"]
     assert list(methods["slider"]) == ["", "✓"] and list(methods["strength"]) == [1.5, 1.8]
-    assert "until it lies 1.8 spreads past a logistic boundary" in at.slider(key=slider("Eyeglasses")).help
+    assert "until it lies 1.8 spreads past a logistic boundary" in live_sliders(at)[slider("Eyeglasses")]["help"]
     fig = figure(at, "face_tradeoff")
     lines = {d.name: d for d in fig.data}
     per_face = lines["Eyeglasses (per-face de-tied)"]

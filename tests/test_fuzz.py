@@ -33,7 +33,7 @@ PAGES = ["pages/0_Tour.py", "pages/1_Latent_scatter.py", "pages/2_Decoded_grid.p
 KNOWN = ["model", "step", "point", "view", "plane", "axes", "extent", "seed", "n", "psi", "digit", "epoch", "from",
          "to", "path", "steps", "method", "over", "a", "b", "c", "w", "grid", "style", "start", "face", "edit", "hold",
          "strip", "draw", "projection", "count", "first", "colour", "attribute", "walk_digit", "t", "walk_t", "faces",
-         "face_seed", "temperature", "rows", "complete_seed"]
+         "face_seed", "temperature", "rows", "complete_seed", "look", "style_z", "mix"]
 needs_models = pytest.mark.skipif(not shipped_model_present("mnist-vae-2d"), reason="the pages need the shipped models")
 
 values = st.one_of(

@@ -389,18 +389,21 @@ def test_heldout_style_is_written_as_all_ten_digits(with_data, request, tmp_path
 IGNORED = "Some settings in the link were ignored"
 
 
+OPENING = {"look": "2", "mix": "8,3,0.5,0"}  # the style sliders' digit and label mixing as the page opens
+
+
 def test_samples_and_style_are_kept_in_the_url_and_a_link_restores_them(monkeypatch, measured_style):
     """The samples' digit and seed and the style's held-out digit go into the URL as they change; the link, opened
     afresh, shows the same samples and the same style transfer. Your own digit is not part of a link."""
     monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
     at = open_page(PAGE)
-    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style)}
+    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style), **OPENING}
     other = 5 if measured_style != 5 else 6
     at.segmented_control(key="sample_digit").set_value(7).run()
     at.number_input(key="sample_seed").set_value(12).run()
     at.number_input(key=f"heldout_index_{MODEL}").set_value(other).run()
     assert_clean(at)
-    assert dict(at.query_params) == {"model": MODEL, "digit": "7", "seed": "12", "style": str(other)}
+    assert dict(at.query_params) == {"model": MODEL, "digit": "7", "seed": "12", "style": str(other), **OPENING}
     again = open_page(PAGE, **at.query_params)
     assert_clean(again)
     assert not again.warning
@@ -411,6 +414,48 @@ def test_samples_and_style_are_kept_in_the_url_and_a_link_restores_them(monkeypa
         assert images(again)[section].value == images(at)[section].value, section
     at.radio(key="transfer_source").set_value("Your own digit").run()
     assert "style" not in at.query_params and at.query_params["digit"] == "7"
+
+
+def test_style_sliders_and_label_mixing_are_kept_in_the_url_and_a_link_restores_them(monkeypatch):
+    """A replica lost mid-demo reconnects to another with the URL as it was: the style sliders' digit and values and
+    label mixing's from, to, t and seed come back with it."""
+    monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
+    at = open_page(PAGE)
+    first, second = sorted(style_sliders(at))[:2]
+    dim = int(re.match(r"style_z(\d+)_", first)[1])
+    at.segmented_control(key="style_digit").set_value(5).run()
+    release(at, first, 1.234)
+    release(at, "mix_weight", 0.8)
+    at.selectbox(key="mix_from").set_value(1).run()
+    at.number_input(key="mix_seed").set_value(9).run()
+    assert_clean(at)
+    assert at.query_params["look"] == "5" and at.query_params["style_z"] == f"{dim}:1.2"
+    assert at.query_params["mix"] == "1,3,0.8,9"
+    again = open_page(PAGE, **at.query_params)
+    assert_clean(again)
+    assert not again.warning
+    assert again.segmented_control(key="style_digit").value == 5
+    assert style_sliders(again)[first]["value"] == 1.2 and style_sliders(again)[second]["value"] == 0.0
+    assert (again.selectbox(key="mix_from").value, again.selectbox(key="mix_to").value) == (1, 3)
+    assert again.number_input(key="mix_seed").value == 9 and live_sliders(again)["mix_weight"]["value"] == 0.8
+    for section in ("style", "strip", "mixed"):  # the same pictures
+        assert images(again)[section].value == images(at)[section].value, section
+    assert dict(again.query_params) == dict(at.query_params)
+
+
+@pytest.mark.parametrize("query, why", [
+    ({"style_z": "1:9"}, "a number from -3 to 3"), ({"style_z": "999:1"}, "a whole number from 1 to"),
+    ({"mix": "1,2,0.5"}, "from, to, t and style seed"), ({"mix": "1,2,2,0"}, "a number from 0 to 1"),
+    ({"look": "10"}, "a whole number from 0 to 9"),
+])
+def test_a_bad_style_or_mix_value_gets_one_notice(monkeypatch, query, why):
+    monkeypatch.delenv(registry.PRETRAINED_ENV, raising=False)
+    at = open_page(PAGE, **query)
+    assert_clean(at)
+    notices = [w.value for w in at.warning]
+    (name, value), = query.items()
+    assert len(notices) == 1 and f"`{name}={value}`" in notices[0] and why in notices[0]
+    assert {k: at.query_params[k] for k in OPENING} == OPENING and "style_z" not in at.query_params
 
 
 @pytest.mark.parametrize("query, why", [
@@ -428,7 +473,7 @@ def test_a_bad_link_value_gets_one_notice_naming_it_and_the_default(monkeypatch,
     assert len(notices) == 1 and IGNORED in notices[0] and f"`{name}={value}`" in notices[0] and why in notices[0]
     assert at.segmented_control(key="sample_digit").value == 0 and at.number_input(key="sample_seed").value == 0
     assert at.number_input(key=f"heldout_index_{MODEL}").value == measured_style
-    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style)}
+    assert dict(at.query_params) == {"model": MODEL, "digit": "0", "seed": "0", "style": str(measured_style), **OPENING}
     at.run()  # the notice is about the link: it does not come back on the next run
     assert not at.warning
 

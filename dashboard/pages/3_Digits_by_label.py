@@ -4,7 +4,8 @@ The label says which digit; the latent code says how it is written (slant, width
 Sample a digit, move its style, blend two labels, copy one digit's style onto all ten, and
 sweep one style dimension across every digit; the judge classifier says what it reads in
 each picture. Every section is a fragment, so its controls rerun only that section. The samples' digit and seed and
-the held-out digit whose style is transferred are kept in the URL (?digit=7&seed=12&style=42). The sections are in
+the held-out digit whose style is transferred, the style sliders and label mixing are kept in the URL
+(?digit=7&seed=12&style=42&look=2&style_z=3:0.5&mix=8,3,0.5,0). The sections are in
 dashboard/by_label.py; this script lays them out.
 """
 from functools import partial
@@ -22,7 +23,7 @@ codes = ui.heldout_codes(model)
 judge = ui.judge_for(model)  # None for a model of the user's own pictures: no reading under them
 spread = codes["means"].std(0)
 notice = st.empty()
-ignored = links.read(links.ECHO["label"], partial(by_label.apply_parameter, model))
+ignored = links.read(links.ECHO["label"], partial(by_label.apply_parameter, model, spread))
 links.notice(notice, ignored)
 st.caption(f"**{model.card.get('title', model.id)}** is told which digit to draw; its {model.latent_dim}-D latent "
            "code holds only the style. " + ("Under each picture: what the judge classifier reads in it (✗ when that "
