@@ -22,6 +22,10 @@ train_step on random data, beside its card's figure.
 The tour is timed on a step change, Next or Previous and the whole page rerun for the step it lands on,
 back and forth over the eight steps once each has been shown (a warm server: goal 1 s), and on a control inside a
 step, the face step's Smiling slider (the standing goal for a control, 150 ms).
+
+Pixel by pixel is timed on an attribute picked (Male: yes, no, either in turn; the faces' aggregates, samples and the
+face VAE's faces for it, cached after their first visit) and on a PixelCNN seed not drawn before (16 digits drawn
+pixel by pixel, the draw itself most of it).
 """
 from __future__ import annotations
 
@@ -45,7 +49,8 @@ GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun":
             "decode 1 face": 8.0, "decode 9-face strip": 40.0, "face page rerun (Smiling slider)": 150.0,
             "decode 64-sample grid": 40.0, "16-frame walk with its GIF": 300.0,
             "GAN page rerun (truncation slider)": 150.0,
-            "tour step change (Next, Previous)": 1000.0, "tour step rerun (step 6 Smiling slider)": 150.0}
+            "tour step change (Next, Previous)": 1000.0, "tour step rerun (step 6 Smiling slider)": 150.0,
+            "pixel page rerun (an attribute picked)": 150.0, "pixel page rerun (a new PixelCNN seed)": 150.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
@@ -53,6 +58,7 @@ ARITHMETIC_PAGE = "pages/4_Latent_arithmetic.py"
 FACE_PAGE = "pages/5_Face_editing.py"
 GAN_PAGE = "pages/6_GAN_samples.py"
 TOUR_PAGE = "pages/0_Tour.py"
+PIXEL_PAGE = "pages/7_Pixel_by_pixel.py"
 GAN_WALK, GAN_DIGIT = (3, 8), 3  # the walk's end points (two seeds' noise); a conditional GAN's digit
 
 
@@ -298,6 +304,22 @@ def tour_rows(repeats: int) -> list[dict]:
     return rows + [{"model": "tour", "operation": op, **summary(ms), "goal_ms": GOALS_MS[op]}]
 
 
+def pixel_rows(repeats: int) -> list[dict]:
+    at = open_page(PIXEL_PAGE, None)
+    choices, seeds = ["yes", "no", "either"], iter(range(1, 10_000))
+
+    def pick(state={"i": 0}):
+        state["i"] += 1
+        at.segmented_control(key="px_attr_Male").set_value(choices[state["i"] % len(choices)]).run()
+
+    def new_seed():
+        at.number_input(key="px_seed").set_value(next(seeds)).run()
+
+    ops = (("pixel page rerun (an attribute picked)", pick), ("pixel page rerun (a new PixelCNN seed)", new_seed))
+    return [{"model": "mnist-pixelcnn", "operation": op, **summary(timings_ms(move, repeats, warmup=3)),
+             "goal_ms": GOALS_MS[op]} for op, move in ops]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
     p.add_argument("--repeats", type=count, default=200)
@@ -343,6 +365,7 @@ def main(argv=None):
             rows.append(label_page_rerun_row(card["id"], max(a.repeats // 10, 20)))
     if not a.models:
         rows += tour_rows(max(a.repeats // 10, 28))
+        rows += pixel_rows(max(a.repeats // 10, 20))
     for r in rows:
         r["meets_goal"] = None if r["goal_ms"] is None else "yes" if r["p50_ms"] <= r["goal_ms"] else "NO"
     speed.append(reference_ms())
