@@ -216,7 +216,7 @@ def _kept_row(model, plane: grid.Plane, kept: np.ndarray, forget: dict, compact:
             st.button("Forget it", **forget)
 
 
-# ---------------------------------------------------------------- the components (their files served: served_components.py)
+# ---------------------------------------------------------------- the components (files: served_components.py)
 
 # The plane's markup, style and script: draws at most once an animation frame, and only after the pointer moved.
 # Called again (same elements) whenever the data changes; the sheet is decoded again only when it differs.

@@ -185,7 +185,7 @@ def sheet_data(ident: str, _track: Track, _stops: np.ndarray, _frames: Frames) -
                      "build_ms": round((time.perf_counter() - start) * 1e3, 2)}}
 
 
-# ---------------------------------------------------------------- the components (their files served: served_components.py)
+# ---------------------------------------------------------------- the components (files: served_components.py)
 
 # In the page's own DOM, not a shadow root: its range input is then found as Streamlit's sliders' are (bench.load
 # focuses it with document.querySelector); its classes (ls-*) are its own.
