@@ -282,15 +282,17 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     link.update({"from": start.spec, "to": end.spec, "method": method, "over": f"{over:g}"})
     with shown:
         walk_strip(model, start, end, method, over, link)
+        scrubber(model, start, end, method, over, ui.judge_for(model), link)
     # Software-drawn WebGL takes the browser a second to redraw the 3-D view: a steps move leaves it as it is.
     return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
 
 
 @st.fragment
 def walk_strip(model, start: Point, end: Point, method: str, over: float, link: dict) -> None:
-    """The walk's steps, decoded in a strip with each one's plausibility and reading, the scrubber under it and the
-    downloads. A fragment: a steps move reruns it alone (nothing else on the page depends on the steps; the 3-D view
-    draws the walk's course), and it writes the steps into the URL itself."""
+    """The walk's steps, decoded in a strip with each one's plausibility and reading, and its downloads. A fragment:
+    a steps move reruns it alone (nothing else on the page depends on the steps: the 3-D view draws the walk's
+    course, the scrubber its own t), and it writes the steps into the URL itself. Not around the scrubber: a
+    fragment in a fragment lost moves under load (bench.load)."""
     steps = st.slider("Steps", *WALK_STEPS, key=links.remembered("arith_steps", DEFAULTS["steps"]),
                       width=ui.CONTROLS_WIDTH)
     written = {"steps": str(steps)}
@@ -324,7 +326,6 @@ def walk_strip(model, start: Point, end: Point, method: str, over: float, link: 
                    + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
                    "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
                    "it decodes.")
-    scrubber(model, start, end, method, over, judge, link)
     downloads(f"walk_{model.id}", [
         ("PNG", png(digits, 1, steps), ".png", "image/png"),
         ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
