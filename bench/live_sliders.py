@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-LIVE_SLIDER, SLIDER_FRAMES = "latent_lab_live_slider", "latent_lab_slider_frames"  # the components' names
+LIVE_SLIDER, SLIDER_FRAMES = "latent_lab.live_slider", "latent_lab.slider_frames"  # the components' names
 
 
 def components(at, name: str) -> list:

@@ -276,11 +276,28 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
                                       format_func=METHODS.get, required=True,
                                       help="Spherical paths keep the distance from the centre that points drawn "
                                            "from a Gaussian prior have (White, 2016); straight ones cut inside.")
-        steps = st.slider("Steps", *WALK_STEPS, key=links.remembered("arith_steps", DEFAULTS["steps"]))
         over = st.slider("Overshoot", *OVERSHOOT, step=0.05, key=links.remembered("arith_over", DEFAULTS["over"]),
                          help="How far the walk goes on beyond each end, as a share of the way from one to the "
                               "other: past the 8 to a more extreme 8.")
-    link.update({"from": start.spec, "to": end.spec, "method": method, "steps": str(steps), "over": f"{over:g}"})
+    link.update({"from": start.spec, "to": end.spec, "method": method, "over": f"{over:g}"})
+    with shown:
+        walk_strip(model, start, end, method, over, link)
+        scrubber(model, start, end, method, over, ui.judge_for(model), link)
+    # Software-drawn WebGL takes the browser a second to redraw the 3-D view: a steps move leaves it as it is.
+    return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
+
+
+@st.fragment
+def walk_strip(model, start: Point, end: Point, method: str, over: float, link: dict) -> None:
+    """The walk's steps, decoded in a strip with each one's plausibility and reading, and its downloads. A fragment:
+    a steps move reruns it alone (nothing else on the page depends on the steps: the 3-D view draws the walk's
+    course, the scrubber its own t), and it writes the steps into the URL itself. Not around the scrubber: a
+    fragment in a fragment lost moves under load (bench.load)."""
+    steps = st.slider("Steps", *WALK_STEPS, key=links.remembered("arith_steps", DEFAULTS["steps"]),
+                      width=ui.CONTROLS_WIDTH)
+    written = {"steps": str(steps)}
+    links.write(links.ECHO["arithmetic"], written)
+    link.update(written)
     t = interpolation_times(steps, over)
     path, labels = walk(model, start, end, t, method)
     digits = decode(model, path, labels)
@@ -290,34 +307,30 @@ def interpolation(model, own: Point | None, link: dict) -> tuple[np.ndarray, lis
     unsure = confidence < (judge.confidence_threshold if judge else 0)
     ends = "" if over == 0 or (np.isclose(t, 0).any() and np.isclose(t, 1).any()) else \
         f" (the steps run from t = {t[0]:+.2f} to {t[-1]:+.2f}; not every end falls on a step)"
-    with shown:
-        st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
-                    + (f", {over:.0%} beyond each end" if over else "") + ends + ". Under each step: t, its "
-                    + ("plausibility and what the judge reads (? where it is unsure)." if judge else "plausibility."))
-        pictures.show_digits(digits, [f"{v:+.2f} · {score_caption(s)}"
-                                      + (f" · {ui.class_name(model, int(r))}{'?' * bool(u)}" if judge else "")
-                                      for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
-        off = np.flatnonzero(scores < LEAVES_DATA)
-        if len(off):
-            st.warning(f"{len(off)} of {steps} steps leave the region the data occupies (⚠, plausibility under "
-                       f"{LEAVES_DATA:.0f}%: less typical than 95% of the held-out digits), at t = "
-                       + ", ".join(f"{t[k]:+.2f}" for k in off) + ". The decoder draws there what it never saw.")
-        else:
-            st.caption(f"Every step lies among the held-out digits' codes (plausibility {scores.min():.0f}% at least; "
-                       f"under {LEAVES_DATA:.0f}% a step would be flagged ⚠).")
-        if unsure.any():
-            st.caption(f"The judge is unsure of {int(unsure.sum())} of {steps} steps (?), at t = "
-                       + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
-                       "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
-                       "it decodes.")
-        scrubber(model, start, end, method, over, judge, link)
-        downloads(f"walk_{model.id}", [
-            ("PNG", png(digits, 1, steps), ".png", "image/png"),
-            ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
-            ("Vectors (.npy)", npy(path), ".npy", "application/octet-stream"),
-            ("CSV", csv(model, [f"{v:.3f}" for v in t], path, scores, first="t"), ".csv", "text/csv")])
-    # Software-drawn WebGL takes the browser a second to redraw the 3-D view: a steps move leaves it as it is.
-    return interpolate(start.z, end.z, COURSE_POINTS, method, overshoot=over), [start, end]
+    st.markdown(f"**{start.name}** (t = 0) to **{end.name}** (t = 1), {METHODS[method].lower()}"
+                + (f", {over:.0%} beyond each end" if over else "") + ends + ". Under each step: t, its "
+                + ("plausibility and what the judge reads (? where it is unsure)." if judge else "plausibility."))
+    pictures.show_digits(digits, [f"{v:+.2f} · {score_caption(s)}"
+                                  + (f" · {ui.class_name(model, int(r))}{'?' * bool(u)}" if judge else "")
+                                  for v, s, r, u in zip(t, scores, read, unsure)], size=STRIP_SIZE, one_row=True)
+    off = np.flatnonzero(scores < LEAVES_DATA)
+    if len(off):
+        st.warning(f"{len(off)} of {steps} steps leave the region the data occupies (⚠, plausibility under "
+                   f"{LEAVES_DATA:.0f}%: less typical than 95% of the held-out digits), at t = "
+                   + ", ".join(f"{t[k]:+.2f}" for k in off) + ". The decoder draws there what it never saw.")
+    else:
+        st.caption(f"Every step lies among the held-out digits' codes (plausibility {scores.min():.0f}% at least; "
+                   f"under {LEAVES_DATA:.0f}% a step would be flagged ⚠).")
+    if unsure.any():
+        st.caption(f"The judge is unsure of {int(unsure.sum())} of {steps} steps (?), at t = "
+                   + ", ".join(f"{v:+.2f}" for v in t[unsure]) + ": there the walk passes between kinds of "
+                   "digit and the decoder draws a blend. Plausibility says where a code lies, not how clearly "
+                   "it decodes.")
+    downloads(f"walk_{model.id}", [
+        ("PNG", png(digits, 1, steps), ".png", "image/png"),
+        ("GIF", lambda: gif(digits), ".gif", "image/gif"),  # made on the click: the costliest file
+        ("Vectors (.npy)", npy(path), ".npy", "application/octet-stream"),
+        ("CSV", csv(model, [f"{v:.3f}" for v in t], path, scores, first="t"), ".csv", "text/csv")])
 
 
 @st.fragment

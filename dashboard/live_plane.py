@@ -2,7 +2,7 @@
 rate, with no server round trip, and a click keeps a point (in the URL too, so a copied link reopens it).
 
 The server decodes the plane once per model as a decode atlas (core/atlas.py: 96 x 96 cells in one sprite sheet,
-cached); a small Streamlit component (components v2: it runs in the app's page, fetches nothing) draws the plane
+cached); a small Streamlit component (components v2: it runs in the app's page) draws the plane
 and, on each animation frame after the pointer moved, copies the cell under it from the sheet into a large canvas.
 The sheet arrives in an element of its own that is the same on every run (sent and decoded once). A click sends
 the point back; the page then shows the real decoder's digit at that exact point. The component sits in a
@@ -10,14 +10,13 @@ fragment, so controls elsewhere on a page do not rerun it; a click reruns the wh
 returns is always the point on screen.
 
 The plane is the one the Decoded grid opens on (dashboard/grid.py); the component's markup, style and script are in
-live_plane.html, live_plane.css, live_plane.js and atlas_sheet(s).js beside this file. Counters for the bench and the
+components/: live_plane.html, live_plane.css, live_plane.js and atlas_sheet(s).js. Counters for the bench and the
 browser test: window.latentLabPointer.
 """
 from __future__ import annotations
 
 import base64
 import math
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -27,6 +26,7 @@ import grid
 import links
 import pictures
 import ui
+from served_components import Component
 from core.atlas import CELLS, SPRITE_MIME, Atlas, encode_sheet, sheet
 from core.latent import plane_coordinates
 
@@ -216,18 +216,13 @@ def _kept_row(model, plane: grid.Plane, kept: np.ndarray, forget: dict, compact:
             st.button("Forget it", **forget)
 
 
-# ---------------------------------------------------------------- the component (registered once, on import)
+# ---------------------------------------------------------------- the components (files: served_components.py)
 
 # The plane's markup, style and script: draws at most once an animation frame, and only after the pointer moved.
 # Called again (same elements) whenever the data changes; the sheet is decoded again only when it differs.
 # window.latentLabPointer: counters and probes for the bench and the browser test.
-HTML, CSS, JS = (Path(__file__).with_name(f"live_plane.{kind}").read_text() for kind in ("html", "css", "js"))
-
+_component = Component("live_plane", html="live_plane.html", css="live_plane.css", js="live_plane.js")
 # The sheet travels in an element of its own, whose message is the same on every run: Streamlit sends it once and
 # the browser decodes it once, while a click changes (and re-sends) only the plane's small message. It hands the
-# decoded sheet to the plane through a registry on the page (components v2 run in the page itself).
-SHEETS_JS = Path(__file__).with_name("atlas_sheets.js").read_text()
-SHEET_JS = SHEETS_JS + Path(__file__).with_name("atlas_sheet.js").read_text()
-
-_component = st.components.v2.component("latent_lab_live_plane", html=HTML, css=CSS, js=SHEETS_JS + JS)
-_sheet_component = st.components.v2.component("latent_lab_atlas_sheet", js=SHEET_JS)
+# decoded sheet to the plane through a registry on the page (atlas_sheets.js; components v2 run in the page itself).
+_sheet_component = Component("atlas_sheet", js="atlas_sheet.js")

@@ -22,7 +22,7 @@ them; they are one batched decode through `frames`, cached (st.cache_data, bound
 its range and `depends_on`. Until they arrive the slider works as a plain one. The browser keeps decoded sprites
 by id (atlas_sheets.js, shared with the live plane), so a state seen before asks for nothing.
 
-Markup, style and script: live_slider.html, live_slider.css, live_slider.js and slider_frames.js beside this file.
+Markup, style and script: live_slider.html, live_slider.css, live_slider.js and slider_frames.js in components/.
 Counters for the bench and the browser tests: window.latentLabSliders[key].
 """
 from __future__ import annotations
@@ -33,13 +33,13 @@ import math
 import re
 import time
 from functools import partial
-from pathlib import Path
 from typing import Callable, Union
 
 import numpy as np
 import streamlit as st
 
 import pictures
+from served_components import Component
 from core.slider_frames import FRAMES, Track, as_frames, encode, pack
 
 # The frames: a callable given the frames' values (F,) that returns their pictures in one batch, (F, h, w[, 3])
@@ -185,13 +185,10 @@ def sheet_data(ident: str, _track: Track, _stops: np.ndarray, _frames: Frames) -
                      "build_ms": round((time.perf_counter() - start) * 1e3, 2)}}
 
 
-# ---------------------------------------------------------------- the components (registered once, on import)
+# ---------------------------------------------------------------- the components (files: served_components.py)
 
-HTML, CSS, JS = (Path(__file__).with_name(f"live_slider.{kind}").read_text() for kind in ("html", "css", "js"))
-SHEETS_JS = Path(__file__).with_name("atlas_sheets.js").read_text()
 # In the page's own DOM, not a shadow root: its range input is then found as Streamlit's sliders' are (bench.load
 # focuses it with document.querySelector); its classes (ls-*) are its own.
-_slider = st.components.v2.component("latent_lab_live_slider", html=HTML, css=CSS, js=SHEETS_JS + JS,
-                                     isolate_styles=False)
-_carrier = st.components.v2.component("latent_lab_slider_frames",
-                                      js=SHEETS_JS + Path(__file__).with_name("slider_frames.js").read_text())
+_slider = Component("live_slider", html="live_slider.html", css="live_slider.css", js="live_slider.js",
+                    isolate_styles=False)
+_carrier = Component("slider_frames", js="slider_frames.js")

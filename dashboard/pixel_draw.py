@@ -1,18 +1,17 @@
 """Digits drawn pixel by pixel, replayed in the browser: one components-v2 element that receives a drawing once
 (the drawn pixels and each one's probability of ink, core.pixel_model.Drawing) and animates it in raster order,
-with no rerun a pixel. Its markup, style and script are the pixel_draw.* files beside this module."""
+with no rerun a pixel. Its markup, style and script are the pixel_draw.* files in dashboard/components/ (script and
+style sent once, by address: served_components)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import streamlit as st
+
+from served_components import Component
 
 PIXELS_PER_S = 120  # 784 pixels in about 6.5 s
 SCALE, PROB_SCALE, COLUMNS = 3, 6, 8  # screen pixels per digit pixel in the grid and in the first digit's map
 
-HTML, CSS, JS = (Path(__file__).with_name(f"pixel_draw.{kind}").read_text() for kind in ("html", "css", "js"))
-_component = st.components.v2.component("latent_lab_pixel_draw", html=HTML, css=CSS, js=JS)
+_component = Component("pixel_draw", html="pixel_draw.html", css="pixel_draw.css", js="pixel_draw.js")
 
 
 def drawing_data(images: np.ndarray, probabilities: np.ndarray, given_rows: int = 0) -> dict:

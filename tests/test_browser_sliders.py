@@ -138,6 +138,11 @@ def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exa
     assert np.abs(shown - style_decode(cvae, tab, keys)).max() <= 1  # the server's decode at the released value
     assert counter(tab, key, "value()") == pytest.approx(round(-3.0 + counter(tab, key, "stop()") * 0.1, 1))
     assert len(counter(tab, key, "exact_ms")) == 1  # the drawn frame gave way once, to that picture
+    served = tab.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
+                               ".filter(name => name.includes('/_stcore/bidi-components/'))")
+    # script and style came as files from the server (dashboard/components/), the shared module by its import
+    assert {name.rsplit("/", 1)[1] for name in served} >= {"live_slider.js", "live_slider.css", "slider_frames.js",
+                                                            "atlas_sheets.js"}, served
 
 
 def test_dragging_a_face_slider_redraws_the_generated_face_and_letting_go_shows_the_exact_edit(tab):

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, digit_rows, live_sliders, release, slider_frames
-from bench.live_sliders import SLIDER_FRAMES, components, element_of
+from bench.live_sliders import LIVE_SLIDER, SLIDER_FRAMES, components, element_of
 from core.slider_frames import picture
 
 APP = f"""
@@ -90,6 +90,17 @@ def test_the_picture_says_which_slider_position_it_shows(at):
     release(at, "x", -0.9)
     assert digit_rows(at)[0].live_at == "x:1"
     assert len(components(at, SLIDER_FRAMES)) == 1
+
+
+def test_script_and_style_travel_as_the_addresses_of_files_the_server_serves(at):
+    """Inline, they would be re-sent in every element on every run; by address, the browser fetches them once."""
+    files = {LIVE_SLIDER: ("live_slider.js", "live_slider.css"), SLIDER_FRAMES: ("slider_frames.js", "")}
+    for name, (js, css) in files.items():
+        element, = components(at, name)
+        assert (element.proto.js_content, element.proto.css_content) == ("", "")
+        assert (element.proto.js_source_path, element.proto.css_source_path) == (js, css)
+        assert (ROOT / "dashboard" / "components" / js).is_file()
+    assert 'class="ls-' in components(at, LIVE_SLIDER)[0].proto.html_content  # markup is inline, as Streamlit wants
 
 
 def test_a_format_other_than_decimals_is_refused():

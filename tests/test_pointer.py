@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import GRID, assert_clean, digit_rows, open_page, shipped_model_present
 
 VAE, AE = "mnist-vae-2d", "mnist-ae-2d"
-COMPONENT, SHEET = "latent_lab_live_plane", "latent_lab_atlas_sheet"
+COMPONENT, SHEET = "latent_lab.live_plane", "latent_lab.atlas_sheet"
 VIEW_NOTICE = "The link's view was ignored"
 POINT_NOTICE = "The link's point was ignored"
 

@@ -1,3 +1,4 @@
+import { sheets } from "./atlas_sheets.js";
 
 // A live slider's frames (live_slider.py): the sprite, when this run brought it, goes to the page's registry of
 // sheets (atlas_sheets.js), where the slider waits for it. Without it, and when the page does not hold it already,

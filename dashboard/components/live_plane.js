@@ -1,4 +1,4 @@
-
+import { sheets } from "./atlas_sheets.js";
 export default function ({ data, setTriggerValue, parentElement }) {
   const root = parentElement.querySelector('.ll-live');
   const s = root.__ll || (root.__ll = setup(root));

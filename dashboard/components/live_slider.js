@@ -1,3 +1,4 @@
+import { sheets } from "./atlas_sheets.js";
 
 // A live slider (live_slider.py). The thumb follows the pointer; on each animation frame after it moved, the frames
 // on either side of the thumb's value are drawn, blended, over the page's picture (each <img data-live=picture>,
