@@ -38,12 +38,14 @@ def count(text: str) -> int:
     return value
 
 
-def timings_ms(fn, repeats: int, warmup: int = 3) -> np.ndarray:
-    """Wall-clock milliseconds of `repeats` calls of fn() after `warmup` untimed calls."""
+def timings_ms(fn, repeats: int, warmup: int = 3, pause_s: float = 0.0) -> np.ndarray:
+    """Wall-clock milliseconds of `repeats` calls of fn() after `warmup` untimed calls; `pause_s` untimed seconds
+    before each (a user who looks before the next press)."""
     for _ in range(warmup):
         fn()
     out = np.empty(repeats)
     for i in range(repeats):
+        time.sleep(pause_s)
         start = time.perf_counter()
         fn()
         out[i] = (time.perf_counter() - start) * 1e3

@@ -41,7 +41,7 @@ class Scenario:
     warm_moves: int = 2        # the warm-up session's moves here: enough to fill the caches the sessions' moves use
 
 
-# The tour's steps (dashboard/tour.py STEPS; tests/test_bench_load.py checks the number): its warm-up walks to the
+# The tour's steps (dashboard/tour_story.py STEPS; tests/test_bench_load.py checks the number): its warm-up walks to the
 # last and back, so no session's move is the first of a step on this server.
 TOUR_STEPS = 8
 FLOOR = Scenario("Floor: a slider and one picture", "", "", "step")  # bench/floor_app.py, with --floor

@@ -21,6 +21,13 @@ LOST_SESSION = srv.LOST_SESSION
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
 # Waits in the page (checked every 10 ms) until the move's result is on screen, then returns its latency,
 # the session's id and the problems then on the page.
+# Said with a move's error: where the keyboard's focus is, and each live slider's keys, values sent and whether it
+# still waits for its exact picture (dashboard/components/live_slider.js): a key that never reached the slider, or a
+# value sent whose run never came, tell two causes of a move whose picture never changed apart.
+LIVE_STATE_JS = """() => { const a = document.activeElement, at = a && a.closest && a.closest('[class*="st-key-"]');
+  const focus = at ? [...at.classList].find(c => c.startsWith('st-key-')) : (a ? a.tagName : 'nothing');
+  return [`focus: ${focus}`, ...Object.entries(window.latentLabSliders || {}).map(([k, c]) =>
+    `${k}: ${c.keys} keys, ${c.sent} sent${c.waiting() ? ', waiting' : ''}`)].join('; '); }"""
 MOVE_RESULT_JS = f"""([since, before, timeout, what]) => window.__ll.until(since, before, timeout, what).then(ms => [ms,
   window.__ll.sessionId, window.__ll.received - window.__ll.receivedAtArm,
   [...document.querySelectorAll('{srv.EXCEPTION}, {srv.ERROR_ALERT}')].map(e => e.innerText.trim().slice(0, 300))])"""
@@ -111,6 +118,14 @@ def visits(scenarios: list[Scenario], moves: int, phase: float) -> list[tuple[Sc
     return plan + [(scenarios[0], moves - first)] if first < moves else plan
 
 
+async def live_state(page) -> str:
+    """LIVE_STATE_JS's words, after an error's: nothing if the page cannot say."""
+    try:
+        return f" ({await page.evaluate(LIVE_STATE_JS)})"
+    except Exception:  # noqa: BLE001 - a closed or lost page: the error says enough
+        return ""
+
+
 async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: float, tally: Tally, who: str,
                       opened: asyncio.Barrier | None = None):
     """Visit the plan's pages in order, making its number of moves on each; with `opened`, wait there once the
@@ -148,5 +163,6 @@ async def run_session(browser, server, plan: list[tuple[Scenario, int]], think: 
                 if think:
                     await asyncio.sleep(think * rng.uniform(0.5, 1.5))
         except Exception as e:  # noqa: BLE001 - a timeout or missing widget counts as an error, the run goes on
-            tally.errors.append(f"{who} {scenario.name}: {type(e).__name__}: {str(e).splitlines()[0]}")
+            tally.errors.append(f"{who} {scenario.name}: {type(e).__name__}: {str(e).splitlines()[0]}"
+                                + await live_state(page))
     return context  # kept open until memory is measured

@@ -52,6 +52,12 @@ SLIDER = "window.latentLabSliders[{key!r}]"
 # The page's live sliders, top to bottom and left to right.
 KEYS_JS = """() => Object.entries(window.latentLabSliders || {}).map(([key, c]) => [c.rail_rect(), key])
   .sort(([a], [b]) => (a[1] - b[1]) || (a[0] - b[0])).map(([, key]) => key)"""
+# Resolves with the number of live sliders once it has held for a second (their scripts are fetched from the server
+# and run after the run is drawn), or after 15 s (a page without one).
+REGISTERED_JS = """() => new Promise(resolve => { let last = -1, since = performance.now(); const t0 = since;
+  (function poll() { const n = Object.keys(window.latentLabSliders || {}).length, now = performance.now();
+    if (n !== last) { last = n; since = now; }
+    if ((n > 0 && now - since > 1000) || now - t0 > 15000) resolve(n); else setTimeout(poll, 100); })(); })"""
 READY_JS = "() => { const all = Object.values(window.latentLabSliders || {}); return all.every(c => c.ready); }"
 COUNTERS_JS = """key => { const c = window.latentLabSliders[key];
   return {frames: c.frames, plain: c.plain, moves: c.moves, changes: c.changes, draw_ms: c.draw_ms, move_ms: c.move_ms,
@@ -184,11 +190,12 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
                 and problems.append(f"console error: {m.text}"))
         page.goto(f"{server.url}/{path}?{query}")
         srv.wait_for_run(page, 0, TIMEOUT_MS)
-        page.wait_for_timeout(500)  # the sliders' own scripts run after the run is drawn
+        page.evaluate(REGISTERED_JS)
         keys = page.evaluate(KEYS_JS)
         if not keys:
             notes.append(f"{title} ({model}): no live slider on this page yet")
         for key in keys:
+            print(f"{title} ({model}): {key}", file=sys.stderr, flush=True)
             settle(page, key)
             drag(page, key, 0.5)  # warm-up: the first frames pay for the canvases' set-up
             settle(page, key)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import ahead
 import digit_input
 import exports
+import faces
 import pictures
 import pixel_charts
 import pixel_draw
@@ -26,6 +28,24 @@ def _draw(_model, model: str, n: int, seed: int, temperature: float, given: byte
           known_rows: int = 0):
     image = None if given is None else np.frombuffer(given, np.float32).reshape(1, *_model.image_shape[:2])
     return _model.draw(n, seed, temperature, image, known_rows)
+
+
+@st.cache_resource(show_spinner=False)
+def _drawn_ahead() -> ahead.Ahead:
+    """The next seed's samples, drawn while the page is read (ahead.py): one store a process."""
+    return ahead.Ahead()
+
+
+def _samples(model, seed: int, temperature: float):
+    """The samples of this seed: drawn ahead if the last seed's page asked for them, else drawn now; then the next
+    seed's are started, as "+" is the seed's likeliest press."""
+    store, key = _drawn_ahead(), (faces.ident(model), seed, temperature)
+    drawing = store.get(key)
+    if drawing is None:
+        drawing = _draw(model, model.id, SAMPLES, seed, temperature)
+    if seed < ui.MAX_SEED:
+        store.start((faces.ident(model), seed + 1, temperature), model.draw, SAMPLES, seed + 1, temperature)
+    return drawing
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -48,7 +68,7 @@ def samples_section(model) -> None:
                                 key=pixels.widget("px_temperature"), width=320,
                                 help="Divides each pixel's logit: below 1 the likelier choice is taken more often "
                                      "(cleaner, more alike), above 1 less (noisier).")
-    drawing = _draw(model, model.id, SAMPLES, int(seed), float(temperature))
+    drawing = _samples(model, int(seed), float(temperature))
     pixel_draw.replay(drawing.images, drawing.probabilities, key="px_draw")
 
 

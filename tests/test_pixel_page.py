@@ -249,6 +249,25 @@ def test_pixelcnn_controls_draw_again_and_the_drawing_is_the_models(tmp_path, mo
 
 
 @needs_models
+def test_the_next_seed_is_drawn_ahead_and_is_the_models_own(tmp_path, monkeypatch):
+    """Once seed 3's samples are shown, seed 4's are drawn in the background (ahead.py); pressing "+" shows them,
+    the same pictures the model draws for seed 4, and starts seed 5's."""
+    import pixel_digits
+    at = open_pixels(tmp_path, monkeypatch, seed="3")
+    model = core.load_model("mnist-pixelcnn")
+    store, ident = pixel_digits._drawn_ahead(), pixel_digits.faces.ident(model)
+    ahead_of_time = store.get((ident, 4, 1.0))
+    assert ahead_of_time is not None
+    at.number_input(key="px_seed").increment().run()
+    shown = drawing(at, "px_draw")
+    expected = model.draw(16, 4, 1.0)
+    np.testing.assert_array_equal(ahead_of_time.images, expected.images)
+    assert shown["images"][0] == "".join(str(int(v)) for v in expected.images[0].ravel())
+    assert store.get((ident, 5, 1.0)) is not None
+    assert_clean(at)
+
+
+@needs_models
 def test_completing_an_uploaded_digit_keeps_its_rows_reads_each_and_scores_it(tmp_path, monkeypatch):
     at = open_pixels(tmp_path, monkeypatch)
     model, judge = core.load_model("mnist-pixelcnn"), core.load_judge()
@@ -333,10 +352,10 @@ def test_with_the_data_set_any_attribute_and_held_out_digits(data_dir, tmp_path,
 
 
 def test_home_and_the_tours_last_step_point_at_the_page(shipped_pretrained):
-    import tour
+    from tour_story import STEPS
     pointers = [link for link in open_page().get("page_link") if link.proto.label == "Pixel by pixel"]
     assert len(pointers) == 1 and pointers[0].proto.page == "Pixel_by_pixel"
-    last, first = (open_page("pages/0_Tour.py", step=str(k)) for k in (len(tour.STEPS), 1))
+    last, first = (open_page("pages/0_Tour.py", step=str(k)) for k in (len(STEPS), 1))
     assert_clean(last)
     assert [link.proto.label for link in last.get("page_link")].count("Pixel by pixel") == 1
     assert "Pixel by pixel" not in [link.proto.label for link in first.get("page_link")]

@@ -142,8 +142,8 @@ function setup(root) {
 
   // Each animation frame until the page's picture is the exact one for the value sent; a picture an older run
   // drew meanwhile gets the frame drawn over it again. A value the server has not answered after RESEND_MS is
-  // sent again, once (a rerun request can be lost when it meets another fragment's: rare, but a key press then did
-  // nothing). If the server kept another value, or the picture never says it shows this one, the frame goes
+  // sent again, once (a rerun request can be lost when it meets another fragment's, or answered by a run that had
+  // not heard it: rare, but a key press then did nothing). If the server kept another value, or the picture never says it shows this one, the frame goes
   // WAIT_MS after the server answered (or four times that after sending).
   function watch() {
     const w = s.waiting, now = performance.now();
@@ -204,7 +204,10 @@ function setup(root) {
     Object.assign(input, { min: data.min, max: data.max, step: data.step });
     input.setAttribute('aria-label', data.label);
     s.committed = indexOf(data.value);
-    if (s.waiting && s.waiting.answered === null) s.waiting.answered = performance.now();
+    // An answer is a run with the value sent (or any, once it was sent again): a run begun before the value was
+    // sent, or one whose request lost it, still carries the old value.
+    if (s.waiting && s.waiting.answered === null && (s.committed === s.waiting.index || s.waiting.resent))
+      s.waiting.answered = performance.now();
     if (s.drag === null && !s.waiting) place(s.committed);
     if (data.frames !== s.sheetId) {
       s.sheetId = data.frames; s.sheet = null; c.ready = false;

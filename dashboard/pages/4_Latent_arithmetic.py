@@ -1,19 +1,20 @@
 """Latent arithmetic: walk from one point of latent space to another (and past it), add and subtract points,
 move one dimension at a time, and see it all in a 3-D view of the held-out codes.
 
-Points are held-out items (by number), class means, random seeds or your own uploaded or drawn digit. Under
-every decoded picture is its plausibility (core.latent.Plausibility): where it ranks among the held-out codes'
-own typicality, 50 being the median real item. The view (model, points, seeds, weights, steps, overshoot, the
-scrubber's t) is kept in the URL, so a copied link reopens it. The maths is in core.latent, the widgets and pictures in
-dashboard/arithmetic.py; this script lays them out. A conditional model's point is a style code with a label:
-labels follow the same arithmetic (core.latent.label_mixture), so an average 6 walking to an average 8 is told a
-blend of the two labels.
+Points are held-out items (by number), class means, random seeds or your own uploaded or drawn digit. Under every
+decoded picture is its plausibility (core.latent.Plausibility): where it ranks among the held-out codes' own
+typicality, 50 being the median real item. The view (model, points, seeds, weights, steps, overshoot, the scrubber's
+t) is kept in the URL, so a copied link reopens it. The maths is in core.latent, the widgets and pictures in
+dashboard/arithmetic.py and arithmetic_walk.py; this script lays them out. A conditional model's point is a style
+code with a label: labels follow the same arithmetic (core.latent.label_mixture), so an average 6 walking to an
+average 8 is told a blend of the two labels.
 """
 from functools import partial
 
 import streamlit as st
 
 import arithmetic
+import arithmetic_walk
 import links
 import ui
 from core.latent import LEAVES_DATA
@@ -34,7 +35,7 @@ notice = st.empty()
 own = arithmetic.own_point(model)
 ignored = links.read(links.ECHO["arithmetic"], partial(arithmetic.apply_parameter, model))
 link = {}  # the view as the URL keeps it: each section adds its settings
-path, ends = arithmetic.interpolation(model, own, link)
+path, ends = arithmetic_walk.interpolation(model, own, link)
 result, inputs = arithmetic.arithmetic(model, own, link)
 arithmetic.grid_of_analogies(model, inputs, link)
 moved = arithmetic.dimension_sliders(model, result)
