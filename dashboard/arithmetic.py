@@ -318,6 +318,14 @@ def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
                                                ("Vectors (.npy)", npy(z), ".npy", "application/octet-stream")])
 
 
+@st.fragment
+def moved_and_seen(model, result: Point, path: np.ndarray, ends: list[Point], inputs: list[Point]) -> None:
+    """The dimension sliders and the 3-D view that marks the point they moved. A fragment: a slider let go reruns
+    these alone (nothing above depends on them; the walk, the arithmetic and the grid are not decoded again)."""
+    moved = dimension_sliders(model, result)
+    three_d_view(model, path, ends, inputs, result, moved)
+
+
 def dimension_sliders(model, result: Point) -> np.ndarray:
     """The result, moved one latent dimension at a time, beside each dimension's held-out mean and spread."""
     st.subheader("One dimension at a time", anchor=False)

@@ -147,7 +147,7 @@ function setup(root) {
   // WAIT_MS after the server answered (or four times that after sending).
   function watch() {
     const w = s.waiting, now = performance.now();
-    if (!w) { s.watching = false; return; }
+    if (!w || !s.alive) { s.watching = false; return; }  // gone with its page: nothing to send or draw over
     const done = exact(w.index);
     if (w.answered === null && !w.resent && now - w.at > RESEND_MS) {  // no answer yet: the request was lost
       w.resent = true;

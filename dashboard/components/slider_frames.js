@@ -19,10 +19,17 @@ export default function ({ data, setTriggerValue }) {
     return;
   }
   if (registry.has(data.id) || window.latentLabFramesHeld || (q.asked.get(data.id) || 0) >= ASKS) return;
+  const ask = { id: data.id, trigger: setTriggerValue, page: location.pathname, alive: true };
   q.waiting = q.waiting.filter(a => a.id !== data.id);
-  q.waiting.push({ id: data.id, trigger: setTriggerValue });
+  q.waiting.push(ask);
   next(q, registry);
+  return () => { ask.alive = false; };
 }
+
+// An ask whose element has gone (another page opened, or its slider removed) is never sent: its trigger would
+// rerun a fragment of a page the browser no longer shows, and Streamlit would apply that run's elements to the page
+// it does show ("'setIn' cannot be called on an ElementNode"), which ends the session.
+const live = ask => ask.alive && ask.page === location.pathname;
 
 function queue() {
   if (window.latentLabFrames) return window.latentLabFrames;
@@ -37,14 +44,17 @@ function next(q, registry) {
   const quiet = QUIET_MS - (performance.now() - q.inputAt);
   if (quiet > 0) { setTimeout(() => next(q, registry), quiet); return; }
   const ask = q.waiting.shift();
-  if (registry.has(ask.id)) { next(q, registry); return; }
+  if (registry.has(ask.id) || !live(ask)) { next(q, registry); return; }
   q.busy = ask.id;
   q.asked.set(ask.id, (q.asked.get(ask.id) || 0) + 1);
-  requestAnimationFrame(() => setTimeout(() => ask.trigger('want', ask.id), 0));  // after the page is drawn
+  requestAnimationFrame(() => setTimeout(() => {  // after the page is drawn
+    if (live(ask)) ask.trigger('want', ask.id);
+    else if (q.busy === ask.id) { q.busy = null; next(q, registry); }
+  }, 0));
   setTimeout(() => {
     if (q.busy !== ask.id) return;
     q.busy = null;
-    if (!registry.has(ask.id) && q.asked.get(ask.id) < ASKS) q.waiting.push(ask);  // lost: ask again
+    if (!registry.has(ask.id) && q.asked.get(ask.id) < ASKS && live(ask)) q.waiting.push(ask);  // lost: ask again
     next(q, registry);
   }, WAIT_MS);
 }
