@@ -16,9 +16,11 @@ TIMEOUT_MS = 120_000  # each wait in the page (a slider drawn, a move's result, 
 # is its title, and its first two steps draw only on canvases, which pictures() does not see).
 MOVE_START_JS = "() => { const ll = window.__ll, start = [ll.finished, ll.shown()]; ll.arm(); return start; }"
 # The slider may not be drawn yet when its page's run has finished (React renders after the message arrives):
-# wait for it, as a Playwright locator would.
+# wait for it, as a Playwright locator would; a live slider's markup comes before its script has run (it is
+# fetched: served_components.py), and a key pressed before then moves nothing: wait for the script too.
 SLIDER_START_JS = """async ([key, timeout]) => {
-  const ll = window.__ll, find = () => document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+  const ll = window.__ll, find = () => { const t = document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+    const live = t && t.closest('.ls'); return t && (!live || live.__ls) ? t : null; };
   for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
     if (performance.now() - t0 > timeout) throw new Error(`no slider "${key}" within ${timeout} ms`);
   const thumb = find(), start = [ll.finished, ll.shown()];
@@ -85,7 +87,7 @@ DRAG = "live drag"  # a drag's moves are reported apart: "<page>: live drag"
 # rail's rectangle and its thumb's x.
 DRAG_START_JS = """async ([key, timeout]) => {
   const find = () => Object.keys(window.latentLabSliders || {}).find(k => k.startsWith(key)
-    && document.querySelector(`[class*="st-key-${k}_live"] input[type="range"]`));
+    && (document.querySelector(`[class*="st-key-${k}_live"] .ls`) || {}).__ls);
   for (const t0 = performance.now(); !find(); await new Promise(wake => setTimeout(wake, 10)))
     if (performance.now() - t0 > timeout) throw new Error(`no live slider "${key}" within ${timeout} ms`);
   const k = find(), c = window.latentLabSliders[k];

@@ -11,8 +11,12 @@ export default function ({ data, setTriggerValue, parentElement }) {
   s.trigger = setTriggerValue;
   s.alive = true;
   s.update(data);
-  (window.latentLabSliders || (window.latentLabSliders = {}))[data.key] = s.counters;
-  return () => { s.alive = false; };
+  const registry = window.latentLabSliders || (window.latentLabSliders = {});
+  registry[data.key] = s.counters;
+  return () => {  // gone (another page opened): a bench or test must not find this one's counters
+    s.alive = false;
+    if (registry[data.key] === s.counters) delete registry[data.key];
+  };
 }
 
 const KEEP = 5000;     // timings kept in the counters
