@@ -51,8 +51,11 @@ GOALS_MS = {"decode 1 point": 2.0, "decode 30x30 grid": 60.0, "grid page rerun":
             "decode 64-sample grid": 40.0, "16-frame walk with its GIF": 300.0,
             "GAN page rerun (truncation slider)": 150.0,
             "tour step change (Next, Previous)": 1000.0, "tour step rerun (step 6 Smiling slider)": 150.0,
-            "pixel page rerun (an attribute picked)": 150.0, "pixel page rerun (the seed's +, a second after the last)": 150.0,
-            "pixel page rerun (a seed typed in, not drawn before)": 150.0}
+            "pixel page rerun (an attribute picked)": 150.0,
+            "pixel page rerun (the seed's +, a second after the last)": 150.0,
+            # A new seed is 16 new samples drawn pixel by pixel, whose goal is the PixelCNN's for 16 samples (3 s); 150
+            # ms is for a rerun that draws nothing new (the replay's frames play in the browser, not a rerun a pixel).
+            "pixel page rerun (a seed typed in, not drawn before)": 3000.0}
 HOME = ROOT / "dashboard" / "Home.py"
 GRID_PAGE = "pages/2_Decoded_grid.py"  # relative to Home, as AppTest.switch_page wants
 LABEL_PAGE = "pages/3_Digits_by_label.py"
