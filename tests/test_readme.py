@@ -114,6 +114,29 @@ def test_the_models_block_is_read_from_the_cards(tmp_path):
     assert "epochs / wall-clock time" in after and "CPU time" not in after
 
 
+def test_the_face_line_quotes_the_sliders_edits_against_their_goals():
+    """The face VAE's README line gives the edit each slider makes (core.measured_edits.choose), Male both ways, and
+    whether the card finds its goals met: not the plain mean-difference vectors the sliders do not use."""
+    from core.measured_edits import REMOVE, choose
+    card = json.loads((report_models.PRETRAINED / "celeba-vae" / "card.json").read_text())
+    edits = card["metrics"]["attribute_edits"]
+    said = report_models.slider_edits(edits)
+    assert len(said) == len(edits["goals"]["attributes"]) + 1  # Male removed too
+    for line, (name, direction) in zip(said, [(n, d) for n in edits["goals"]["attributes"]
+                                              for d in (("add", REMOVE) if n == "Male" else ("add",))]):
+        chosen = choose(edits, name, direction)
+        assert line.startswith(f"{name}{' removed' if direction == REMOVE else ''} "
+                               f"{chosen.test['plain']['success']:.1%} / ")
+        assert line.endswith("met)" if chosen.test["goal_met"] else "NO)")
+    edits = json.loads(json.dumps(edits))
+    first = edits["goals"]["attributes"][0]
+    method, row = choose(edits, first).method, edits["per_attribute"][first]
+    row = row if method == "vector" else row[method]
+    row["goal_met"] = not row["goal_met"]
+    flipped = report_models.slider_edits(edits)
+    assert flipped != said and flipped[1:] == said[1:]
+
+
 def test_the_worked_example_is_read_from_its_result_file(tmp_path):
     """The README's worked example (your own pictures): its figures are the committed run's, or it says it has none."""
     from bench import report_folder
