@@ -25,6 +25,10 @@ BURST = ["ArrowLeft"] * 3 + ["ArrowRight"] * 3
 KEY_GAP_MS = 40                   # a held arrow key repeats about this often
 SLIDERS = f'{srv.MAIN} input[type="range"]'
 LAST_INPUT_JS = "() => window.__ll.finishedAtInput"  # runs finished at the last key press (bench/server.py)
+HEADING = f"{srv.MAIN} h1"
+NEW_HEADING_JS = f"""([path, home]) => location.pathname.endsWith('/' + path)
+  && [...document.querySelectorAll('{HEADING}')].some(h => h.innerText !== home)"""
+SETTLED_AGAIN_JS = "() => window.__ll.settled(window.__ll.finished - 1)"  # the last run has ended and is drawn
 
 
 @pytest.fixture
@@ -37,9 +41,14 @@ def tab(chromium, server):  # noqa: F811  (the fixtures imported above)
 def through_the_sidebar(tab: Watched, page: srv.Page) -> None:
     tab.open_link(tab.server.url)
     srv.open_sidebar(tab.page)
+    home = tab.page.locator(HEADING).first.inner_text()
     since = srv.runs_finished(tab.page)
     tab.page.locator(f'{srv.SIDEBAR_NAV} a[href$="/{page.url_path}"]').first.click()
     tab.wait(since)
+    # A run of Home's that ended after the click also counts as "a run finished" (once in CI the Decoded grid's
+    # sliders were counted while Home was on screen): wait for the page's own heading, then for its run to end.
+    tab.page.wait_for_function(NEW_HEADING_JS, arg=[page.url_path, home], polling=20)
+    tab.page.wait_for_function(SETTLED_AGAIN_JS, polling=20)
     tab.assert_clean(f"{page.title}, opened from the sidebar")
 
 
@@ -94,6 +103,6 @@ def test_bursts_of_arrow_keys_on_every_slider_keep_the_session(tab, page):
             since = srv.runs_finished(tab.page)
             nxt.click()
             tab.wait(since)
-            nudged += nudge_every_slider(tab, f"Tour, {tab.page.locator(f'{srv.MAIN} h1').first.inner_text()}")
+            nudged += nudge_every_slider(tab, f"Tour, {tab.page.locator(HEADING).first.inner_text()}")
     assert nudged, f"{page.title} shows no slider to nudge"
     assert "Connection error" not in tab.page.locator("body").inner_text()
