@@ -1,14 +1,15 @@
 """Live sliders (dashboard/live_slider.py) driven through Streamlit's AppTest, for the tests and bench.latency.
 
 AppTest runs no JavaScript: a live slider is a components-v2 element whose data it reads, and what the browser would
-send (the value on release; the sprite's element asking for its frames) is that component's trigger, given to the
-next run with the other widgets' values, as the browser does.
+send (the value on release) is that component's trigger, given to the next run with the other widgets' values, as
+the browser does. Its frames are built off the run (dashboard/slider_sprites.py) and read as the browser does, once
+built, from the sprites' folder.
 """
 from __future__ import annotations
 
 import json
 
-LIVE_SLIDER, SLIDER_FRAMES = "latent_lab.live_slider", "latent_lab.slider_frames"  # the components' names
+LIVE_SLIDER = "latent_lab.live_slider"  # the component's name
 
 
 def components(at, name: str) -> list:
@@ -31,21 +32,20 @@ def trigger(at, element, event: str, value):
     return at._run(states)
 
 
-def element_of(at, name: str, key: str):
-    """The element of component `name` that belongs to the live slider `key`."""
-    suffix = "_live" if name == LIVE_SLIDER else "_frames"
-    element, = [e for e in components(at, name) if e.proto.id.endswith(f"{key}{suffix}")]
+def element_of(at, key: str):
+    """The live slider `key`'s element."""
+    element, = [e for e in components(at, LIVE_SLIDER) if e.proto.id.endswith(f"{key}_live")]
     return element
 
 
 def release(at, key: str, value: float):
     """Let a live slider go at `value` (a drag's end, or a key press); the run it causes."""
-    return trigger(at, element_of(at, LIVE_SLIDER, key), "value", value)
+    return trigger(at, element_of(at, key), "value", value)
 
 
-def ask_frames(at, key: str) -> dict:
-    """What the browser does once the page is drawn: the slider's sprite element asks for its frames; that element's
-    data after the run (id, sprite, meta)."""
-    element = element_of(at, SLIDER_FRAMES, key)
-    trigger(at, element, "want", json.loads(element.proto.json)["id"])
-    return json.loads(element_of(at, SLIDER_FRAMES, key).proto.json)
+def ask_frames(at, key: str, timeout_s: float = 120.0) -> dict:
+    """What the browser gets once the slider's frames are built: their id, the sprite (bytes) and its meta."""
+    import slider_sprites  # dashboard/, on the path of every AppTest's script
+    data = live_sliders(at)[key]
+    built = slider_sprites.sprites().wait(data["sprite"], timeout_s)
+    return {"id": data["frames"], "sprite": built["data"], "meta": built["meta"]}

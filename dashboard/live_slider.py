@@ -16,31 +16,32 @@ each). On release it sends the value: the page reruns as for any widget, decodes
 gives way to the exact picture once it has come (mark() writes into the picture which slider positions it shows).
 Keys send each step at once, as Streamlit's slider does.
 
-The frames are built after the page has drawn: the sprite's own element (in a fragment of its own, so asking
-reruns nothing else) asks for them once the browser shows the page, and again whenever `depends_on` changes
-them; they are one batched decode through `frames`, cached (st.cache_data, bounded) under an id of the slider,
-its range and `depends_on`. Until they arrive the slider works as a plain one. The browser keeps decoded sprites
-by id (atlas_sheets.js, shared with the live plane), so a state seen before asks for nothing.
+The frames are built after the run, off it (dashboard/slider_sprites.py): the run names them, one worker a process
+builds them in one batched decode through `frames` once the server is quiet, and the browser fetches the sprite as
+a file (components/sprite_files.js); no rerun carries it. They are named by an id of the slider, its range and
+`depends_on`, and rebuilt when that changes. Until they arrive the slider works as a plain one. The browser keeps
+decoded sprites by id (atlas_sheets.js, shared with the live plane), so a state seen before fetches nothing.
 
-Markup, style and script: live_slider.html, live_slider.css, live_slider.js and slider_frames.js in components/.
+Markup, style and script: live_slider.html, live_slider.css, live_slider.js and sprite_files.js in components/.
 Counters for the bench and the browser tests: window.latentLabSliders[key].
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 import re
-import time
 from functools import partial
 from typing import Callable, Union
 
 import numpy as np
 import streamlit as st
 
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
 import pictures
+import slider_sprites
 from served_components import Component
-from core.slider_frames import FRAMES, Track, as_frames, encode, pack
+from core.slider_frames import FRAMES, Track
 
 # The frames: a callable given the frames' values (F,) that returns their pictures in one batch, (F, h, w[, 3])
 # or (F, K, h, w[, 3]) for K page pictures, uint8 or floats in [0, 1]; or those pictures, made already.
@@ -70,12 +71,9 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
     ident = frames_id(key, track, stops, frames, depends_on)
     data = {"key": key, "label": label, "help": help, "min": track.low, "max": track.high, "step": track.step,
             "decimals": track.decimals, "shown_decimals": shown_decimals(format), "value": current,
-            "picture": picture, "frames": ident}
+            "picture": picture, "frames": ident, "sprite": _ask_sprite(key, ident, track, stops, frames)}
     component_key = f"{key}_live"
-    with st.container(gap=None):  # the sprite's element shows nothing: no gap for it
-        _slider(key=component_key, data=data, width="stretch",
-                on_value_change=partial(_released, key, component_key, track))
-        _frames(f"{key}_frames", ident, track, stops, frames)
+    _slider(key=component_key, data=data, width="stretch", on_value_change=partial(_released, key, component_key, track))
     return current
 
 
@@ -157,32 +155,13 @@ def _sent(component_key: str, event: str):
 
 # ---------------------------------------------------------------- the frames
 
-@st.fragment
-def _frames(carrier_key: str, ident: str, track: Track, stops: np.ndarray, frames: Frames) -> None:
-    """The sprite's element: its id on every run, the sprite itself on the run the browser asked for it (a rerun of
-    this fragment alone)."""
-    data = {"id": ident}
-    if st.session_state.pop(f"{carrier_key}_wanted", None) == ident:
-        data.update(sheet_data(ident, track, stops, frames))
-    _carrier(key=carrier_key, data=data, width="stretch", on_want_change=partial(_asked, carrier_key))
-
-
-def _asked(carrier_key: str) -> None:
-    st.session_state[f"{carrier_key}_wanted"] = _sent(carrier_key, "want")
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def sheet_data(ident: str, _track: Track, _stops: np.ndarray, _frames: Frames) -> dict:
-    """The frames as the page receives them: one batched decode, packed and encoded, with where each picture is,
-    which stops are frames, and what it cost (build_ms: the server's time, decode to encoded sprite)."""
-    start = time.perf_counter()
-    values = _track.value(_stops)
-    images = as_frames(_frames(values) if callable(_frames) else _frames, len(_stops))
-    sheet, layout = pack(images)
-    data, mime = encode(sheet)
-    return {"sprite": f"data:{mime};base64,{base64.b64encode(data).decode()}",
-            "meta": {"layout": layout.as_dict(), "stops": [int(s) for s in _stops], "bytes": len(data),
-                     "build_ms": round((time.perf_counter() - start) * 1e3, 2)}}
+def _ask_sprite(key: str, ident: str, track: Track, stops: np.ndarray, frames: Frames) -> str:
+    """Have the frames built off the run (a newer state of this slider in this session replaces an ask not yet
+    started); the sprite's name, by which the browser finds it."""
+    ctx = get_script_run_ctx()
+    slot = (ctx.session_id if ctx is not None else None, key)
+    return slider_sprites.served().ask(slot, ident, partial(slider_sprites.build_sheet, track.value(stops), stops,
+                                                            frames))
 
 
 # ---------------------------------------------------------------- the components (files: served_components.py)
@@ -191,4 +170,3 @@ def sheet_data(ident: str, _track: Track, _stops: np.ndarray, _frames: Frames) -
 # focuses it with document.querySelector); its classes (ls-*) are its own.
 _slider = Component("live_slider", html="live_slider.html", css="live_slider.css", js="live_slider.js",
                     isolate_styles=False)
-_carrier = Component("slider_frames", js="slider_frames.js")

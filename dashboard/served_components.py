@@ -41,10 +41,23 @@ class Component:
         self._mount = None  # made at the first mount, inside a script run (a runtime to declare it on)
 
     def __call__(self, **kwargs):
-        manager = Runtime.instance().bidi_component_registry if Runtime.exists() else None
-        if manager is not None and manager.get_component_asset_root(self.name) is None:
-            manager.register_from_manifest(self._manifest, ROOT)
+        _declare(self.name, self._manifest, ROOT)
         if self._mount is None:
             self._mount = st.components.v2.component(self.name, **self._inputs)
         return self._mount(**kwargs)
 
+
+
+def serve_folder(name: str, folder: Path) -> None:
+    """Serve the files of `folder` at /_stcore/bidi-components/latent_lab.<name>/<file> on the runtime running the
+    script: a component with assets only, which nothing mounts (live sliders' sprites, dashboard/slider_sprites.py).
+    Files written there later are served too: Streamlit reads each one when it is asked for."""
+    _declare(f"{PROJECT}.{name}", ComponentManifest(name=PROJECT, version="0",
+                                                    components=[ComponentConfig(name, folder.name)]), folder.parent)
+
+
+def _declare(full_name: str, manifest: ComponentManifest, root: Path) -> None:
+    """Declare a manifest's component on the runtime that runs the script, once (every AppTest has a runtime)."""
+    manager = Runtime.instance().bidi_component_registry if Runtime.exists() else None
+    if manager is not None and manager.get_component_asset_root(full_name) is None:
+        manager.register_from_manifest(manifest, root)

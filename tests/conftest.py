@@ -420,14 +420,13 @@ def live_rows(at, picture: str) -> list[DigitRow]:
 # ---------------------------------------------------------------- live sliders (dashboard/live_slider.py) in AppTest
 
 def slider_frames(at, key: str, mode: str = "L") -> dict:
-    """A live slider's frames as the browser would get them: its sprite's element asks, the server builds them;
-    the element's data then (id, sprite, meta), with the sprite decoded: `pixels` (uint8, grey; mode "RGB" for
-    colour) and `layout`."""
+    """A live slider's frames as the browser gets them once the server has built them off the run: their id, the
+    sprite's bytes and meta, with the sprite decoded: `pixels` (uint8, grey; mode "RGB" for colour) and `layout`."""
     from core.atlas import decode_sheet
     from core.slider_frames import Layout
     data = ask_frames(at, key)
     layout = data["meta"]["layout"]
-    pixels = decode_sheet(base64.b64decode(data["sprite"].split(",", 1)[1]), mode)
+    pixels = decode_sheet(data["sprite"], mode)
     return {**data, "pixels": pixels, "layout": Layout(layout["frames"], layout["per_frame"], layout["h"],
                                                         layout["w"], layout["cols"])}
 

@@ -51,6 +51,11 @@ def counter(tab: Watched, key: str, what: str):
     return tab.page.evaluate(f"{SLIDER.format(key=key)}.{what}")
 
 
+def sprite(page, key: str) -> bytes:
+    """The sprite the slider draws from, fetched again from the address the page fetched it from."""
+    return page.request.get(page.evaluate(f"{SLIDER.format(key=key)}.sprite_src()")).body()
+
+
 def style_keys(tab: Watched) -> list[str]:
     """The style sliders, top to bottom and left to right."""
     tab.page.wait_for_function("() => Object.keys(window.latentLabSliders || {}).length >= 4")
@@ -106,7 +111,7 @@ def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exa
     meta = counter(tab, key, "meta()")
     layout = Layout(**{"frames": meta["layout"]["frames"], "per_frame": meta["layout"]["per_frame"],
                        "height": meta["layout"]["h"], "width": meta["layout"]["w"], "cols": meta["layout"]["cols"]})
-    sheet = decode_sheet(base64.b64decode(counter(tab, key, "sprite_src()").split(",", 1)[1]))
+    sheet = decode_sheet(sprite(tab.page, key))
     left, top, width, height = counter(tab, key, "rail_rect()")
     y, runs = top + height / 2, srv.runs_finished(tab.page)
     tab.page.mouse.move(counter(tab, key, "x_of(0)"), y)
@@ -140,9 +145,14 @@ def test_dragging_redraws_the_digit_from_its_frames_and_letting_go_shows_the_exa
     assert len(counter(tab, key, "exact_ms")) == 1  # the drawn frame gave way once, to that picture
     served = tab.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
                                ".filter(name => name.includes('/_stcore/bidi-components/'))")
-    # script and style came as files from the server (dashboard/components/), the shared module by its import
-    assert {name.rsplit("/", 1)[1] for name in served} >= {"live_slider.js", "live_slider.css", "slider_frames.js",
+    # script and style came as files from the server (dashboard/components/), the shared modules by their imports;
+    # the sprite as a file too, from the folder the server builds sprites into (dashboard/slider_sprites.py), found
+    # through its index: no run carried it
+    assert {name.rsplit("/", 1)[1] for name in served} >= {"live_slider.js", "live_slider.css", "sprite_files.js",
                                                             "atlas_sheets.js"}, served
+    address = counter(tab, key, "sprite_src()")
+    assert "/_stcore/bidi-components/latent_lab.frames/" in address and address in served
+    assert any(name.endswith("/latent_lab.frames/index.json") for name in served)
 
 
 def test_dragging_a_face_slider_redraws_the_generated_face_and_letting_go_shows_the_exact_edit(tab):
@@ -163,7 +173,7 @@ def test_dragging_a_face_slider_redraws_the_generated_face_and_letting_go_shows_
     meta = counter(tab, key, "meta()")
     layout = Layout(meta["layout"]["frames"], meta["layout"]["per_frame"], meta["layout"]["h"], meta["layout"]["w"],
                     meta["layout"]["cols"])
-    sheet = decode_sheet(base64.b64decode(counter(tab, key, "sprite_src()").split(",", 1)[1]), "RGB").astype(int)
+    sheet = decode_sheet(sprite(tab.page, key), "RGB").astype(int)
     left, top, width, height = counter(tab, key, "rail_rect()")
     y, runs = top + height / 2, srv.runs_finished(tab.page)
     tab.page.mouse.move(counter(tab, key, "x_of(0)"), y)
@@ -218,7 +228,7 @@ def test_keys_step_the_walk_scrubber_and_each_step_is_kept_in_the_url(tab):
 def test_while_its_frames_are_building_a_live_slider_works_as_a_plain_one(chromium, server, cvae):  # noqa: F811
     tab = Watched(chromium, server)
     try:
-        tab.context.add_init_script("window.latentLabFramesHeld = true;")  # no frames asked for
+        tab.context.add_init_script("window.latentLabFramesHeld = true;")  # no sprite fetched
         tab.open_link(tab.server.url + LABEL_URL)
         keys = style_keys(tab)
         key = keys[-1]
@@ -264,7 +274,7 @@ def test_a_finger_drags_the_truncation_slider_and_the_samples_follow(chromium, s
         meta = page.evaluate(f"{SLIDER.format(key=key)}.meta()")
         layout = Layout(meta["layout"]["frames"], meta["layout"]["per_frame"], meta["layout"]["h"],
                         meta["layout"]["w"], meta["layout"]["cols"])
-        sheet = decode_sheet(base64.b64decode(page.evaluate(f"{SLIDER.format(key=key)}.sprite_src()").split(",", 1)[1]))
+        sheet = decode_sheet(sprite(page, key))
         left, top, width, height = page.evaluate(f"{SLIDER.format(key=key)}.rail_rect()")
         y, touch = top + height / 2, context.new_cdp_session(page)
         point = lambda x: {"touchPoints": [{"x": x, "y": y}]}  # noqa: E731

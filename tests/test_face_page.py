@@ -299,7 +299,7 @@ def test_each_sliders_frames_are_the_edit_along_it_with_the_other_strengths_and_
     at = open_page(PAGE)
     # Lossless sprites, every pixel the decoder's: the untrained model's noisy faces are far from photographs, whose
     # lossy WebP sprites (core.slider_frames.encode) tests/test_atlas.py holds to its error.
-    monkeypatch.setattr(sys.modules["live_slider"], "encode", lambda sheet: encode(sheet, budget=2**31))
+    monkeypatch.setattr(sys.modules["slider_sprites"], "encode", lambda sheet: encode(sheet, budget=2**31))
     sliders = live_sliders(at)
     assert all((s["min"], s["max"], s["step"], s["picture"]) == (-3.0, 3.0, 0.05, "edited_face")
                for s in sliders.values())
@@ -320,7 +320,7 @@ def test_each_sliders_frames_are_the_edit_along_it_with_the_other_strengths_and_
     cells = np.stack([picture(frames["pixels"], frames["layout"], k, 0) for k in range(33)]).astype(int)
     expected = [to_uint8(decoded(m, edit(m, z, {"Smiling": 1.25, "Eyeglasses": v}, hold=["Young"])))
                 for v in np.round(-3.0 + stops * 0.05, 2)]
-    assert frames["sprite"].startswith("data:image/png;")
+    assert frames["sprite"].startswith(b"\x89PNG")
     assert np.abs(cells - np.asarray(expected, int)).max() <= 1
     assert differs(cells[0], cells[-1])  # the slider's own edit moves them
 

@@ -1,10 +1,9 @@
 """dashboard/live_slider.py through AppTest, on a page of its own (no model): the value in session state, snapped
-and held within the range on release, the frames built only when asked and named by everything they show, frames
-given as an array, and the picture's mark. The pages' own live sliders are their page tests'; the browser side is
+and held within the range on release, the frames built off the run, served as files and named by everything they
+show, frames given as an array, and the picture's mark. The pages' own live sliders are their page tests'; the browser side is
 tests/test_browser_sliders.py's."""
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, digit_rows, live_sliders, release, slider_frames
-from bench.live_sliders import LIVE_SLIDER, SLIDER_FRAMES, components, element_of
+from bench.live_sliders import LIVE_SLIDER, components
 from core.slider_frames import picture
 
 APP = f"""
@@ -38,10 +37,6 @@ def at():
     return AppTest.from_string(APP, default_timeout=30).run()
 
 
-def carrier(at) -> dict:
-    return json.loads(element_of(at, SLIDER_FRAMES, "x").proto.json)
-
-
 def test_the_value_starts_at_its_default_and_a_release_is_snapped_and_held_within_the_range(at):
     assert not at.exception
     slider = live_sliders(at)["x"]
@@ -57,21 +52,25 @@ def test_the_value_starts_at_its_default_and_a_release_is_snapped_and_held_withi
     assert live_sliders(at)["x"]["value"] == 0.4
 
 
-def test_frames_are_built_only_when_asked_and_named_by_what_they_show(at):
-    first = carrier(at)
-    assert set(first) == {"id"} and first["id"] == live_sliders(at)["x"]["frames"]  # no sprite before the page asks
+def test_frames_are_built_off_the_run_served_as_files_and_named_by_what_they_show(at):
+    import slider_sprites
+    first = live_sliders(at)["x"]
     frames = slider_frames(at, "x")
-    assert frames["id"] == first["id"] and frames["layout"].frames == 21  # every step of 0.1 from -1 to 1
+    assert frames["id"] == first["frames"] and frames["layout"].frames == 21  # every step of 0.1 from -1 to 1
     for k, value in enumerate(np.round(np.arange(-1.0, 1.01, 0.1), 1)):
         assert (picture(frames["pixels"], frames["layout"], k, 0) == np.uint8(40 + 100 * value)).all()
-    assert frames["meta"]["build_ms"] > 0
-    assert frames["meta"]["bytes"] == len(base64.b64decode(frames["sprite"].split(",", 1)[1]))
-    at.run()
-    assert set(carrier(at)) == {"id"}  # the page holds it now: not sent again
+    assert frames["meta"]["build_ms"] > 0 and frames["meta"]["bytes"] == len(frames["sprite"])
+    # In the folder Streamlit serves as latent_lab.frames' assets (tests/test_browser_sliders.py fetches it), listed
+    # in its index as the browser reads it.
+    sprites = slider_sprites.sprites()
+    listed = json.loads((sprites.folder / "index.json").read_text())["ready"]
+    assert (sprites.folder / listed[first["sprite"]]).read_bytes() == frames["sprite"]
     release(at, "x", 0.0)
-    assert carrier(at)["id"] == first["id"]  # the slider's own value is not part of its frames
+    assert live_sliders(at)["x"]["frames"] == first["frames"]  # the slider's own value is not part of its frames
     at.number_input(key="shade").set_value(90).run()
-    assert carrier(at)["id"] != first["id"]  # what they depend on is: new frames, asked for again
+    second = live_sliders(at)["x"]
+    assert second["frames"] != first["frames"] and second["sprite"] != first["sprite"]  # what they depend on is
+    assert (picture(slider_frames(at, "x")["pixels"], frames["layout"], 20, 0) == np.uint8(90 + 100)).all()
 
 
 def test_frames_given_as_an_array_are_the_array(at):
@@ -80,7 +79,7 @@ def test_frames_given_as_an_array_are_the_array(at):
     frames = slider_frames(at, "x")
     for k, value in enumerate(np.round(np.arange(-1.0, 1.01, 0.1), 1)):
         assert (picture(frames["pixels"], frames["layout"], k, 0) == np.uint8(40 + 100 * value)).all()
-    function_id = carrier(AppTest.from_string(APP, default_timeout=30).run())["id"]
+    function_id = live_sliders(AppTest.from_string(APP, default_timeout=30).run())["x"]["frames"]
     assert frames["id"] != function_id  # an array names its frames by its own content
 
 
@@ -89,16 +88,14 @@ def test_the_picture_says_which_slider_position_it_shows(at):
     assert row.live == "square" and row.live_at == "x:15"  # 0.5 is stop 15 of -1..1 in steps of 0.1
     release(at, "x", -0.9)
     assert digit_rows(at)[0].live_at == "x:1"
-    assert len(components(at, SLIDER_FRAMES)) == 1
 
 
 def test_script_and_style_travel_as_the_addresses_of_files_the_server_serves(at):
     """Inline, they would be re-sent in every element on every run; by address, the browser fetches them once."""
-    files = {LIVE_SLIDER: ("live_slider.js", "live_slider.css"), SLIDER_FRAMES: ("slider_frames.js", "")}
-    for name, (js, css) in files.items():
-        element, = components(at, name)
-        assert (element.proto.js_content, element.proto.css_content) == ("", "")
-        assert (element.proto.js_source_path, element.proto.css_source_path) == (js, css)
+    element, = components(at, LIVE_SLIDER)
+    assert (element.proto.js_content, element.proto.css_content) == ("", "")
+    assert (element.proto.js_source_path, element.proto.css_source_path) == ("live_slider.js", "live_slider.css")
+    for js in ("live_slider.js", "sprite_files.js", "atlas_sheets.js"):  # the script and the modules it imports
         assert (ROOT / "dashboard" / "components" / js).is_file()
     assert 'class="ls-' in components(at, LIVE_SLIDER)[0].proto.html_content  # markup is inline, as Streamlit wants
 

@@ -1,4 +1,5 @@
 import { sheets } from "./atlas_sheets.js";
+import { fetchSprite } from "./sprite_files.js";
 
 // A live slider (live_slider.py). The thumb follows the pointer; on each animation frame after it moved, the frames
 // on either side of the thumb's value are drawn, blended, over the page's picture (each <img data-live=picture>,
@@ -222,6 +223,7 @@ function setup(root) {
         c.sprite_ms = performance.now() - t0; c.build_ms = sheet.meta.build_ms; c.bytes = sheet.meta.bytes;
         keep(c.builds, sheet.meta.build_ms);  // every sprite this slider received, as the server timed its build
       });
+      fetchSprite(id, data.sprite);
     }
   };
   return s;
