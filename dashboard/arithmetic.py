@@ -319,22 +319,18 @@ def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:
 
 
 @st.fragment
-def moved_and_seen(model, result: Point, path: np.ndarray, ends: list[Point], inputs: list[Point]) -> None:
-    """The dimension sliders and the 3-D view that marks the point they moved. A fragment: a slider let go reruns
-    these alone (nothing above depends on them; the walk, the arithmetic and the grid are not decoded again)."""
-    moved = dimension_sliders(model, result)
-    three_d_view(model, path, ends, inputs, result, moved)
-
-
-def dimension_sliders(model, result: Point) -> np.ndarray:
-    """The result, moved one latent dimension at a time, beside each dimension's held-out mean and spread."""
+def dimension_sliders(model, result: Point) -> None:
+    """The result, moved one latent dimension at a time, beside each dimension's held-out mean and spread. A
+    fragment: a slider let go reruns this alone (the walk, the arithmetic, the grid and the 3-D view are not sent
+    again; the browser redraws a changed 3-D view in software WebGL for 0.4 s or more, so the moved point is marked
+    on the bars, not in 3-D)."""
     st.subheader("One dimension at a time", anchor=False)
     codes = model.heldout["means"]
     mean, spread = codes.mean(0), codes.std(0)
     if model.latent_dim <= 2:
         st.caption("A 2-D latent is drawn whole on the Latent scatter and Decoded grid pages; the 3-D view below "
                    "shows the result in it.")
-        return result.z
+        return
     dims = sorted(widest_dimensions(codes, DIM_SLIDERS).tolist())
     fingerprint = hashlib.sha1(result.z.tobytes()).hexdigest()[:8]  # a new result starts the sliders afresh
     st.caption(f"The sliders start at the arithmetic's result and move the {len(dims)} dimensions along which "
@@ -363,7 +359,6 @@ def dimension_sliders(model, result: Point) -> np.ndarray:
                              live=live_slider.mark(MOVED_PICTURE))
         chart(charts.spread_chart([ui.latent_name(k) for k in range(model.latent_dim)], mean, spread, z),
               "spread_chart", displayModeBar=False)
-    return z
 
 
 def moved_value(exact: float, start: float, value: float) -> float:
@@ -378,26 +373,22 @@ def dimension_frames(model, z: np.ndarray, k: int, label, values: np.ndarray) ->
     return decode(model, codes, None if label is None else np.repeat(label[None], len(values), axis=0))
 
 
-def three_d_view(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,
-                 moved: np.ndarray) -> None:
+def three_d_view(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point) -> None:
     st.subheader("In 3-D", anchor=False)
-    chart(view_figure(model, path, ends, inputs, result, moved), "view_3d")
+    chart(view_figure(model, path, ends, inputs, result), "view_3d")
     st.caption("The held-out codes, coloured by label, " + (
         "over the plane of the 2-D latent, raised by their log density under the prior" if model.latent_dim == 2
         else f"on the first three principal components of the {model.latent_dim}-D codes") +
         ". Drag to turn it, scroll to zoom, click a label to hide its class. Black: the interpolation path; "
-        "the inputs, the result and the point the sliders moved are marked.")
+        "the inputs and the result are marked (the point the sliders moved: on the bars above).")
 
 
-def view_figure(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point,
-                moved: np.ndarray) -> dict:
+def view_figure(model, path: np.ndarray, ends: list[Point], inputs: list[Point], result: Point) -> dict:
     # A symbol each, so that the legend tells every mark apart (two black dots did not say which end was which).
     marks = [charts.Mark(f"{end}: {p.name}", p.z, symbol, "#000000")
              for end, p, symbol in zip(("from", "to"), ends, ("circle", "circle-open"))] + \
             [charts.Mark(f"{slot}: {p.name}", p.z, symbol, "#555555")
              for slot, p, symbol in zip("ABC", inputs, ("square", "square-open", "x"))] + \
             [charts.Mark("result", result.z, "diamond", "#D62728")]
-    if not np.array_equal(moved, result.z):
-        marks.append(charts.Mark("moved by the sliders", moved, "diamond-open", "#D62728"))
     key = faces.ident(model)
     return charts.view_figure(view(model, key), heldout_traces(model, key), path, marks, model.id)
