@@ -36,6 +36,9 @@ DIM_SLIDERS = 8      # sliders for the widest dimensions of a latent above 2-D
 NEIGHBOURS = 6
 SCRUBBED_SIZE = 112  # the walk's point under the scrubber, and the point the dimension sliders move
 MOVED_PICTURE = "arith_moved"  # the picture the dimension sliders draw over
+SUM_PICTURE = "arith_sum"      # the row A, B, C, result the weight sliders draw over
+SUM = "abc"                    # the inputs of the sum, in order
+WEIGHT_STEP = 0.1
 SHOWN_WIDTH = 540    # what a section's controls drive: beside them at 1280 px, below them at 800
 GRID_PIXELS = 360
 PARAMS = (*SLOTS, "method", "steps", "over", "t", "w", "grid")  # the view as the URL keeps it
@@ -102,7 +105,7 @@ def apply_parameter(model, name: str, value: str) -> None:
         parts = value.split(",")
         if len(parts) != 3:
             raise ValueError("three weights, as 1,1,1")
-        weights = [links.snapped(part, *WEIGHT, 0.1) for part in parts]
+        weights = [links.snapped(part, *WEIGHT, WEIGHT_STEP) for part in parts]
         for slot, weight in zip("abc", weights):
             state[f"weight_{slot}"] = weight
     else:
@@ -253,34 +256,38 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
                "in that 6's hand, if the space keeps style apart from the digit." if ui.of_digits(model) else
                "Take B away from A and add C: what B and C differ by, added to A.")
     controls, shown = ui.beside(SHOWN_WIDTH)
-    inputs, weights = [], []
     with controls:
-        for slot in "abc":
-            default = defaults(model)[slot]
-            inputs.append(choose_point(model, slot, default, own))
-            weights.append(st.slider(f"Weight of {SLOTS[slot]}", *WEIGHT, step=0.1,
-                                     key=links.remembered(f"weight_{slot}", DEFAULTS["w"][0])))
-    link.update({slot: p.spec for slot, p in zip("abc", inputs)})
+        boxes = [st.container() for _ in SUM]  # each input's chooser, then its weight (made once all are chosen)
+    inputs = []
+    for box, slot in zip(boxes, SUM):
+        with box:
+            inputs.append(choose_point(model, slot, defaults(model)[slot], own))
+    keys = [links.remembered(f"weight_{slot}", DEFAULTS["w"][k]) for k, slot in enumerate(SUM)]
+    weights = [live_slider.value_of(key, *WEIGHT, WEIGHT_STEP, DEFAULTS["w"][k]) for k, key in enumerate(keys)]
+    for k, (box, slot) in enumerate(zip(boxes, SUM)):  # each one's frames hold the other weights where they stand
+        with box:
+            weights[k] = live_slider.live_slider(
+                f"Weight of {SLOTS[slot]}", *WEIGHT, key=keys[k], value=DEFAULTS["w"][k], step=WEIGHT_STEP,
+                format="%.1f", picture=SUM_PICTURE, frames=partial(weight_frames, model, inputs, tuple(weights), k),
+                depends_on=(faces.ident(model), [(p.spec, p.z, p.label) for p in inputs], tuple(weights), k))
+    link.update({slot: p.spec for slot, p in zip(SUM, inputs)})
     link["w"] = ",".join(f"{w:g}" for w in weights)
+    result = summed(inputs, weights)
+    digits = sum_digits(model, inputs, [result.z], None if result.label is None else [result.label])[0]
     a, b, c = inputs
-    z = analogy(a.z, b.z, c.z, weights)
-    label = label_mixture(analogy(a.label, b.label, c.label, weights), fallback=c.label)[0] if model.conditional \
-        else None
-    result = Point(z, label, "", f"{weights[0]:g}·A − {weights[1]:g}·B + {weights[2]:g}·C")
-    stack = np.stack([a.z, b.z, c.z, z])
-    labels = np.stack([a.label, b.label, c.label, label]) if model.conditional else None
-    digits = decode(model, stack, labels)
+    stack = np.stack([a.z, b.z, c.z, result.z])
     scores = plausibility(model, faces.ident(model))(stack)
     with shown:
         names = [f"A: {a.name}", f"B: {b.name}", f"C: {c.name}", "= result"]
-        pictures.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96)
+        pictures.show_digits(digits, [f"{n} · {score_caption(s)}" for n, s in zip(names, scores)], size=96,
+                             live=live_slider.mark(SUM_PICTURE))
         ui.metrics_row([("Result's plausibility", f"{scores[-1]:.0f}%",
                          "Where the result ranks among the held-out digits' own typicality (density under the prior "
                          "and closeness to a real digit's code): 50% is as typical as the median real digit.")])
         if scores[-1] < LEAVES_DATA:
             st.warning("The result lies outside the region the data occupies (⚠): the decoder draws there what it "
                        "never saw.")
-        near, distance = nearest_codes(z, model.heldout["means"], NEIGHBOURS)
+        near, distance = nearest_codes(result.z, model.heldout["means"], NEIGHBOURS)
         originals, missing = ui.heldout_originals(model)
         shown = originals[near] if originals is not None else ui.decode_heldout(model, model.heldout, near)
         st.markdown("Its nearest held-out digits" + ("" if originals is not None else ", redrawn from their codes")
@@ -294,6 +301,31 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
             ("CSV", csv(model, ["A " + a.spec, "B " + b.spec, "C " + c.spec, "result"], stack, scores), ".csv",
              "text/csv")])
     return result, inputs
+
+
+def summed(inputs: list[Point], weights) -> Point:
+    """wa·A − wb·B + wc·C, a conditional model's label mixed by the same weights."""
+    a, b, c = inputs
+    label = label_mixture(analogy(a.label, b.label, c.label, weights), fallback=c.label)[0] \
+        if a.label is not None else None
+    return Point(analogy(a.z, b.z, c.z, weights), label, "", f"{weights[0]:g}·A − {weights[1]:g}·B + {weights[2]:g}·C")
+
+
+def sum_digits(model, inputs: list[Point], results, labels) -> np.ndarray:
+    """The row the sum is shown in, for each result: A, B, C and the result, decoded in one batch; (R, 4, h, w)."""
+    a, b, c = inputs
+    n = len(results)
+    z = np.concatenate([np.repeat(np.stack([a.z, b.z, c.z])[None], n, 0), np.asarray(results)[:, None]], axis=1)
+    mixed = None if a.label is None else np.concatenate(
+        [np.repeat(np.stack([a.label, b.label, c.label])[None], n, 0), np.asarray(labels)[:, None]], axis=1)
+    shown = decode(model, z.reshape(n * 4, -1), None if mixed is None else mixed.reshape(n * 4, -1))
+    return shown.reshape(n, 4, *shown.shape[1:])
+
+
+def weight_frames(model, inputs: list[Point], weights: tuple, k: int, values: np.ndarray) -> np.ndarray:
+    """A weight slider's frames: the sum's row with weight k at each of `values` and the others where they stand."""
+    sums = [summed(inputs, [float(v) if j == k else w for j, w in enumerate(weights)]) for v in values]
+    return sum_digits(model, inputs, [p.z for p in sums], None if sums[0].label is None else [p.label for p in sums])
 
 
 def grid_of_analogies(model, inputs: list[Point], link: dict) -> None:

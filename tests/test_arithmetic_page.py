@@ -168,8 +168,8 @@ def test_a_link_restores_the_whole_view_on_every_model(model_id):
     assert at.selectbox(key=key("to_kind")).value == "Random seed"
     assert at.number_input(key=key("to_seed")).value == 3
     assert at.segmented_control(key="arith_method").value == "slerp"
-    assert [at.slider(key=k).value for k in ("arith_steps", "arith_over", "weight_a", "weight_b", "weight_c",
-                                              "arith_grid")] == [7, 0.5, 0.5, 1.0, -1.0, 4]
+    assert [at.slider(key=k).value for k in ("arith_steps", "arith_over", "arith_grid")] == [7, 0.5, 4]
+    assert [live_sliders(at)[f"weight_{slot}"]["value"] for slot in "abc"] == [0.5, 1.0, -1.0]
     scrubber = live_sliders(at)["arith_t"]  # over the walk's t, overshoot included
     assert (scrubber["min"], scrubber["max"], scrubber["step"], scrubber["value"]) == (-0.5, 1.5, 0.01, -0.3)
     # 3-D view: every held-out code, the path and the marks, in a figure Plotly accepts
@@ -196,7 +196,7 @@ def test_a_copied_link_reopens_what_the_controls_made():
     at.selectbox(key="to_kind_mnist-cvae").set_value("Held-out item").run()
     at.number_input(key="to_item_mnist-cvae").set_value(42).run()
     at.slider(key="arith_over").set_value(0.6).run()
-    at.slider(key="weight_b").set_value(0.3).run()
+    release(at, "weight_b", 0.3)
     at.selectbox(key="c_mean_mnist-cvae").set_value(2).run()
     assert_clean(at)
     link = at.query_params.to_dict() if hasattr(at.query_params, "to_dict") else dict(at.query_params)
@@ -254,12 +254,12 @@ def test_every_control_changes_what_is_shown(model_id):
         (("live", "arith_t"), 0.3, ("t", "0.3")),
         (("selectbox", f"a_kind_{model_id}"), "Class mean", ("a", "mean-0")),
         (("selectbox", f"a_mean_{model_id}"), 3, ("a", "mean-3")),
-        (("slider", "weight_a"), 1.5, ("w", "1.5,1,1")),
+        (("live", "weight_a"), 1.5, ("w", "1.5,1,1")),
         (("selectbox", f"b_kind_{model_id}"), "Random seed", ("b", "seed-0")),
         (("number_input", f"b_seed_{model_id}"), 5, ("b", "seed-5")),
-        (("slider", "weight_b"), 0.5, ("w", "1.5,0.5,1")),
+        (("live", "weight_b"), 0.5, ("w", "1.5,0.5,1")),
         (("selectbox", f"c_mean_{model_id}"), 1, ("c", "mean-1")),
-        (("slider", "weight_c"), -0.5, ("w", "1.5,0.5,-0.5")),
+        (("live", "weight_c"), -0.5, ("w", "1.5,0.5,-0.5")),
         (("slider", "arith_grid"), 3, ("grid", "3")),
     ]
     for (kind, key), value, (name, written) in moves:
@@ -327,6 +327,28 @@ def test_a_dimension_sliders_frames_move_that_dimension_of_the_point_shown():
     for f, exact in enumerate(decoded("mnist-vae-16d", codes)):
         assert np.abs(np.asarray(picture(frames["pixels"], frames["layout"], f, 0), int)
                       - np.asarray(exact, int)).max() <= 1
+
+
+def test_a_weight_sliders_frames_are_the_sums_row_with_that_weight_and_the_others_where_they_stand():
+    """Each frame holds the row the sliders draw over, A, B, C and the result, with weight B at the frame's value;
+    a conditional model's label mixed by the same weights. Let go, the row is the exact sum there."""
+    at = open_page(PAGE, model="mnist-cvae", w="1,0.5,1.5")
+    view = {name: at.query_params[name] for name in ("a", "b", "c", "w")}
+    slider = live_sliders(at)["weight_b"]
+    assert (slider["min"], slider["max"], slider["step"], slider["value"], slider["picture"]) == \
+        (-2.0, 2.0, 0.1, 0.5, "arith_sum")
+    assert live_rows(at, "arith_sum") == [digit_rows(at)[SUM]]
+    frames = slider_frames(at, "weight_b")
+    values = np.round(-2.0 + np.asarray(frames["meta"]["stops"]) * 0.1, 1)
+    assert frames["layout"].per_frame == 4 and len(values) == 33 and (values[0], values[-1]) == (-2.0, 2.0)
+    for f, v in enumerate(values):
+        exact = decoded("mnist-cvae", *expected_sum("mnist-cvae", {**view, "w": f"1,{v:g},1.5"}))
+        for k in range(4):
+            assert np.abs(np.asarray(picture(frames["pixels"], frames["layout"], f, k), int)
+                          - np.asarray(exact[k], int)).max() <= 1, (v, k)
+    release(at, "weight_b", -1.3)
+    assert at.query_params["w"] == "1,-1.3,1.5"
+    assert_pictures(digit_rows(at)[SUM], decoded("mnist-cvae", *expected_sum("mnist-cvae", {**view, "w": "1,-1.3,1.5"})))
 
 
 def test_moving_the_steps_or_a_dimension_leaves_the_3d_view_as_it_is():
