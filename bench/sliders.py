@@ -42,7 +42,9 @@ SCENARIOS = (("Digits by label", "Digits_by_label", "model=mnist-cvae"),
              ("GAN samples", "GAN_samples", "model=mnist-dcgan"),
              ("GAN samples", "GAN_samples", "model=mnist-cgan"),
              ("Face editing", "Face_editing", "model=celeba-vae"),
-             ("Tour, step 6", "Tour", "step=6", "celeba-vae"))
+             ("Tour, step 6", "Tour", "step=6", "celeba-vae"),
+             ("Tour, step 7", "Tour", "step=7", "mnist-vae-16d"),
+             ("Tour, step 8", "Tour", "step=8", "mnist-vae-2d"))
 GOALS = {"drawn_per_s": 30.0, "move_p95_ms": 33.0, "release_p50_ms": 150.0, "build_ms_digits": 50.0,
          "build_ms_faces": 150.0, "sprite_kb": 300.0}
 FACE_MODELS = re.compile(r"^celeba")  # their frames' build goal is the faces' one

@@ -6,6 +6,8 @@ state (and, for step 5, a note it measured).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -114,6 +116,8 @@ def gan_sharper() -> tuple[dict, str | None]:
 
 FACE_SLIDERS = ("Smiling", "Eyeglasses")
 FACE_PICTURE = "tour_edited_face"  # what they draw over while dragged (dashboard/live_slider.py)
+PAST_PICTURE, OUT_PICTURE = "tour_walk_past", "tour_walk_out"  # the strips steps 7 and 8's sliders draw over
+OUT_STEPS = 10
 
 
 def face_sliders() -> dict:
@@ -163,17 +167,20 @@ ANALOGY = "Eyeglasses"
 def arithmetic_step() -> dict:
     """Step 7: the walk from 6 to 8 and past it, and a face analogy."""
     digits = model("mnist-vae-16d")
-    over = st.slider("How far past each end", 0.0, 1.0, 0.5, 0.25, key="tour_overshoot",
-                     help="As a share of the way from the 6 to the 8.", width=300)
     means = arithmetic.means_of_classes(digits, faces.ident(digits))
     steps = WALK["steps"]
+    with st.container(width=300):
+        over = live_slider.live_slider(
+            "How far past each end", 0.0, 1.0, key="tour_overshoot", value=0.5, step=0.25, picture=PAST_PICTURE,
+            frames=partial(walk_past_frames, digits, means[6], means[8]), depends_on=(faces.ident(digits),),
+            help="As a share of the way from the 6 to the 8.")
     path = interpolate(means[6], means[8], steps, WALK["method"], overshoot=over)
     t = interpolation_times(steps, over)
     scores = arithmetic.plausibility(digits, faces.ident(digits))(path)
     st.markdown(f"**From an average 6 (t = 0) to an average 8 (t = 1)** and {over:.0%} past each end; under each "
                 "step, t and its plausibility (⚠: outside the region the data occupies)")
     pictures.show_digits(digits.decode(path), [f"{v:+.2f} · {arithmetic.score_caption(s)}" for v, s in zip(t, scores)],
-                         size=STRIP, one_row=True)
+                         size=STRIP, one_row=True, live=live_slider.mark(PAST_PICTURE))
     vae = model("celeba-vae")
     one, other = (vae.sample_latents(1, seed=s, trick=True)[0] for s in (3, 11))
     with_it = np.asarray(vae.measured_edit(one, {ANALOGY: 1.0}), np.float32)
@@ -186,18 +193,26 @@ def arithmetic_step() -> dict:
     return {"model": digits.id, **{k: str(v) for k, v in WALK.items()}, "over": f"{over:g}"}
 
 
+def walk_past_frames(digits, start: np.ndarray, end: np.ndarray, overs: np.ndarray) -> np.ndarray:
+    """The walk's strip at each overshoot, in one batched decode: the overshoot slider's frames."""
+    paths = [interpolate(start, end, WALK["steps"], WALK["method"], overshoot=float(o)) for o in overs]
+    return digits.decode(np.concatenate(paths)).reshape(len(overs), WALK["steps"], *digits.image_shape[:2])
+
+
 def mistakes() -> dict:
     """Step 8: where the models go wrong: decoding off the data, blur, and faces drawn from the bare prior."""
     vae = model("mnist-vae-2d")
     codes = ui.heldout_codes(vae)["means"]
-    far = st.slider("Walk out along z₁, in standard deviations of the codes", 1.0, 8.0, 6.0, 0.5,
-                    key="tour_far", width=380)
-    path = np.repeat(codes.mean(0, keepdims=True), 10, axis=0)
-    path[:, 0] += np.linspace(0, far, 10) * codes[:, 0].std()
+    with st.container(width=380):
+        far = live_slider.live_slider(
+            "Walk out along z₁, in standard deviations of the codes", 1.0, 8.0, key="tour_far", value=6.0, step=0.5,
+            picture=OUT_PICTURE, frames=partial(walk_out_frames, vae, codes), depends_on=(faces.ident(vae),))
+    path = walk_out(codes, far)
     scores = arithmetic.plausibility(vae, faces.ident(vae))(path)
     st.markdown("**Implausible regions**: the 2-D VAE decodes points beyond its data as well as points inside it, "
                 "and nothing says which is which but their plausibility")
-    pictures.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True)
+    pictures.show_digits(vae.decode(path), [arithmetic.score_caption(s) for s in scores], size=STRIP, one_row=True,
+                         live=live_slider.mark(OUT_PICTURE))
     face_vae = model("celeba-vae")
     prior, trick = faces.samples(face_vae, faces.ident(face_vae), 0)
     st.markdown("**Faces from N(0, I)**, where the face VAE put few training faces, then **with the sampling trick**")
@@ -205,3 +220,16 @@ def mistakes() -> dict:
         pictures.show_markup(prior)
         pictures.show_markup(trick)
     return {"model": face_vae.id}
+
+
+def walk_out(codes: np.ndarray, far: float) -> np.ndarray:
+    """OUT_STEPS points from the codes' mean out along z1, `far` standard deviations at the last."""
+    path = np.repeat(codes.mean(0, keepdims=True), OUT_STEPS, axis=0)
+    path[:, 0] += np.linspace(0, far, OUT_STEPS) * codes[:, 0].std()
+    return path
+
+
+def walk_out_frames(vae, codes: np.ndarray, fars: np.ndarray) -> np.ndarray:
+    """The walk out's strip at each distance, in one batched decode: its slider's frames."""
+    return vae.decode(np.concatenate([walk_out(codes, float(f)) for f in fars])).reshape(
+        len(fars), OUT_STEPS, *vae.image_shape[:2])

@@ -18,6 +18,7 @@ import core
 from conftest import (ROOT, assert_clean, live_rows, live_sliders, open_page, release, shipped_model_present,
                       slider_frames)
 from core.images import to_uint8
+from core.latent import class_means
 from core.slider_frames import picture
 
 TOUR = "pages/0_Tour.py"
@@ -264,6 +265,40 @@ def test_the_face_steps_slider_frames_hold_the_other_slider_where_it_stands():
     assert error <= 5 and error < alone / 3, (error, alone)
 
 
+@pytest.mark.parametrize("step, key, values, strip", [("7", "tour_overshoot", [0.0, 0.25, 0.5, 0.75, 1.0], 12),
+                                                      ("8", "tour_far", list(np.arange(1.0, 8.01, 0.5)), 10)])
+def test_the_walks_sliders_frames_are_the_strip_at_each_value(step, key, values, strip):
+    """Step 7's overshoot and step 8's walk out are live: every stop a frame, each the step's strip there (the walk
+    from the average 6 to the average 8 past each end; the walk out along z1), and a release shows that strip."""
+    from core.latent import interpolate
+    at = open_page(TOUR, step=step)
+    slider = live_sliders(at)[key]
+    picture_name = slider["picture"]
+    assert [len(row.value) for row in live_rows(at, picture_name)] == [strip]
+    frames = slider_frames(at, key)
+    assert frames["meta"]["stops"] == list(range(len(values))) and frames["layout"].per_frame == strip
+    if step == "7":
+        digits = core.load_model("mnist-vae-16d")
+        means = class_means(digits.heldout["means"], digits.heldout["labels"], 10)
+        exact = [to_uint8(digits.decode(interpolate(means[6], means[8], 12, "linear", overshoot=v))) for v in values]
+    else:
+        vae = core.load_model("mnist-vae-2d")
+        codes = vae.heldout["means"]
+        exact = []
+        for v in values:
+            path = np.repeat(codes.mean(0, keepdims=True), 10, axis=0)
+            path[:, 0] += np.linspace(0, v, 10) * codes[:, 0].std()
+            exact.append(to_uint8(vae.decode(path)))
+    for f, pictures in enumerate(exact):
+        for k in range(strip):
+            assert np.abs(picture(frames["pixels"], frames["layout"], f, k).astype(int)
+                          - pictures[k].reshape(28, 28).astype(int)).max() <= 1, (values[f], k)
+    release(at, key, values[1])
+    assert_clean(at)
+    shown = live_rows(at, picture_name)[0]
+    assert shown.live_at == f"{key}:1"
+
+
 def test_a_steps_controls_carry_into_its_link():
     """Moving the face step's sliders and the walk's overshoot changes what the link opens: the page gets the same
     edit and the same walk."""
@@ -283,7 +318,7 @@ def test_a_steps_controls_carry_into_its_link():
     assert live_sliders(face)["face_s_Smiling_celeba-vae"]["value"] == 2.0
     assert live_sliders(face)["face_s_Eyeglasses_celeba-vae"]["value"] == 0.5
     at = open_page(TOUR, step="7")
-    at.slider(key="tour_overshoot").set_value(0.75).run()
+    release(at, "tour_overshoot", 0.75)
     link = next(link for link in at.get("page_link") if link.proto.label == "Open this in Latent arithmetic")
     query = dict(parse_qsl(link.proto.query_string))
     assert query["over"] == "0.75"
