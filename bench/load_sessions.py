@@ -26,7 +26,8 @@ NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])")
 # value sent whose run never came, tell two causes of a move whose picture never changed apart.
 LIVE_STATE_JS = """() => { const a = document.activeElement, at = a && a.closest && a.closest('[class*="st-key-"]');
   const focus = at ? [...at.classList].find(c => c.startsWith('st-key-')) : (a ? a.tagName : 'nothing');
-  return [`focus: ${focus}`, ...Object.entries(window.latentLabSliders || {}).map(([k, c]) =>
+  return [`focus: ${focus}`, `page: ${location.pathname}, ${window.__ll.finished} runs, ${window.__ll.unsettled()}`,
+    ...Object.entries(window.latentLabSliders || {}).map(([k, c]) =>
     `${k}: ${c.keys} keys, ${c.sent} sent${c.waiting() ? ', waiting' : ''}`)].join('; '); }"""
 MOVE_RESULT_JS = f"""([since, before, timeout, what]) => window.__ll.until(since, before, timeout, what).then(ms => [ms,
   window.__ll.sessionId, window.__ll.received - window.__ll.receivedAtArm,

@@ -66,6 +66,19 @@
       if (!chart.querySelector('canvas, svg')) return false;
     return true;
   };
+  // Why the page is not settled (for a bench's error message): every reason that holds now.
+  ll.unsettled = () => {
+    const main = document.querySelector(MAIN), why = [];
+    if (ll.lastStatus === 2) why.push('the last run ended in an error status');
+    if (ll.running) why.push('a run is going on');
+    const widget = document.querySelector('[data-testid="stStatusWidget"]');
+    if (widget && !/StatusWidget-exit/.test(widget.className)) why.push('the status widget shows');
+    for (const e of document.querySelectorAll(BUSY))
+      why.push(`busy: ${e.getAttribute('data-testid') || ''}${e.dataset.stale ? ' stale' : ''} "${e.innerText.trim().slice(0, 60)}"`);
+    if (main) for (const img of main.querySelectorAll('img'))
+      if (!img.complete) why.push(`picture loading: ${(img.getAttribute('src') || '').slice(0, 60)}`);
+    return why.slice(0, 6).join(', ') || 'settled';
+  };
   ll.pictures = () => {
     const main = document.querySelector(MAIN);
     if (!main) return '';
