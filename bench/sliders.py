@@ -182,6 +182,11 @@ def meets(r: dict) -> str:
     return "yes" if not missed else "NO: " + ", ".join(missed)
 
 
+def stable(key: str) -> str:
+    """A slider's key without the fingerprint of the point it starts from (dim2_465e9a37_mnist-vae-16d: dim2_mnist-vae-16d)."""
+    return re.sub(r"_[0-9a-f]{8}_", "_", key)
+
+
 def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple[list[dict], list[str], list[str]]:
     """Every live slider of one page, in one session: its rows, notes (a page without live sliders), problems."""
     title, path, query, *named = scenario
@@ -193,10 +198,13 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
         page.goto(f"{server.url}/{path}?{query}")
         srv.wait_for_run(page, 0, TIMEOUT_MS)
         page.evaluate(REGISTERED_JS)
-        keys = page.evaluate(KEYS_JS)
-        if not keys:
+        if not page.evaluate(KEYS_JS):
             notes.append(f"{title} ({model}): no live slider on this page yet")
-        for key in keys:
+        done = set()
+        # The keys are read again before each slider: one let go may give others new keys (a weight of Latent
+        # arithmetic moves the result, and the dimension sliders start afresh, their keys named by it).
+        while key := next((k for k in page.evaluate(KEYS_JS) if stable(k) not in done), None):
+            done.add(stable(key))
             print(f"{title} ({model}): {key}", file=sys.stderr, flush=True)
             settle(page, key)
             drag(page, key, 0.5)  # warm-up: the first frames pay for the canvases' set-up
@@ -204,8 +212,11 @@ def measure(browser, server, scenario, seconds: float, n_releases: int) -> tuple
             sweep = drag(page, key, seconds)
             settle(page, key)
             rows.append(row(title, model, key, sweep, releases(page, key, n_releases)))
+            rows[-1]["builds"] = page.evaluate(f"{SLIDER.format(key=key)}.builds")
+        present = set(page.evaluate(KEYS_JS))
         for r in rows:  # every sprite a slider got while the page was driven: its frames built again and again
-            r["builds"] = page.evaluate(f"{SLIDER.format(key=r['slider'])}.builds")
+            if r["slider"] in present:
+                r["builds"] = page.evaluate(f"{SLIDER.format(key=r['slider'])}.builds")
             r["build_ms"], r["builds_n"] = float(np.median(r["builds"])), len(r["builds"])
             r["meets_goals"] = meets(r)
         problems += srv.page_problems(page)
