@@ -269,7 +269,8 @@ def arithmetic(model, own: Point | None, link: dict) -> Point:
             weights[k] = live_slider.live_slider(
                 f"Weight of {SLOTS[slot]}", *WEIGHT, key=keys[k], value=DEFAULTS["w"][k], step=WEIGHT_STEP,
                 format="%.1f", picture=SUM_PICTURE, frames=partial(weight_frames, model, inputs, tuple(weights), k),
-                depends_on=(faces.ident(model), [(p.spec, p.z, p.label) for p in inputs], tuple(weights), k))
+                depends_on=(faces.ident(model), [(p.spec, p.z, p.label) for p in inputs], k,
+                            [w for j, w in enumerate(weights) if j != k]))  # not its own: no rebuild on its release
     link.update({slot: p.spec for slot, p in zip(SUM, inputs)})
     link["w"] = ",".join(f"{w:g}" for w in weights)
     result = summed(inputs, weights)
