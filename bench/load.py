@@ -142,9 +142,11 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
           srv.StreamlitServer(timeout=120, turnaround_log=log, script=script, options=options)) as server:
         time.sleep(1.0)
         rss_start = server.rss_bytes()
-        if browser_nice:
-            os.nice(browser_nice)  # this process, and the Playwright driver and Chromium it starts; not the server
+        others = set(srv.children(os.getpid()))
         async with async_playwright() as p:
+            if browser_nice:  # the Playwright driver, and so the Chromium it starts; not the server, not this process
+                for driver in set(srv.children(os.getpid())) - others:
+                    srv.renice_tree(driver, browser_nice)
             browser = await p.chromium.launch(executable_path=srv.chromium_path(), args=srv.CHROMIUM_ARGS)
             # One warm-up session loads every model and TensorFlow, then closes: the shared baseline.
             warm_started = time.perf_counter()
@@ -274,8 +276,6 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.think < 0:
         p.error("--think takes 0 or more seconds")
-    if a.browser_nice and a.repeats > 1:
-        p.error("--browser-nice lowers this process's priority for good, and so the next run's server's: one run")
     if a.sweep and a.repeats > 1:
         p.error("--sweep and --repeats are separate runs: give one of them")
     if a.json is None:

@@ -13,13 +13,21 @@ def goal_table(rows: list[dict]) -> list[str]:
                                                         if not r["measure"].startswith("machine speed")])
 
 
+def niced(data: dict) -> str:
+    """How the run's browsers were lowered, if they were: they then stand in for the viewers' own laptops."""
+    nice = data.get("summary", {}).get("through_nginx", {}).get("browser_nice", 0)
+    return (f", lowered to nice {nice} to stand in for the viewers' own laptops (the servers get the cores first; "
+            "on-screen times carry the starved browsers)") if nice else ""
+
+
 def replicas_section(data: dict) -> list[str]:
     rows = [[r["target"], r["sessions"], r["moves"], r["errors"], ms(r["p50_ms"]), ms(r["p95_ms"]),
              ms(r["server_p95_ms"]), r["server_cpu_share"], r["browser_cpu_share"], ms(r["mb_per_replica_warm"]),
              r["meets_goals"]] for r in data["rows"]]
     return ["The same load (bench.load's sessions and moves) through nginx to replicas, then straight to one replica, "
             "in one run; milliseconds from the input to the new picture on screen, and the server's own turnaround. "
-            "The measuring browsers share the machine's cores with the servers. Goals: no errors, server p95 at most "
+            f"The measuring browsers share the machine's cores with the servers{niced(data)}. Goals: no errors, "
+            "server p95 at most "
             f"{data.get('goals', {}).get('server_p95_ms', 500):g} ms.", "",
             *table(["target", "sessions", "moves", "errors", "p50", "p95", "server p95", "servers' CPU",
                     "browsers' CPU", "MB a replica, warm", "goals met"], rows)]

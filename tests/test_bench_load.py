@@ -69,3 +69,34 @@ def test_the_tours_last_step_is_the_one_bench_load_turns_at():
     at = open_page(PAGE_FILE["Tour"], step=str(load_scenarios.TOUR_STEPS))
     assert not at.warning, [w.value for w in at.warning]  # a step the tour has
     assert at.button(key=tour.walk[0]).disabled and not at.button(key=tour.walk[1]).disabled
+
+
+def test_renice_tree_lowers_a_process_and_what_it_started_and_they_pass_it_on():
+    """--browser-nice renices the Playwright driver's tree, not the bench, so a later server starts at the bench's
+    own priority: the tree's processes are lowered, the caller is not, and a child started afterwards inherits it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from bench.server import children, renice_tree
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
+                               "subprocess.Popen(['sleep', '30']); time.sleep(0.5); "
+                               "subprocess.Popen(['sleep', '31']); time.sleep(30)"])
+    try:
+        deadline = time.time() + 10
+        while not children(parent.pid) and time.time() < deadline:
+            time.sleep(0.02)
+        assert renice_tree(parent.pid, 15) >= 2
+        deadline = time.time() + 10
+        while len(children(parent.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        kids = children(parent.pid)
+        assert len(kids) == 2
+        assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in (parent.pid, *kids)] == [15, 15, 15]
+        assert os.getpriority(os.PRIO_PROCESS, 0) != 15
+    finally:
+        for pid in children(parent.pid):
+            os.kill(pid, 9)
+        parent.kill()
+        parent.wait()
