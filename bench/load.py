@@ -124,7 +124,7 @@ def start_profiler(server, out: str):
 
 
 async def bench(sessions: int, moves: int, think: float, profile: str | None = None,
-                browser_nice: int = 0, floor: bool = False, in_step: bool = False, options: tuple = (),
+                idle_browsers: bool = False, floor: bool = False, in_step: bool = False, options: tuple = (),
                 serve=None) -> dict:
     """One run of the load: a server, a warm-up session that loads every model, then `sessions` sessions at once;
     returns its summary (every move, CPU shares, memory, errors) for the report.
@@ -144,9 +144,9 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
         rss_start = server.rss_bytes()
         others = set(srv.children(os.getpid()))
         async with async_playwright() as p:
-            if browser_nice:  # the Playwright driver, and so the Chromium it starts; not the server, not this process
+            if idle_browsers:  # the Playwright driver, and so the Chromium it starts; not the server, not this process
                 for driver in set(srv.children(os.getpid())) - others:
-                    srv.renice_tree(driver, browser_nice)
+                    srv.idle_tree(driver)
             browser = await p.chromium.launch(executable_path=srv.chromium_path(), args=srv.CHROMIUM_ARGS)
             # One warm-up session loads every model and TensorFlow, then closes: the shared baseline.
             warm_started = time.perf_counter()
@@ -195,7 +195,7 @@ async def bench(sessions: int, moves: int, think: float, profile: str | None = N
     mb = 1024 * 1024
     growth = (rss_loaded - rss_warm) / mb / sessions
     cores = os.cpu_count() or 1
-    summary = {"sessions": sessions, "moves_per_page": moves, "think_s": think, "browser_nice": browser_nice,
+    summary = {"sessions": sessions, "moves_per_page": moves, "think_s": think, "idle_browsers": idle_browsers,
                "in_step": in_step, "reference_ms": speed, "nudges": NUDGES_NOTE, "streamlit_options": list(options),
                "wall_s": wall,
                "cpu_cores": cores, "server_cpu_share": cpu_server / (wall * cores),
@@ -254,8 +254,8 @@ def main(argv=None):
                    help="seconds between a session's moves, jittered ±50%% (default 1.0; 0 = back to back)")
     json_argument(p, None, "bench/results/load.json, load_repeats.json, load_sweep.json; _floor, _in_step added "
                            "with --floor, --in-step")
-    p.add_argument("--browser-nice", type=int, default=0, metavar="N",
-                   help="run the browsers at this nice level (e.g. 19), so they stand in for users' own machines "
+    p.add_argument("--idle-browsers", action="store_true",
+                   help="run the browsers under Linux's SCHED_IDLE policy, so they stand in for users' own machines "
                         "and the server gets the CPU first; the on-screen times then include a starved browser")
     p.add_argument("--floor", action="store_true",
                    help="the same load against bench/floor_app.py (a slider and one picture) instead of the dashboard: "
@@ -293,7 +293,7 @@ def main(argv=None):
         return
     runs = []
     for run in range(a.repeats):
-        runs.append(asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.browser_nice, a.floor, a.in_step,
+        runs.append(asyncio.run(bench(a.sessions, a.moves, a.think, a.profile, a.idle_browsers, a.floor, a.in_step,
                                       tuple(f"--{o}" for o in a.streamlit_option))))
         if a.repeats > 1:
             print(f"  run {run + 1}: p95 {all_moves(scenario_rows(runs[-1]['moves'], a.sessions))['p95_ms']:,.0f} ms",
@@ -301,7 +301,7 @@ def main(argv=None):
     s = combined(runs)
     rows = scenario_rows(s["moves"], a.sessions)
     print(f"{a.sessions} sessions x {a.moves} moves per page, think {a.think:g} s, "
-          f"{'in step' if a.in_step else 'page changes spread out'}, browsers at nice {a.browser_nice}, "
+          f"{'in step' if a.in_step else 'page changes spread out'}, browsers {'idle' if a.idle_browsers else 'at normal priority'}, "
           f"{a.repeats} run{'s' if a.repeats > 1 else ''}, wall {s['wall_s']:.0f} s\n")
     print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "server_p50_ms",
                        "server_p95_ms", "kb_per_move", "goal_p95_ms"])

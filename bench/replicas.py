@@ -99,13 +99,13 @@ def load_row(target: str, replicas: int, s: dict) -> dict:
 
 
 def compare(replicas: int, sessions: int, direct_sessions: int, moves: int, think: float,
-            browser_nice: int) -> dict:
+            idle_browsers: bool) -> dict:
     """bench.load's run through nginx to `replicas` replicas, then straight to one replica: their summaries."""
-    through = asyncio.run(load_bench(sessions, moves, think, browser_nice=browser_nice,
+    through = asyncio.run(load_bench(sessions, moves, think, idle_browsers=idle_browsers,
                                      serve=lambda log: Replicated(replicas, log)))
     print(f"  through nginx: done, {through['errors']} errors; now straight to one replica", flush=True)
     return {"through_nginx": through,
-            "straight": asyncio.run(load_bench(direct_sessions, moves, think, browser_nice=browser_nice))}
+            "straight": asyncio.run(load_bench(direct_sessions, moves, think, idle_browsers=idle_browsers))}
 
 
 # ---------------------------------------------------------------- a replica lost
@@ -249,9 +249,9 @@ def main(argv=None):
                    help="sessions straight to one replica, for comparison (default 10)")
     p.add_argument("--moves", type=count, default=None, help="moves per page per session (default 10; --failover: 2)")
     p.add_argument("--think", type=float, default=1.0, help="seconds between moves, jittered ±50%% (default 1.0)")
-    p.add_argument("--browser-nice", type=int, default=0, metavar="N",
-                   help="run the measuring browsers at this nice level (e.g. 19), standing in for the viewers' own "
-                        "laptops: the replicas get this machine's cores first (bench.load's option of that name)")
+    p.add_argument("--idle-browsers", action="store_true",
+                   help="run the measuring browsers under SCHED_IDLE, standing in for the viewers' own laptops: the "
+                        "replicas get this machine's cores first (bench.load's option of that name)")
     p.add_argument("--failover", action="store_true", help="kill the replica serving most sessions instead")
     p.add_argument("--give-up", type=float, default=60.0, help="--failover: seconds before a page counts as lost")
     json_argument(p, None, "bench/results/replicas.json (--failover: replicas_failover.json)")
@@ -277,12 +277,12 @@ def main(argv=None):
         return
     sessions, moves = a.sessions or 30, a.moves or 10
     summaries = with_machine_speed(lambda: compare(a.replicas, sessions, a.direct_sessions, moves, a.think,
-                                                                 a.browser_nice))
+                                                                 a.idle_browsers))
     speed = summaries.pop("reference_ms")
     rows = [load_row(f"nginx, {a.replicas} replicas", a.replicas, summaries["through_nginx"]),
             load_row("one replica, straight", 1, summaries["straight"])]
     print(f"\n{moves} moves per page, think {a.think:g} s; the measuring browsers share the machine's "
-          f"{summaries['straight']['cpu_cores']} cores with the servers, at nice {a.browser_nice}\n")
+          f"{summaries['straight']['cpu_cores']} cores with the servers{' (browsers idle: the servers go first)' if a.idle_browsers else ''}\n")
     print_table(rows, list(rows[0]))
     print(f"\nmachine speed: report.reference_ms before / after: {' / '.join(f'{v:.0f}' for v in speed)} ms")
     for target, s in summaries.items():

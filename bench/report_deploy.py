@@ -13,11 +13,11 @@ def goal_table(rows: list[dict]) -> list[str]:
                                                         if not r["measure"].startswith("machine speed")])
 
 
-def niced(data: dict) -> str:
+def idle_note(data: dict) -> str:
     """How the run's browsers were lowered, if they were: they then stand in for the viewers' own laptops."""
-    nice = data.get("summary", {}).get("through_nginx", {}).get("browser_nice", 0)
-    return (f", lowered to nice {nice} to stand in for the viewers' own laptops (the servers get the cores first; "
-            "on-screen times carry the starved browsers)") if nice else ""
+    idle = data.get("summary", {}).get("through_nginx", {}).get("idle_browsers", False)
+    return (", run idle (Linux's SCHED_IDLE) to stand in for the viewers' own laptops: the servers get the cores "
+            "first, and on-screen times carry the starved browsers") if idle else ""
 
 
 def replicas_section(data: dict) -> list[str]:
@@ -26,7 +26,7 @@ def replicas_section(data: dict) -> list[str]:
              r["meets_goals"]] for r in data["rows"]]
     return ["The same load (bench.load's sessions and moves) through nginx to replicas, then straight to one replica, "
             "in one run; milliseconds from the input to the new picture on screen, and the server's own turnaround. "
-            f"The measuring browsers share the machine's cores with the servers{niced(data)}. Goals: no errors, "
+            f"The measuring browsers share the machine's cores with the servers{idle_note(data)}. Goals: no errors, "
             "server p95 at most "
             f"{data.get('goals', {}).get('server_p95_ms', 500):g} ms.", "",
             *table(["target", "sessions", "moves", "errors", "p50", "p95", "server p95", "servers' CPU",

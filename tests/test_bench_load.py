@@ -71,30 +71,32 @@ def test_the_tours_last_step_is_the_one_bench_load_turns_at():
     assert at.button(key=tour.walk[0]).disabled and not at.button(key=tour.walk[1]).disabled
 
 
-def test_renice_tree_lowers_a_process_and_what_it_started_and_they_pass_it_on():
-    """--browser-nice renices the Playwright driver's tree, not the bench, so a later server starts at the bench's
-    own priority: the tree's processes are lowered, the caller is not, and a child started afterwards inherits it."""
+def test_idle_tree_puts_a_process_and_what_it_starts_below_everything_else():
+    """--idle-browsers puts the Playwright driver's tree under SCHED_IDLE, not the bench, so a later server starts at
+    the bench's own priority: the tree's processes are set, the caller is not, and a child started afterwards
+    inherits the policy."""
     import os
     import subprocess
     import sys
     import time
 
-    from bench.server import children, renice_tree
+    from bench.server import children, idle_tree
     parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
-                               "subprocess.Popen(['sleep', '30']); time.sleep(0.5); "
+                               "subprocess.Popen(['sleep', '30']); time.sleep(1.0); "
                                "subprocess.Popen(['sleep', '31']); time.sleep(30)"])
     try:
         deadline = time.time() + 10
         while not children(parent.pid) and time.time() < deadline:
             time.sleep(0.02)
-        assert renice_tree(parent.pid, 15) >= 2
+        assert len(children(parent.pid)) == 1
+        assert idle_tree(parent.pid) >= 2
         deadline = time.time() + 10
         while len(children(parent.pid)) < 2 and time.time() < deadline:
             time.sleep(0.02)
         kids = children(parent.pid)
         assert len(kids) == 2
-        assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in (parent.pid, *kids)] == [15, 15, 15]
-        assert os.getpriority(os.PRIO_PROCESS, 0) != 15
+        assert [os.sched_getscheduler(pid) for pid in (parent.pid, *kids)] == [os.SCHED_IDLE] * 3
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE
     finally:
         for pid in children(parent.pid):
             os.kill(pid, 9)
