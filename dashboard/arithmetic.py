@@ -249,6 +249,18 @@ def csv(model, names: list[str], z: np.ndarray, scores: np.ndarray, first: str =
 
 # ---------------------------------------------------------------- sections
 
+@st.fragment
+def sum_and_what_follows(model, own: Point | None, path: np.ndarray, ends: list[Point], link: dict) -> None:
+    """The arithmetic and what is drawn from its points and result: the analogy grid, the dimension sliders and the
+    3-D view. A fragment: a weight let go or a point chosen reruns this alone, not the walk above it (a third of
+    the page's run), and writes its own part of the URL (the page writes all of it on a whole run)."""
+    result, inputs = arithmetic(model, own, link)
+    grid_of_analogies(model, inputs, link)
+    dimension_sliders(model, result)
+    three_d_view(model, path, ends, inputs, result)
+    links.write(links.ECHO["arithmetic"], {name: link[name] for name in (*SUM, "w", "grid")})
+
+
 def arithmetic(model, own: Point | None, link: dict) -> Point:
     """wa·A − wb·B + wc·C, decoded beside its inputs, with its plausibility and nearest held-out digits."""
     st.subheader("Arithmetic: A − B + C", anchor=False)

@@ -125,15 +125,22 @@ def pages_for(card: dict) -> list[str]:
 # ---------------------------------------------------------------- models
 
 def shipped_cards(kind: str = "generative") -> list[dict]:
-    """Cards of the models of one kind in pretrained/, smallest latent first (JSON only: cheap on every run).
+    """Cards of the models of one kind in pretrained/, smallest latent first, read again only when a manifest or a
+    card changed (registry.cards_stamp). Shared by every session, as the models holding them are: read, never
+    modify.
 
     A damaged manifest becomes an error message rather than a traceback; an empty list means none are built.
     """
     try:
-        return sorted(core.list_models(kind), key=lambda card: card.get("latent_dim") or 0)  # simplest first
+        return sorted_cards(kind, registry.cards_stamp())
     except registry.PretrainedError as e:
         st.error(f"The list of pretrained models cannot be read: {e}")
         st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sorted_cards(kind: str, stamp: tuple) -> list[dict]:
+    return sorted(core.list_models(kind), key=lambda card: card.get("latent_dim") or 0)  # simplest first
 
 
 def no_models_message(page: Page | None = None) -> str:

@@ -54,6 +54,22 @@ def test_list_models_reports_an_unreadable_card(tiny_pretrained):
     assert "damaged" in cards["tiny-vae"]["error"] and rebuild("tiny-vae") in cards["tiny-vae"]["error"]
 
 
+def test_cards_stamp_changes_with_any_manifest_or_card_and_only_then(tiny_pretrained, tmp_path, monkeypatch):
+    """ui.shipped_cards reads the cards again only when this key changes: an edited or damaged card, a manifest
+    rewritten, a user's model added."""
+    monkeypatch.setenv(registry.USER_ENV, str(tmp_path / "mine"))
+    first = registry.cards_stamp()
+    assert first == registry.cards_stamp()
+    assert {Path(path).name for path, *_ in first} == {"manifest.json", "card.json"}
+    card = tiny_pretrained / "tiny-vae" / "card.json"
+    card.write_text(card.read_text() + " ")
+    edited = registry.cards_stamp()
+    assert edited != first
+    (tmp_path / "mine" / "yours").mkdir(parents=True)
+    (tmp_path / "mine" / "yours" / "card.json").write_text("{}")
+    assert len(registry.cards_stamp()) == len(edited) + 1
+
+
 def test_no_manifest_means_no_models(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(tmp_path))
     assert core.list_models() == []

@@ -126,3 +126,5 @@ def test_a_small_sprite_is_exact_png_and_a_large_one_lossy_webp_within_the_atlas
     data, mime = encode(sheet)  # too large for PNG's budget
     assert mime == "image/webp" and Image.open(io.BytesIO(data)).format == "WEBP" and len(data) < LOSSLESS_BUDGET
     assert np.abs(decode_sheet(data).astype(int) - sheet.astype(int)).max() <= SPRITE_MAX_ERROR
+    flat = np.full((2 * LOSSLESS_BUDGET // 64 + 1, 64), 128, np.uint8)  # would be tiny as PNG, but is not tried
+    assert encode(flat)[1] == "image/webp" and encode(flat[1:])[1] == "image/png"
