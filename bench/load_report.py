@@ -10,7 +10,8 @@ from bench.load_scenarios import BURST_BACK, BURST_GAP_S, BURST_ON, NUDGES
 # its CPU per move. On screen (input to new picture, the measuring browsers sharing the server's 2 cores): p95 at
 # 5 sessions; real viewers' browsers run on their own machines.
 GOALS = {"sessions": 10, "errors": 0, "server_p95_ms": 500.0, "mb_per_session": 30.0,
-         "server_cpu_ms_per_move": 50.0, "p95_ms": 500.0, "screen_sessions": 5}
+         "server_cpu_ms_per_move": 50.0, "p95_ms": 500.0, "screen_sessions": 5,
+         "one_session_page_p95_ms": 150.0}  # every page's on-screen p95 with one session (live sliders' issue)
 ALL = "all interactions"
 NUDGES_NOTE = (f"A burst of {NUDGES} ends each visit to a slider page: {BURST_BACK + BURST_ON} arrow keys "
                f"{BURST_GAP_S * 1e3:.0f} ms apart ({BURST_BACK} back, {BURST_ON} on), timed from the first key to the "
@@ -77,6 +78,13 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
     def verdict(ok: bool, applies: bool = True) -> str:
         return ("yes" if ok else "NO") if applies else "n/a"
     screen = s["sessions"] <= GOALS["screen_sessions"]
+    pages = [r for r in rows if r["scenario"] != ALL and r.get("goal_p95_ms") is not None and r["p95_ms"] is not None]
+    slowest = max(pages, key=lambda r: r["p95_ms"], default=None)
+    alone = [] if s["sessions"] != 1 or slowest is None else [
+        {"measure": "slowest page's on-screen p95 at one session (ms)",
+         "value": f"{slowest['scenario']}: {slowest['p95_ms']:,.0f}",
+         "goal": f"<= {GOALS['one_session_page_p95_ms']:.0f} on every page",
+         "meets_goal": verdict(slowest["p95_ms"] <= GOALS["one_session_page_p95_ms"])}]
     return [
         {"measure": "concurrent sessions", "value": s["sessions"], "goal": "", "meets_goal": ""},
         {"measure": "errors", "value": s["errors"], "goal": "0", "meets_goal": verdict(s["errors"] == 0)},
@@ -84,6 +92,7 @@ def goal_rows(rows: list[dict], s: dict) -> list[dict]:
                     + (f", all {everything['moves']} moves of {s['runs']} runs" if s["runs"] > 1 else ""),
          "value": p95, "goal": f"<= {GOALS['p95_ms']:.0f} at {GOALS['screen_sessions']} sessions",
          "meets_goal": verdict(p95 is not None and p95 <= GOALS["p95_ms"], screen)},
+        *alone,
         {"measure": "  of which the server's own turnaround, p95 (ms)", "value": everything["server_p95_ms"],
          "goal": f"<= {GOALS['server_p95_ms']:.0f} at {GOALS['sessions']} sessions",
          "meets_goal": verdict(everything["server_p95_ms"] is not None
