@@ -113,6 +113,8 @@ def load_section(data: dict) -> list[str]:
             f"{s.get('think_s', '?'):g} s between moves" if isinstance(s.get("think_s"), (int, float))
             else "browser sessions at once")
     what += (f", {runs} runs pooled" if runs > 1 else "") + (", all changing page in step" if s.get("in_step") else "")
+    what += (", the browsers run idle (Linux's SCHED_IDLE: the server gets the cores first, as if each browser had "
+             "its own machine; on-screen times carry the starved browsers)" if s.get("idle_browsers") else "")
     received = any(r.get("kb_per_move") is not None for r in data["rows"])  # measured since the fast nudges
     rows = [[r["scenario"], r["moves"], ms(r["p50_ms"]), ms(r["p95_ms"]), ms(r["max_ms"]),
              ms(r["server_p50_ms"]), ms(r["server_p95_ms"]), *[ms(r.get("kb_per_move"))] * received]
