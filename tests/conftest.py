@@ -284,8 +284,9 @@ SCATTER, GRID, LABEL = "pages/1_Latent_scatter.py", "pages/2_Decoded_grid.py", "
 PICKER = "model_picker"  # the sidebar's model selectbox
 
 
-def open_page(page: str | None = None, **query: str):
-    """Run Home, or one page of it as `streamlit run dashboard/Home.py` serves it, with the given URL query."""
+def open_page(page: str | None = None, /, **query: str):
+    """Run Home, or one page of it as `streamlit run dashboard/Home.py` serves it, with the given URL query (which
+    may hold a parameter called `page`: the page is positional only)."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(HOME), default_timeout=APPTEST_TIMEOUT)
     if page:
