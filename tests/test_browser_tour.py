@@ -13,6 +13,7 @@ a kept point: step_2_kept.png). Arrow keys pressed in a slider move the slider, 
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,16 @@ def screen_problems(tab: Watched) -> list[str]:
     if size[2] > size[3] + 1:
         found.append(f"scrolls sideways: {size[2]} px in {size[3]} px")
     return found + tab.page.evaluate(LAYOUT_PROBLEMS_JS)
+
+
+def lasting_screen_problems(tab: Watched, within_s: float = 5.0) -> list[str]:
+    """screen_problems once the screen has had `within_s` to settle: read again every 0.2 s until there are none.
+    Just after a step's run has finished, the last step's elements may still be leaving (CI once measured step 2 at
+    952 px tall, once); a real problem stays and is reported."""
+    deadline = time.monotonic() + within_s
+    while (found := screen_problems(tab)) and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(200)
+    return found
 
 
 def shown_step(tab: Watched) -> str:
@@ -82,12 +93,12 @@ def test_the_tour_starts_from_home_and_walks_with_the_arrow_keys_one_screen_a_st
         assert shown_step(tab).startswith(f"Step {k} of {STEPS}"), shown_step(tab)
         assert query(tab).get("step") == str(k), query(tab)
         tab.assert_clean(f"step {k}")
-        found += [f"step {k}: {p}" for p in screen_problems(tab)]
+        found += [f"step {k}: {p}" for p in lasting_screen_problems(tab)]
         from PIL import Image
         assert Image.open(screenshot(tab, k)).size == (WINDOW["width"], WINDOW["height"])
         if k == 2:
             keep_a_point(tab)
-            found += [f"step 2 with a kept point: {p}" for p in screen_problems(tab)]
+            found += [f"step 2 with a kept point: {p}" for p in lasting_screen_problems(tab)]
             assert Image.open(screenshot(tab, k, "_kept")).size == (WINDOW["width"], WINDOW["height"])
         if k < STEPS:
             press(tab, "ArrowRight")
@@ -126,7 +137,7 @@ def test_arrow_keys_in_a_slider_move_the_slider_not_the_tour(tab):
     assert thumb.input_value() != before
     assert shown_step(tab).startswith("Step 6 of") and query(tab)["step"] == "6"
     tab.assert_clean("after moving the Smiling slider")
-    found = screen_problems(tab)
+    found = lasting_screen_problems(tab)
     assert not found, "\n".join(found)
 
 
