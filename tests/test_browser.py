@@ -170,8 +170,14 @@ def open_page(tab: Watched, page: srv.Page) -> None:
 
 # ---------------------------------------------------------------- each page's main control
 
+# A live slider's markup is on the page before its script has run, and a key pressed before then moves nothing.
+SLIDER_TAKES_KEYS_JS = """key => { const t = document.querySelector(`[class*="st-key-${key}"] input[type="range"]`);
+  const live = t && t.closest('.ls'); return !!t && (!live || !!live.__ls); }"""
+
+
 def slider(tab: Watched, key: str):
-    """The range input of the slider with this widget key (or key prefix)."""
+    """The range input of the slider with this widget key (or key prefix), once it takes keys."""
+    tab.page.wait_for_function(SLIDER_TAKES_KEYS_JS, arg=key, timeout=RUN_TIMEOUT_MS)
     return tab.page.locator(f'[class*="st-key-{key}"] input[type="range"]').first
 
 
