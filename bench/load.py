@@ -301,7 +301,8 @@ def main(argv=None):
     s = combined(runs)
     rows = scenario_rows(s["moves"], a.sessions)
     print(f"{a.sessions} sessions x {a.moves} moves per page, think {a.think:g} s, "
-          f"{'in step' if a.in_step else 'page changes spread out'}, browsers {'idle' if a.idle_browsers else 'at normal priority'}, "
+          f"{'in step' if a.in_step else 'page changes spread out'}, "
+          f"browsers {'idle' if a.idle_browsers else 'at normal priority'}, "
           f"{a.repeats} run{'s' if a.repeats > 1 else ''}, wall {s['wall_s']:.0f} s\n")
     print_table(rows, ["scenario", "sessions", "moves", "p50_ms", "p95_ms", "max_ms", "server_p50_ms",
                        "server_p95_ms", "kb_per_move", "goal_p95_ms"])

@@ -282,7 +282,8 @@ def main(argv=None):
     rows = [load_row(f"nginx, {a.replicas} replicas", a.replicas, summaries["through_nginx"]),
             load_row("one replica, straight", 1, summaries["straight"])]
     print(f"\n{moves} moves per page, think {a.think:g} s; the measuring browsers share the machine's "
-          f"{summaries['straight']['cpu_cores']} cores with the servers{' (browsers idle: the servers go first)' if a.idle_browsers else ''}\n")
+          f"{summaries['straight']['cpu_cores']} cores with the servers"
+          f"{' (browsers idle: the servers go first)' if a.idle_browsers else ''}\n")
     print_table(rows, list(rows[0]))
     print(f"\nmachine speed: report.reference_ms before / after: {' / '.join(f'{v:.0f}' for v in speed)} ms")
     for target, s in summaries.items():

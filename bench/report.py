@@ -109,7 +109,8 @@ def cold_start_section(data: dict) -> list[str]:
 def load_section(data: dict) -> list[str]:
     s = data.get("summary", {})
     runs = s.get("runs", 1)
-    what = (f"{s.get('sessions', '?')} browser session{'' if s.get('sessions') == 1 else 's'} at once, {s.get('moves_per_page', '?')} moves a page each, "
+    what = (f"{s.get('sessions', '?')} browser session{'' if s.get('sessions') == 1 else 's'} at once, "
+            f"{s.get('moves_per_page', '?')} moves a page each, "
             f"{s.get('think_s', '?'):g} s between moves" if isinstance(s.get("think_s"), (int, float))
             else "browser sessions at once")
     what += (f", {runs} runs pooled" if runs > 1 else "") + (", all changing page in step" if s.get("in_step") else "")
