@@ -25,8 +25,11 @@ CELLS = 96  # 96 x 96 cells: 0.06 standard deviations a cell at the usual ±2.75
 # when this was chosen: 1.6 and 1.4 MB for the two 2-D models' sheets, against 2.8 and 2.6 MB at PNG's best
 # compression) and every pixel stays within 14 grey levels of the decoder's (about 5%; a mean under 1): no visible
 # difference, even drawn ten times larger. Quality 80 saves another 0.4 MB or so but about doubles the worst
-# error. tests/test_atlas.py holds the sheet to SPRITE_MAX_ERROR.
-SPRITE_FORMAT, SPRITE_MIME, SPRITE_QUALITY = "WEBP", "image/webp", 90
+# error. tests/test_atlas.py holds the sheet to SPRITE_MAX_ERROR. Encoder method 0 (libwebp's fastest; Pillow's
+# default is 4): measured on the 2-D VAE's sheet, 290 ms against 648, 1.52 MB against 1.50, worst error 12 grey levels
+# against 13; on a live slider's 33 faces 6 ms against 19, 50 KB against 47, PSNR 34.9 dB against 35.0. Sprites are
+# built while people move other controls, on the same cores.
+SPRITE_FORMAT, SPRITE_MIME, SPRITE_QUALITY, SPRITE_METHOD = "WEBP", "image/webp", 90, 0
 SPRITE_MAX_ERROR = 16  # grey levels (of 255): the most any pixel of the encoded sheet may differ from the decoder's
 
 
@@ -101,7 +104,7 @@ def encode_sheet(pixels: np.ndarray) -> bytes:
     """The sheet as the browser receives it (SPRITE_FORMAT; see there for why)."""
     from PIL import Image
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format=SPRITE_FORMAT, quality=SPRITE_QUALITY)
+    Image.fromarray(pixels).save(buffer, format=SPRITE_FORMAT, quality=SPRITE_QUALITY, method=SPRITE_METHOD)
     return buffer.getvalue()
 
 

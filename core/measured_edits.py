@@ -129,6 +129,18 @@ class MeasuredEdits:
         vector = held_fixed(vectors[a], [vectors[self._index(h)] for h in held]) if held else vectors[a]
         return np.broadcast_to(abs(amount) * c.strength * np.asarray(vector, np.float64), z.shape)
 
+    def along(self, z, name: str, values, amounts: dict, holds: dict | None = None) -> np.ndarray:
+        """(len(values), d) float32: the code z (d,) edited with `amounts` and `name` at each of `values`, as edit()
+        gives them one by one. A step is |amount| times its sign's unit step, so a live slider's frames cost two
+        steps of `name` and one of each other attribute, not an edit a frame."""
+        flat = np.atleast_2d(np.asarray(z, np.float64))
+        holds = holds or {}
+        base = flat + sum((self.step(flat, n, float(k), holds.get(n)) for n, k in amounts.items() if n != name),
+                          np.zeros_like(flat))
+        up, down = (self.step(flat, name, sign, holds.get(name)) for sign in (1.0, -1.0))
+        v = np.asarray(values, np.float64)[:, None]
+        return (base + np.abs(v) * np.where(v >= 0, up, down)).astype(np.float32)
+
     def edit(self, z, amounts: dict, holds: dict | None = None) -> np.ndarray:
         """z (d,) or (N, d) moved by every attribute's step, each measured from z itself (so the order of the
         sliders does not matter, and one slider alone is exactly its measured edit); `holds` per attribute

@@ -10,6 +10,7 @@ rebuilds anything missing or damaged.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -42,15 +43,34 @@ def user_root() -> Path:
 def root_of(model_id: str) -> Path:
     """The folder holding a model: pretrained/ for a shipped one (or an unknown one), else the user's folder."""
     shipped = pretrained_root()
-    if model_id in read_manifest(shipped, model_id)["models"]:
+    if _lists(shipped, model_id):
         return shipped
     user = user_root()
     try:
-        if model_id in read_manifest(user, model_id)["models"]:
+        if _lists(user, model_id):
             return user
     except PretrainedError:
         pass  # a damaged user manifest: the model is then unknown, as verified_path says
     return shipped
+
+
+def _lists(root: Path, model_id: str) -> bool:
+    """Whether root's manifest lists the model, the manifest parsed once a version of the file: pages ask root_of
+    many times a run (every cached picture is keyed by it)."""
+    try:
+        found = (root / MANIFEST).stat()
+    except OSError:
+        return False
+    try:
+        return model_id in _listed(root, found.st_mtime_ns, found.st_size)
+    except PretrainedError:
+        read_manifest(root, model_id)  # raises again, naming this model's rebuild
+        raise
+
+
+@functools.lru_cache(maxsize=8)
+def _listed(root: Path, modified_ns: int, size: int) -> frozenset[str]:
+    return frozenset(read_manifest(root)["models"])
 
 
 @contextmanager

@@ -138,8 +138,7 @@ def probabilities(_judge, judge_key: str, _image: np.ndarray, image_key: str) ->
 def edit_frames(model, z: np.ndarray, name: str, others: dict, holds: dict, values: np.ndarray) -> np.ndarray:
     """A live edit slider's frames: the face edited with `name` at each of `values` and the other strengths and
     holds as they stand, in one batched decode (dashboard/live_slider.py caches them)."""
-    codes = np.stack([model.measured_edit(z, {**others, name: float(v)}, holds) for v in values])
-    return model.decode(codes.astype(np.float32))
+    return model.decode(model.measured_edits.along(z, name, values, others, holds))
 
 
 def edit_slider(model, name: str, key: str, label: str, z: np.ndarray, strengths: dict, holds: dict, picture: str,

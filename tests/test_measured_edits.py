@@ -96,6 +96,22 @@ def test_vector_methods_scale_with_the_amount_and_sliders_add_up_in_any_order(ta
     np.testing.assert_allclose(m.edit(z, {"Smiling": 0}), z, atol=1e-6)
 
 
+@pytest.mark.parametrize("method", ["boundary", "detied", "detied_boundary"])
+def test_a_sliders_frames_along_one_attribute_are_the_edits_one_by_one(tables, method):
+    """along() scales two unit steps instead of editing each frame: the same codes, on either side of 0, with
+    another slider standing and holds overridden."""
+    way = 2 * tables["normals"][0] + tables["vectors"][1]  # a de-tied vector on the normal's side, as below
+    m = MeasuredEdits({**tables, "detied": np.stack([way, tables["detied"][1]])}, edits_for(method))
+    z = np.random.default_rng(4).normal(size=(6,))
+    values = np.linspace(-3, 3, 33)
+    for others, holds in (({}, None), ({"Male": -0.7}, {"Smiling": []}), ({"Male": 1.2}, {"Male": ["Smiling"]})):
+        frames = m.along(z, "Smiling", values, others, holds)
+        one_by_one = np.stack([m.edit(z, {**others, "Smiling": float(v)}, holds) for v in values])
+        assert frames.dtype == np.float32 and frames.shape == (33, 6)
+        np.testing.assert_allclose(frames, one_by_one, atol=1e-5)
+        assert not np.allclose(frames[16], frames[-1], atol=1e-2)  # the frames do move (frame 16 is at 0)
+
+
 def test_holds_override_the_measured_ones_and_an_unknown_attribute_is_named(tables):
     m = MeasuredEdits(tables, edits_for("boundary"))
     assert m.default_holds("Smiling") == ["Male"] and m.default_holds("Male") == []

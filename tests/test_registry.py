@@ -70,6 +70,22 @@ def test_cards_stamp_changes_with_any_manifest_or_card_and_only_then(tiny_pretra
     assert len(registry.cards_stamp()) == len(edited) + 1
 
 
+def test_root_of_follows_each_manifest_as_it_is_rewritten_or_damaged(tiny_pretrained, tmp_path, monkeypatch):
+    """root_of parses a manifest once a version of the file: a model added to the user's manifest is found there at
+    once, a damaged user manifest leaves it unknown (shipped folder), a damaged shipped one is named."""
+    monkeypatch.setenv(registry.USER_ENV, str(tmp_path / "mine"))
+    assert registry.root_of("tiny-ae") == tiny_pretrained
+    assert registry.root_of("yours") == tiny_pretrained  # unknown: where a shipped one would be
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "manifest.json").write_text(json.dumps({"models": {"yours": {"files": {}}}}))
+    assert registry.root_of("yours") == tmp_path / "mine"
+    (tmp_path / "mine" / "manifest.json").write_text("{damaged")
+    assert registry.root_of("yours") == tiny_pretrained
+    (tiny_pretrained / "manifest.json").write_text('{"models": []}')
+    with pytest.raises(PretrainedError, match=r"damaged.*python -m core\.train tiny-ae"):
+        registry.root_of("tiny-ae")
+
+
 def test_no_manifest_means_no_models(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_LAB_PRETRAINED", str(tmp_path))
     assert core.list_models() == []
