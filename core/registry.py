@@ -28,10 +28,13 @@ class PretrainedError(RuntimeError):
     """A pretrained model is unknown, missing or damaged; the message says how to fix it."""
 
 
+SHIPPED = Path(__file__).resolve().parents[1] / "pretrained"  # resolved once: pages ask for it many times a run
+
+
 def pretrained_root() -> Path:
     """`pretrained/` beside `core/`, or $LATENT_LAB_PRETRAINED (tests point it at a temporary folder)."""
     env = os.environ.get(PRETRAINED_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "pretrained"
+    return Path(env) if env else SHIPPED
 
 
 def user_root() -> Path:

@@ -185,10 +185,6 @@ def unlike_training_faces(model, face: np.ndarray, z: np.ndarray, redrawn: np.nd
 
 # ---------------------------------------------------------------- the editor
 
-def _set(key: str, value) -> None:
-    st.session_state[key] = value
-
-
 def _holds_changed() -> None:
     """What the strip holds may have changed: its fragment is outside the editor's, so the next run is the page's."""
     st.rerun(scope="app")
@@ -291,13 +287,10 @@ def sliders(model, start: Start, shown: list[str], hold: list[str]) -> tuple[dic
     strengths, free = {}, []
     for name in shown:
         key = keys[name]
-        with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-            value = edit_slider(model, name, key, pretty(name), start.z, standing, every_hold, EDITED,
-                                help=slider_help(model, name))
-            st.button("+1", key=ui.model_key(model, f"face_plus_{name}"), on_click=_set, args=(key, 1.0),
-                      help=f"Add {pretty(name)}: its measured edit.")
-            st.button("−1", key=ui.model_key(model, f"face_minus_{name}"), on_click=_set, args=(key, -1.0),
-                      help=f"Take {pretty(name)} away: its measured edit, the other way.")
+        value = edit_slider(model, name, key, pretty(name), start.z, standing, every_hold, EDITED,
+                            help=slider_help(model, name),
+                            presets=(("+1", 1.0, f"Add {pretty(name)}: its measured edit."),
+                                     ("−1", -1.0, f"Take {pretty(name)} away: its measured edit, the other way.")))
         held = model.default_holds.get(name, [])
         if held and not st.checkbox(f"{', '.join(map(pretty, held))} held fixed", persist_state="session",
                                     key=links.remembered(held_key(model, name), True), on_change=_holds_changed,

@@ -142,17 +142,17 @@ def edit_frames(model, z: np.ndarray, name: str, others: dict, holds: dict, valu
 
 
 def edit_slider(model, name: str, key: str, label: str, z: np.ndarray, strengths: dict, holds: dict, picture: str,
-                help: str) -> float:
+                help: str, presets=()) -> float:
     """One attribute's live slider over STRENGTH (dashboard/live_slider.py), drawing over the face marked `picture`:
     its frames hold the other sliders' `strengths` and `holds` (per attribute, as holds_for) where they stand.
-    Returns its value."""
+    `presets`: live_slider's buttons. Returns its value."""
     others = {n: s for n, s in strengths.items() if n != name and s}
     holds = {n: list(holds.get(n, [])) for n in [*others, name]}  # what the frames use: the edited ones' only
     return live_slider.live_slider(
         label, *STRENGTH, key=key, value=0.0, step=STEP, picture=picture,
         frames=partial(edit_frames, model, z, name, others, holds),
         depends_on=(ident(model), np.asarray(z, np.float32), name, sorted(others.items()),
-                    sorted((n, tuple(h)) for n, h in holds.items())), help=help)
+                    sorted((n, tuple(h)) for n, h in holds.items())), help=help, presets=presets)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

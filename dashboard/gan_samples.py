@@ -81,11 +81,11 @@ def sample_grid(model, judge, link: dict) -> None:
             st.markdown(f"The judge surely reads **{int((sure & (read == wanted)).sum())} of {len(images)}** as the "
                         "digit asked for (✗ where it reads another). Each column keeps one noise: one style, ten "
                         "digits.")
-            for c in range(model.num_classes):
-                row = slice(c * per, (c + 1) * per)
-                pictures.show_digits(images[row], [ui.reading(model, judge, r, p, c)
-                                                   for r, p in zip(read[row], confidence[row])], size=CAPTIONED,
-                                     one_row=True, live=live_slider.mark(GRID_PICTURE))
+            live = live_slider.mark(GRID_PICTURE)
+            pictures.show_markup(pictures.stacked([
+                pictures.digits_html(images[row], [ui.reading(model, judge, r, p, c) for r, p in
+                                                   zip(read[row], confidence[row])], CAPTIONED, one_row=True, live=live)
+                for c, row in ((c, slice(c * per, (c + 1) * per)) for c in range(model.num_classes))]))
         else:
             unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
             st.markdown(f"The judge surely reads **{int((sure & (read == digit)).sum())} of {count}** as "
@@ -95,7 +95,7 @@ def sample_grid(model, judge, link: dict) -> None:
     with trade_off:
         points = model.card.get("metrics", {}).get("truncation")
         if points:
-            chart(gan_charts.truncation_chart(points, psi), "gan_truncation", displayModeBar=False)
+            chart(gan_charts.truncation_chart(points), "gan_truncation", displayModeBar=False)
         else:
             st.caption(f"The truncation trade-off is not measured yet: `python -m core.evaluate {model.id}`.")
 

@@ -53,13 +53,15 @@ SHOWN, MARKED = "live_slider_shown", "live_slider_marked"
 
 def live_slider(label: str, low: float, high: float, *, key: str, picture: str, frames: Frames, depends_on=(),
                 value: float | None = None, step: float = 0.01, format: str = "%.2f", help: str | None = None,
-                anchors=()) -> float:
+                anchors=(), presets=()) -> float:
     """A live slider over [low, high] in steps of `step`, its value in st.session_state[key] (`value`, else
     `low`, the first time); returns it. `picture`: the name the page's picture is marked with
     (pictures.show_digits(..., live=mark(picture))). `frames`: see Frames (an array holds the pictures at
     frame_values(low, high, step, anchors)); `depends_on`: everything else they depend on, the model's faces.ident
     included (hashable values, NumPy arrays too). `anchors`: values that must be frames (a walk's ends). `format`:
-    "%.<n>f", as the value is shown."""
+    "%.<n>f", as the value is shown. `presets`: (label, value, help) buttons beside the track that move the thumb
+    to their value, drawn from the frames at once and sent as a release is (no Streamlit button, no run of their
+    own)."""
     track = Track(float(low), float(high), float(step))
     current = _current(key, track, low if value is None else value)
     shown, marked = st.session_state.setdefault(SHOWN, {}), st.session_state.setdefault(MARKED, set())
@@ -71,7 +73,8 @@ def live_slider(label: str, low: float, high: float, *, key: str, picture: str, 
     ident = frames_id(key, track, stops, frames, depends_on)
     data = {"key": key, "label": label, "help": help, "min": track.low, "max": track.high, "step": track.step,
             "decimals": track.decimals, "shown_decimals": shown_decimals(format), "value": current,
-            "picture": picture, "frames": ident, "sprite": _ask_sprite(key, ident, track, stops, frames)}
+            "picture": picture, "frames": ident, "sprite": _ask_sprite(key, ident, track, stops, frames),
+            "presets": [[str(name), track.snap(float(at)), help_text] for name, at, help_text in presets]}
     component_key = f"{key}_live"
     _slider(key=component_key, data=data, width="stretch", on_value_change=partial(_released, key, component_key, track))
     return current

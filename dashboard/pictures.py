@@ -75,6 +75,14 @@ def digits_html(images, captions: list[str] | None, size: int, one_row: bool = F
                         f'{"".join(figures)}</div>')
 
 
+def stacked(rows: list[DigitsMarkup]) -> DigitsMarkup:
+    """Rows of digits_html one under the other, spaced as Streamlit spaces its elements, in one element: a page that
+    redraws ten rows at once sends one delta, and the browser renders it once (not ten times)."""
+    if not all(isinstance(r, DigitsMarkup) for r in rows):
+        raise TypeError("stacked takes only markup made by digits_html")
+    return DigitsMarkup(f'<div style="display:flex;flex-direction:column;gap:1rem">{"".join(rows)}</div>')
+
+
 def show_mosaic(mosaic: np.ndarray, width: int, live: Live | None = None) -> None:
     """A grid of digits (uint8) as one crisp picture `width` pixels wide (narrower when the window is).
 

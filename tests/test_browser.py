@@ -468,7 +468,7 @@ def drive_face_editing(tab: Watched) -> None:
     assert query(tab) == {**shown, "edit": "Eyeglasses:0.3"}, query(tab)
 
     # The opening face smiles already: take the smile away, by the measured edit, which holds Male.
-    minus = tab.page.locator(f".st-key-face_minus_Smiling_{FACE_MODEL}").get_by_role("button", name="−1", exact=True)
+    minus = tab.page.locator(f".st-key-{smiling}_live .ls-preset", has_text="−1")  # drawn at once, then sent
     tab.act(minus.click, "after pressing Smiling's −1")
     _, at_default = edit_shown(tab, "edited: Smiling -1, Eyeglasses +0.3; Male held fixed")
     assert float(slider(tab, smiling).input_value()) == -1.0

@@ -339,7 +339,7 @@ def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragmen
                               if "editor" in {getattr(c.cell_contents, "__name__", None)  # frames are fragments too)
                                               for c in run.__closure__ or ()}]
     release(at, slider("Smiling"), 2.0)
-    at.button(key=key("face_minus_Young")).click().run()
+    release(at, slider("Young"), -1.0)  # its −1 preset sends this
     assert not at.exception
     assert ran == []  # neither the start face, the samples nor the table was made again
     assert not [r for r in digit_rows(at) if "0" in r.captions]  # nor the strip (a fragment of its own) sent again
@@ -364,11 +364,13 @@ def test_moving_a_slider_reruns_the_editor_alone(faces_pretrained, tiny, fragmen
 def test_plus_and_minus_set_the_measured_edit_and_reset_clears_everything(faces_pretrained, tiny):
     m, _ = tiny
     at = open_page(PAGE)
-    assert at.button(key=key("face_plus_Eyeglasses")).label == "+1"
-    at.button(key=key("face_plus_Eyeglasses")).click().run()
+    for name, data in live_sliders(at).items():  # each slider's +1 and −1 beside its track (the browser sends them)
+        assert [(label, at_value) for label, at_value, _ in data["presets"]] == [("+1", 1.0), ("−1", -1.0)], name
+    plus, minus = (at_value for _, at_value, _ in live_sliders(at)[slider("Eyeglasses")]["presets"])
+    release(at, slider("Eyeglasses"), plus)
     assert live_sliders(at)[slider("Eyeglasses")]["value"] == 1.0
     assert edit_param(at) == "Eyeglasses:1"
-    at.button(key=key("face_minus_Mustache")).click().run()
+    release(at, slider("Mustache"), minus)
     assert live_sliders(at)[slider("Mustache")]["value"] == -1.0
     assert_same(arrays(faces_row(at))[1], decoded(m, edit(m, start_z(m, 0), {"Eyeglasses": 1.0, "Mustache": -1.0})))
     at.checkbox(key=key("face_h_Smiling")).uncheck().run()

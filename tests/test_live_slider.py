@@ -26,7 +26,7 @@ frames = {{"fn": lambda v: np.stack([np.full((4, 6), shade + 100 * x, np.uint8) 
           "array": np.stack([np.full((4, 6), shade + 100 * x, np.uint8)
                              for x in live_slider.frame_values(-1.0, 1.0, 0.1)])}}[st.session_state.get("kind", "fn")]
 x = live_slider.live_slider("x", -1.0, 1.0, key="x", value=0.5, step=0.1, picture="square", frames=frames,
-                            depends_on=(shade,), help="a test")
+                            depends_on=(shade,), help="a test", presets=(("far", 0.26, "near 0.3"), ("out", 7, None)))
 pictures.show_digits([np.full((4, 6), shade + 100 * x, np.uint8)], ["the square"], size=60,
                      live=live_slider.mark("square"))
 """
@@ -44,6 +44,7 @@ def test_the_value_starts_at_its_default_and_a_release_is_snapped_and_held_withi
                                    "help")} == {"label": "x", "min": -1.0, "max": 1.0, "step": 0.1, "value": 0.5,
                                                 "decimals": 1, "shown_decimals": 2, "picture": "square",
                                                 "help": "a test"}
+    assert slider["presets"] == [["far", 0.3, "near 0.3"], ["out", 1.0, None]]  # snapped onto the track, as a release
     for sent, kept in [(0.26, 0.3), (-7.0, -1.0), (99, 1.0), ("0.2", 1.0), (float("nan"), 1.0), (True, 1.0)]:
         release(at, "x", sent)  # a value that is no number is ignored: the slider keeps its own
         assert not at.exception and at.session_state["x"] == kept == live_sliders(at)["x"]["value"], sent

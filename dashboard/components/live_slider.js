@@ -30,10 +30,10 @@ function setup(root) {
   const s = { alive: true, data: null, sheet: null, sheetId: null, index: 0, committed: 0, drag: null, x: null,
               since: null, scheduled: false, overlays: [], waiting: null };
   const c = s.counters = {
-    frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, sent: 0, ready: false, sprite_ms: null, build_ms: null,
-    bytes: null, last: null, draw_ms: [], move_ms: [], frame_at: [], exact_ms: [], builds: [],
-    reset() { Object.assign(this, { frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, sent: 0, draw_ms: [],
-                                    move_ms: [], frame_at: [], exact_ms: [] }); },
+    frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, presets: 0, sent: 0, ready: false, sprite_ms: null,
+    build_ms: null, bytes: null, last: null, draw_ms: [], move_ms: [], frame_at: [], exact_ms: [], builds: [],
+    reset() { Object.assign(this, { frames: 0, plain: 0, moves: 0, changes: 0, keys: 0, presets: 0, sent: 0,
+                                    draw_ms: [], move_ms: [], frame_at: [], exact_ms: [] }); },
     value: () => valueOf(s.index),
     stop: () => s.index,
     picture: () => s.data.picture,
@@ -74,29 +74,34 @@ function setup(root) {
   }
 
   // ------------------------------------------------------------ drawing over the page's picture
-  function targets() {
-    const imgs = [...document.querySelectorAll(`img[data-live="${CSS.escape(s.data.picture)}"]`)]
-      .slice(0, s.sheet.meta.layout.per_frame);
-    if (imgs.length === s.overlays.length && s.overlays.every((o, k) => o.img === imgs[k] && o.canvas.isConnected))
-      return s.overlays;
-    clear();
-    const { w, h } = s.sheet.meta.layout;
-    s.overlays = imgs.map(img => {
-      const canvas = document.createElement('canvas'), style = getComputedStyle(img);
-      canvas.width = w; canvas.height = h;
-      canvas.className = 'latent-lab-live-frame';
-      Object.assign(canvas.style, { position: 'absolute', left: img.offsetLeft + 'px', top: img.offsetTop + 'px',
-        width: img.offsetWidth + 'px', height: img.offsetHeight + 'px', imageRendering: style.imageRendering,
-        borderRadius: style.borderRadius, pointerEvents: 'none' });
-      img.parentElement.appendChild(canvas);
-      return { img, src: img.getAttribute('src'), canvas, ctx: canvas.getContext('2d') };
-    });
-    return s.overlays;
+  // One canvas over each of the page's pictures (the k-th shows cell k of a frame), kept while its picture is; once a
+  // value is sent (`token`), none over a picture that already is the exact one, loaded: while a new run's pictures
+  // arrive one by one, only the ones not yet replaced are drawn over, and no canvas is made again for the others.
+  function targets(token) {
+    const imgs = shownAt().slice(0, s.sheet.meta.layout.per_frame);
+    const kept = new Map(s.overlays.filter(o => o.img.isConnected && o.canvas.isConnected).map(o => [o.img, o]));
+    const done = img => token && img.complete && (img.dataset.liveAt || '').split(' ').includes(token);
+    const wanted = [];
+    imgs.forEach((img, k) => { if (!done(img)) wanted.push(Object.assign(kept.get(img) || overlay(img),
+                                                                          { k, src: img.getAttribute('src') })); });
+    for (const o of s.overlays) if (!wanted.includes(o)) o.canvas.remove();
+    return (s.overlays = wanted);
+  }
+
+  function overlay(img) {
+    const { w, h } = s.sheet.meta.layout, canvas = document.createElement('canvas'), style = getComputedStyle(img);
+    canvas.width = w; canvas.height = h;
+    canvas.className = 'latent-lab-live-frame';
+    Object.assign(canvas.style, { position: 'absolute', left: img.offsetLeft + 'px', top: img.offsetTop + 'px',
+      width: img.offsetWidth + 'px', height: img.offsetHeight + 'px', imageRendering: style.imageRendering,
+      borderRadius: style.borderRadius, pointerEvents: 'none' });
+    img.parentElement.appendChild(canvas);
+    return { img, canvas, ctx: canvas.getContext('2d') };
   }
 
   function clear() { for (const o of s.overlays) o.canvas.remove(); s.overlays = []; }
 
-  function draw(i) {
+  function draw(i, token = null) {
     if (!s.sheet) return false;
     const { bitmap, meta } = s.sheet, L = meta.layout, [a, b, w] = position(i);
     const copy = (ctx, frame, k, alpha) => {
@@ -104,7 +109,7 @@ function setup(root) {
       ctx.globalAlpha = alpha;
       ctx.drawImage(bitmap, (n % L.cols) * L.w, Math.floor(n / L.cols) * L.h, L.w, L.h, 0, 0, L.w, L.h);
     };
-    targets().forEach((o, k) => { copy(o.ctx, a, k, 1); if (w > 0) copy(o.ctx, b, k, w); });
+    targets(token).forEach(o => { copy(o.ctx, a, o.k, 1); if (w > 0) copy(o.ctx, b, o.k, w); });
     c.last = [a, b, w];
     return true;
   }
@@ -162,7 +167,8 @@ function setup(root) {
       if (done && s.overlays.length) keep(c.exact_ms, performance.now() - w.at);
       s.waiting = null; clear(); s.watching = false; return;
     }
-    if (s.sheet && s.overlays.some(o => !o.img.isConnected || o.img.getAttribute('src') !== o.src)) draw(w.index);
+    if (s.sheet && s.overlays.some(o => !o.img.isConnected || o.img.getAttribute('src') !== o.src))
+      draw(w.index, `${s.data.key}:${w.index}`);
     requestAnimationFrame(watch);
   }
 
@@ -198,6 +204,27 @@ function setup(root) {
     place(i); draw(i); send(i);
   });
 
+  // A preset button (live_slider.py's `presets`) moves the thumb there as a key does: drawn at once, then sent.
+  $('.ls-presets').addEventListener('click', ev => {
+    const button = ev.target.closest('.ls-preset');
+    if (!button || !s.data) return;
+    const i = indexOf(Number(button.dataset.value));
+    c.presets++;
+    place(i); draw(i); send(i);
+  });
+  function presets(list) {
+    const box = $('.ls-presets'), said = JSON.stringify(list);
+    if (box.dataset.said === said) return;
+    box.dataset.said = said;
+    box.replaceChildren(...list.map(([label, value, help]) => {
+      const b = document.createElement('button');
+      Object.assign(b, { type: 'button', className: 'ls-preset', textContent: label, title: help || '' });
+      b.dataset.value = String(value);
+      b.setAttribute('aria-label', help || label);
+      return b;
+    }));
+  }
+
   // ------------------------------------------------------------ what the server sends
   s.update = data => {
     s.data = data;
@@ -208,6 +235,7 @@ function setup(root) {
     $('.ls-max').textContent = data.max.toFixed(data.shown_decimals);
     Object.assign(input, { min: data.min, max: data.max, step: data.step });
     input.setAttribute('aria-label', data.label);
+    presets(data.presets || []);
     s.committed = indexOf(data.value);
     // An answer is a run with the value sent (or any, once it was sent again): a run begun before the value was
     // sent, or one whose request lost it, still carries the old value.
