@@ -55,7 +55,7 @@ RESULT_FILES = {"latency": "python -m bench.latency", "cold_start": "python -m b
                 "folder_trainer": "python -m bench.folder_trainer",
                 "folder_example": "python -m bench.folder_trainer --example 10000",
                 "replicas": "python -m bench.replicas", "replicas_failover": "python -m bench.replicas --failover",
-                "churn": "python -m bench.churn"}
+                "churn": "python -m bench.churn", "release_trace": "python -m bench.release_trace"}
 
 
 
@@ -197,6 +197,16 @@ def sliders_section(data: dict) -> list[str]:
     return out
 
 
+def release_trace_section(data: dict) -> list[str]:
+    kinds = [k for k in data["rows"][0] if k.endswith(" (ms)")]
+    rows = [[r["page"], f"`{r['slider']}`", r["releases"], ms(r["release_p50_ms"]), *(ms(r[k]) for k in kinds)]
+            for r in data["rows"]]
+    return ["A live slider let go after a short drag, under Chrome's trace (headless, software-rendered Chromium; "
+            "one session): milliseconds from the release to the exact picture on screen (p50), and how much of "
+            "that window, a release, the page's main thread spent, by kind:", "",
+            *table(["page", "slider", "releases", "release to exact p50", *(k[:-5] for k in kinds)], rows)]
+
+
 def pixelcnn_section(data: dict) -> list[str]:
     return ["The PixelCNN's raster drawing, warm, through its compiled loop that computes each new pixel's position "
             "only (milliseconds; \"naive\" runs the whole network once a pixel, measured once; the first draw of a "
@@ -207,7 +217,8 @@ TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start"
           "load_5_sessions": "Load: one run at 5 sessions (the on-screen goal)",
           "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer",
           "sliders": "Live sliders", "pixelcnn": "PixelCNN drawing", "folder_trainer": "Folder trainer",
-          "folder_example": "Folder trainer: the worked example"}
+          "folder_example": "Folder trainer: the worked example",
+          "release_trace": "Where a release's time goes in the browser"}
 
 
 def section(name: str, data: dict) -> list[str]:
@@ -217,6 +228,7 @@ def section(name: str, data: dict) -> list[str]:
     render = (latency_section if name == "latency" else cold_start_section if name == "cold_start"
               else pointer_section if name == "pointer" else sliders_section if name == "sliders"
               else pixelcnn_section if name == "pixelcnn" else throughput_section if name == "folder_trainer"
+              else release_trace_section if name == "release_trace"
               else example_section if name == "folder_example"
               else sweep_section if name.endswith("_sweep") else load_section)
     title = TITLES.get(name, f"`{name}`")
