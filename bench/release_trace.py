@@ -33,8 +33,10 @@ SLIDERS = (("Face editing", "Face_editing", "model=celeba-vae", "face_s_Smiling"
            ("GAN samples", "GAN_samples", "model=mnist-cgan", "gan_psi"),
            ("Digits by label", "Digits_by_label", "model=mnist-cvae", "style_z"))
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink"]
-# Trace events (renderer main thread, complete events) by what they are; nested ones are counted in their own kind.
-KINDS = {"React (Streamlit's scheduler)": ("MessagePort::Accept",),
+# Trace events (renderer main thread, complete events) by what they are. Script inside React's tasks is React's;
+# style, layout and paint are counted wherever they ran (a layout React forced is also in React's time).
+REACT = "React (Streamlit's scheduler)"
+KINDS = {REACT: ("MessagePort::Accept",),
          "other script": ("FunctionCall", "TimerFire", "FireAnimationFrame", "EventDispatch"),
          "style and layout": ("UpdateLayoutTree", "Layout"),
          "paint and compositing": ("Paint", "PrePaint", "Layerize", "Commit", "Decode Image")}
@@ -55,12 +57,14 @@ def windows(events: list[dict], main: set[tuple], released: list[list]) -> list[
 
 def spent(events: list[dict], main: set[tuple], spans: list[tuple[float, float]]) -> dict[str, float]:
     """Milliseconds a release of the main thread's top-level tasks (RunTask) and of each kind, over the spans."""
+    inside = [e for e in events if e.get("ph") == "X" and (e.get("pid"), e.get("tid")) in main
+              and any(start <= e["ts"] <= end for start, end in spans)]
+    react = [(e["ts"], e["ts"] + e.get("dur", 0)) for e in inside if e["name"] in KINDS[REACT]]
     totals = Counter()
-    for e in events:
-        if e.get("ph") != "X" or (e.get("pid"), e.get("tid")) not in main:
-            continue
-        if any(start <= e["ts"] <= end for start, end in spans):
-            totals[e["name"]] += e.get("dur", 0) / 1e3
+    for e in inside:
+        if e["name"] in KINDS["other script"] and any(a <= e["ts"] < b for a, b in react):
+            continue  # React's own script
+        totals[e["name"]] += e.get("dur", 0) / 1e3
     per = {"main thread busy": totals["RunTask"]}
     per.update({kind: sum(totals[n] for n in names) for kind, names in KINDS.items()})
     return {k: v / len(spans) for k, v in per.items()}
