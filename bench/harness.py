@@ -139,7 +139,8 @@ def git_state() -> dict:
     """The commit the bench ran on, and the files that differed from it then (other people's edits included)."""
     def git(*args):
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            # rstrip only: a status line starts with a space (" M README.md"), which strip() took from the first one
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return ""
     changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
