@@ -202,8 +202,9 @@ def release_trace_section(data: dict) -> list[str]:
     rows = [[r["page"], f"`{r['slider']}`", r["releases"], ms(r["release_p50_ms"]), *(ms(r[k]) for k in kinds)]
             for r in data["rows"]]
     return ["A live slider let go after a short drag, under Chrome's trace (headless, software-rendered Chromium; "
-            "one session): milliseconds from the release to the exact picture on screen (p50), and how much of "
-            "that window, a release, the page's main thread spent, by kind:", "",
+            "one session; the face VAE's Smiling, the conditional GAN's truncation, the conditional VAE's first style "
+            "slider): milliseconds from the release to the exact picture on screen (p50), and how much of that "
+            "window, a release, the page's main thread spent, by kind (script inside React's tasks is React's):", "",
             *table(["page", "slider", "releases", "release to exact p50", *(k[:-5] for k in kinds)], rows)]
 
 
@@ -218,7 +219,9 @@ TITLES = {"latency": "Decode and page-rerun latency", "cold_start": "Cold start"
           "load_repeats": "Load: repeated runs", "load_sweep": "Load sweep", "pointer": "Live decoding under the pointer",
           "sliders": "Live sliders", "pixelcnn": "PixelCNN drawing", "folder_trainer": "Folder trainer",
           "folder_example": "Folder trainer: the worked example",
-          "release_trace": "Where a release's time goes in the browser"}
+          "release_trace": "Where a release's time goes in the browser",
+          "load_floor_1_sessions": "Load: the floor, a page of one slider and one picture (bench/floor_app.py), "
+                                   "one session"}
 
 
 def section(name: str, data: dict) -> list[str]:
