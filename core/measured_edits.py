@@ -134,10 +134,8 @@ class MeasuredEdits:
         gives them one by one. A step is |amount| times its sign's unit step, so a live slider's frames cost two
         steps of `name` and one of each other attribute, not an edit a frame."""
         flat = np.atleast_2d(np.asarray(z, np.float64))
-        holds = holds or {}
-        base = flat + sum((self.step(flat, n, float(k), holds.get(n)) for n, k in amounts.items() if n != name),
-                          np.zeros_like(flat))
-        up, down = (self.step(flat, name, sign, holds.get(name)) for sign in (1.0, -1.0))
+        base = self._moved(flat, {n: k for n, k in amounts.items() if n != name}, holds)
+        up, down = (self.step(flat, name, sign, (holds or {}).get(name)) for sign in (1.0, -1.0))
         v = np.asarray(values, np.float64)[:, None]
         return (base + np.abs(v) * np.where(v >= 0, up, down)).astype(np.float32)
 
@@ -146,7 +144,9 @@ class MeasuredEdits:
         sliders does not matter, and one slider alone is exactly its measured edit); `holds` per attribute
         overrides the measured holds. float32, z's shape."""
         z = np.asarray(z, np.float64)
-        flat = np.atleast_2d(z)
-        moved = flat + sum((self.step(flat, n, float(k), (holds or {}).get(n)) for n, k in amounts.items()),
-                           np.zeros_like(flat))
-        return moved.reshape(z.shape).astype(np.float32)
+        return self._moved(np.atleast_2d(z), amounts, holds).reshape(z.shape).astype(np.float32)
+
+    def _moved(self, flat: np.ndarray, amounts: dict, holds: dict | None) -> np.ndarray:
+        """(N, d) float64 codes moved by every attribute's step, each measured from the codes as given."""
+        return flat + sum((self.step(flat, n, float(k), (holds or {}).get(n)) for n, k in amounts.items()),
+                          np.zeros_like(flat))

@@ -81,11 +81,13 @@ def sample_grid(model, judge, link: dict) -> None:
             st.markdown(f"The judge surely reads **{int((sure & (read == wanted)).sum())} of {len(images)}** as the "
                         "digit asked for (✗ where it reads another). Each column keeps one noise: one style, ten "
                         "digits.")
-            live = live_slider.mark(GRID_PICTURE)
-            pictures.show_markup(pictures.stacked([
-                pictures.digits_html(images[row], [ui.reading(model, judge, r, p, c) for r, p in
-                                                   zip(read[row], confidence[row])], CAPTIONED, one_row=True, live=live)
-                for c, row in ((c, slice(c * per, (c + 1) * per)) for c in range(model.num_classes))]))
+            live, rows = live_slider.mark(GRID_PICTURE), []
+            for c in range(model.num_classes):
+                row = slice(c * per, (c + 1) * per)
+                rows.append(pictures.digits_html(images[row], [ui.reading(model, judge, r, p, c) for r, p in
+                                                               zip(read[row], confidence[row])], CAPTIONED,
+                                                 one_row=True, live=live))
+            pictures.show_markup(pictures.stacked(rows))
         else:
             unsure = f", and is unsure of {int((~sure).sum())}" if (~sure).any() else ""
             st.markdown(f"The judge surely reads **{int((sure & (read == digit)).sum())} of {count}** as "
